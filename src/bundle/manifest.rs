@@ -1,0 +1,221 @@
+//! `ferry.json`: what the bundle is (module, Go version, build), what it carries
+//! (modules, images) and every other entry with its sha256, size and mode.
+//! Serialised with sorted lists and fixed field order, so equal inputs give equal bytes.
+
+use serde::{Deserialize, Serialize};
+
+use crate::gomod::modules_txt::Replacement;
+
+pub const FORMAT: &str = "ferry/v1";
+
+/// A manifest larger than this is refused before it is parsed.
+pub const MAX_MANIFEST_BYTES: u64 = 64 * 1024 * 1024;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub format: String,
+    pub tool: Tool,
+    /// RFC 3339, from `SOURCE_DATE_EPOCH` when set.
+    pub created: String,
+    pub module: MainModule,
+    /// The Go that packed it, as `go env GOVERSION` prints it.
+    pub go_version: String,
+    pub build: Build,
+    pub modules: Vec<Module>,
+    pub images: Vec<Image>,
+    pub entries: Vec<Entry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tool {
+    pub name: String,
+    pub version: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MainModule {
+    pub path: String,
+    /// `git describe` of the packed tree, or "unversioned".
+    pub version: String,
+    pub go: Option<String>,
+    pub toolchain: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BuildMode {
+    /// `GO111MODULE=off`, the source under `$GOPATH/src/<module>`.
+    Gopath,
+    /// `-mod=vendor` in module mode.
+    Vendor,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Build {
+    pub mode: BuildMode,
+    /// The main package, relative to the module root (`.` or `./cmd/x`).
+    pub main: String,
+    pub binary: String,
+    pub tags: Vec<String>,
+    pub ldflags: String,
+    /// Whether pack proved the offline build before signing.
+    pub checked: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ModuleReplace {
+    pub path: String,
+    pub version: Option<String>,
+}
+
+impl From<&Replacement> for ModuleReplace {
+    fn from(r: &Replacement) -> Self {
+        ModuleReplace {
+            path: r.path.clone(),
+            version: r.version.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Module {
+    pub path: String,
+    pub version: String,
+    pub replace: Option<ModuleReplace>,
+    /// go.sum `h1:` of the module zip (of the replacement, when replaced);
+    /// None for a local directory replacement.
+    pub h1: Option<String>,
+    pub go_mod_h1: Option<String>,
+    pub explicit: bool,
+    pub go: Option<String>,
+    pub packages: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Image {
+    pub reference: String,
+    pub digest: String,
+    pub platform: String,
+    pub role: String,
+    pub entry: String,
+}
+
+/// One zip entry other than the manifest and its signature.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entry {
+    pub path: String,
+    pub sha256: String,
+    pub size: u64,
+    #[serde(with = "octal")]
+    pub mode: u32,
+}
+
+impl Manifest {
+    /// The exact bytes that are signed: pretty JSON and a final newline.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut bytes = serde_json::to_vec_pretty(self).unwrap_or_default();
+        bytes.push(b'\n');
+        bytes
+    }
+
+    /// Parses signed manifest bytes and checks the format marker.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Manifest, String> {
+        let m: Manifest = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+        if m.format != FORMAT {
+            return Err(format!(
+                "format is {:?}, this ferry reads {FORMAT:?}",
+                m.format
+            ));
+        }
+        Ok(m)
+    }
+
+    pub fn entry(&self, path: &str) -> Option<&Entry> {
+        self.entries
+            .binary_search_by(|e| e.path.as_str().cmp(path))
+            .ok()
+            .map(|i| &self.entries[i])
+    }
+}
+
+/// Modes as the four octal digits people read (`"0644"`), not as 420.
+mod octal {
+    use serde::{Deserialize, Deserializer, Serializer, de::Error};
+
+    pub fn serialize<S: Serializer>(mode: &u32, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&format!("{mode:04o}"))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+        let s = String::deserialize(d)?;
+        u32::from_str_radix(&s, 8).map_err(|_| D::Error::custom(format!("mode {s:?} is not octal")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Manifest {
+        Manifest {
+            format: FORMAT.into(),
+            tool: Tool {
+                name: "ferry".into(),
+                version: "0.1.0".into(),
+            },
+            created: "1980-01-01T00:00:00Z".into(),
+            module: MainModule {
+                path: "m".into(),
+                version: "v1".into(),
+                go: Some("1.22".into()),
+                toolchain: None,
+            },
+            go_version: "go1.26.8".into(),
+            build: Build {
+                mode: BuildMode::Gopath,
+                main: ".".into(),
+                binary: "m".into(),
+                tags: vec![],
+                ldflags: String::new(),
+                checked: false,
+            },
+            modules: vec![],
+            images: vec![],
+            entries: vec![
+                Entry {
+                    path: "src/a".into(),
+                    sha256: "00".into(),
+                    size: 1,
+                    mode: 0o644,
+                },
+                Entry {
+                    path: "src/b".into(),
+                    sha256: "11".into(),
+                    size: 2,
+                    mode: 0o755,
+                },
+            ],
+        }
+    }
+
+    #[test]
+    fn round_trips_and_writes_modes_in_octal() {
+        let m = sample();
+        let bytes = m.to_bytes();
+        assert!(String::from_utf8_lossy(&bytes).contains(r#""mode": "0755""#));
+        assert_eq!(Manifest::from_bytes(&bytes).unwrap(), m);
+        assert_eq!(m.entry("src/b").unwrap().size, 2);
+        assert!(m.entry("src/c").is_none());
+    }
+
+    #[test]
+    fn refuses_other_formats() {
+        let mut m = sample();
+        m.format = "ferry/v2".into();
+        assert!(
+            Manifest::from_bytes(&m.to_bytes())
+                .unwrap_err()
+                .contains("ferry/v2")
+        );
+    }
+}

@@ -1,0 +1,13 @@
+//! The `ferry/v1` bundle: one zip whose first entry is a signed manifest that
+//! lists every other entry by sha256, size and mode. `writer` makes it
+//! deterministically; `reader` trusts nothing in it before the signature.
+
+pub mod diags;
+pub mod manifest;
+pub mod names;
+pub mod reader;
+pub mod writer;
+
+/// Entry names fixed by the format.
+pub const MANIFEST: &str = "ferry.json";
+pub const SIGNATURE: &str = "ferry.json.minisig";

@@ -1,0 +1,441 @@
+//! Reading a bundle, trusting nothing before the signature. `open` reads only
+//! the first two entries (bounded), checks the signature over the manifest
+//! bytes and only then parses them; `check` then holds every zip entry and the
+//! archive's layout against the signed manifest, streaming each entry's bytes
+//! through sha256 (never past the signed size) and on to a [`Sink`].
+
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::Path;
+
+use indicatif::ProgressBar;
+use minisign::PublicKey;
+use sha2::{Digest, Sha256};
+use zip::{CompressionMethod, ZipArchive};
+
+use super::diags::{BundleError, Check, Problem, Report};
+use super::manifest::{Entry, MAX_MANIFEST_BYTES, Manifest};
+use super::{MANIFEST, SIGNATURE, names};
+use crate::sign::{self, MAX_SIGNATURE_BYTES};
+
+/// Where verified entry bytes go: nowhere for `verify`, files for `unpack`.
+pub trait Sink {
+    fn entry(&mut self, entry: &Entry, data: &mut dyn Read) -> io::Result<()>;
+}
+
+/// Reads and forgets: what `verify` needs.
+pub struct Discard;
+
+impl Sink for Discard {
+    fn entry(&mut self, _: &Entry, data: &mut dyn Read) -> io::Result<()> {
+        io::copy(data, &mut io::sink()).map(drop)
+    }
+}
+
+/// A bundle whose manifest signature checked out.
+pub struct Bundle {
+    path: String,
+    archive: ZipArchive<File>,
+    pub manifest: Manifest,
+    pub manifest_bytes: Vec<u8>,
+    pub signature_bytes: Vec<u8>,
+    pub trusted_comment: String,
+}
+
+/// Opens a bundle and checks its signature with `pk`.
+pub fn open(path: &Path, pk: &PublicKey) -> Result<Bundle, BundleError> {
+    let shown = path.display().to_string();
+    let unreadable = |reason: String| BundleError::Unreadable {
+        path: shown.clone(),
+        reason,
+    };
+    let file = File::open(path).map_err(|source| BundleError::Io {
+        path: shown.clone(),
+        source,
+    })?;
+    let mut archive = ZipArchive::new(file).map_err(|e| unreadable(e.to_string()))?;
+    if archive.len() < 2 {
+        return Err(unreadable(format!(
+            "{} entries; a bundle starts with {MANIFEST} and {SIGNATURE}",
+            archive.len()
+        )));
+    }
+    let manifest_bytes =
+        read_head(&mut archive, 0, MANIFEST, MAX_MANIFEST_BYTES).map_err(unreadable)?;
+    let signature_bytes =
+        read_head(&mut archive, 1, SIGNATURE, MAX_SIGNATURE_BYTES).map_err(unreadable)?;
+    let digest = hex::encode(Sha256::digest(&manifest_bytes));
+    let pk_check = sign::verify_manifest(pk, &signature_bytes, &manifest_bytes, &digest);
+    let trusted_comment = pk_check.map_err(|source| BundleError::Signature {
+        path: shown.clone(),
+        source,
+    })?;
+    let manifest = Manifest::from_bytes(&manifest_bytes)
+        .map_err(|e| unreadable(format!("signed {MANIFEST} cannot be read: {e}")))?;
+    Ok(Bundle {
+        path: shown,
+        archive,
+        manifest,
+        manifest_bytes,
+        signature_bytes,
+        trusted_comment,
+    })
+}
+
+/// Reads entry `index`, which must be `name`, stored or deflated, at most `limit` bytes.
+fn read_head(
+    archive: &mut ZipArchive<File>,
+    index: usize,
+    name: &str,
+    limit: u64,
+) -> Result<Vec<u8>, String> {
+    let entry = archive
+        .by_index_raw(index)
+        .map_err(|e| format!("entry {index}: {e}"))?;
+    if entry.name_raw() != name.as_bytes() {
+        return Err(format!(
+            "entry {index} is {:?}, expected {name}",
+            String::from_utf8_lossy(entry.name_raw())
+        ));
+    }
+    if entry.encrypted()
+        || !matches!(
+            entry.compression(),
+            CompressionMethod::Stored | CompressionMethod::Deflated
+        )
+    {
+        return Err(format!(
+            "{name}: encrypted or compressed with an unsupported method"
+        ));
+    }
+    if entry.size() > limit {
+        return Err(format!(
+            "{name}: declares {} bytes (limit {limit})",
+            entry.size()
+        ));
+    }
+    drop(entry);
+    let reader = archive
+        .by_index(index)
+        .map_err(|e| format!("{name}: {e}"))?;
+    let mut bytes = Vec::new();
+    reader
+        .take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("{name}: {e}"))?;
+    if bytes.len() as u64 > limit {
+        return Err(format!("{name}: inflates past {limit} bytes"));
+    }
+    Ok(bytes)
+}
+
+impl Bundle {
+    /// Holds every entry and the layout against the manifest; verified bytes
+    /// flow to `sink`. Problems are collected, not fatal; a failing sink is.
+    pub fn check(
+        &mut self,
+        sink: &mut dyn Sink,
+        progress: &ProgressBar,
+    ) -> Result<Report, BundleError> {
+        let mut problems = self.check_layout();
+        let layout_ok = problems.is_empty();
+        let mut seen = vec![false; self.manifest.entries.len()];
+        let mut bytes = 0u64;
+        let mut count = 0usize;
+        for index in 0..self.archive.len() {
+            let (found, entry_problems) = self.check_metadata(index);
+            let clean = entry_problems.is_empty();
+            problems.extend(entry_problems);
+            let Some(pos) = found else { continue };
+            seen[pos] = true;
+            if !clean {
+                continue;
+            }
+            let entry = self.manifest.entries[pos].clone();
+            if let Some(p) = self.check_content(index, &entry, sink)? {
+                problems.push(p);
+            }
+            count += 1;
+            bytes += entry.size;
+            progress.inc(entry.size);
+        }
+        for (entry, _) in self
+            .manifest
+            .entries
+            .iter()
+            .zip(&seen)
+            .filter(|(_, s)| !**s)
+        {
+            problems.push(Problem::new(
+                &entry.path,
+                "listed in the manifest but missing from the bundle",
+            ));
+        }
+        Ok(self.report(problems, layout_ok, count, bytes))
+    }
+
+    fn report(&self, problems: Vec<Problem>, layout_ok: bool, count: usize, bytes: u64) -> Report {
+        let entries_ok = problems.is_empty();
+        Report {
+            bundle: self.path.clone(),
+            module: Some(self.manifest.module.path.clone()),
+            version: Some(self.manifest.module.version.clone()),
+            trusted_comment: Some(self.trusted_comment.clone()),
+            entries: count,
+            bytes,
+            checks: vec![
+                Check { check: "signature", ok: true, detail: self.trusted_comment.clone() },
+                Check { check: "layout", ok: layout_ok, detail: "names unique, local headers match the central directory, entries contiguous".into() },
+                Check { check: "entries", ok: entries_ok, detail: format!("{count} entries, {bytes} bytes against the manifest") },
+            ],
+            problems,
+        }
+    }
+
+    /// The archive as a whole: unique names, local headers that agree with the
+    /// central directory, and entries that tile the file from offset 0 to the
+    /// central directory with no gap, overlap or hidden data.
+    fn check_layout(&mut self) -> Vec<Problem> {
+        let mut problems = Vec::new();
+        if self.archive.offset() != 0 {
+            problems.push(Problem::new(
+                "(archive)",
+                format!("{} bytes before the first entry", self.archive.offset()),
+            ));
+        }
+        if self.archive.has_duplicate_names() {
+            problems.push(Problem::new(
+                "(central directory)",
+                "the same entry name appears more than once",
+            ));
+        }
+        if !self
+            .manifest
+            .entries
+            .windows(2)
+            .all(|w| w[0].path < w[1].path)
+        {
+            problems.push(Problem::new(MANIFEST, "entries are not sorted and unique"));
+        }
+        if let Err(e) = self.archive.validate_header_consistency() {
+            problems.push(Problem::new("(archive)", e.to_string()));
+        }
+        let mut expected_start = 0u64;
+        for index in 0..self.archive.len() {
+            let Ok(f) = self.archive.by_index_raw(index) else {
+                problems.push(Problem::new(
+                    format!("(entry {index})"),
+                    "unreadable local header",
+                ));
+                return problems;
+            };
+            let name = String::from_utf8_lossy(f.name_raw()).into_owned();
+            if f.header_start() != expected_start {
+                problems.push(Problem::mismatch(
+                    &name,
+                    "local header is not where the previous entry ends",
+                    expected_start,
+                    f.header_start(),
+                ));
+            }
+            let Some(data) = f.data_start() else { break };
+            expected_start = data.saturating_add(f.compressed_size());
+        }
+        let cd = self.archive.central_directory_start();
+        if expected_start != cd {
+            problems.push(Problem::mismatch(
+                "(central directory)",
+                "does not start where the last entry ends",
+                expected_start,
+                cd,
+            ));
+        }
+        problems
+    }
+
+    /// Name, kind, encryption, compression, declared size and mode of one
+    /// entry; returns its position in the manifest when it is listed there.
+    fn check_metadata(&mut self, index: usize) -> (Option<usize>, Vec<Problem>) {
+        let Ok(f) = self.archive.by_index_raw(index) else {
+            return (
+                None,
+                vec![Problem::new(format!("(entry {index})"), "unreadable entry")],
+            );
+        };
+        let raw = f.name_raw().to_vec();
+        let shown = String::from_utf8_lossy(&raw).into_owned();
+        let name = match names::check(&raw) {
+            Ok(n) => n,
+            Err(reason) => {
+                return (
+                    None,
+                    vec![Problem::new(
+                        format!("{shown:?}"),
+                        format!("refused entry name: {reason}"),
+                    )],
+                );
+            }
+        };
+        let mut problems = Vec::new();
+        let fixed = [MANIFEST, SIGNATURE];
+        if index < 2 || fixed.contains(&name) {
+            if fixed.get(index) != Some(&name) {
+                problems.push(Problem::new(name, format!("at position {index}: {MANIFEST} and {SIGNATURE} must be the first two entries")));
+            }
+            return (None, problems);
+        }
+        let Ok(pos) = self
+            .manifest
+            .entries
+            .binary_search_by(|e| e.path.as_str().cmp(name))
+        else {
+            return (None, vec![Problem::new(name, "not listed in the manifest")]);
+        };
+        let listed = &self.manifest.entries[pos];
+        if f.is_dir() {
+            problems.push(Problem::new(name, "is a directory entry"));
+        }
+        if f.is_symlink() {
+            problems.push(Problem::new(name, "is a symbolic link"));
+        }
+        let mode = f.unix_mode().unwrap_or(0);
+        let kind = mode & 0o170000;
+        if kind != 0 && kind != 0o100000 {
+            problems.push(Problem::new(
+                name,
+                format!("is not a regular file (mode {mode:06o})"),
+            ));
+        }
+        if f.encrypted() {
+            problems.push(Problem::new(name, "is encrypted"));
+        }
+        if !matches!(
+            f.compression(),
+            CompressionMethod::Stored | CompressionMethod::Deflated
+        ) {
+            problems.push(Problem::new(
+                name,
+                format!(
+                    "compression {:?} is neither stored nor deflate",
+                    f.compression()
+                ),
+            ));
+        }
+        if f.size() != listed.size {
+            problems.push(Problem::mismatch(
+                name,
+                "declared size differs from the manifest",
+                listed.size,
+                f.size(),
+            ));
+        }
+        if !matches!(listed.mode, 0o644 | 0o755) {
+            problems.push(Problem::mismatch(
+                name,
+                "manifest mode is not 0644 or 0755",
+                "0644 or 0755",
+                format!("{:04o}", listed.mode),
+            ));
+        } else if mode & 0o7777 != listed.mode {
+            problems.push(Problem::mismatch(
+                name,
+                "mode differs from the manifest",
+                format!("{:04o}", listed.mode),
+                format!("{:04o}", mode & 0o7777),
+            ));
+        }
+        (Some(pos), problems)
+    }
+
+    /// Inflates one entry (never past its signed size + 1) through sha256 into the sink.
+    fn check_content(
+        &mut self,
+        index: usize,
+        entry: &Entry,
+        sink: &mut dyn Sink,
+    ) -> Result<Option<Problem>, BundleError> {
+        let reader = match self.archive.by_index(index) {
+            Ok(r) => r,
+            Err(e) => {
+                return Ok(Some(Problem::new(
+                    &entry.path,
+                    format!("cannot be read: {e}"),
+                )));
+            }
+        };
+        let mut hashing = HashingReader {
+            inner: reader.take(entry.size + 1),
+            hasher: Sha256::new(),
+            read: 0,
+            failed: None,
+        };
+        let sunk = sink
+            .entry(entry, &mut hashing)
+            .and_then(|_| io::copy(&mut hashing, &mut io::sink()));
+        if let Some(e) = hashing.failed.take() {
+            return Ok(Some(Problem::new(
+                &entry.path,
+                format!("cannot be inflated: {e}"),
+            )));
+        }
+        if let Err(source) = sunk {
+            return Err(BundleError::Io {
+                path: entry.path.clone(),
+                source,
+            });
+        }
+        if hashing.read != entry.size {
+            let shown = if hashing.read > entry.size {
+                format!("more than {}", entry.size)
+            } else {
+                hashing.read.to_string()
+            };
+            return Ok(Some(Problem::mismatch(
+                &entry.path,
+                "inflated size differs from the manifest",
+                entry.size,
+                shown,
+            )));
+        }
+        let actual = hex::encode(hashing.hasher.finalize());
+        Ok((actual != entry.sha256).then(|| {
+            Problem::mismatch(
+                &entry.path,
+                "sha256 differs from the manifest",
+                &entry.sha256,
+                actual,
+            )
+        }))
+    }
+
+    /// The number of payload bytes the manifest lists, for progress bars.
+    pub fn payload_bytes(&self) -> u64 {
+        self.manifest.entries.iter().map(|e| e.size).sum()
+    }
+}
+
+/// Hashes what passes through, and remembers whether the zip side failed
+/// (a bad bundle) as opposed to the sink (a local I/O problem).
+struct HashingReader<R> {
+    inner: R,
+    hasher: Sha256,
+    read: u64,
+    failed: Option<io::Error>,
+}
+
+impl<R: Read> Read for HashingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self.inner.read(buf) {
+            Ok(n) => {
+                self.hasher.update(&buf[..n]);
+                self.read += n as u64;
+                Ok(n)
+            }
+            Err(e) => {
+                let copy = io::Error::new(e.kind(), e.to_string());
+                self.failed = Some(e);
+                Err(copy)
+            }
+        }
+    }
+}

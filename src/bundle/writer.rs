@@ -1,0 +1,286 @@
+//! Writing a bundle. Payload entries are hashed while they are compressed, in
+//! one read of each file, into a temporary zip; the bundle is then the signed
+//! manifest followed by those entries copied raw, written beside the output
+//! and renamed into place, so a failed pack never leaves a bundle behind.
+
+use std::fs::File;
+use std::io::{self, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+use tempfile::NamedTempFile;
+use zip::write::SimpleFileOptions;
+use zip::{CompressionMethod, DateTime, ZipArchive, ZipWriter};
+
+use super::manifest::Entry;
+use super::{MANIFEST, SIGNATURE, names};
+use crate::exit::{Classify, Exit};
+
+/// Prefix of every temporary file a pack makes beside its output; a later
+/// run (or the operator) may delete any file that carries it.
+pub const TEMP_PREFIX: &str = ".ferry-pack-";
+
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    #[error("{path}: {source}")]
+    Io { path: PathBuf, source: io::Error },
+    #[error("writing entry {entry}: {source}")]
+    Zip {
+        entry: String,
+        source: zip::result::ZipError,
+    },
+    #[error("{source_path}: cannot be bundled as {entry:?}: {reason}")]
+    Name {
+        entry: String,
+        source_path: PathBuf,
+        reason: String,
+    },
+}
+
+impl Classify for WriteError {
+    fn exit(&self) -> Exit {
+        match self {
+            WriteError::Name { .. } => Exit::Usage,
+            _ => Exit::CouldNotRun,
+        }
+    }
+}
+
+/// The zip timestamp of every entry: `SOURCE_DATE_EPOCH` when given, else
+/// 1980-01-01 00:00:00, the earliest time a zip can hold.
+pub fn zip_time(source_date_epoch: Option<i64>) -> DateTime {
+    source_date_epoch
+        .and_then(|s| time::OffsetDateTime::from_unix_timestamp(s).ok())
+        .and_then(|t| {
+            DateTime::from_date_and_time(
+                u16::try_from(t.year()).ok()?,
+                t.month() as u8,
+                t.day(),
+                t.hour(),
+                t.minute(),
+                t.second(),
+            )
+            .ok()
+        })
+        .unwrap_or_default()
+}
+
+/// How an entry's bytes are stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Storage {
+    Deflated,
+    /// For content that is compressed already (image layers).
+    Stored,
+}
+
+/// The entries of a bundle other than the manifest and its signature.
+pub struct Payload {
+    zip: ZipWriter<BufWriter<File>>,
+    temp: NamedTempFile,
+    entries: Vec<Entry>,
+    time: DateTime,
+}
+
+impl Payload {
+    /// Starts a payload in a temporary file in `dir` (the output's folder, so
+    /// that the final copy stays on one file system).
+    pub fn create_in(dir: &Path, time: DateTime) -> Result<Payload, WriteError> {
+        let temp = tempfile::Builder::new()
+            .prefix(TEMP_PREFIX)
+            .suffix(".payload")
+            .tempfile_in(dir)
+            .map_err(|source| WriteError::Io {
+                path: dir.to_path_buf(),
+                source,
+            })?;
+        let file = temp.reopen().map_err(|source| WriteError::Io {
+            path: temp.path().to_path_buf(),
+            source,
+        })?;
+        Ok(Payload {
+            zip: ZipWriter::new(BufWriter::new(file)),
+            temp,
+            entries: Vec::new(),
+            time,
+        })
+    }
+
+    fn options(&self, mode: u32, size: u64, storage: Storage) -> SimpleFileOptions {
+        let method = match storage {
+            Storage::Deflated => CompressionMethod::Deflated,
+            Storage::Stored => CompressionMethod::Stored,
+        };
+        SimpleFileOptions::default()
+            .compression_method(method)
+            .compression_level(if storage == Storage::Deflated {
+                Some(6)
+            } else {
+                None
+            })
+            .last_modified_time(self.time)
+            .unix_permissions(mode)
+            .large_file(size >= u64::from(u32::MAX))
+    }
+
+    /// Adds a file from disk, hashing it while it is compressed.
+    pub fn add_file(
+        &mut self,
+        entry: &str,
+        source: &Path,
+        mode: u32,
+        storage: Storage,
+    ) -> Result<(), WriteError> {
+        names::check(entry.as_bytes()).map_err(|reason| WriteError::Name {
+            entry: entry.into(),
+            source_path: source.to_path_buf(),
+            reason,
+        })?;
+        let io_err = |e| WriteError::Io {
+            path: source.to_path_buf(),
+            source: e,
+        };
+        let mut file = File::open(source).map_err(io_err)?;
+        let size = file.metadata().map_err(io_err)?.len();
+        let options = self.options(mode, size, storage);
+        self.zip
+            .start_file(entry, options)
+            .map_err(|source| WriteError::Zip {
+                entry: entry.into(),
+                source,
+            })?;
+        let (sha256, size) = copy_hashing(&mut file, &mut self.zip).map_err(io_err)?;
+        self.entries.push(Entry {
+            path: entry.into(),
+            sha256,
+            size,
+            mode,
+        });
+        Ok(())
+    }
+
+    /// Adds generated content (Dockerfile, SBOM).
+    pub fn add_bytes(&mut self, entry: &str, bytes: &[u8], mode: u32) -> Result<(), WriteError> {
+        let options = self.options(mode, bytes.len() as u64, Storage::Deflated);
+        self.zip
+            .start_file(entry, options)
+            .map_err(|source| WriteError::Zip {
+                entry: entry.into(),
+                source,
+            })?;
+        let (sha256, size) =
+            copy_hashing(&mut &bytes[..], &mut self.zip).map_err(|source| WriteError::Io {
+                path: self.temp.path().to_path_buf(),
+                source,
+            })?;
+        self.entries.push(Entry {
+            path: entry.into(),
+            sha256,
+            size,
+            mode,
+        });
+        Ok(())
+    }
+
+    /// The entries written so far, in order.
+    pub fn entries(&self) -> &[Entry] {
+        &self.entries
+    }
+
+    /// Writes the bundle: manifest, signature, then the payload copied raw.
+    pub fn write_bundle(
+        self,
+        out: &Path,
+        manifest: &[u8],
+        signature: &[u8],
+    ) -> Result<(), WriteError> {
+        let temp_path = self.temp.path().to_path_buf();
+        let zip_err = |entry: &str| {
+            let entry = entry.to_string();
+            move |source| WriteError::Zip { entry, source }
+        };
+        let io_err = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source| WriteError::Io { path, source }
+        };
+        let payload_file = self.zip.finish().map_err(zip_err("(payload)"))?;
+        drop(payload_file);
+        let mut payload = ZipArchive::new(File::open(&temp_path).map_err(io_err(&temp_path))?)
+            .map_err(zip_err("(payload)"))?;
+
+        let dir = out
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let bundle = tempfile::Builder::new()
+            .prefix(TEMP_PREFIX)
+            .suffix(".ferry")
+            .tempfile_in(dir)
+            .map_err(io_err(dir))?;
+        let mut zip = ZipWriter::new(BufWriter::new(
+            bundle.reopen().map_err(io_err(bundle.path()))?,
+        ));
+        for (name, bytes) in [(MANIFEST, manifest), (SIGNATURE, signature)] {
+            let options = SimpleFileOptions::default()
+                .compression_method(CompressionMethod::Deflated)
+                .last_modified_time(self.time)
+                .unix_permissions(0o644);
+            zip.start_file(name, options).map_err(zip_err(name))?;
+            zip.write_all(bytes).map_err(io_err(bundle.path()))?;
+        }
+        for i in 0..payload.len() {
+            let file = payload.by_index_raw(i).map_err(zip_err("(payload)"))?;
+            let name = file.name().map(|n| n.into_owned()).unwrap_or_default();
+            zip.raw_copy_file(file).map_err(zip_err(&name))?;
+        }
+        let writer = zip.finish().map_err(zip_err("(central directory)"))?;
+        let file = writer.into_inner().map_err(|e| WriteError::Io {
+            path: bundle.path().to_path_buf(),
+            source: e.into_error(),
+        })?;
+        file.sync_all().map_err(io_err(bundle.path()))?;
+        bundle.persist(out).map_err(|e| WriteError::Io {
+            path: out.to_path_buf(),
+            source: e.error,
+        })?;
+        if let Ok(d) = File::open(dir) {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    }
+}
+
+/// Copies `from` into `to`, returning the sha256 (hex) and length of what passed.
+fn copy_hashing(from: &mut dyn Read, to: &mut dyn Write) -> io::Result<(String, u64)> {
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut total = 0u64;
+    loop {
+        let n = match from.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        hasher.update(&buf[..n]);
+        to.write_all(&buf[..n])?;
+        total += n as u64;
+    }
+    Ok((hex::encode(hasher.finalize()), total))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zip_time_defaults_to_1980_and_follows_epoch() {
+        assert_eq!(zip_time(None), DateTime::default());
+        let t = zip_time(Some(1_700_000_000));
+        assert_eq!((t.year(), t.month(), t.day()), (2023, 11, 14));
+        assert_eq!(
+            zip_time(Some(0)),
+            DateTime::default(),
+            "1970 cannot be stored in a zip"
+        );
+    }
+}

@@ -1,0 +1,66 @@
+//! The library's one public error: each pipeline layer's error, wrapped, so the
+//! binary maps any failure to its exit code by asking it, not by reading text.
+
+use std::path::PathBuf;
+
+use crate::bundle::diags::BundleError;
+use crate::bundle::writer::WriteError;
+use crate::exit::{Classify, Exit};
+use crate::gomod::ParseError;
+use crate::gomod::diags::Findings;
+use crate::gomod::dirhash::DirhashError;
+use crate::gomod::toolchain::ToolchainError;
+use crate::sign::SignError;
+use crate::source::SourceError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Sign(#[from] SignError),
+    #[error(transparent)]
+    Bundle(#[from] BundleError),
+    #[error(transparent)]
+    Write(#[from] WriteError),
+    #[error(transparent)]
+    Source(#[from] SourceError),
+    #[error(transparent)]
+    Toolchain(#[from] ToolchainError),
+    #[error(transparent)]
+    Parse(#[from] ParseError),
+    #[error(transparent)]
+    Findings(#[from] Findings),
+    #[error(transparent)]
+    Dirhash(#[from] DirhashError),
+    #[error("{0}")]
+    Usage(String),
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("`{0}` is not built yet (tracked in issue #{1}); nothing was done")]
+    NotBuilt(&'static str, u32),
+}
+
+impl Error {
+    pub fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Error {
+        let path = path.into();
+        move |source| Error::Io { path, source }
+    }
+}
+
+impl Classify for Error {
+    fn exit(&self) -> Exit {
+        match self {
+            Error::Sign(e) => e.exit(),
+            Error::Bundle(e) => e.exit(),
+            Error::Write(e) => e.exit(),
+            Error::Source(e) => e.exit(),
+            Error::Toolchain(e) => e.exit(),
+            Error::Parse(_) | Error::Findings(_) => Exit::CheckFailed,
+            Error::Dirhash(DirhashError::Io { .. }) | Error::Io { .. } => Exit::CouldNotRun,
+            Error::Dirhash(_) => Exit::CheckFailed,
+            Error::Usage(_) | Error::NotBuilt(..) => Exit::Usage,
+        }
+    }
+}

@@ -1,0 +1,27 @@
+//! Exit codes of the contract (DESIGN.md), and how each layer's errors map to them.
+//! Every error type of the library says which class it belongs to, so the binary
+//! never guesses from message text.
+
+/// The process exit status classes shared by every subcommand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// Everything checked out.
+    Ok = 0,
+    /// A check failed: tampering, mismatch, drift, bad signature.
+    CheckFailed = 1,
+    /// The command line or its inputs were not usable as given.
+    Usage = 2,
+    /// The tool could not run: no `go`, network, I/O.
+    CouldNotRun = 3,
+}
+
+impl Exit {
+    pub fn code(self) -> u8 {
+        self as u8
+    }
+}
+
+/// Implemented by every error type of the library.
+pub trait Classify {
+    fn exit(&self) -> Exit;
+}

@@ -1,0 +1,205 @@
+//! The command line of DESIGN.md, declared once with clap; help, the man page
+//! and shell completions are all generated from these definitions.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "ferry",
+    version,
+    about = "Carry a Go service across an air gap in one signed, verifiable bundle",
+    long_about = None,
+    after_help = "Exit codes: 0 ok; 1 a check failed (tampering, mismatch, bad signature); 2 usage error; 3 could not run (no go, network, I/O)."
+)]
+pub struct Cli {
+    /// Print nothing but errors and requested results; no progress bars.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Write a minisign-compatible Ed25519 key pair: PREFIX.key and PREFIX.pub.
+    Keygen(KeygenArgs),
+    /// Connected side: vendor, check and sign a Go module into one bundle.
+    Pack(PackArgs),
+    /// Check a bundle's signature, then every entry, writing nothing.
+    Verify(VerifyArgs),
+    /// Verify a bundle and extract it into a new or empty folder.
+    Unpack(UnpackArgs),
+    /// Build an unpacked bundle offline with the local Go toolchain.
+    Build(BuildArgs),
+    /// List bundled base images, or push them to an intranet registry.
+    #[command(subcommand)]
+    Images(ImagesCommand),
+    /// Report on the vendored dependencies of a bundle or a Go module folder.
+    Audit(AuditArgs),
+    /// Show what third-party code changed between two bundles.
+    Diff(DiffArgs),
+    /// Print the man page or a shell completion script.
+    Generate(GenerateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct KeygenArgs {
+    /// Path prefix of the key files.
+    #[arg(short, long, value_name = "PREFIX", default_value = "ferry")]
+    pub output: PathBuf,
+    /// Leave the secret key unencrypted (as `minisign -G -W`); otherwise the
+    /// password comes from FERRY_KEY_PASSWORD or a prompt.
+    #[arg(long)]
+    pub no_password: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Mode {
+    /// GO111MODULE=off with the source under $GOPATH/src (the classic recipe).
+    Gopath,
+    /// Module mode with -mod=vendor.
+    Vendor,
+}
+
+#[derive(Debug, Args)]
+pub struct PackArgs {
+    /// The Go module to pack.
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+    /// The bundle to write.
+    #[arg(short, long, value_name = "BUNDLE")]
+    pub output: PathBuf,
+    /// The minisign secret key that signs the bundle.
+    #[arg(long, value_name = "KEY")]
+    pub key: PathBuf,
+    /// The Go builder image to bundle and name in the Dockerfile.
+    #[arg(long, value_name = "REF")]
+    pub builder_image: Option<String>,
+    /// The runtime base image of the final stage.
+    #[arg(long, value_name = "REF", default_value = "scratch")]
+    pub runtime_image: String,
+    /// A further image to bundle (repeatable).
+    #[arg(long = "image", value_name = "REF")]
+    pub images: Vec<String>,
+    /// The platform to resolve image indexes to.
+    #[arg(long, value_name = "OS/ARCH", default_value = "linux/amd64")]
+    pub platform: String,
+    /// How the offline build finds vendored code.
+    #[arg(long, value_enum, default_value = "gopath")]
+    pub mode: Mode,
+    /// The main package, relative to the module root.
+    #[arg(long = "main", value_name = "PKG", default_value = ".")]
+    pub main_pkg: String,
+    /// Build tags, comma-separated.
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    pub tags: Vec<String>,
+    /// Extra -ldflags, after "-s -w".
+    #[arg(
+        long,
+        value_name = "FLAGS",
+        default_value = "",
+        allow_hyphen_values = true
+    )]
+    pub ldflags: String,
+    /// Skip the offline build proof (the manifest records that it was skipped).
+    #[arg(long)]
+    pub no_build_check: bool,
+    /// Regenerate a committed vendor/ with `go mod vendor` instead of checking it.
+    #[arg(long)]
+    pub revendor: bool,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    pub bundle: PathBuf,
+    /// The minisign public key of the release engineer.
+    #[arg(long = "pub", value_name = "PUB")]
+    pub pub_key: PathBuf,
+    /// Print a machine-readable report of every check that ran.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct UnpackArgs {
+    pub bundle: PathBuf,
+    /// The minisign public key of the release engineer.
+    #[arg(long = "pub", value_name = "PUB")]
+    pub pub_key: PathBuf,
+    /// The folder to create (it must not exist, or be empty).
+    #[arg(short = 'C', value_name = "DEST")]
+    pub dest: PathBuf,
+    /// Print a machine-readable report.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    pub dir: PathBuf,
+    #[arg(short, long, value_name = "OUT")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImagesCommand {
+    /// Push every bundled image to a registry, digests checked.
+    Push {
+        target: PathBuf,
+        #[arg(long, value_name = "HOST[:PORT]")]
+        registry: String,
+        #[arg(long, value_name = "HOST")]
+        insecure_registry: Vec<String>,
+        #[arg(long, value_name = "P")]
+        repo_prefix: Option<String>,
+    },
+    /// Reference, digest, platform and size of each bundled image.
+    List { target: PathBuf },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum AuditFormat {
+    Table,
+    Json,
+    Cyclonedx,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    pub target: PathBuf,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: AuditFormat,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum DiffFormat {
+    Table,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    pub old: PathBuf,
+    pub new: PathBuf,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: DiffFormat,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Generated {
+    Man,
+    Bash,
+    Zsh,
+    Fish,
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    #[arg(value_enum)]
+    pub what: Generated,
+}

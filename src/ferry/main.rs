@@ -1,0 +1,48 @@
+//! The `ferry` binary: parse the command line, run one subcommand, and turn
+//! its outcome into the exit code of DESIGN.md. All logic lives in the library.
+
+mod flags;
+mod generate;
+mod keygen;
+mod pack;
+mod pending;
+mod unpack;
+mod verify;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use ferry::{Classify, Exit};
+
+use flags::{Cli, Command};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let quiet = cli.quiet;
+    let result = match cli.command {
+        Command::Keygen(args) => keygen::run(args, quiet),
+        Command::Pack(args) => pack::run(args, quiet),
+        Command::Verify(args) => verify::run(args, quiet),
+        Command::Unpack(args) => unpack::run(args, quiet),
+        Command::Generate(args) => generate::run(args),
+        Command::Build(_) => pending::run("ferry build", 5),
+        Command::Images(_) => pending::run("ferry images", 4),
+        Command::Audit(_) => pending::run("ferry audit", 6),
+        Command::Diff(_) => pending::run("ferry diff", 6),
+    };
+    match result {
+        Ok(exit) => ExitCode::from(exit.code()),
+        Err(err) => {
+            eprintln!("ferry: error: {err:#}");
+            ExitCode::from(classify(&err).code())
+        }
+    }
+}
+
+/// The exit class of the first library error in the chain; anything else
+/// (a failure outside the library) means ferry could not run.
+fn classify(err: &anyhow::Error) -> Exit {
+    err.chain()
+        .find_map(|cause| cause.downcast_ref::<ferry::Error>())
+        .map_or(Exit::CouldNotRun, Classify::exit)
+}

@@ -1,0 +1,124 @@
+//! go.sum: one `module version[/go.mod] h1:hash` line per checked artifact.
+//! The parser keeps every line (Go allows several hashes for one module) and
+//! answers look-ups for a module zip or its go.mod.
+
+use super::ParseError;
+
+/// One line of go.sum.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SumLine {
+    pub path: String,
+    pub version: String,
+    /// True for the `version/go.mod` line, which covers the go.mod file alone.
+    pub go_mod: bool,
+    pub hash: String,
+    pub line: usize,
+}
+
+/// A parsed go.sum.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GoSum {
+    pub lines: Vec<SumLine>,
+}
+
+impl GoSum {
+    /// The hash of a module zip (`go_mod == false`) or of its go.mod. Where
+    /// go.sum holds several, the first wins, as in Go; the rest are still
+    /// visible in `lines`.
+    pub fn hash(&self, path: &str, version: &str, go_mod: bool) -> Option<&str> {
+        self.lines
+            .iter()
+            .find(|l| l.path == path && l.version == version && l.go_mod == go_mod)
+            .map(|l| l.hash.as_str())
+    }
+}
+
+/// Parses go.sum text. Blank lines are allowed; anything else must be three
+/// fields with a `h1:`-style `alg:base64` hash.
+pub fn parse(text: &str) -> Result<GoSum, ParseError> {
+    let mut lines = Vec::new();
+    for (i, raw) in text.lines().enumerate() {
+        let n = i + 1;
+        let fields: Vec<&str> = raw.split_whitespace().collect();
+        if fields.is_empty() {
+            continue;
+        }
+        let [path, version, hash] = fields[..] else {
+            return Err(ParseError::new(
+                "go.sum",
+                n,
+                format!(
+                    "want 3 fields (module, version, hash), found {}",
+                    fields.len()
+                ),
+            ));
+        };
+        if !hash.contains(':') || hash.ends_with(':') {
+            return Err(ParseError::new(
+                "go.sum",
+                n,
+                format!("malformed hash {hash:?}: want alg:base64, like h1:…"),
+            ));
+        }
+        let (version, go_mod) = match version.strip_suffix("/go.mod") {
+            Some(v) => (v, true),
+            None => (version, false),
+        };
+        if !version.starts_with('v') {
+            return Err(ParseError::new(
+                "go.sum",
+                n,
+                format!("malformed version {version:?}"),
+            ));
+        }
+        lines.push(SumLine {
+            path: path.to_string(),
+            version: version.to_string(),
+            go_mod,
+            hash: hash.to_string(),
+            line: n,
+        });
+    }
+    Ok(GoSum { lines })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SUM: &str = "\
+example.com/Upper/tzinfo v1.0.0 h1:lmH4CgoG3HMeVSa0H9BNe0Od0CwBnsTrmG/LCESmh/I=
+example.com/Upper/tzinfo v1.0.0/go.mod h1:N9WSoyrd5q9xOJ49Ervjg2QXunv2pZTbzvHHe/WCDno=
+
+example.com/x v0.0.0-20240101000000-abcdefabcdef h1:AAAA=
+example.com/x v0.0.0-20240101000000-abcdefabcdef h1:BBBB=
+";
+
+    #[test]
+    fn parses_zip_and_go_mod_lines() {
+        let sum = parse(SUM).unwrap();
+        assert_eq!(sum.lines.len(), 4);
+        assert_eq!(
+            sum.hash("example.com/Upper/tzinfo", "v1.0.0", true),
+            Some("h1:N9WSoyrd5q9xOJ49Ervjg2QXunv2pZTbzvHHe/WCDno=")
+        );
+        assert_eq!(
+            sum.hash("example.com/x", "v0.0.0-20240101000000-abcdefabcdef", false),
+            Some("h1:AAAA=")
+        );
+        assert_eq!(sum.lines[3].line, 5);
+    }
+
+    #[test]
+    fn malformed_lines_name_their_number() {
+        for (text, line) in [
+            ("a v1 h1:x\nb v1\n", 2),
+            ("a v1 nohash\n", 1),
+            ("\n\na 1.0 h1:x\n", 3),
+            ("a v1 h1:x extra\n", 1),
+        ] {
+            let err = parse(text).unwrap_err();
+            assert_eq!(err.line, line, "{text:?}: {err}");
+        }
+    }
+}

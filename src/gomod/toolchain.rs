@@ -1,0 +1,177 @@
+//! Running the `go` command: locating it, reading `go env`, and the module
+//! commands of the pack pipeline. The toolchain never upgrades itself here
+//! (`GOTOOLCHAIN=local`): a pack must use the Go that the engineer installed.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde::Deserialize;
+
+use crate::exit::{Classify, Exit};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ToolchainError {
+    #[error(
+        "no usable `go` command ({reason}): install Go 1.21 or later and put its bin/ on PATH, or set FERRY_GO"
+    )]
+    NotFound { reason: String },
+    #[error("`{cmd}` in {dir} failed ({status}):\n{stderr}")]
+    Failed {
+        cmd: String,
+        dir: PathBuf,
+        status: String,
+        stderr: String,
+        /// The failure is Go reporting a hash mismatch, not an inability to run.
+        check: bool,
+    },
+    #[error("`{cmd}` printed output ferry cannot read: {reason}")]
+    BadOutput { cmd: String, reason: String },
+}
+
+impl Classify for ToolchainError {
+    fn exit(&self) -> Exit {
+        match self {
+            ToolchainError::Failed { check: true, .. } => Exit::CheckFailed,
+            _ => Exit::CouldNotRun,
+        }
+    }
+}
+
+/// One module as `go mod download -json` reports it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Download {
+    pub path: String,
+    pub version: String,
+    #[serde(default)]
+    pub info: Option<PathBuf>,
+    #[serde(default)]
+    pub go_mod: Option<PathBuf>,
+    #[serde(default)]
+    pub zip: Option<PathBuf>,
+    #[serde(default)]
+    pub sum: Option<String>,
+    #[serde(default)]
+    pub go_mod_sum: Option<String>,
+    #[serde(default)]
+    pub error: Option<String>,
+}
+
+/// A located `go` command and its version.
+#[derive(Debug, Clone)]
+pub struct Go {
+    pub program: PathBuf,
+    /// As `go env GOVERSION` prints it, e.g. `go1.26.8`.
+    pub version: String,
+}
+
+impl Go {
+    /// Finds `go` (`$FERRY_GO`, else PATH) and asks its version.
+    pub fn locate() -> Result<Go, ToolchainError> {
+        let program = std::env::var_os("FERRY_GO")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("go"));
+        let mut go = Go {
+            program,
+            version: String::new(),
+        };
+        let out = go
+            .command(Path::new("."))
+            .args(["env", "GOVERSION"])
+            .output()
+            .map_err(|e| ToolchainError::NotFound {
+                reason: format!("{}: {e}", go.program.display()),
+            })?;
+        if !out.status.success() {
+            let reason = String::from_utf8_lossy(&out.stderr).trim().to_string();
+            return Err(ToolchainError::NotFound { reason });
+        }
+        go.version = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        Ok(go)
+    }
+
+    /// A `go` command in `dir` that cannot switch toolchains.
+    pub fn command(&self, dir: &Path) -> Command {
+        let mut cmd = Command::new(&self.program);
+        cmd.current_dir(dir).env("GOTOOLCHAIN", "local");
+        cmd
+    }
+
+    /// `go env NAME` in `dir`.
+    pub fn env(&self, dir: &Path, name: &str) -> Result<String, ToolchainError> {
+        let out = self.run(self.command(dir).args(["env", name]), dir, false)?;
+        Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+    }
+
+    /// `go mod download -json`: fills the module cache with the build list.
+    pub fn mod_download(&self, dir: &Path) -> Result<Vec<Download>, ToolchainError> {
+        let mut cmd = self.command(dir);
+        cmd.env("GOFLAGS", "-mod=mod")
+            .args(["mod", "download", "-json"]);
+        let out = self.run(&mut cmd, dir, false)?;
+        let stream = serde_json::Deserializer::from_slice(&out.stdout).into_iter::<Download>();
+        let downloads =
+            stream
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| ToolchainError::BadOutput {
+                    cmd: "go mod download -json".into(),
+                    reason: e.to_string(),
+                })?;
+        if let Some(d) = downloads.iter().find(|d| d.error.is_some()) {
+            return Err(ToolchainError::Failed {
+                cmd: "go mod download -json".into(),
+                dir: dir.to_path_buf(),
+                status: format!("{}@{}", d.path, d.version),
+                stderr: d.error.clone().unwrap_or_default(),
+                check: false,
+            });
+        }
+        Ok(downloads)
+    }
+
+    /// `go mod vendor`: writes vendor/ and vendor/modules.txt.
+    pub fn mod_vendor(&self, dir: &Path) -> Result<(), ToolchainError> {
+        let mut cmd = self.command(dir);
+        cmd.env("GOFLAGS", "-mod=mod").args(["mod", "vendor"]);
+        self.run(&mut cmd, dir, false).map(drop)
+    }
+
+    /// `go mod verify`: Go's own check of the module cache against go.sum.
+    pub fn mod_verify(&self, dir: &Path) -> Result<(), ToolchainError> {
+        let mut cmd = self.command(dir);
+        cmd.env("GOFLAGS", "-mod=mod").args(["mod", "verify"]);
+        self.run(&mut cmd, dir, true).map(drop)
+    }
+
+    /// Runs a prepared command; `check` marks a failure as a failed check.
+    pub fn run(
+        &self,
+        cmd: &mut Command,
+        dir: &Path,
+        check: bool,
+    ) -> Result<Output, ToolchainError> {
+        let shown = format!(
+            "go {}",
+            cmd.get_args()
+                .map(|a| a.to_string_lossy())
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
+        let out = cmd.output().map_err(|e| ToolchainError::NotFound {
+            reason: format!("{}: {e}", self.program.display()),
+        })?;
+        if out.status.success() {
+            return Ok(out);
+        }
+        let stderr = String::from_utf8_lossy(&out.stderr).trim().to_string();
+        let check =
+            check || stderr.contains("SECURITY ERROR") || stderr.contains("checksum mismatch");
+        Err(ToolchainError::Failed {
+            cmd: shown,
+            dir: dir.to_path_buf(),
+            status: out.status.to_string(),
+            stderr,
+            check,
+        })
+    }
+}

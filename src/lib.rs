@@ -1,0 +1,21 @@
+//! ferry carries a Go service across an air gap: `pack` turns a Go module into
+//! one signed bundle (source, vendor/, module cache, base images, offline
+//! Dockerfile); `verify` and `unpack` check every byte of it against the signed
+//! manifest on the isolated side. Each module below is one stage of that pipeline.
+
+pub mod bundle;
+pub mod error;
+pub mod exit;
+pub mod gomod;
+pub mod pack;
+pub mod progress;
+pub mod sign;
+pub mod source;
+pub mod unpack;
+pub mod verify;
+
+pub use error::Error;
+pub use exit::{Classify, Exit};
+
+/// This build of ferry, as recorded in every manifest.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,321 @@
+//! The connected-side pipeline: snapshot the module into a scratch folder (the
+//! user's tree is never written), let Go download and vendor, check the module
+//! cache against go.sum and the vendor tree with Go itself, then write and sign
+//! one bundle. Any failure leaves no bundle behind.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use sha2::{Digest, Sha256};
+
+use crate::bundle::manifest::{self, Build, BuildMode, MainModule, Manifest, Module, Tool};
+use crate::bundle::writer::{self, Payload, Storage};
+use crate::error::Error;
+use crate::gomod::diags::Findings;
+use crate::gomod::gosum::{self, GoSum};
+use crate::gomod::modfile::{self, ModFile};
+use crate::gomod::modules_txt::{self, ModulesTxt};
+use crate::gomod::toolchain::Go;
+use crate::gomod::{ParseError, modcache};
+use crate::{progress, sign, source};
+
+/// What `ferry pack` was asked to do.
+#[derive(Debug, Clone)]
+pub struct PackOptions {
+    pub dir: PathBuf,
+    pub output: PathBuf,
+    pub key: PathBuf,
+    pub mode: BuildMode,
+    pub main: String,
+    pub tags: Vec<String>,
+    pub ldflags: String,
+    /// Regenerate a committed vendor/ instead of checking it.
+    pub revendor: bool,
+    pub quiet: bool,
+}
+
+/// What a successful pack wrote.
+#[derive(Debug, Clone)]
+pub struct Packed {
+    pub output: PathBuf,
+    pub module: String,
+    pub version: String,
+    pub manifest_sha256: String,
+    pub entries: usize,
+    pub modules: usize,
+    pub vendored_by_go: bool,
+    pub key_id: String,
+}
+
+/// Runs the whole pipeline.
+pub fn run(opts: &PackOptions) -> Result<Packed, Error> {
+    let go = Go::locate()?;
+    let modfile = read_modfile(&opts.dir)?;
+    let signer = sign::load_secret_key(&opts.key)?;
+    let epoch = source_date_epoch()?;
+    let out_dir = output_dir(&opts.output)?;
+
+    let scratch = tempfile::Builder::new()
+        .prefix(writer::TEMP_PREFIX)
+        .tempdir()
+        .map_err(Error::io(std::env::temp_dir()))?;
+    let tree = scratch.path().join("src");
+    let files = source::walk(&opts.dir, true, std::slice::from_ref(&opts.output))?;
+    source::copy_to(&files, &tree)?;
+
+    let committed_vendor = tree.join("vendor/modules.txt").is_file();
+    let vendored_by_go = !committed_vendor || opts.revendor;
+    let spin = progress::spinner("go mod download", opts.quiet);
+    let downloads = go.mod_download(&tree)?;
+    if vendored_by_go {
+        spin.set_message("go mod vendor");
+        if opts.revendor {
+            fs::remove_dir_all(tree.join("vendor")).map_err(Error::io(tree.join("vendor")))?;
+        }
+        go.mod_vendor(&tree)?;
+    }
+    spin.set_message("go mod verify");
+    go.mod_verify(&tree)?;
+    check_vendor_consistency(&go, &tree)?;
+    spin.finish_and_clear();
+
+    let sum = read_optional(&tree.join("go.sum"), gosum::parse)?.unwrap_or_default();
+    let vendored =
+        read_optional(&tree.join("vendor/modules.txt"), modules_txt::parse)?.unwrap_or_default();
+    let cache_dir = PathBuf::from(go.env(&tree, "GOMODCACHE")?).join("cache/download");
+    let selection = modcache::select(&cache_dir, &downloads, &sum)?;
+    if !selection.findings.is_empty() {
+        return Err(Findings(selection.findings).into());
+    }
+
+    let time = writer::zip_time(epoch);
+    let mut payload = Payload::create_in(&out_dir, time)?;
+    let src_files = source::walk(&tree, false, &[])?;
+    let total: u64 = src_files
+        .iter()
+        .filter_map(|f| fs::metadata(&f.path).ok())
+        .map(|m| m.len())
+        .sum();
+    let bar = progress::bytes(total, "bundling", opts.quiet);
+    for f in &src_files {
+        payload.add_file(
+            &format!("src/{}", f.rel),
+            &f.path,
+            f.mode,
+            Storage::Deflated,
+        )?;
+        bar.inc(payload.entries().last().map_or(0, |e| e.size));
+    }
+    for f in &selection.files {
+        payload.add_file(
+            &format!("modcache/{}", f.rel),
+            &f.source,
+            0o644,
+            Storage::Deflated,
+        )?;
+    }
+    bar.finish_and_clear();
+
+    let version = describe_version(&opts.dir);
+    let mut entries = payload.entries().to_vec();
+    entries.sort_by(|a, b| a.path.cmp(&b.path));
+    let manifest = Manifest {
+        format: manifest::FORMAT.into(),
+        tool: Tool {
+            name: "ferry".into(),
+            version: crate::VERSION.into(),
+        },
+        created: created(epoch),
+        module: MainModule {
+            path: modfile.module.clone(),
+            version: version.clone(),
+            go: modfile.go.clone(),
+            toolchain: modfile.toolchain.clone(),
+        },
+        go_version: go.version.clone(),
+        build: Build {
+            mode: opts.mode,
+            main: opts.main.clone(),
+            binary: binary_name(&modfile.module, &opts.main),
+            tags: opts.tags.clone(),
+            ldflags: opts.ldflags.clone(),
+            checked: false,
+        },
+        modules: modules(&vendored, &sum),
+        images: Vec::new(),
+        entries,
+    };
+    let bytes = manifest.to_bytes();
+    let digest = hex::encode(Sha256::digest(&bytes));
+    let signature = signer.sign(
+        &bytes,
+        &sign::trusted_comment(&modfile.module, &version, &digest),
+    )?;
+    payload.write_bundle(&opts.output, &bytes, signature.as_bytes())?;
+    Ok(Packed {
+        output: opts.output.clone(),
+        module: modfile.module,
+        version,
+        manifest_sha256: digest,
+        entries: manifest.entries.len() + 2,
+        modules: manifest.modules.len(),
+        vendored_by_go,
+        key_id: signer.key_id(),
+    })
+}
+
+fn read_modfile(dir: &Path) -> Result<ModFile, Error> {
+    let path = dir.join("go.mod");
+    if !path.is_file() {
+        return Err(Error::Usage(format!(
+            "{}: no go.mod: ferry packs a Go module",
+            dir.display()
+        )));
+    }
+    let text = fs::read_to_string(&path).map_err(Error::io(&path))?;
+    Ok(modfile::parse(&text)?)
+}
+
+fn read_optional<T>(
+    path: &Path,
+    parse: fn(&str) -> Result<T, ParseError>,
+) -> Result<Option<T>, Error> {
+    match fs::read_to_string(path) {
+        Ok(text) => Ok(Some(parse(&text)?)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(Error::io(path)(e)),
+    }
+}
+
+fn output_dir(output: &Path) -> Result<PathBuf, Error> {
+    let dir = output
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    if !dir.is_dir() {
+        return Err(Error::Usage(format!(
+            "{}: the output's folder does not exist",
+            dir.display()
+        )));
+    }
+    Ok(dir.to_path_buf())
+}
+
+/// Go's own check that vendor/modules.txt agrees with go.mod ("inconsistent
+/// vendoring"), run offline on the scratch tree.
+fn check_vendor_consistency(go: &Go, tree: &Path) -> Result<(), Error> {
+    if !tree.join("vendor/modules.txt").is_file() {
+        return Ok(());
+    }
+    let mut cmd = go.command(tree);
+    cmd.env("GOFLAGS", "-mod=vendor")
+        .env("GOPROXY", "off")
+        .args(["list", "-deps", "./..."]);
+    go.run(&mut cmd, tree, true)?;
+    Ok(())
+}
+
+/// Manifest modules from modules.txt, with the go.sum hashes of the code that
+/// is really used (the replacement's, when a module is replaced by a version).
+fn modules(vendored: &ModulesTxt, sum: &GoSum) -> Vec<Module> {
+    let mut out: Vec<Module> = vendored
+        .modules
+        .iter()
+        .map(|m| {
+            let (path, version) = match &m.replace {
+                Some(r) => (r.path.as_str(), r.version.as_deref()),
+                None => (m.path.as_str(), Some(m.version.as_str())),
+            };
+            let hash = |go_mod| {
+                version
+                    .and_then(|v| sum.hash(path, v, go_mod))
+                    .map(str::to_string)
+            };
+            Module {
+                path: m.path.clone(),
+                version: m.version.clone(),
+                replace: m.replace.as_ref().map(Into::into),
+                h1: hash(false),
+                go_mod_h1: hash(true),
+                explicit: m.explicit,
+                go: m.go_version.clone(),
+                packages: m.packages.clone(),
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| (&a.path, &a.version).cmp(&(&b.path, &b.version)));
+    out
+}
+
+/// The binary's name: the main package's last path element, or the module's
+/// without a `/vN` major-version suffix.
+pub fn binary_name(module: &str, main: &str) -> String {
+    let main = main.trim_start_matches("./").trim_end_matches('/');
+    if !main.is_empty() && main != "." {
+        return main.rsplit('/').next().unwrap_or(main).to_string();
+    }
+    let mut parts = module.rsplit('/');
+    let last = parts.next().unwrap_or(module);
+    let is_major =
+        last.len() > 1 && last.starts_with('v') && last[1..].bytes().all(|b| b.is_ascii_digit());
+    match (is_major, parts.next()) {
+        (true, Some(prev)) => prev.to_string(),
+        _ => last.to_string(),
+    }
+}
+
+fn source_date_epoch() -> Result<Option<i64>, Error> {
+    match std::env::var("SOURCE_DATE_EPOCH") {
+        Ok(s) if !s.trim().is_empty() => s.trim().parse().map(Some).map_err(|_| {
+            Error::Usage(format!(
+                "SOURCE_DATE_EPOCH={s:?} is not a number of seconds"
+            ))
+        }),
+        _ => Ok(None),
+    }
+}
+
+/// 1980-01-01T00:00:00Z, the earliest time a zip entry can carry.
+const ZIP_EPOCH: time::OffsetDateTime = match time::OffsetDateTime::from_unix_timestamp(315_532_800)
+{
+    Ok(t) => t,
+    Err(_) => time::OffsetDateTime::UNIX_EPOCH,
+};
+
+/// The manifest's creation time: `SOURCE_DATE_EPOCH`, else the zip epoch, so
+/// that a bundle never records when or where it was made unless asked.
+fn created(epoch: Option<i64>) -> String {
+    let t = epoch
+        .and_then(|s| time::OffsetDateTime::from_unix_timestamp(s).ok())
+        .unwrap_or(ZIP_EPOCH);
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+/// `git describe --tags --always --dirty` of the packed tree, when it is a checkout.
+fn describe_version(dir: &Path) -> String {
+    Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["describe", "--tags", "--always", "--dirty"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .filter(|v| !v.is_empty() && !v.contains(char::is_whitespace))
+        .unwrap_or_else(|| "unversioned".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn binary_names() {
+        assert_eq!(binary_name("example.com/clockwork", "."), "clockwork");
+        assert_eq!(binary_name("example.com/svc/v2", "."), "svc");
+        assert_eq!(binary_name("example.com/svc", "./cmd/agent"), "agent");
+        assert_eq!(binary_name("v2", "."), "v2");
+    }
+}

@@ -1,0 +1,349 @@
+//! Signing and checking `ferry.json` with minisign keys (Ed25519 over BLAKE2b-512).
+//! Keys and signatures are the stock minisign formats, so `minisign -Vm` checks
+//! what ferry signs and ferry checks what `minisign -S` signs. Signing is plain
+//! RFC 8032 Ed25519, deterministic as libsodium's, so that the same inputs give
+//! a byte-identical bundle (the minisign crate adds random noise when it signs).
+
+use std::fs::{self, OpenOptions};
+use std::io::{Cursor, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use blake2::{Blake2b512, Digest};
+use ed25519_dalek::{Signer as _, SigningKey};
+use minisign::{KeyPair, PublicKey, PublicKeyBox, SecretKey, SecretKeyBox, SignatureBox};
+
+use crate::exit::{Classify, Exit};
+
+/// The environment variable that carries the password of an encrypted secret key.
+pub const PASSWORD_ENV: &str = "FERRY_KEY_PASSWORD";
+
+/// A signature file is a few hundred bytes; anything far larger is not one.
+pub const MAX_SIGNATURE_BYTES: u64 = 16 * 1024;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SignError {
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path} already exists: refusing to overwrite a key")]
+    Exists { path: PathBuf },
+    #[error("{path}: not a usable minisign {what}: {reason}")]
+    Key {
+        path: PathBuf,
+        what: &'static str,
+        reason: String,
+    },
+    #[error("{path} is encrypted: set {PASSWORD_ENV} or run on a terminal to be asked")]
+    NeedsPassword { path: PathBuf },
+    #[error("signing failed: {0}")]
+    Sign(String),
+    #[error("signature of ferry.json: {0}")]
+    BadSignature(String),
+    #[error(
+        "signature of ferry.json: trusted comment names manifest {named}, but ferry.json has sha256:{actual}"
+    )]
+    CommentMismatch { named: String, actual: String },
+}
+
+impl Classify for SignError {
+    fn exit(&self) -> Exit {
+        match self {
+            SignError::BadSignature(_) | SignError::CommentMismatch { .. } => Exit::CheckFailed,
+            SignError::Exists { .. } | SignError::Key { .. } | SignError::NeedsPassword { .. } => {
+                Exit::Usage
+            }
+            SignError::Io { .. } | SignError::Sign(_) => Exit::CouldNotRun,
+        }
+    }
+}
+
+fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> SignError + '_ {
+    move |source| SignError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Where `keygen` writes: `PREFIX.key` and `PREFIX.pub`.
+pub fn key_paths(prefix: &Path) -> (PathBuf, PathBuf) {
+    let with = |ext: &str| {
+        let mut s = prefix.as_os_str().to_owned();
+        s.push(ext);
+        PathBuf::from(s)
+    };
+    (with(".key"), with(".pub"))
+}
+
+/// Writes a new key pair. `password: None` writes an unencrypted secret key
+/// (as `minisign -G -W`); both files are created exclusively, never overwritten.
+pub fn keygen(prefix: &Path, password: Option<String>) -> Result<(PathBuf, PathBuf), SignError> {
+    let (sk_path, pk_path) = key_paths(prefix);
+    for p in [&sk_path, &pk_path] {
+        if p.exists() {
+            return Err(SignError::Exists { path: p.clone() });
+        }
+    }
+    let KeyPair { pk, sk } = match password {
+        Some(pw) => KeyPair::generate_encrypted_keypair(Some(pw)),
+        None => KeyPair::generate_unencrypted_keypair(),
+    }
+    .map_err(|e| SignError::Sign(e.to_string()))?;
+    let sk_text = sk
+        .to_box(Some("ferry secret key"))
+        .map_err(|e| SignError::Sign(e.to_string()))?
+        .to_string();
+    let pk_text = pk
+        .to_box()
+        .map_err(|e| SignError::Sign(e.to_string()))?
+        .to_string();
+    create_new(&sk_path, sk_text.as_bytes(), 0o600)?;
+    if let Err(e) = create_new(&pk_path, pk_text.as_bytes(), 0o644) {
+        let _ = fs::remove_file(&sk_path);
+        return Err(e);
+    }
+    Ok((sk_path, pk_path))
+}
+
+fn create_new(path: &Path, bytes: &[u8], mode: u32) -> Result<(), SignError> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(mode)
+        .open(path)
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::AlreadyExists => SignError::Exists {
+                path: path.to_path_buf(),
+            },
+            _ => SignError::Io {
+                path: path.to_path_buf(),
+                source: e,
+            },
+        })?;
+    f.write_all(bytes)
+        .and_then(|_| f.sync_all())
+        .map_err(io_err(path))
+}
+
+/// Loads a secret key; an encrypted one takes its password from
+/// `FERRY_KEY_PASSWORD`, or from a prompt when stdin is a terminal.
+pub fn load_secret_key(path: &Path) -> Result<Signer, SignError> {
+    let sk = load_minisign_secret_key(path)?;
+    Signer::from_minisign(&sk).map_err(|reason| SignError::Key {
+        path: path.to_path_buf(),
+        what: "secret key",
+        reason,
+    })
+}
+
+fn load_minisign_secret_key(path: &Path) -> Result<SecretKey, SignError> {
+    let text = fs::read_to_string(path).map_err(io_err(path))?;
+    let key_err = |e: minisign::PError| SignError::Key {
+        path: path.to_path_buf(),
+        what: "secret key",
+        reason: e.to_string(),
+    };
+    let boxed = SecretKeyBox::from_string(&text).map_err(key_err)?;
+    if !is_encrypted(&text).ok_or_else(|| SignError::Key {
+        path: path.to_path_buf(),
+        what: "secret key",
+        reason: "no base64 key on its second line".into(),
+    })? {
+        return boxed.into_unencrypted_secret_key().map_err(key_err);
+    }
+    let password = match std::env::var(PASSWORD_ENV) {
+        Ok(pw) => Some(pw),
+        Err(_) if std::io::stdin().is_terminal() => None,
+        Err(_) => {
+            return Err(SignError::NeedsPassword {
+                path: path.to_path_buf(),
+            });
+        }
+    };
+    boxed.into_secret_key(password).map_err(key_err)
+}
+
+/// Reads the KDF field of a secret key file without decrypting anything.
+fn is_encrypted(text: &str) -> Option<bool> {
+    let line = text.lines().nth(1)?.trim();
+    let bytes = B64.decode(line).ok()?;
+    SecretKey::from_bytes(&bytes).ok().map(|k| k.is_encrypted())
+}
+
+/// Loads a public key file as `minisign -G` writes it (or its bare base64 line).
+pub fn load_public_key(path: &Path) -> Result<PublicKey, SignError> {
+    let text = fs::read_to_string(path).map_err(io_err(path))?;
+    let key_err = |reason: String| SignError::Key {
+        path: path.to_path_buf(),
+        what: "public key",
+        reason,
+    };
+    let trimmed = text.trim();
+    if trimmed.lines().count() == 1 {
+        return PublicKey::from_base64(trimmed).map_err(|e| key_err(e.to_string()));
+    }
+    PublicKeyBox::from_string(&text)
+        .and_then(PublicKeyBox::into_public_key)
+        .map_err(|e| key_err(e.to_string()))
+}
+
+/// The trusted comment: it binds the module, its version and the manifest hash
+/// into the signed text, where nobody can change them without the key.
+pub fn trusted_comment(module: &str, version: &str, manifest_sha256: &str) -> String {
+    format!("ferry/v1 module={module} version={version} manifest=sha256:{manifest_sha256}")
+}
+
+/// A decrypted minisign secret key, ready to sign.
+pub struct Signer {
+    keynum: [u8; 8],
+    key: SigningKey,
+}
+
+impl Signer {
+    /// Takes the key id and Ed25519 seed out of a decrypted minisign key
+    /// (`keynum` at bytes 54..62, `seed || public` at 62..126 of its layout).
+    fn from_minisign(sk: &SecretKey) -> Result<Signer, String> {
+        let bytes = sk.to_bytes();
+        let (Some(keynum), Some(seed), Some(public)) =
+            (bytes.get(54..62), bytes.get(62..94), bytes.get(94..126))
+        else {
+            return Err("secret key is too short".into());
+        };
+        let key = SigningKey::from_bytes(seed.try_into().map_err(|_| "bad seed length")?);
+        if key.verifying_key().as_bytes() != public {
+            return Err("secret key does not hold its own public key (wrong password?)".into());
+        }
+        Ok(Signer {
+            keynum: keynum.try_into().map_err(|_| "bad key id length")?,
+            key,
+        })
+    }
+
+    /// The key id, as minisign prints it.
+    pub fn key_id(&self) -> String {
+        let mut id = self.keynum;
+        id.reverse();
+        hex::encode_upper(id)
+    }
+
+    /// Signs `message` in minisign's prehashed form; returns the `.minisig` text.
+    pub fn sign(&self, message: &[u8], trusted_comment: &str) -> Result<String, SignError> {
+        if trusted_comment.contains(['\n', '\r']) {
+            return Err(SignError::Sign("trusted comment must be one line".into()));
+        }
+        let digest = Blake2b512::digest(message);
+        let sig = self.key.sign(&digest).to_bytes();
+        let mut sig_line = Vec::with_capacity(74);
+        sig_line.extend_from_slice(b"ED");
+        sig_line.extend_from_slice(&self.keynum);
+        sig_line.extend_from_slice(&sig);
+        let mut global = sig.to_vec();
+        global.extend_from_slice(trusted_comment.as_bytes());
+        let global_sig = self.key.sign(&global).to_bytes();
+        Ok(format!(
+            "untrusted comment: signature of ferry.json, by ferry\n{}\ntrusted comment: {}\n{}\n",
+            B64.encode(sig_line),
+            trusted_comment,
+            B64.encode(global_sig)
+        ))
+    }
+}
+
+/// Checks a `.minisig` over the manifest bytes, and that a `manifest=sha256:`
+/// field in the trusted comment (when present) names these very bytes.
+/// Returns the trusted comment.
+pub fn verify_manifest(
+    pk: &PublicKey,
+    signature: &[u8],
+    manifest: &[u8],
+    manifest_sha256: &str,
+) -> Result<String, SignError> {
+    let text = std::str::from_utf8(signature)
+        .map_err(|_| SignError::BadSignature("ferry.json.minisig is not UTF-8 text".into()))?;
+    let sig = SignatureBox::from_string(text)
+        .map_err(|e| SignError::BadSignature(format!("ferry.json.minisig: {e}")))?;
+    minisign::verify(pk, &sig, Cursor::new(manifest), true, false, false)
+        .map_err(|e| SignError::BadSignature(e.to_string()))?;
+    let comment = sig
+        .trusted_comment()
+        .map_err(|e| SignError::BadSignature(e.to_string()))?;
+    if let Some(named) = comment
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("manifest=sha256:"))
+    {
+        if named != manifest_sha256 {
+            return Err(SignError::CommentMismatch {
+                named: format!("sha256:{named}"),
+                actual: manifest_sha256.to_string(),
+            });
+        }
+    }
+    Ok(comment)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pair() -> (tempfile::TempDir, Signer, PublicKey) {
+        let dir = tempfile::tempdir().unwrap();
+        let (sk, pk) = keygen(&dir.path().join("k"), None).unwrap();
+        (
+            dir,
+            load_secret_key(&sk).unwrap(),
+            load_public_key(&pk).unwrap(),
+        )
+    }
+
+    #[test]
+    fn signs_and_verifies_and_names_the_manifest() {
+        let (_d, sk, pk) = pair();
+        let msg = br#"{"format":"ferry/v1"}"#;
+        let sum = "ab".repeat(32);
+        let sig = sk.sign(msg, &trusted_comment("m", "v1", &sum)).unwrap();
+        assert_eq!(
+            sig,
+            sk.sign(msg, &trusted_comment("m", "v1", &sum)).unwrap()
+        );
+        let comment = verify_manifest(&pk, sig.as_bytes(), msg, &sum).unwrap();
+        assert!(comment.contains("module=m version=v1"));
+        let other = "cd".repeat(32);
+        assert!(matches!(
+            verify_manifest(&pk, sig.as_bytes(), msg, &other),
+            Err(SignError::CommentMismatch { .. })
+        ));
+        assert!(matches!(
+            verify_manifest(&pk, sig.as_bytes(), b"{}", &sum),
+            Err(SignError::BadSignature(_))
+        ));
+    }
+
+    #[test]
+    fn keygen_refuses_to_overwrite() {
+        let dir = tempfile::tempdir().unwrap();
+        keygen(&dir.path().join("k"), None).unwrap();
+        assert!(matches!(
+            keygen(&dir.path().join("k"), None),
+            Err(SignError::Exists { .. })
+        ));
+    }
+
+    #[test]
+    fn encrypted_key_round_trips_with_password() {
+        let dir = tempfile::tempdir().unwrap();
+        let (sk_path, _) = keygen(&dir.path().join("k"), Some("pw".into())).unwrap();
+        // SAFETY of the test: no other test reads this variable.
+        unsafe { std::env::set_var(PASSWORD_ENV, "pw") };
+        let signer = load_secret_key(&sk_path).unwrap();
+        unsafe { std::env::set_var(PASSWORD_ENV, "wrong") };
+        assert!(load_secret_key(&sk_path).is_err());
+        unsafe { std::env::remove_var(PASSWORD_ENV) };
+        let pk = load_public_key(&dir.path().join("k.pub")).unwrap();
+        let sig = signer.sign(b"x", "c").unwrap();
+        verify_manifest(&pk, sig.as_bytes(), b"x", "").unwrap();
+    }
+}

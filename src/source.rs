@@ -1,0 +1,169 @@
+//! The main module's tree as it goes into `src/`: every regular file under DIR
+//! except version-control folders, ferry's own bundles and temporaries, and
+//! what `.ferryignore` (gitignore syntax) excludes. Symlinks are refused, not
+//! followed: a bundle holds regular files only.
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+use crate::exit::{Classify, Exit};
+
+/// The ignore file read in every folder of the tree.
+pub const IGNORE_FILE: &str = ".ferryignore";
+
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("reading the source tree: {0}")]
+    Walk(#[from] ignore::Error),
+    #[error(
+        "{path} is a symbolic link: ferry bundles regular files only; list it in {IGNORE_FILE} or replace it with the file"
+    )]
+    Symlink { path: PathBuf },
+    #[error("{path} is not a regular file or folder")]
+    Special { path: PathBuf },
+}
+
+impl Classify for SourceError {
+    fn exit(&self) -> Exit {
+        match self {
+            SourceError::Symlink { .. } | SourceError::Special { .. } => Exit::Usage,
+            _ => Exit::CouldNotRun,
+        }
+    }
+}
+
+/// One file of the tree: its `/`-separated path below the root and its
+/// normalised mode (0755 when any execute bit is set, else 0644).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceFile {
+    pub rel: String,
+    pub path: PathBuf,
+    pub mode: u32,
+}
+
+const NEVER: &[&str] = &[".git", ".hg", ".svn", ".bzr"];
+
+/// Lists the files of `root`, sorted, skipping `skip` (such as the output bundle).
+pub fn walk(
+    root: &Path,
+    use_ignore_files: bool,
+    skip: &[PathBuf],
+) -> Result<Vec<SourceFile>, SourceError> {
+    let skip: Vec<PathBuf> = skip
+        .iter()
+        .filter_map(|p| fs::canonicalize(p).ok())
+        .collect();
+    let mut builder = ignore::WalkBuilder::new(root);
+    builder
+        .standard_filters(false)
+        .follow_links(false)
+        .sort_by_file_name(|a, b| a.cmp(b))
+        .filter_entry(|e| {
+            let name = e.file_name().to_string_lossy();
+            !(NEVER.contains(&name.as_ref()) && e.depth() > 0)
+                && !name.starts_with(crate::bundle::writer::TEMP_PREFIX)
+                && !name.starts_with(crate::unpack::TEMP_PREFIX)
+        });
+    if use_ignore_files {
+        builder.add_custom_ignore_filename(IGNORE_FILE);
+    }
+    let mut files = Vec::new();
+    for item in builder.build() {
+        let entry = item?;
+        let ft = entry.file_type().ok_or_else(|| SourceError::Special {
+            path: entry.path().to_path_buf(),
+        })?;
+        if ft.is_dir() {
+            continue;
+        }
+        let path = entry.path().to_path_buf();
+        if ft.is_symlink() {
+            return Err(SourceError::Symlink { path });
+        }
+        if !ft.is_file() {
+            return Err(SourceError::Special { path });
+        }
+        if path.extension().is_some_and(|e| e == "ferry")
+            || fs::canonicalize(&path).is_ok_and(|c| skip.contains(&c))
+        {
+            continue;
+        }
+        let meta = entry.metadata()?;
+        let mode = if meta.permissions().mode() & 0o111 != 0 {
+            0o755
+        } else {
+            0o644
+        };
+        let rel = path
+            .strip_prefix(root)
+            .map(|r| r.to_string_lossy().replace(std::path::MAIN_SEPARATOR, "/"))
+            .unwrap_or_default();
+        files.push(SourceFile { rel, path, mode });
+    }
+    files.sort_by(|a, b| a.rel.cmp(&b.rel));
+    Ok(files)
+}
+
+/// Copies listed files under `dest`, with their normalised modes.
+pub fn copy_to(files: &[SourceFile], dest: &Path) -> Result<(), SourceError> {
+    for f in files {
+        let to = dest.join(&f.rel);
+        let io = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source| SourceError::Io { path, source }
+        };
+        if let Some(parent) = to.parent() {
+            fs::create_dir_all(parent).map_err(io(parent))?;
+        }
+        fs::copy(&f.path, &to).map_err(io(&f.path))?;
+        fs::set_permissions(&to, fs::Permissions::from_mode(f.mode)).map_err(io(&to))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn honours_ferryignore_and_skips_vcs_and_bundles() {
+        let d = tempfile::tempdir().unwrap();
+        let root = d.path();
+        for f in [
+            ".git/config",
+            "main.go",
+            "bin/app",
+            "sub/x.log",
+            "sub/keep.go",
+            "old.ferry",
+            "run.sh",
+        ] {
+            let p = root.join(f);
+            fs::create_dir_all(p.parent().unwrap()).unwrap();
+            fs::write(&p, f).unwrap();
+        }
+        fs::set_permissions(root.join("run.sh"), fs::Permissions::from_mode(0o700)).unwrap();
+        fs::write(root.join(".ferryignore"), "bin/\n*.log\n").unwrap();
+        let files = walk(root, true, &[]).unwrap();
+        let rels: Vec<_> = files.iter().map(|f| f.rel.as_str()).collect();
+        assert_eq!(rels, [".ferryignore", "main.go", "run.sh", "sub/keep.go"]);
+        assert_eq!(files[2].mode, 0o755);
+        assert_eq!(files[1].mode, 0o644);
+    }
+
+    #[test]
+    fn refuses_symlinks() {
+        let d = tempfile::tempdir().unwrap();
+        std::os::unix::fs::symlink("/etc/passwd", d.path().join("leak")).unwrap();
+        assert!(matches!(
+            walk(d.path(), true, &[]),
+            Err(SourceError::Symlink { .. })
+        ));
+    }
+}
