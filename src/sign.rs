@@ -12,12 +12,15 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use blake2::{Blake2b512, Digest};
 use ed25519_dalek::{Signer as _, SigningKey};
-use minisign::{KeyPair, PublicKey, PublicKeyBox, SecretKey, SecretKeyBox, SignatureBox};
+use minisign::{KeyPair, PublicKey, PublicKeyBox, SecretKeyBox, SignatureBox};
 
 use crate::exit::{Classify, Exit};
 
 /// The environment variable that carries the password of an encrypted secret key.
 pub const PASSWORD_ENV: &str = "FERRY_KEY_PASSWORD";
+
+/// The decoded size of a minisign secret key.
+const SECRET_KEY_BYTES: usize = 158;
 
 /// A signature file is a few hundred bytes; anything far larger is not one.
 pub const MAX_SIGNATURE_BYTES: u64 = 16 * 1024;
@@ -132,28 +135,22 @@ fn create_new(path: &Path, bytes: &[u8], mode: u32) -> Result<(), SignError> {
 /// Loads a secret key; an encrypted one takes its password from
 /// `FERRY_KEY_PASSWORD`, or from a prompt when stdin is a terminal.
 pub fn load_secret_key(path: &Path) -> Result<Signer, SignError> {
-    let sk = load_minisign_secret_key(path)?;
-    Signer::from_minisign(&sk).map_err(|reason| SignError::Key {
+    let text = fs::read_to_string(path).map_err(io_err(path))?;
+    let key_err = |reason: String| SignError::Key {
         path: path.to_path_buf(),
         what: "secret key",
         reason,
-    })
-}
-
-fn load_minisign_secret_key(path: &Path) -> Result<SecretKey, SignError> {
-    let text = fs::read_to_string(path).map_err(io_err(path))?;
-    let key_err = |e: minisign::PError| SignError::Key {
-        path: path.to_path_buf(),
-        what: "secret key",
-        reason: e.to_string(),
     };
-    let boxed = SecretKeyBox::from_string(&text).map_err(key_err)?;
-    if !is_encrypted(&text).ok_or_else(|| SignError::Key {
-        path: path.to_path_buf(),
-        what: "secret key",
-        reason: "no base64 key on its second line".into(),
-    })? {
-        return boxed.into_unencrypted_secret_key().map_err(key_err);
+    let raw = text
+        .lines()
+        .nth(1)
+        .and_then(|line| B64.decode(line.trim()).ok())
+        .filter(|raw| raw.len() == SECRET_KEY_BYTES)
+        .ok_or_else(|| key_err("no base64 minisign key on its second line".into()))?;
+    if raw[2..4] == [0, 0] {
+        // Unencrypted. Stock minisign leaves the checksum of such keys zeroed,
+        // so the key is checked by deriving its public half instead.
+        return Signer::from_raw(&raw).map_err(key_err);
     }
     let password = match std::env::var(PASSWORD_ENV) {
         Ok(pw) => Some(pw),
@@ -164,14 +161,10 @@ fn load_minisign_secret_key(path: &Path) -> Result<SecretKey, SignError> {
             });
         }
     };
-    boxed.into_secret_key(password).map_err(key_err)
-}
-
-/// Reads the KDF field of a secret key file without decrypting anything.
-fn is_encrypted(text: &str) -> Option<bool> {
-    let line = text.lines().nth(1)?.trim();
-    let bytes = B64.decode(line).ok()?;
-    SecretKey::from_bytes(&bytes).ok().map(|k| k.is_encrypted())
+    let sk = SecretKeyBox::from_string(&text)
+        .and_then(|b| b.into_secret_key(password))
+        .map_err(|e| key_err(e.to_string()))?;
+    Signer::from_raw(&sk.to_bytes()).map_err(key_err)
 }
 
 /// Loads a public key file as `minisign -G` writes it (or its bare base64 line).
@@ -206,8 +199,7 @@ pub struct Signer {
 impl Signer {
     /// Takes the key id and Ed25519 seed out of a decrypted minisign key
     /// (`keynum` at bytes 54..62, `seed || public` at 62..126 of its layout).
-    fn from_minisign(sk: &SecretKey) -> Result<Signer, String> {
-        let bytes = sk.to_bytes();
+    fn from_raw(bytes: &[u8]) -> Result<Signer, String> {
         let (Some(keynum), Some(seed), Some(public)) =
             (bytes.get(54..62), bytes.get(62..94), bytes.get(94..126))
         else {

@@ -66,9 +66,10 @@ pub fn walk(
         .sort_by_file_name(|a, b| a.cmp(b))
         .filter_entry(|e| {
             let name = e.file_name().to_string_lossy();
-            !(NEVER.contains(&name.as_ref()) && e.depth() > 0)
-                && !name.starts_with(crate::bundle::writer::TEMP_PREFIX)
-                && !name.starts_with(crate::unpack::TEMP_PREFIX)
+            let vcs = e.depth() > 0 && NEVER.contains(&name.as_ref());
+            let ours = name.starts_with(crate::bundle::writer::TEMP_PREFIX)
+                || name.starts_with(crate::unpack::TEMP_PREFIX);
+            !(vcs || ours)
         });
     if use_ignore_files {
         builder.add_custom_ignore_filename(IGNORE_FILE);

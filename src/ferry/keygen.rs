@@ -21,7 +21,9 @@ pub fn run(args: KeygenArgs, quiet: bool) -> anyhow::Result<Exit> {
         ))
         .into());
     };
-    let (sk, pk) = sign::keygen(&args.output, password).context("keygen")?;
+    let (sk, pk) = sign::keygen(&args.output, password)
+        .map_err(Error::from)
+        .context("keygen")?;
     if !quiet {
         println!(
             "secret key: {} (keep it on the connected side)",

