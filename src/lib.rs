@@ -6,6 +6,7 @@
 pub mod bundle;
 pub mod error;
 pub mod exit;
+pub mod fsutil;
 pub mod gomod;
 pub mod pack;
 pub mod progress;

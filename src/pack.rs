@@ -189,10 +189,7 @@ fn read_optional<T>(
 }
 
 fn output_dir(output: &Path) -> Result<PathBuf, Error> {
-    let dir = output
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
+    let dir = crate::fsutil::parent_dir(output);
     if !dir.is_dir() {
         return Err(Error::Usage(format!(
             "{}: the output's folder does not exist",

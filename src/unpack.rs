@@ -48,10 +48,7 @@ fn write_new(path: &Path, data: &mut dyn Read, mode: u32) -> io::Result<()> {
 /// Verifies `bundle` and extracts it to `dest`.
 pub fn run(bundle: &Path, pub_key: &Path, dest: &Path, quiet: bool) -> Result<Report, Error> {
     check_dest(dest)?;
-    let parent = dest
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
+    let parent = crate::fsutil::parent_dir(dest);
     let pk = sign::load_public_key(pub_key)?;
     let mut b = reader::open(bundle, &pk)?;
     let temp = tempfile::Builder::new()
@@ -112,10 +109,7 @@ fn check_dest(dest: &Path) -> Result<(), Error> {
             }
         }
     }
-    let parent = dest
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
+    let parent = crate::fsutil::parent_dir(dest);
     if !parent.is_dir() {
         return Err(Error::Usage(format!(
             "{}: no such folder to unpack into",

@@ -19,24 +19,23 @@ fn extract(sb: &Sandbox, bundle: &str) {
     }
 }
 
+/// `minisign -V` of the extracted manifest with the release key.
+const CHECK_MANIFEST: [&str; 7] = [
+    "-V",
+    "-m",
+    "ferry.json",
+    "-x",
+    "ferry.json.minisig",
+    "-p",
+    "rel.pub",
+];
+
 #[test]
 fn stock_minisign_verifies_what_ferry_signs() {
     let sb = Sandbox::new();
     sb.pack("clockwork", "cw.ferry");
     extract(&sb, "cw.ferry");
-    let out = minisign()
-        .args([
-            "-V",
-            "-m",
-            "ferry.json",
-            "-x",
-            "ferry.json.minisig",
-            "-p",
-            "rel.pub",
-        ])
-        .current_dir(sb.dir.path())
-        .output()
-        .unwrap();
+    let out = sb.minisign(&CHECK_MANIFEST);
     assert_ok(&out);
     let said = text(&out);
     assert!(
@@ -49,30 +48,14 @@ fn stock_minisign_verifies_what_ferry_signs() {
     let mut m = fs::read(sb.path("ferry.json")).unwrap();
     m[5] ^= 1;
     fs::write(sb.path("ferry.json"), m).unwrap();
-    let out = minisign()
-        .args([
-            "-V",
-            "-m",
-            "ferry.json",
-            "-x",
-            "ferry.json.minisig",
-            "-p",
-            "rel.pub",
-        ])
-        .current_dir(sb.dir.path())
-        .output()
-        .unwrap();
+    let out = sb.minisign(&CHECK_MANIFEST);
     assert_exit(&out, 1);
 }
 
 #[test]
 fn a_key_made_by_minisign_signs_a_bundle_ferry_verifies() {
     let sb = Sandbox::new();
-    let out = minisign()
-        .args(["-G", "-W", "-p", "mk.pub", "-s", "mk.key"])
-        .current_dir(sb.dir.path())
-        .output()
-        .unwrap();
+    let out = sb.minisign(&["-G", "-W", "-p", "mk.pub", "-s", "mk.key"]);
     assert_ok(&out);
     assert_ok(&sb.run(&[
         "pack",
@@ -88,21 +71,17 @@ fn a_key_made_by_minisign_signs_a_bundle_ferry_verifies() {
 
     // A manifest re-signed by minisign itself is accepted too.
     extract(&sb, "h.ferry");
-    let out = minisign()
-        .args([
-            "-S",
-            "-s",
-            "mk.key",
-            "-m",
-            "ferry.json",
-            "-x",
-            "by-minisign.sig",
-            "-t",
-            "signed with stock minisign",
-        ])
-        .current_dir(sb.dir.path())
-        .output()
-        .unwrap();
+    let out = sb.minisign(&[
+        "-S",
+        "-s",
+        "mk.key",
+        "-m",
+        "ferry.json",
+        "-x",
+        "by-minisign.sig",
+        "-t",
+        "signed with stock minisign",
+    ]);
     assert_ok(&out);
     let bundle = fs::read(sb.path("h.ferry")).unwrap();
     let sig = fs::read(sb.path("by-minisign.sig")).unwrap();
@@ -142,27 +121,14 @@ fn ferrys_encrypted_keys_open_in_minisign() {
         .write_all(b"correct horse\n")
         .unwrap();
     assert_ok(&child.wait_with_output().unwrap());
-    let out = minisign()
-        .args(["-V", "-m", "note.txt", "-p", "enc.pub"])
-        .current_dir(sb.dir.path())
-        .output()
-        .unwrap();
+    let out = sb.minisign(&["-V", "-m", "note.txt", "-p", "enc.pub"]);
     assert_ok(&out);
 
     // An unencrypted ferry key signs in minisign too.
     sb.keygen("plain");
-    let out = minisign()
-        .args(["-S", "-s", "plain.key", "-m", "note.txt", "-x", "plain.sig"])
-        .current_dir(sb.dir.path())
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
+    let out = sb.minisign(&["-S", "-s", "plain.key", "-m", "note.txt", "-x", "plain.sig"]);
     assert_ok(&out);
-    let out = minisign()
-        .args(["-V", "-m", "note.txt", "-x", "plain.sig", "-p", "plain.pub"])
-        .current_dir(sb.dir.path())
-        .output()
-        .unwrap();
+    let out = sb.minisign(&["-V", "-m", "note.txt", "-x", "plain.sig", "-p", "plain.pub"]);
     assert_ok(&out);
 
     // ferry packs with it when given the password, and refuses without one.

@@ -141,6 +141,33 @@ impl Payload {
         };
         let mut file = File::open(source).map_err(io_err)?;
         let size = file.metadata().map_err(io_err)?.len();
+        self.add(entry, &mut file, size, mode, storage, source)
+    }
+
+    /// Adds generated content (Dockerfile, SBOM).
+    pub fn add_bytes(&mut self, entry: &str, bytes: &[u8], mode: u32) -> Result<(), WriteError> {
+        let size = bytes.len() as u64;
+        let origin = self.temp.path().to_path_buf();
+        self.add(
+            entry,
+            &mut &bytes[..],
+            size,
+            mode,
+            Storage::Deflated,
+            &origin,
+        )
+    }
+
+    /// Starts an entry and streams `data` into it through sha256, in one pass.
+    fn add(
+        &mut self,
+        entry: &str,
+        data: &mut dyn Read,
+        size: u64,
+        mode: u32,
+        storage: Storage,
+        origin: &Path,
+    ) -> Result<(), WriteError> {
         let options = self.options(mode, size, storage);
         self.zip
             .start_file(entry, options)
@@ -148,28 +175,9 @@ impl Payload {
                 entry: entry.into(),
                 source,
             })?;
-        let (sha256, size) = copy_hashing(&mut file, &mut self.zip).map_err(io_err)?;
-        self.entries.push(Entry {
-            path: entry.into(),
-            sha256,
-            size,
-            mode,
-        });
-        Ok(())
-    }
-
-    /// Adds generated content (Dockerfile, SBOM).
-    pub fn add_bytes(&mut self, entry: &str, bytes: &[u8], mode: u32) -> Result<(), WriteError> {
-        let options = self.options(mode, bytes.len() as u64, Storage::Deflated);
-        self.zip
-            .start_file(entry, options)
-            .map_err(|source| WriteError::Zip {
-                entry: entry.into(),
-                source,
-            })?;
         let (sha256, size) =
-            copy_hashing(&mut &bytes[..], &mut self.zip).map_err(|source| WriteError::Io {
-                path: self.temp.path().to_path_buf(),
+            copy_hashing(data, &mut self.zip).map_err(|source| WriteError::Io {
+                path: origin.to_path_buf(),
                 source,
             })?;
         self.entries.push(Entry {
@@ -207,10 +215,7 @@ impl Payload {
         let mut payload = ZipArchive::new(File::open(&temp_path).map_err(io_err(&temp_path))?)
             .map_err(zip_err("(payload)"))?;
 
-        let dir = out
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
+        let dir = crate::fsutil::parent_dir(out);
         let bundle = tempfile::Builder::new()
             .prefix(TEMP_PREFIX)
             .suffix(".ferry")

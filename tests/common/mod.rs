@@ -147,10 +147,21 @@ pub fn no_network() -> Command {
 
 /// The stock minisign binary, which CI installs; its absence is a failure.
 pub fn minisign() -> Command {
-    let cmd = Command::new("minisign");
     assert!(
         Command::new("minisign").arg("-v").output().is_ok(),
         "the stock minisign binary is needed as an independent check: apt-get install minisign (scripts/test.sh does)"
     );
-    cmd
+    Command::new("minisign")
+}
+
+impl Sandbox {
+    /// Runs the stock minisign in the sandbox with `args`, stdin empty.
+    pub fn minisign(&self, args: &[&str]) -> Output {
+        minisign()
+            .args(args)
+            .current_dir(self.dir.path())
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("run minisign")
+    }
 }
