@@ -10,6 +10,7 @@ use crate::gomod::ParseError;
 use crate::gomod::diags::Findings;
 use crate::gomod::dirhash::DirhashError;
 use crate::gomod::toolchain::ToolchainError;
+use crate::gomod::verify::VerifyError;
 use crate::sign::SignError;
 use crate::source::SourceError;
 
@@ -31,6 +32,8 @@ pub enum Error {
     Findings(#[from] Findings),
     #[error(transparent)]
     Dirhash(#[from] DirhashError),
+    #[error(transparent)]
+    GoVerify(#[from] VerifyError),
     #[error("{0}")]
     Usage(String),
     #[error("{path}: {source}")]
@@ -60,6 +63,8 @@ impl Classify for Error {
             Error::Parse(_) | Error::Findings(_) => Exit::CheckFailed,
             Error::Dirhash(DirhashError::Io { .. }) | Error::Io { .. } => Exit::CouldNotRun,
             Error::Dirhash(_) => Exit::CheckFailed,
+            Error::GoVerify(VerifyError::Io { .. }) => Exit::CouldNotRun,
+            Error::GoVerify(_) => Exit::CheckFailed,
             Error::Usage(_) | Error::NotBuilt(..) => Exit::Usage,
         }
     }

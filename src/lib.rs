@@ -3,6 +3,7 @@
 //! Dockerfile); `verify` and `unpack` check every byte of it against the signed
 //! manifest on the isolated side. Each module below is one stage of that pipeline.
 
+pub mod audit;
 pub mod bundle;
 pub mod error;
 pub mod exit;

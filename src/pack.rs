@@ -12,11 +12,12 @@ use sha2::{Digest, Sha256};
 use crate::bundle::manifest::{self, Build, BuildMode, MainModule, Manifest, Module, Tool};
 use crate::bundle::writer::{self, Payload, Storage};
 use crate::error::Error;
-use crate::gomod::diags::Findings;
+use crate::gomod::diags::{Finding, Findings};
 use crate::gomod::gosum::{self, GoSum};
 use crate::gomod::modfile::{self, ModFile};
 use crate::gomod::modules_txt::{self, ModulesTxt};
 use crate::gomod::toolchain::Go;
+use crate::gomod::verify as go_verify;
 use crate::gomod::{ParseError, modcache};
 use crate::{progress, sign, source};
 
@@ -46,6 +47,9 @@ pub struct Packed {
     pub modules: usize,
     pub vendored_by_go: bool,
     pub key_id: String,
+    /// Modules whose vendored files were bound to their verified source.
+    pub modules_bound: usize,
+    pub vendored_files: usize,
 }
 
 /// Runs the whole pipeline.
@@ -84,9 +88,21 @@ pub fn run(opts: &PackOptions) -> Result<Packed, Error> {
     let vendored =
         read_optional(&tree.join("vendor/modules.txt"), modules_txt::parse)?.unwrap_or_default();
     let cache_dir = PathBuf::from(go.env(&tree, "GOMODCACHE")?).join("cache/download");
-    let selection = modcache::select(&cache_dir, &downloads, &sum)?;
-    if !selection.findings.is_empty() {
-        return Err(Findings(selection.findings).into());
+    let selection = modcache::select(&cache_dir, &downloads, &sum);
+    let go_check = go_verify::check_tree(&tree, Some(&cache_dir))?;
+    let mut findings = selection.findings;
+    findings.extend(go_check.findings.iter().cloned());
+    // Before signing, "not checked" is a failure: everything must be bound.
+    findings.extend(go_check.not_checked.iter().map(|n| Finding {
+        module: n.module.clone(),
+        version: n.version.clone(),
+        file: "vendor/modules.txt".into(),
+        problem: n.reason.clone(),
+        expected: None,
+        actual: None,
+    }));
+    if !findings.is_empty() {
+        return Err(Findings(findings).into());
     }
 
     let time = writer::zip_time(epoch);
@@ -162,6 +178,8 @@ pub fn run(opts: &PackOptions) -> Result<Packed, Error> {
         modules: manifest.modules.len(),
         vendored_by_go,
         key_id: signer.key_id(),
+        modules_bound: go_check.modules,
+        vendored_files: go_check.vendored_files,
     })
 }
 

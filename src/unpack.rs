@@ -1,74 +1,33 @@
 //! `unpack`: verify and extract in one pass into a fresh folder beside DEST,
-//! renamed into place only when every entry checked out. A rejected bundle,
-//! a crash or a full disk leaves nothing at DEST.
+//! run the Go binding check there, and rename it into place only when all of
+//! it checked out. A rejected bundle, a crash or a full disk leaves nothing at DEST.
 
-use std::fs::{self, OpenOptions};
-use std::io::{self, Read};
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-use std::path::{Path, PathBuf};
+use std::fs;
+use std::io;
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
 
 use crate::bundle::diags::{BundleError, Report};
-use crate::bundle::manifest::Entry;
-use crate::bundle::reader::{self, Sink};
-use crate::bundle::{MANIFEST, SIGNATURE};
+use crate::bundle::extract::Extract;
 use crate::error::Error;
-use crate::{progress, sign};
+use crate::verify;
 
 /// Prefix of the temporary folder beside DEST; safe to delete when no unpack runs.
 pub const TEMP_PREFIX: &str = ".ferry-unpack-";
-
-/// Writes each verified entry under a root that ferry itself created.
-struct Extract {
-    root: PathBuf,
-}
-
-impl Sink for Extract {
-    fn entry(&mut self, entry: &Entry, data: &mut dyn Read) -> io::Result<()> {
-        // Names were checked (relative, no `..`), and every folder on the way
-        // was made by this unpack, so no component can be a planted symlink.
-        let path = self.root.join(&entry.path);
-        if let Some(parent) = path.parent() {
-            fs::create_dir_all(parent)?;
-        }
-        write_new(&path, data, entry.mode)
-    }
-}
-
-fn write_new(path: &Path, data: &mut dyn Read, mode: u32) -> io::Result<()> {
-    let mut f = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)?;
-    io::copy(data, &mut f)?;
-    f.set_permissions(fs::Permissions::from_mode(mode & 0o755))?;
-    Ok(())
-}
 
 /// Verifies `bundle` and extracts it to `dest`.
 pub fn run(bundle: &Path, pub_key: &Path, dest: &Path, quiet: bool) -> Result<Report, Error> {
     check_dest(dest)?;
     let parent = crate::fsutil::parent_dir(dest);
-    let pk = sign::load_public_key(pub_key)?;
-    let mut b = reader::open(bundle, &pk)?;
     let temp = tempfile::Builder::new()
         .prefix(TEMP_PREFIX)
         .tempdir_in(parent)
         .map_err(Error::io(parent))?;
     let root = temp.path().to_path_buf();
     fs::set_permissions(&root, fs::Permissions::from_mode(0o755)).map_err(Error::io(&root))?;
-    let bar = progress::bytes(b.payload_bytes(), "unpacking", quiet);
-    let report = b.check(&mut Extract { root: root.clone() }, &bar)?;
-    bar.finish_and_clear();
+    let (report, _) = verify::check_into(bundle, pub_key, &root, &mut Extract::all(&root), quiet)?;
     if !report.ok() {
         return Err(BundleError::Rejected(Box::new(report)).into());
-    }
-    for (name, bytes) in [
-        (MANIFEST, &b.manifest_bytes),
-        (SIGNATURE, &b.signature_bytes),
-    ] {
-        write_new(&root.join(name), &mut bytes.as_slice(), 0o644)
-            .map_err(Error::io(root.join(name)))?;
     }
     if dest.exists() {
         fs::remove_dir(dest).map_err(Error::io(dest))?;

@@ -1,19 +1,94 @@
-//! `verify`: the signature, then every entry and the archive's layout, with
-//! nothing written anywhere.
+//! `verify`: the signature, then every entry and the archive's layout, then the
+//! Go binding inside the bundle (each vendored file against its module zip in
+//! modcache/, each zip against go.sum). Entries go to a private temporary
+//! folder for the Go check, and nothing is left anywhere.
 
 use std::path::Path;
 
-use crate::bundle::diags::Report;
-use crate::bundle::reader::{self, Discard};
+use crate::bundle::diags::{Check, Problem, Report};
+use crate::bundle::extract::{self, Extract};
+use crate::bundle::{MANIFEST, SIGNATURE, reader};
 use crate::error::Error;
+use crate::gomod::diags::Finding;
+use crate::gomod::verify::{self as go_verify, GoCheck};
 use crate::{progress, sign};
 
 /// Checks a bundle; `Ok` carries the report whether or not problems were found.
-pub fn run(bundle: &Path, pub_key: &Path, quiet: bool) -> Result<Report, Error> {
+pub fn run(bundle: &Path, pub_key: &Path, quiet: bool) -> Result<(Report, Option<GoCheck>), Error> {
+    let temp = tempfile::Builder::new()
+        .prefix(".ferry-verify-")
+        .tempdir()
+        .map_err(Error::io(std::env::temp_dir()))?;
+    check_into(
+        bundle,
+        pub_key,
+        temp.path(),
+        &mut Extract::only(temp.path(), &["src/", "modcache/"]),
+        quiet,
+    )
+}
+
+/// Verifies `bundle` while `sink` writes its entries under `root`, then runs
+/// the Go check on `root/src` with `root/modcache`. Unpack and verify share it.
+/// The Go check is `None` when the entries already failed.
+pub fn check_into(
+    bundle: &Path,
+    pub_key: &Path,
+    root: &Path,
+    sink: &mut Extract,
+    quiet: bool,
+) -> Result<(Report, Option<GoCheck>), Error> {
     let pk = sign::load_public_key(pub_key)?;
     let mut b = reader::open(bundle, &pk)?;
     let bar = progress::bytes(b.payload_bytes(), "verifying", quiet);
-    let report = b.check(&mut Discard, &bar)?;
+    let mut report = b.check(sink, &bar)?;
     bar.finish_and_clear();
-    Ok(report)
+    for (name, bytes) in [
+        (MANIFEST, &b.manifest_bytes),
+        (SIGNATURE, &b.signature_bytes),
+    ] {
+        extract::write_new(&root.join(name), &mut bytes.as_slice(), 0o644)
+            .map_err(Error::io(root.join(name)))?;
+    }
+    if !report.ok() {
+        return Ok((report, None));
+    }
+    let go = go_verify::check_tree(&root.join("src"), Some(&root.join("modcache")))?;
+    let mut problems: Vec<Problem> = go.findings.iter().map(problem).collect();
+    problems.extend(go.not_checked.iter().map(|n| {
+        Problem::new(
+            "src/vendor/modules.txt",
+            format!("{}@{}: {}", n.module, n.version, n.reason),
+        )
+    }));
+    report.checks.push(Check {
+        check: "go",
+        ok: problems.is_empty(),
+        detail: format!(
+            "{} modules bound: {} vendored files against their module zips, {} hashes against go.sum",
+            go.modules, go.vendored_files, go.hashes_checked
+        ),
+    });
+    report.problems.extend(problems);
+    Ok((report, Some(go)))
+}
+
+/// A Go finding as a bundle problem, named by its entry in the bundle.
+fn problem(f: &Finding) -> Problem {
+    let entry = if f.file.starts_with("modcache/") {
+        f.file.clone()
+    } else {
+        format!("src/{}", f.file)
+    };
+    let what = if f.module.is_empty() {
+        f.problem.clone()
+    } else {
+        format!("{}@{}: {}", f.module, f.version, f.problem)
+    };
+    Problem {
+        entry,
+        problem: what,
+        expected: f.expected.clone(),
+        actual: f.actual.clone(),
+    }
 }

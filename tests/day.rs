@@ -181,13 +181,11 @@ fn ferryignore_and_vcs_folders_stay_out() {
 }
 
 #[test]
-fn a_committed_vendor_tree_is_packed_as_is_unless_revendor() {
+fn a_committed_vendor_tree_is_packed_as_is_checked_or_regenerated() {
     let sb = Sandbox::new();
     let tree = sb.path("hello");
     copy_dir(&app("hello"), &tree);
-    // A note the maintainers keep in vendor/: go mod vendor would drop it.
-    fs::write(tree.join("vendor/NOTE.txt"), "reviewed 2024-05\n").unwrap();
-    assert_ok(&sb.run(&["keygen", "--no-password", "-o", "rel"]));
+    sb.keygen("rel");
     let out = sb.run(&[
         "pack",
         "hello",
@@ -200,11 +198,20 @@ fn a_committed_vendor_tree_is_packed_as_is_unless_revendor() {
     assert_ok(&out);
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["vendored_by_go"], false);
-    assert!(
-        unzip_list(&fs::read(sb.path("kept.ferry")).unwrap())
-            .contains(&"src/vendor/NOTE.txt".into())
-    );
+    assert_eq!(json["modules_bound"], 1);
 
+    // A note kept in vendor/: go mod vendor would not have put it there.
+    fs::write(tree.join("vendor/NOTE.txt"), "reviewed 2024-05\n").unwrap();
+    let out = sb.run(&["pack", "hello", "-o", "noted.ferry", "--key", "rel.key"]);
+    assert_exit(&out, 1);
+    assert!(
+        text(&out).contains("vendor/NOTE.txt: belongs to no module"),
+        "{}",
+        text(&out)
+    );
+    assert!(!sb.path("noted.ferry").exists());
+
+    // --revendor regenerates vendor/ in the scratch copy, never in the tree.
     let out = sb.run(&[
         "pack",
         "hello",
@@ -218,10 +225,8 @@ fn a_committed_vendor_tree_is_packed_as_is_unless_revendor() {
     assert_ok(&out);
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["vendored_by_go"], true);
-    assert!(
-        !unzip_list(&fs::read(sb.path("re.ferry")).unwrap())
-            .contains(&"src/vendor/NOTE.txt".into())
-    );
+    let names = unzip_list(&fs::read(sb.path("re.ferry")).unwrap());
+    assert!(!names.contains(&"src/vendor/NOTE.txt".into()));
     assert!(
         tree.join("vendor/NOTE.txt").exists(),
         "--revendor must not touch the user's tree"
@@ -295,7 +300,7 @@ fn verify_json_reports_every_check() {
         .iter()
         .map(|c| c["check"].as_str().unwrap())
         .collect();
-    assert_eq!(checks, ["signature", "layout", "entries"]);
+    assert_eq!(checks, ["signature", "layout", "entries", "go"]);
     let (_, other_pub) = sb.keygen("other");
     let out = sb.run(&[
         "verify",

@@ -3,6 +3,7 @@
 //! deterministically; `reader` trusts nothing in it before the signature.
 
 pub mod diags;
+pub mod extract;
 pub mod manifest;
 pub mod names;
 pub mod reader;

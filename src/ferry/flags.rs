@@ -171,9 +171,17 @@ pub enum AuditFormat {
 
 #[derive(Debug, Args)]
 pub struct AuditArgs {
+    /// A bundle, or a Go module folder with a vendor/.
     pub target: PathBuf,
     #[arg(long, value_enum, default_value = "table")]
     pub format: AuditFormat,
+    /// The public key that signed the bundle (required for a bundle).
+    #[arg(long = "pub", value_name = "PUB")]
+    pub pub_key: Option<PathBuf>,
+    /// For a folder: the module download cache in GOPROXY layout (default:
+    /// $GOMODCACHE/cache/download); without one, zip checks are "not checked".
+    #[arg(long, value_name = "DIR")]
+    pub modcache: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

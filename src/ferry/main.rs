@@ -1,6 +1,7 @@
 //! The `ferry` binary: parse the command line, run one subcommand, and turn
 //! its outcome into the exit code of DESIGN.md. All logic lives in the library.
 
+mod audit;
 mod flags;
 mod generate;
 mod keygen;
@@ -27,7 +28,7 @@ fn main() -> ExitCode {
         Command::Generate(args) => generate::run(args),
         Command::Build(_) => pending::run("ferry build", 5),
         Command::Images(_) => pending::run("ferry images", 4),
-        Command::Audit(_) => pending::run("ferry audit", 6),
+        Command::Audit(args) => audit::run(args, quiet),
         Command::Diff(_) => pending::run("ferry diff", 6),
     };
     match result {

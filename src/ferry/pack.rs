@@ -27,11 +27,6 @@ pub fn run(args: PackArgs, quiet: bool) -> anyhow::Result<Exit> {
         revendor: args.revendor,
         quiet,
     };
-    if !quiet && !args.no_build_check {
-        eprintln!(
-            "ferry: note: the offline build proof and the Dockerfile are not built yet (issue #5); the manifest records build.checked=false"
-        );
-    }
     let packed = pack::run(&opts).with_context(|| format!("pack {}", args.dir.display()))?;
     if args.json {
         let json = serde_json::json!({
@@ -43,16 +38,19 @@ pub fn run(args: PackArgs, quiet: bool) -> anyhow::Result<Exit> {
             "modules": packed.modules,
             "vendored_by_go": packed.vendored_by_go,
             "key_id": packed.key_id,
+            "modules_bound": packed.modules_bound,
+            "vendored_files": packed.vendored_files,
         });
         println!("{json:#}");
     } else if !quiet {
         println!(
-            "packed {} {} into {}: {} entries, {} vendored modules, manifest sha256:{}, signed by key {}",
+            "packed {} {} into {}: {} entries, {} vendored modules ({} vendored files bound to their verified zips), manifest sha256:{}, signed by key {}",
             packed.module,
             packed.version,
             packed.output.display(),
             packed.entries,
             packed.modules,
+            packed.vendored_files,
             packed.manifest_sha256,
             packed.key_id
         );

@@ -7,7 +7,7 @@ use crate::flags::VerifyArgs;
 
 pub fn run(args: VerifyArgs, quiet: bool) -> anyhow::Result<Exit> {
     match ferry::verify::run(&args.bundle, &args.pub_key, quiet) {
-        Ok(report) => Ok(print(&report, args.json, quiet)),
+        Ok((report, _)) => Ok(print(&report, args.json, quiet)),
         Err(e) if args.json => {
             let json = serde_json::json!({
                 "bundle": args.bundle,

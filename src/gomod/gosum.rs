@@ -121,4 +121,31 @@ example.com/x v0.0.0-20240101000000-abcdefabcdef h1:BBBB=
             assert_eq!(err.line, line, "{text:?}: {err}");
         }
     }
+
+    proptest::proptest! {
+        #[test]
+        fn never_panics_and_errors_name_a_real_line(text in "(?s).{0,400}") {
+            if let Err(e) = parse(&text) {
+                proptest::prop_assert!(e.line >= 1 && e.line <= text.lines().count().max(1));
+            }
+        }
+
+        #[test]
+        fn valid_lines_round_trip(
+            entries in proptest::collection::vec(("[a-z]{1,8}\\.(com|io)(/[A-Za-z0-9_.-]{1,10}){0,3}", "v[0-9]{1,2}\\.[0-9]{1,2}\\.[0-9]{1,2}(-pre)?", proptest::bool::ANY, "[A-Za-z0-9+/]{43}="), 0..20),
+            sep in "[ \t]{1,3}",
+        ) {
+            let text: String = entries.iter().map(|(p, v, m, h)| {
+                format!("{p}{sep}{v}{}{sep}h1:{h}\n", if *m { "/go.mod" } else { "" })
+            }).collect();
+            let sum = parse(&text).unwrap();
+            proptest::prop_assert_eq!(sum.lines.len(), entries.len());
+            for (line, (p, v, m, h)) in sum.lines.iter().zip(&entries) {
+                proptest::prop_assert_eq!(&line.path, p);
+                proptest::prop_assert_eq!(&line.version, v);
+                proptest::prop_assert_eq!(line.go_mod, *m);
+                proptest::prop_assert_eq!(&line.hash, &format!("h1:{h}"));
+            }
+        }
+    }
 }

@@ -2,14 +2,19 @@
 //! the dirhash `h1:` algorithm, module path escaping, and the `go` tool runner.
 //! Parsers are pure functions from text to typed values; I/O stays at the edges.
 
+pub mod consistency;
+pub mod constraint;
 pub mod diags;
 pub mod dirhash;
+pub mod embed;
 pub mod escape;
 pub mod gosum;
 pub mod modcache;
 pub mod modfile;
 pub mod modules_txt;
 pub mod toolchain;
+pub mod vendor_rules;
+pub mod verify;
 
 /// A malformed line in one of Go's text files, named by file and line number.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

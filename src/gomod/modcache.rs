@@ -1,11 +1,11 @@
 //! The trimmed module download cache that travels in the bundle: the `.info`,
 //! `.mod`, `.zip` and `.ziphash` files of exactly the modules that go.sum and
-//! the build list name, in GOPROXY layout, each checked against go.sum first.
+//! the build list name, in GOPROXY layout. Their hashes are checked by
+//! `verify::check_tree`, which reads each zip once.
 
 use std::path::{Path, PathBuf};
 
 use super::diags::Finding;
-use super::dirhash::{self, DirhashError};
 use super::escape::escape;
 use super::gosum::GoSum;
 use super::toolchain::Download;
@@ -24,17 +24,20 @@ pub struct Selection {
     pub findings: Vec<Finding>,
 }
 
-/// Picks and checks the cache files under `download_dir`
-/// (`$GOMODCACHE/cache/download`) for the downloaded modules and every
-/// `/go.mod` line of go.sum.
-pub fn select(
-    download_dir: &Path,
-    downloads: &[Download],
-    sum: &GoSum,
-) -> Result<Selection, DirhashError> {
+/// Picks the cache files under `download_dir` (`$GOMODCACHE/cache/download`)
+/// for the downloaded modules and every `/go.mod` line of go.sum. A download
+/// that go.sum does not cover is a finding: nothing unhashed crosses.
+pub fn select(download_dir: &Path, downloads: &[Download], sum: &GoSum) -> Selection {
     let mut sel = Selection::default();
     for d in downloads {
-        check_zip(d, sum, &mut sel)?;
+        let zip = rel_path(&d.path, &d.version, "zip");
+        if d.zip.is_none() {
+            sel.findings
+                .push(missing(d, &zip, "module zip was not downloaded"));
+        } else if sum.hash(&d.path, &d.version, false).is_none() {
+            sel.findings
+                .push(missing(d, &zip, "go.sum has no line for this module zip"));
+        }
         add(
             &mut sel,
             download_dir,
@@ -44,26 +47,6 @@ pub fn select(
         );
     }
     for line in sum.lines.iter().filter(|l| l.go_mod) {
-        let rel = rel_path(&line.path, &line.version, "mod");
-        let source = download_dir.join(&rel);
-        if !source.is_file() {
-            continue;
-        }
-        let bytes = std::fs::read(&source).map_err(|e| DirhashError::Io {
-            path: source.clone(),
-            source: e,
-        })?;
-        let actual = dirhash::hash_go_mod(&bytes);
-        if actual != line.hash {
-            sel.findings.push(finding(
-                &line.path,
-                &line.version,
-                &rel,
-                "go.mod does not match go.sum",
-                &line.hash,
-                &actual,
-            ));
-        }
         add(
             &mut sel,
             download_dir,
@@ -74,40 +57,7 @@ pub fn select(
     }
     sel.files.sort_by(|a, b| a.rel.cmp(&b.rel));
     sel.files.dedup_by(|a, b| a.rel == b.rel);
-    Ok(sel)
-}
-
-fn check_zip(d: &Download, sum: &GoSum, sel: &mut Selection) -> Result<(), DirhashError> {
-    let rel = rel_path(&d.path, &d.version, "zip");
-    let Some(zip) = &d.zip else {
-        sel.findings
-            .push(missing(d, &rel, "module zip was not downloaded"));
-        return Ok(());
-    };
-    let Some(expected) = sum.hash(&d.path, &d.version, false) else {
-        sel.findings
-            .push(missing(d, &rel, "go.sum has no line for this module zip"));
-        return Ok(());
-    };
-    let actual = dirhash::hash_zip(zip)?;
-    if actual != expected {
-        sel.findings.push(finding(
-            &d.path,
-            &d.version,
-            &rel,
-            "module zip does not match go.sum",
-            expected,
-            &actual,
-        ));
-    }
-    if sum.hash(&d.path, &d.version, true).is_none() {
-        sel.findings.push(missing(
-            d,
-            &rel_path(&d.path, &d.version, "mod"),
-            "go.sum has no /go.mod line",
-        ));
-    }
-    Ok(())
+    sel
 }
 
 fn add(sel: &mut Selection, dir: &Path, path: &str, version: &str, exts: &[&str]) {
@@ -123,24 +73,6 @@ fn add(sel: &mut Selection, dir: &Path, path: &str, version: &str, exts: &[&str]
 /// `<escaped path>/@v/<escaped version>.<ext>`, the GOPROXY layout.
 pub fn rel_path(path: &str, version: &str, ext: &str) -> String {
     format!("{}/@v/{}.{ext}", escape(path), escape(version))
-}
-
-fn finding(
-    module: &str,
-    version: &str,
-    file: &str,
-    problem: &str,
-    expected: &str,
-    actual: &str,
-) -> Finding {
-    Finding {
-        module: module.into(),
-        version: version.into(),
-        file: format!("modcache/{file}"),
-        problem: problem.into(),
-        expected: Some(expected.into()),
-        actual: Some(actual.into()),
-    }
 }
 
 fn missing(d: &Download, file: &str, problem: &str) -> Finding {

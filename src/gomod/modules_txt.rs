@@ -243,4 +243,23 @@ example.com/strutil
             assert_eq!(parse(text).unwrap_err().line, line, "{text:?}");
         }
     }
+
+    proptest::proptest! {
+        #[test]
+        fn never_panics_and_errors_name_a_real_line(text in "(?s).{0,400}") {
+            if let Err(e) = parse(&text) {
+                proptest::prop_assert!(e.line >= 1 && e.line <= text.lines().count().max(1));
+            }
+        }
+
+        #[test]
+        fn never_panics_on_directive_shaped_noise(
+            lines in proptest::collection::vec("(module|go|require|replace|exclude|retract|#|##|\\(|\\)|=>|\"|`| |//|[a-z./]{1,6}|v1\\.[0-9]){0,8}", 0..30)
+        ) {
+            let text = lines.join("\n");
+            if let Err(e) = parse(&text) {
+                proptest::prop_assert!(e.line >= 1 && e.line <= text.lines().count().max(1));
+            }
+        }
+    }
 }

@@ -1,0 +1,62 @@
+//! Writing verified entries to disk, under a root folder that ferry itself
+//! created: no path component can be a planted symlink, names were checked
+//! to be relative with no `..`, and only 0644/0755 modes are set.
+
+use std::fs::{self, OpenOptions};
+use std::io::{self, Read};
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use super::manifest::Entry;
+use super::reader::Sink;
+
+/// Extracts entries under `root`, optionally only those below some prefixes.
+pub struct Extract {
+    root: PathBuf,
+    only: Option<Vec<&'static str>>,
+}
+
+impl Extract {
+    pub fn all(root: &Path) -> Extract {
+        Extract {
+            root: root.to_path_buf(),
+            only: None,
+        }
+    }
+
+    /// Only entries whose path starts with one of `prefixes`; the rest are
+    /// still read and hashed, just not written.
+    pub fn only(root: &Path, prefixes: &[&'static str]) -> Extract {
+        Extract {
+            root: root.to_path_buf(),
+            only: Some(prefixes.to_vec()),
+        }
+    }
+}
+
+impl Sink for Extract {
+    fn entry(&mut self, entry: &Entry, data: &mut dyn Read) -> io::Result<()> {
+        if let Some(only) = &self.only {
+            if !only.iter().any(|p| entry.path.starts_with(p)) {
+                return io::copy(data, &mut io::sink()).map(drop);
+            }
+        }
+        let path = self.root.join(&entry.path);
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent)?;
+        }
+        write_new(&path, data, entry.mode)
+    }
+}
+
+/// Creates a file that must not exist yet, private until it is complete.
+pub fn write_new(path: &Path, data: &mut dyn Read, mode: u32) -> io::Result<()> {
+    let mut f = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
+    io::copy(data, &mut f)?;
+    f.set_permissions(fs::Permissions::from_mode(mode & 0o755))?;
+    Ok(())
+}

@@ -1,0 +1,234 @@
+//! vendor/modules.txt against go.mod, with the rules of Go's own "inconsistent
+//! vendoring" check: the same explicit requirements at the same versions, and
+//! the same replacements, in both directions.
+
+use super::diags::Finding;
+use super::modfile::ModFile;
+use super::modules_txt::{ModulesTxt, Replacement};
+
+const FILE: &str = "vendor/modules.txt";
+
+fn finding(
+    path: &str,
+    version: Option<&str>,
+    problem: String,
+    expected: Option<String>,
+    actual: Option<String>,
+) -> Finding {
+    Finding {
+        module: path.to_string(),
+        version: version.unwrap_or("*").to_string(),
+        file: FILE.to_string(),
+        problem,
+        expected,
+        actual,
+    }
+}
+
+fn show(r: &Replacement) -> String {
+    match &r.version {
+        Some(v) => format!("{}@{v}", r.path),
+        None => r.path.clone(),
+    }
+}
+
+/// What modules.txt records as the replacement of `path` at `version`
+/// (`None` version: a wildcard `# path => …` line).
+fn recorded<'a>(txt: &'a ModulesTxt, path: &str, version: Option<&str>) -> Option<&'a Replacement> {
+    match version {
+        Some(v) => txt
+            .modules
+            .iter()
+            .find(|m| m.path == path && m.version == v)?
+            .replace
+            .as_ref(),
+        None => txt
+            .wildcard_replaces
+            .iter()
+            .find(|(p, _)| p == path)
+            .map(|(_, r)| r),
+    }
+}
+
+/// Every difference between go.mod and modules.txt, as Go would report it.
+pub fn check(modfile: &ModFile, txt: &ModulesTxt) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for r in &modfile.requires {
+        let listed = txt
+            .modules
+            .iter()
+            .find(|m| m.path == r.path && m.version == r.version);
+        if !listed.is_some_and(|m| m.explicit) {
+            let other = txt
+                .modules
+                .iter()
+                .find(|m| m.path == r.path)
+                .map(|m| m.version.clone());
+            let problem = match &other {
+                Some(v) if *v != r.version => format!(
+                    "go.mod requires {}, but vendor/modules.txt lists {v}",
+                    r.version
+                ),
+                _ => "is required in go.mod, but not marked ## explicit in vendor/modules.txt"
+                    .to_string(),
+            };
+            out.push(finding(
+                &r.path,
+                Some(&r.version),
+                problem,
+                Some(r.version.clone()),
+                other,
+            ));
+        }
+    }
+    for rep in &modfile.replaces {
+        match recorded(txt, &rep.path, rep.version.as_deref()) {
+            None => out.push(finding(
+                &rep.path,
+                rep.version.as_deref(),
+                format!(
+                    "is replaced by {} in go.mod, but not marked as replaced in vendor/modules.txt",
+                    show(&rep.with)
+                ),
+                Some(show(&rep.with)),
+                None,
+            )),
+            Some(r) if *r != rep.with => out.push(finding(
+                &rep.path,
+                rep.version.as_deref(),
+                "is replaced differently in go.mod and vendor/modules.txt".into(),
+                Some(show(&rep.with)),
+                Some(show(r)),
+            )),
+            Some(_) => {}
+        }
+    }
+    for m in txt.modules.iter().filter(|m| m.explicit) {
+        if !modfile
+            .requires
+            .iter()
+            .any(|r| r.path == m.path && r.version == m.version)
+        {
+            out.push(finding(
+                &m.path,
+                Some(&m.version),
+                "is marked ## explicit in vendor/modules.txt, but not required in go.mod".into(),
+                None,
+                Some(m.version.clone()),
+            ));
+        }
+    }
+    let replaced = txt
+        .modules
+        .iter()
+        .filter_map(|m| {
+            m.replace
+                .as_ref()
+                .map(|r| (m.path.as_str(), Some(m.version.as_str()), r))
+        })
+        .chain(
+            txt.wildcard_replaces
+                .iter()
+                .map(|(p, r)| (p.as_str(), None, r)),
+        );
+    for (path, version, r) in replaced {
+        let in_gomod = match version {
+            Some(v) => modfile.replacement(path, v).is_some(),
+            None => modfile
+                .replaces
+                .iter()
+                .any(|x| x.path == path && x.version.is_none()),
+        };
+        if !in_gomod {
+            out.push(finding(
+                path,
+                version,
+                format!(
+                    "is marked as replaced by {} in vendor/modules.txt, but not replaced in go.mod",
+                    show(r)
+                ),
+                None,
+                Some(show(r)),
+            ));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gomod::{modfile, modules_txt};
+
+    const GOMOD: &str = "module example.com/clockwork\n\ngo 1.22\n\nrequire (\n\texample.com/Upper/tzinfo v1.0.0\n\texample.com/localdep v0.0.0\n\texample.com/strutil v1.0.0\n)\n\nreplace example.com/strutil v1.0.0 => example.com/strutil v1.1.0\n\nreplace example.com/localdep => ./third_party/localdep\n";
+    const TXT: &str = "# example.com/Upper/tzinfo v1.0.0\n## explicit; go 1.21\nexample.com/Upper/tzinfo\n# example.com/localdep v0.0.0 => ./third_party/localdep\n## explicit; go 1.21\nexample.com/localdep\n# example.com/strutil v1.0.0 => example.com/strutil v1.1.0\n## explicit; go 1.21\nexample.com/strutil\n# example.com/localdep => ./third_party/localdep\n";
+
+    fn run(gomod: &str, txt: &str) -> Vec<String> {
+        let f = check(
+            &modfile::parse(gomod).unwrap(),
+            &modules_txt::parse(txt).unwrap(),
+        );
+        f.iter().map(|f| f.to_string()).collect()
+    }
+
+    #[test]
+    fn what_go_mod_vendor_writes_is_consistent() {
+        assert!(run(GOMOD, TXT).is_empty(), "{:?}", run(GOMOD, TXT));
+    }
+
+    #[test]
+    fn each_difference_is_named() {
+        let bumped = TXT.replace("tzinfo v1.0.0", "tzinfo v1.0.1");
+        let f = run(GOMOD, &bumped);
+        assert!(
+            f.iter().any(
+                |s| s.contains("example.com/Upper/tzinfo@v1.0.0") && s.contains("lists v1.0.1")
+            ),
+            "{f:?}"
+        );
+        assert!(
+            f.iter()
+                .any(|s| s.contains("tzinfo@v1.0.1") && s.contains("not required in go.mod")),
+            "{f:?}"
+        );
+
+        let extra_replace = format!("{GOMOD}\nreplace example.com/Upper/tzinfo => ../fork\n");
+        let f = run(&extra_replace, TXT);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert!(
+            f[0].contains("replaced by ../fork in go.mod, but not marked"),
+            "{f:?}"
+        );
+
+        let other_target = TXT.replace(
+            "=> example.com/strutil v1.1.0",
+            "=> example.com/strutil v1.2.0",
+        );
+        let f = run(GOMOD, &other_target);
+        assert!(
+            f.iter().any(|s| s.contains("replaced differently")
+                && s.contains(
+                    "expected example.com/strutil@v1.1.0, actual example.com/strutil@v1.2.0"
+                )),
+            "{f:?}"
+        );
+
+        let not_explicit = TXT.replacen(
+            "## explicit; go 1.21\nexample.com/Upper",
+            "## go 1.21\nexample.com/Upper",
+            1,
+        );
+        assert!(run(GOMOD, &not_explicit)[0].contains("not marked ## explicit"));
+
+        let dropped = GOMOD.replace(
+            "replace example.com/localdep => ./third_party/localdep\n",
+            "",
+        );
+        let f = run(&dropped, TXT);
+        assert!(
+            f.iter()
+                .any(|s| s.contains("localdep") && s.contains("not replaced in go.mod")),
+            "{f:?}"
+        );
+    }
+}

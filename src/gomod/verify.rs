@@ -1,0 +1,568 @@
+//! The Go verification of a module tree with a vendor/ folder: module cache
+//! against go.sum, modules.txt against go.mod, the vendor tree against
+//! modules.txt, and every vendored file against its module's verified zip
+//! (or local replacement folder). Each zip is read once: its `h1:` and the
+//! per-file digests used for binding come from the same pass.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs::{self, File};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use super::diags::Finding;
+use super::dirhash::{self, DirhashError};
+use super::escape::escape;
+use super::gosum::{self, GoSum};
+use super::modfile;
+use super::modules_txt::{self, ModulesTxt, VendoredModule};
+use super::vendor_rules::{self, ModuleFile};
+use super::{ParseError, consistency};
+
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Parse(#[from] ParseError),
+    #[error(transparent)]
+    Dirhash(#[from] DirhashError),
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> VerifyError + '_ {
+    move |source| VerifyError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// A module whose files could not be bound, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NotChecked {
+    pub module: String,
+    pub version: String,
+    pub reason: String,
+}
+
+/// One vendored module and what the check concluded about it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ModuleStatus {
+    pub path: String,
+    pub version: String,
+    pub replace: Option<String>,
+    pub explicit: bool,
+    pub go: Option<String>,
+    pub packages: usize,
+    pub vendored_files: usize,
+    /// `verified`, `mismatch`, `not checked: …`, or `no packages vendored`.
+    pub status: String,
+}
+
+/// The outcome: findings fail the check; `not_checked` is never a pass.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct GoCheck {
+    pub module: String,
+    pub modules_status: Vec<ModuleStatus>,
+    pub findings: Vec<Finding>,
+    pub not_checked: Vec<NotChecked>,
+    pub modules: usize,
+    pub vendored_files: usize,
+    pub hashes_checked: usize,
+}
+
+/// Runs every check on `tree` (a module root); `cache` is a module download
+/// cache in GOPROXY layout (`$GOMODCACHE/cache/download`, or a bundle's modcache/).
+pub fn check_tree(tree: &Path, cache: Option<&Path>) -> Result<GoCheck, VerifyError> {
+    let modfile = modfile::parse(&read(&tree.join("go.mod"))?.unwrap_or_default())?;
+    let sum = read(&tree.join("go.sum"))?
+        .map(|t| gosum::parse(&t))
+        .transpose()?
+        .unwrap_or_default();
+    let mut out = GoCheck::default();
+    let Some(txt) = read(&tree.join("vendor/modules.txt"))? else {
+        if !modfile.requires.is_empty() {
+            out.findings.push(finding(
+                &modfile.module,
+                "",
+                "vendor/modules.txt",
+                "go.mod requires modules but there is no vendor/modules.txt".into(),
+                None,
+                None,
+            ));
+        }
+        out.module = modfile.module;
+        return Ok(out);
+    };
+    let txt = modules_txt::parse(&txt)?;
+    out.findings.extend(consistency::check(&modfile, &txt));
+    let vendored = list_vendor(&tree.join("vendor"))?;
+    out.vendored_files = vendored.len();
+    check_package_folders(&txt, &vendored, &mut out);
+    if let Some(cache) = cache {
+        check_cache(cache, &sum, &bound_zips(&txt), &mut out)?;
+    }
+    let owners = owners(&txt, &vendored, &mut out);
+    for (i, m) in txt.modules.iter().enumerate() {
+        if m.packages.is_empty() {
+            continue;
+        }
+        out.modules += 1;
+        let mine: Vec<&String> = owners
+            .iter()
+            .filter(|(_, o)| **o == i)
+            .map(|(f, _)| *f)
+            .collect();
+        if let Some(files) = module_files(tree, cache, m, &sum, &mut out)? {
+            bind(
+                m,
+                &files,
+                &mine,
+                &vendored,
+                modfile.go.as_deref().unwrap_or("1.16"),
+                &mut out,
+            );
+        }
+    }
+    out.module = modfile.module;
+    out.modules_status = statuses(&txt, &owners, &out);
+    Ok(out)
+}
+
+/// Each module's verdict, from the findings that name it.
+fn statuses(
+    txt: &ModulesTxt,
+    owners: &BTreeMap<&String, usize>,
+    out: &GoCheck,
+) -> Vec<ModuleStatus> {
+    txt.modules
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            let code = m
+                .replace
+                .as_ref()
+                .filter(|r| !r.is_local())
+                .map_or(m.path.as_str(), |r| r.path.as_str());
+            let skipped = out
+                .not_checked
+                .iter()
+                .find(|n| n.module == m.path && n.version == m.version);
+            let status = if out
+                .findings
+                .iter()
+                .any(|f| f.module == m.path || f.module == code)
+            {
+                "mismatch".to_string()
+            } else if let Some(n) = skipped {
+                n.reason.clone()
+            } else if m.packages.is_empty() {
+                "no packages vendored".to_string()
+            } else {
+                "verified".to_string()
+            };
+            ModuleStatus {
+                path: m.path.clone(),
+                version: m.version.clone(),
+                replace: m.replace.as_ref().map(|r| match &r.version {
+                    Some(v) => format!("{} {v}", r.path),
+                    None => r.path.clone(),
+                }),
+                explicit: m.explicit,
+                go: m.go_version.clone(),
+                packages: m.packages.len(),
+                vendored_files: owners.values().filter(|o| **o == i).count(),
+                status,
+            }
+        })
+        .collect()
+}
+
+fn read(path: &Path) -> Result<Option<String>, VerifyError> {
+    match fs::read_to_string(path) {
+        Ok(t) => Ok(Some(t)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(io(path)(e)),
+    }
+}
+
+fn finding(
+    module: &str,
+    version: &str,
+    file: &str,
+    problem: String,
+    expected: Option<String>,
+    actual: Option<String>,
+) -> Finding {
+    Finding {
+        module: module.into(),
+        version: version.into(),
+        file: file.into(),
+        problem,
+        expected,
+        actual,
+    }
+}
+
+/// Every file below vendor/ (but modules.txt), by path relative to vendor/.
+fn list_vendor(vendor: &Path) -> Result<BTreeMap<String, [u8; 32]>, VerifyError> {
+    let mut out = BTreeMap::new();
+    for e in walkdir::WalkDir::new(vendor).follow_links(false) {
+        let e = e.map_err(|e| VerifyError::Io {
+            path: vendor.to_path_buf(),
+            source: e.into(),
+        })?;
+        if e.file_type().is_dir() {
+            continue;
+        }
+        let rel = e
+            .path()
+            .strip_prefix(vendor)
+            .map(|r| r.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if rel == "modules.txt" {
+            continue;
+        }
+        let digest = if e.file_type().is_file() {
+            let mut f = File::open(e.path()).map_err(io(e.path()))?;
+            dirhash::sha256_reader(&mut f).map_err(io(e.path()))?
+        } else {
+            [0; 32] // a symlink or device: it can match no module file
+        };
+        out.insert(rel, digest);
+    }
+    Ok(out)
+}
+
+fn dir_of(rel: &str) -> &str {
+    rel.rsplit_once('/').map_or("", |(d, _)| d)
+}
+
+/// Each listed package has a folder with files; no folder of Go files is unlisted.
+fn check_package_folders(
+    txt: &ModulesTxt,
+    vendored: &BTreeMap<String, [u8; 32]>,
+    out: &mut GoCheck,
+) {
+    let dirs_with_files: BTreeSet<&str> = vendored.keys().map(|f| dir_of(f)).collect();
+    let listed: BTreeSet<&str> = txt
+        .modules
+        .iter()
+        .flat_map(|m| m.packages.iter().map(String::as_str))
+        .collect();
+    for m in &txt.modules {
+        for p in m
+            .packages
+            .iter()
+            .filter(|p| !dirs_with_files.contains(p.as_str()))
+        {
+            out.findings.push(finding(
+                &m.path,
+                &m.version,
+                &format!("vendor/{p}"),
+                format!("package {p} is listed in vendor/modules.txt but has no folder in vendor/"),
+                None,
+                None,
+            ));
+        }
+    }
+    let go_dirs: BTreeSet<&str> = vendored
+        .keys()
+        .filter(|f| f.ends_with(".go"))
+        .map(|f| dir_of(f))
+        .collect();
+    for d in go_dirs.difference(&listed) {
+        out.findings.push(finding(
+            "",
+            "",
+            &format!("vendor/{d}"),
+            format!("folder holds Go files but vendor/modules.txt lists no package {d}"),
+            None,
+            None,
+        ));
+    }
+}
+
+/// Which vendored module each vendored file belongs to: the module of its
+/// package folder, else the longest module path above it.
+fn owners<'a>(
+    txt: &ModulesTxt,
+    vendored: &'a BTreeMap<String, [u8; 32]>,
+    out: &mut GoCheck,
+) -> BTreeMap<&'a String, usize> {
+    let mut map = BTreeMap::new();
+    for f in vendored.keys() {
+        let dir = dir_of(f);
+        let by_pkg = txt
+            .modules
+            .iter()
+            .position(|m| m.packages.iter().any(|p| p == dir));
+        let by_prefix = || {
+            txt.modules
+                .iter()
+                .enumerate()
+                .filter(|(_, m)| vendor_rules::package_dir(&m.path, dir).is_some())
+                .max_by_key(|(_, m)| m.path.len())
+                .map(|(i, _)| i)
+        };
+        match by_pkg.or_else(by_prefix) {
+            Some(i) => {
+                map.insert(f, i);
+            }
+            None => out.findings.push(finding(
+                "",
+                "",
+                &format!("vendor/{f}"),
+                "belongs to no module in vendor/modules.txt".into(),
+                None,
+                None,
+            )),
+        }
+    }
+    map
+}
+
+/// Every module zip and go.mod of the cache that go.sum names matches it.
+fn check_cache(
+    cache: &Path,
+    sum: &GoSum,
+    skip: &BTreeSet<(String, String)>,
+    out: &mut GoCheck,
+) -> Result<(), VerifyError> {
+    for line in &sum.lines {
+        let ext = if line.go_mod { "mod" } else { "zip" };
+        let rel = format!("{}/@v/{}.{ext}", escape(&line.path), escape(&line.version));
+        let path = cache.join(&rel);
+        if !path.is_file() {
+            continue;
+        }
+        let actual = if line.go_mod {
+            dirhash::hash_go_mod(&fs::read(&path).map_err(io(&path))?)
+        } else if skip.contains(&(line.path.clone(), line.version.clone())) {
+            continue; // hashed in the same pass that binds its files
+        } else {
+            dirhash::hash_zip(&path)?
+        };
+        out.hashes_checked += 1;
+        if actual != line.hash {
+            out.findings.push(finding(
+                &line.path,
+                &line.version,
+                &format!("modcache/{rel}"),
+                format!("does not match go.sum line {}", line.line),
+                Some(line.hash.clone()),
+                Some(actual),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The zips that binding reads (and hashes) itself: the code of each
+/// vendored module with packages, the replacement's when replaced by a version.
+fn bound_zips(txt: &ModulesTxt) -> BTreeSet<(String, String)> {
+    txt.modules
+        .iter()
+        .filter(|m| !m.packages.is_empty())
+        .filter_map(|m| match &m.replace {
+            Some(r) => r.version.clone().map(|v| (r.path.clone(), v)),
+            None => Some((m.path.clone(), m.version.clone())),
+        })
+        .collect()
+}
+
+/// The files of a vendored module: from its verified zip, or its local
+/// replacement folder. `None` (with a not-checked note) when neither is here.
+fn module_files(
+    tree: &Path,
+    cache: Option<&Path>,
+    m: &VendoredModule,
+    sum: &GoSum,
+    out: &mut GoCheck,
+) -> Result<Option<BTreeMap<String, ModuleFile>>, VerifyError> {
+    let not_checked = |out: &mut GoCheck, reason: String| {
+        out.not_checked.push(NotChecked {
+            module: m.path.clone(),
+            version: m.version.clone(),
+            reason,
+        });
+        Ok(None)
+    };
+    if let Some(r) = m.replace.as_ref().filter(|r| r.is_local()) {
+        let dir = tree.join(&r.path);
+        if !dir.is_dir() {
+            return not_checked(
+                out,
+                format!("local replacement {} is not in the tree", r.path),
+            );
+        }
+        return folder_files(&dir).map(Some);
+    }
+    let (path, version) = match &m.replace {
+        Some(r) => (r.path.as_str(), r.version.as_deref().unwrap_or_default()),
+        None => (m.path.as_str(), m.version.as_str()),
+    };
+    let Some(cache) = cache else {
+        return not_checked(out, "not checked: module cache absent".into());
+    };
+    let rel = format!("{}/@v/{}.zip", escape(path), escape(version));
+    let zip = cache.join(&rel);
+    if !zip.is_file() {
+        return not_checked(
+            out,
+            format!("not checked: {rel} is not in the module cache"),
+        );
+    }
+    let (h1, files) = zip_files(&zip, &format!("{path}@{version}/"))?;
+    out.hashes_checked += 1;
+    match sum.hash(path, version, false) {
+        None => out.findings.push(finding(
+            path,
+            version,
+            "go.sum",
+            "go.sum has no line for this module zip".into(),
+            None,
+            Some(h1),
+        )),
+        Some(want) if want != h1 => out.findings.push(finding(
+            path,
+            version,
+            &format!("modcache/{rel}"),
+            "module zip does not match go.sum".into(),
+            Some(want.into()),
+            Some(h1),
+        )),
+        Some(_) => {}
+    }
+    Ok(Some(files))
+}
+
+/// One pass over a module zip: its h1, and each file's digest (and bytes for .go).
+fn zip_files(
+    path: &Path,
+    prefix: &str,
+) -> Result<(String, BTreeMap<String, ModuleFile>), VerifyError> {
+    let zerr = |e: zip::result::ZipError| DirhashError::Zip {
+        path: path.to_path_buf(),
+        source: e,
+    };
+    let mut archive = zip::ZipArchive::new(File::open(path).map_err(io(path))?).map_err(zerr)?;
+    let mut digests = Vec::with_capacity(archive.len());
+    let mut files = BTreeMap::new();
+    for i in 0..archive.len() {
+        let mut entry = archive.by_index(i).map_err(zerr)?;
+        let name = entry.name().map_err(zerr)?.into_owned();
+        let mut bytes = Vec::with_capacity(entry.size().min(1 << 20) as usize);
+        entry.read_to_end(&mut bytes).map_err(io(path))?;
+        let sha: [u8; 32] = Sha256::digest(&bytes).into();
+        digests.push((name.clone(), sha));
+        if let Some(rel) = name.strip_prefix(prefix) {
+            let go_source = rel.ends_with(".go").then_some(bytes);
+            files.insert(
+                rel.to_string(),
+                ModuleFile {
+                    sha256: sha,
+                    go_source,
+                },
+            );
+        }
+    }
+    Ok((dirhash::hash1_of_digests(digests), files))
+}
+
+fn folder_files(dir: &Path) -> Result<BTreeMap<String, ModuleFile>, VerifyError> {
+    let mut files = BTreeMap::new();
+    for e in walkdir::WalkDir::new(dir).follow_links(false) {
+        let e = e.map_err(|e| VerifyError::Io {
+            path: dir.to_path_buf(),
+            source: e.into(),
+        })?;
+        if !e.file_type().is_file() {
+            continue;
+        }
+        let rel = e
+            .path()
+            .strip_prefix(dir)
+            .map(|r| r.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let bytes = fs::read(e.path()).map_err(io(e.path()))?;
+        let sha: [u8; 32] = Sha256::digest(&bytes).into();
+        let go_source = rel.ends_with(".go").then_some(bytes);
+        files.insert(
+            rel,
+            ModuleFile {
+                sha256: sha,
+                go_source,
+            },
+        );
+    }
+    Ok(files)
+}
+
+/// Every vendored file of `m` is in its module, byte for byte, and is one that
+/// `go mod vendor` copies; every file it copies is there.
+fn bind(
+    m: &VendoredModule,
+    files: &BTreeMap<String, ModuleFile>,
+    mine: &[&String],
+    vendored: &BTreeMap<String, [u8; 32]>,
+    main_go: &str,
+    out: &mut GoCheck,
+) {
+    let source = if m.replace.as_ref().is_some_and(|r| r.is_local()) {
+        "the local replacement folder"
+    } else {
+        "the module zip"
+    };
+    let expected = vendor_rules::expected(&m.path, &m.packages, files, main_go);
+    let prefix = format!("{}/", m.path);
+    for f in mine {
+        let rel = f.strip_prefix(prefix.as_str()).unwrap_or(f);
+        let actual = hex::encode(vendored[*f]);
+        let shown = format!("vendor/{f}");
+        match files.get(rel) {
+            None => out.findings.push(finding(
+                &m.path,
+                &m.version,
+                &shown,
+                format!("is not in {source}"),
+                None,
+                Some(format!("sha256:{actual}")),
+            )),
+            Some(mf) if hex::encode(mf.sha256) != actual => out.findings.push(finding(
+                &m.path,
+                &m.version,
+                &shown,
+                format!("differs from {source}"),
+                Some(format!("sha256:{}", hex::encode(mf.sha256))),
+                Some(format!("sha256:{actual}")),
+            )),
+            Some(_) if !expected.contains(rel) => out.findings.push(finding(
+                &m.path,
+                &m.version,
+                &shown,
+                format!("is in {source}, but go mod vendor does not copy it"),
+                None,
+                None,
+            )),
+            Some(_) => {}
+        }
+    }
+    for rel in &expected {
+        let f = format!("{prefix}{rel}");
+        if !vendored.contains_key(&f) {
+            out.findings.push(finding(
+                &m.path,
+                &m.version,
+                &format!("vendor/{f}"),
+                format!("is missing from vendor/ (go mod vendor copies it from {source})"),
+                Some(format!("sha256:{}", hex::encode(files[rel].sha256))),
+                None,
+            ));
+        }
+    }
+}
