@@ -14,7 +14,7 @@ fn commands_not_built_yet_say_so_with_exit_2() {
     for args in [
         &["build", "x"][..],
         &["images", "list", "x"],
-        &["audit", "x"],
+        &["audit", ".", "--format", "cyclonedx"],
         &["diff", "a", "b"],
         &[
             "pack",
@@ -35,6 +35,16 @@ fn commands_not_built_yet_say_so_with_exit_2() {
             text(&out)
         );
     }
+}
+
+#[test]
+fn audit_of_a_bundle_wants_its_public_key() {
+    let sb = Sandbox::new();
+    sb.pack("hello", "h.ferry");
+    let out = sb.run(&["audit", "h.ferry"]);
+    assert_exit(&out, 2);
+    assert!(text(&out).contains("pass --pub"), "{}", text(&out));
+    assert_ok(&sb.run(&["audit", "h.ferry", "--pub", "rel.pub"]));
 }
 
 #[test]
