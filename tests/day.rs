@@ -99,7 +99,15 @@ fn pack_verify_unpack_then_build_offline() {
 #[test]
 fn same_inputs_give_a_byte_identical_bundle() {
     let sb = Sandbox::new();
-    let a = fs::read(sb.pack("clockwork", "a.ferry")).unwrap();
+    let a_path = sb.pack("clockwork", "a.ferry");
+    let mode =
+        std::os::unix::fs::PermissionsExt::mode(&fs::metadata(&a_path).unwrap().permissions());
+    assert_eq!(
+        mode & 0o044,
+        0o044,
+        "a bundle must be readable by others, not 0600: {mode:o}"
+    );
+    let a = fs::read(&a_path).unwrap();
     let b = fs::read(sb.pack("clockwork", "b.ferry")).unwrap();
     assert!(a == b, "two packs of the same tree differ");
 

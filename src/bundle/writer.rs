@@ -5,6 +5,7 @@
 
 use std::fs::File;
 use std::io::{self, BufWriter, Read, Write};
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
@@ -242,6 +243,10 @@ impl Payload {
             path: bundle.path().to_path_buf(),
             source: e.into_error(),
         })?;
+        // A temporary file is private (0600); the bundle gets the mode any new
+        // file would, so that the operator's account can read it.
+        file.set_permissions(std::fs::Permissions::from_mode(0o666 & !umask()))
+            .map_err(io_err(bundle.path()))?;
         file.sync_all().map_err(io_err(bundle.path()))?;
         bundle.persist(out).map_err(|e| WriteError::Io {
             path: out.to_path_buf(),
@@ -251,6 +256,17 @@ impl Payload {
             let _ = d.sync_all();
         }
         Ok(())
+    }
+}
+
+/// The process umask, read the only way POSIX offers: by setting it and back.
+fn umask() -> u32 {
+    // SAFETY: umask(2) cannot fail; it is set back at once, and ferry starts
+    // no threads that create files while a bundle is being written.
+    unsafe {
+        let old = libc::umask(0o022);
+        libc::umask(old);
+        old as u32
     }
 }
 
