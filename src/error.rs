@@ -11,6 +11,7 @@ use crate::gomod::diags::Findings;
 use crate::gomod::dirhash::DirhashError;
 use crate::gomod::toolchain::ToolchainError;
 use crate::gomod::verify::VerifyError;
+use crate::image::ImageError;
 use crate::sign::SignError;
 use crate::source::SourceError;
 
@@ -34,6 +35,8 @@ pub enum Error {
     Dirhash(#[from] DirhashError),
     #[error(transparent)]
     GoVerify(#[from] VerifyError),
+    #[error(transparent)]
+    Image(#[from] ImageError),
     #[error("{0}")]
     Usage(String),
     #[error("{path}: {source}")]
@@ -65,6 +68,7 @@ impl Classify for Error {
             Error::Dirhash(_) => Exit::CheckFailed,
             Error::GoVerify(VerifyError::Io { .. }) => Exit::CouldNotRun,
             Error::GoVerify(_) => Exit::CheckFailed,
+            Error::Image(e) => e.exit(),
             Error::Usage(_) | Error::NotBuilt(..) => Exit::Usage,
         }
     }

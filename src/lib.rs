@@ -9,6 +9,8 @@ pub mod error;
 pub mod exit;
 pub mod fsutil;
 pub mod gomod;
+pub mod image;
+pub mod images;
 pub mod pack;
 pub mod progress;
 pub mod sign;

@@ -19,6 +19,8 @@ use crate::gomod::modules_txt::{self, ModulesTxt};
 use crate::gomod::toolchain::Go;
 use crate::gomod::verify as go_verify;
 use crate::gomod::{ParseError, modcache};
+use crate::image::pull;
+use crate::image::registry::Connection;
 use crate::{progress, sign, source};
 
 /// What `ferry pack` was asked to do.
@@ -33,6 +35,11 @@ pub struct PackOptions {
     pub ldflags: String,
     /// Regenerate a committed vendor/ instead of checking it.
     pub revendor: bool,
+    /// Base images to pull and bundle.
+    pub images: Vec<pull::Request>,
+    /// The platform image indexes resolve to (`linux/amd64`).
+    pub platform: String,
+    pub connection: Connection,
     pub quiet: bool,
 }
 
@@ -50,6 +57,7 @@ pub struct Packed {
     /// Modules whose vendored files were bound to their verified source.
     pub modules_bound: usize,
     pub vendored_files: usize,
+    pub images: Vec<manifest::Image>,
 }
 
 /// Runs the whole pipeline.
@@ -105,6 +113,14 @@ pub fn run(opts: &PackOptions) -> Result<Packed, Error> {
         return Err(Findings(findings).into());
     }
 
+    let pulled = pull::pull_all(
+        &opts.images,
+        &opts.platform,
+        &opts.connection,
+        &scratch.path().join("images"),
+        opts.quiet,
+    )?;
+
     let time = writer::zip_time(epoch);
     let mut payload = Payload::create_in(&out_dir, time)?;
     let src_files = source::walk(&tree, false, &[])?;
@@ -122,6 +138,9 @@ pub fn run(opts: &PackOptions) -> Result<Packed, Error> {
             Storage::Deflated,
         )?;
         bar.inc(payload.entries().last().map_or(0, |e| e.size));
+    }
+    for image in &pulled {
+        payload.add_file(&image.entry, &image.tar, 0o644, Storage::Stored)?;
     }
     for f in &selection.files {
         payload.add_file(
@@ -159,7 +178,7 @@ pub fn run(opts: &PackOptions) -> Result<Packed, Error> {
             checked: false,
         },
         modules: modules(&vendored, &sum),
-        images: Vec::new(),
+        images: images(&pulled),
         entries,
     };
     let bytes = manifest.to_bytes();
@@ -180,6 +199,7 @@ pub fn run(opts: &PackOptions) -> Result<Packed, Error> {
         key_id: signer.key_id(),
         modules_bound: go_check.modules,
         vendored_files: go_check.vendored_files,
+        images: manifest.images.clone(),
     })
 }
 
@@ -260,6 +280,22 @@ fn modules(vendored: &ModulesTxt, sum: &GoSum) -> Vec<Module> {
         })
         .collect();
     out.sort_by(|a, b| (&a.path, &a.version).cmp(&(&b.path, &b.version)));
+    out
+}
+
+fn images(pulled: &[pull::Bundled]) -> Vec<manifest::Image> {
+    let mut out: Vec<manifest::Image> = pulled
+        .iter()
+        .map(|b| manifest::Image {
+            reference: b.reference.clone(),
+            tag: b.tag.clone(),
+            digest: b.digest.clone(),
+            platform: b.platform.clone(),
+            role: b.role.as_str().to_string(),
+            entry: b.entry.clone(),
+        })
+        .collect();
+    out.sort_by(|a, b| a.entry.cmp(&b.entry));
     out
 }
 

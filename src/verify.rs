@@ -5,8 +5,9 @@
 
 use std::path::Path;
 
-use crate::bundle::diags::{Check, Problem, Report};
+use crate::bundle::diags::{BundleError, Check, Problem, Report};
 use crate::bundle::extract::{self, Extract};
+use crate::bundle::manifest::Manifest;
 use crate::bundle::{MANIFEST, SIGNATURE, reader};
 use crate::error::Error;
 use crate::gomod::diags::Finding;
@@ -38,11 +39,7 @@ pub fn check_into(
     sink: &mut Extract,
     quiet: bool,
 ) -> Result<(Report, Option<GoCheck>), Error> {
-    let pk = sign::load_public_key(pub_key)?;
-    let mut b = reader::open(bundle, &pk)?;
-    let bar = progress::bytes(b.payload_bytes(), "verifying", quiet);
-    let mut report = b.check(sink, &bar)?;
-    bar.finish_and_clear();
+    let (b, mut report) = read_entries(bundle, pub_key, sink, quiet)?;
     for (name, bytes) in [
         (MANIFEST, &b.manifest_bytes),
         (SIGNATURE, &b.signature_bytes),
@@ -71,6 +68,38 @@ pub fn check_into(
     });
     report.problems.extend(problems);
     Ok((report, Some(go)))
+}
+
+/// Verifies every entry of `bundle` and extracts those under `prefixes` into
+/// `root`, without the Go check: for commands that need part of a bundle.
+/// A bundle with any problem is an error.
+pub fn extract_checked(
+    bundle: &Path,
+    pub_key: &Path,
+    root: &Path,
+    prefixes: &[&'static str],
+    quiet: bool,
+) -> Result<Manifest, Error> {
+    let (b, report) = read_entries(bundle, pub_key, &mut Extract::only(root, prefixes), quiet)?;
+    if !report.ok() {
+        return Err(BundleError::Rejected(Box::new(report)).into());
+    }
+    Ok(b.manifest)
+}
+
+/// The signature, then every entry through `sink`.
+fn read_entries(
+    bundle: &Path,
+    pub_key: &Path,
+    sink: &mut Extract,
+    quiet: bool,
+) -> Result<(reader::Bundle, Report), Error> {
+    let pk = sign::load_public_key(pub_key)?;
+    let mut b = reader::open(bundle, &pk)?;
+    let bar = progress::bytes(b.payload_bytes(), "verifying", quiet);
+    let report = b.check(sink, &bar)?;
+    bar.finish_and_clear();
+    Ok((b, report))
 }
 
 /// A Go finding as a bundle problem, named by its entry in the bundle.

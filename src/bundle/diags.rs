@@ -63,7 +63,7 @@ pub struct Check {
 }
 
 /// The outcome of reading a bundle: who signed what, what ran, what failed.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct Report {
     pub bundle: String,
     pub module: Option<String>,

@@ -93,7 +93,11 @@ pub struct Module {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Image {
+    /// The full reference it was pulled by.
     pub reference: String,
+    /// The tag its tar restores as on `docker load`, and the Dockerfile names.
+    pub tag: String,
+    /// The digest of its manifest (for the platform below).
     pub digest: String,
     pub platform: String,
     pub role: String,

@@ -57,24 +57,10 @@ fn print(check: &GoCheck, json: bool) {
             ]
         })
         .collect();
-    let header = ["MODULE", "VERSION", "REPLACED BY", "FILES", "STATUS"].map(String::from);
-    let widths: Vec<usize> = (0..5)
-        .map(|i| {
-            rows.iter()
-                .chain([&header])
-                .map(|r| r[i].len())
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    for row in [&header].into_iter().chain(&rows) {
-        let line: Vec<String> = row
-            .iter()
-            .zip(&widths)
-            .map(|(c, w)| format!("{c:<w$}"))
-            .collect();
-        println!("{}", line.join("  ").trim_end());
-    }
+    crate::table::print(
+        ["MODULE", "VERSION", "REPLACED BY", "FILES", "STATUS"],
+        &rows,
+    );
     for f in &check.findings {
         println!("FINDING {f}");
     }

@@ -86,6 +86,9 @@ pub struct PackArgs {
     /// The platform to resolve image indexes to.
     #[arg(long, value_name = "OS/ARCH", default_value = "linux/amd64")]
     pub platform: String,
+    /// A registry (HOST[:PORT]) spoken to over plain HTTP (repeatable).
+    #[arg(long, value_name = "HOST")]
+    pub insecure_registry: Vec<String>,
     /// How the offline build finds vendored code.
     #[arg(long, value_enum, default_value = "gopath")]
     pub mode: Mode,
@@ -149,17 +152,44 @@ pub struct BuildArgs {
 #[derive(Debug, Subcommand)]
 pub enum ImagesCommand {
     /// Push every bundled image to a registry, digests checked.
-    Push {
-        target: PathBuf,
-        #[arg(long, value_name = "HOST[:PORT]")]
-        registry: String,
-        #[arg(long, value_name = "HOST")]
-        insecure_registry: Vec<String>,
-        #[arg(long, value_name = "P")]
-        repo_prefix: Option<String>,
-    },
+    Push(ImagesPushArgs),
     /// Reference, digest, platform and size of each bundled image.
-    List { target: PathBuf },
+    List(ImagesListArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ImagesTarget {
+    /// An unpacked bundle (DIR) or a bundle file.
+    pub target: PathBuf,
+    /// The public key that signed the bundle: required for a bundle file; for
+    /// a folder, checks ferry.json's signature again.
+    #[arg(long = "pub", value_name = "PUB")]
+    pub pub_key: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ImagesPushArgs {
+    #[command(flatten)]
+    pub target: ImagesTarget,
+    /// The registry to push to.
+    #[arg(long, value_name = "HOST[:PORT]")]
+    pub registry: String,
+    /// Speak plain HTTP to this registry: as a flag, the --registry itself;
+    /// with =HOST, that host (repeatable).
+    #[arg(long, value_name = "HOST", num_args = 0..=1, default_missing_value = "")]
+    pub insecure_registry: Vec<String>,
+    /// A path inside the registry to push under (`base` gives HOST/base/golang:1.26).
+    #[arg(long, value_name = "P")]
+    pub repo_prefix: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ImagesListArgs {
+    #[command(flatten)]
+    pub target: ImagesTarget,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -4,9 +4,11 @@
 mod audit;
 mod flags;
 mod generate;
+mod images;
 mod keygen;
 mod pack;
 mod pending;
+mod table;
 mod unpack;
 mod verify;
 
@@ -27,7 +29,7 @@ fn main() -> ExitCode {
         Command::Unpack(args) => unpack::run(args, quiet),
         Command::Generate(args) => generate::run(args),
         Command::Build(_) => pending::run("ferry build", 5),
-        Command::Images(_) => pending::run("ferry images", 4),
+        Command::Images(cmd) => images::run(cmd, quiet),
         Command::Audit(args) => audit::run(args, quiet),
         Command::Diff(_) => pending::run("ferry diff", 6),
     };

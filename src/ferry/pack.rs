@@ -1,18 +1,15 @@
 //! `ferry pack`: the connected-side pipeline, and what it tells the engineer.
 
 use anyhow::Context;
+use ferry::Exit;
 use ferry::bundle::manifest::BuildMode;
+use ferry::image::pull::{Request, Role};
+use ferry::image::registry::Connection;
 use ferry::pack::{self, PackOptions};
-use ferry::{Error, Exit};
 
 use crate::flags::{Mode, PackArgs};
 
 pub fn run(args: PackArgs, quiet: bool) -> anyhow::Result<Exit> {
-    if args.builder_image.is_some() || args.runtime_image != "scratch" || !args.images.is_empty() {
-        return Err(
-            Error::NotBuilt("ferry pack --builder-image/--runtime-image/--image", 4).into(),
-        );
-    }
     let opts = PackOptions {
         dir: args.dir.clone(),
         output: args.output.clone(),
@@ -25,6 +22,11 @@ pub fn run(args: PackArgs, quiet: bool) -> anyhow::Result<Exit> {
         tags: args.tags.clone(),
         ldflags: args.ldflags.clone(),
         revendor: args.revendor,
+        images: image_requests(&args),
+        platform: args.platform.clone(),
+        connection: Connection {
+            insecure: args.insecure_registry.clone(),
+        },
         quiet,
     };
     let packed = pack::run(&opts).with_context(|| format!("pack {}", args.dir.display()))?;
@@ -40,6 +42,7 @@ pub fn run(args: PackArgs, quiet: bool) -> anyhow::Result<Exit> {
             "key_id": packed.key_id,
             "modules_bound": packed.modules_bound,
             "vendored_files": packed.vendored_files,
+            "images": packed.images,
         });
         println!("{json:#}");
     } else if !quiet {
@@ -54,6 +57,12 @@ pub fn run(args: PackArgs, quiet: bool) -> anyhow::Result<Exit> {
             packed.manifest_sha256,
             packed.key_id
         );
+        for image in &packed.images {
+            println!(
+                "  image {} ({}) {} {} as {}",
+                image.reference, image.role, image.platform, image.digest, image.entry
+            );
+        }
     }
     if !quiet && !args.no_build_check {
         eprintln!(
@@ -61,4 +70,22 @@ pub fn run(args: PackArgs, quiet: bool) -> anyhow::Result<Exit> {
         );
     }
     Ok(Exit::Ok)
+}
+
+/// The images to bundle: the builder, the runtime unless it is `scratch`
+/// (which is no image), then every `--image`.
+fn image_requests(args: &PackArgs) -> Vec<Request> {
+    let builder = args.builder_image.iter().map(|r| (r, Role::Builder));
+    let runtime = std::iter::once(&args.runtime_image)
+        .filter(|r| r.as_str() != "scratch")
+        .map(|r| (r, Role::Runtime));
+    let extra = args.images.iter().map(|r| (r, Role::Extra));
+    builder
+        .chain(runtime)
+        .chain(extra)
+        .map(|(r, role)| Request {
+            reference: r.clone(),
+            role,
+        })
+        .collect()
 }

@@ -1,0 +1,111 @@
+//! `ferry images list|push`: what base images a bundle carries, and getting
+//! them into an intranet registry with their digests unchanged.
+
+use ferry::Exit;
+use ferry::image::registry::Connection;
+use ferry::images::{self, PushTarget};
+
+use crate::flags::{ImagesCommand, ImagesListArgs, ImagesPushArgs, ImagesTarget};
+
+pub fn run(cmd: ImagesCommand, quiet: bool) -> anyhow::Result<Exit> {
+    match cmd {
+        ImagesCommand::List(args) => list(args, quiet),
+        ImagesCommand::Push(args) => push(args, quiet),
+    }
+}
+
+fn open(t: &ImagesTarget, quiet: bool) -> anyhow::Result<images::Opened> {
+    let opened = images::open(&t.target, t.pub_key.as_deref(), quiet)?;
+    if !opened.signed && !quiet {
+        eprintln!(
+            "ferry: note: {}: image tars checked against ferry.json, whose signature was not checked again (pass --pub PUB)",
+            t.target.display()
+        );
+    }
+    Ok(opened)
+}
+
+fn list(args: ImagesListArgs, quiet: bool) -> anyhow::Result<Exit> {
+    let opened = open(&args.target, quiet)?;
+    let listed = images::list(&opened)?;
+    if args.json {
+        println!("{:#}", serde_json::to_value(&listed).unwrap_or_default());
+        return Ok(Exit::Ok);
+    }
+    let rows: Vec<[String; 6]> = listed
+        .iter()
+        .map(|l| {
+            [
+                l.image.tag.clone(),
+                l.image.role.clone(),
+                l.image.platform.clone(),
+                l.image.digest.clone(),
+                human_size(l.size),
+                l.image.reference.clone(),
+            ]
+        })
+        .collect();
+    crate::table::print(
+        ["TAG", "ROLE", "PLATFORM", "DIGEST", "SIZE", "PULLED FROM"],
+        &rows,
+    );
+    Ok(Exit::Ok)
+}
+
+fn push(args: ImagesPushArgs, quiet: bool) -> anyhow::Result<Exit> {
+    let opened = open(&args.target, quiet)?;
+    let insecure = args
+        .insecure_registry
+        .iter()
+        .map(|h| {
+            if h.is_empty() {
+                args.registry.clone()
+            } else {
+                h.clone()
+            }
+        })
+        .collect();
+    let target = PushTarget {
+        registry: args.registry.trim_end_matches('/').to_string(),
+        repo_prefix: args.repo_prefix.clone(),
+        connection: Connection { insecure },
+    };
+    let pushed = images::push(&opened, &target, quiet)?;
+    for p in &pushed {
+        println!(
+            "pushed {} {} ({} blobs uploaded, {} already there)",
+            p.reference, p.digest, p.blobs_pushed, p.blobs_present
+        );
+    }
+    if pushed.is_empty() {
+        println!("the bundle carries no images; nothing was pushed");
+    } else if args.target.target.is_dir() {
+        println!(
+            "build with: docker build --build-arg REGISTRY={} {}",
+            target.build_arg(),
+            args.target.target.display()
+        );
+    } else {
+        println!(
+            "build the unpacked bundle with: --build-arg REGISTRY={}",
+            target.build_arg()
+        );
+    }
+    Ok(Exit::Ok)
+}
+
+/// Sizes as people read them: 1.9 MiB.
+fn human_size(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["B", "KiB", "MiB", "GiB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
