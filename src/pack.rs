@@ -37,6 +37,8 @@ pub struct PackOptions {
     pub revendor: bool,
     /// Base images to pull and bundle.
     pub images: Vec<pull::Request>,
+    /// `docker save` or OCI archives to take images from instead of pulling.
+    pub image_archives: Vec<PathBuf>,
     /// The platform image indexes resolve to (`linux/amd64`).
     pub platform: String,
     pub connection: Connection,
@@ -115,6 +117,7 @@ pub fn run(opts: &PackOptions) -> Result<Packed, Error> {
 
     let pulled = pull::pull_all(
         &opts.images,
+        &opts.image_archives,
         &opts.platform,
         &opts.connection,
         &scratch.path().join("images"),

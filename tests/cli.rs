@@ -13,19 +13,8 @@ fn commands_not_built_yet_say_so_with_exit_2() {
     let sb = Sandbox::new();
     for args in [
         &["build", "x"][..],
-        &["images", "list", "x"],
         &["audit", ".", "--format", "cyclonedx"],
         &["diff", "a", "b"],
-        &[
-            "pack",
-            ".",
-            "-o",
-            "x.ferry",
-            "--key",
-            "k",
-            "--builder-image",
-            "golang:1.26",
-        ],
     ] {
         let out = sb.run(args);
         assert_exit(&out, 2);
@@ -35,6 +24,31 @@ fn commands_not_built_yet_say_so_with_exit_2() {
             text(&out)
         );
     }
+}
+
+#[test]
+fn images_of_a_bundle_want_its_public_key_and_a_folder_its_manifest() {
+    let sb = Sandbox::new();
+    sb.pack("hello", "h.ferry");
+    let out = sb.run(&["images", "list", "h.ferry"]);
+    assert_exit(&out, 2);
+    assert!(text(&out).contains("pass --pub"), "{}", text(&out));
+    let out = sb.run(&["images", "list", "."]);
+    assert_exit(&out, 2);
+    assert!(text(&out).contains("no ferry.json"), "{}", text(&out));
+    let out = sb.run(&["images", "list", "h.ferry", "--pub", "rel.pub"]);
+    assert_ok(&out);
+    let out = sb.run(&[
+        "images",
+        "push",
+        "h.ferry",
+        "--pub",
+        "rel.pub",
+        "--registry",
+        "127.0.0.1:9",
+    ]);
+    assert_ok(&out);
+    assert!(text(&out).contains("carries no images"), "{}", text(&out));
 }
 
 #[test]

@@ -83,6 +83,11 @@ pub struct PackArgs {
     /// A further image to bundle (repeatable).
     #[arg(long = "image", value_name = "REF")]
     pub images: Vec<String>,
+    /// A `docker save` tar or OCI archive to take an image from instead of
+    /// pulling it (repeatable); it fills the builder or runtime role when it
+    /// holds that reference.
+    #[arg(long, value_name = "FILE")]
+    pub image_archive: Vec<PathBuf>,
     /// The platform to resolve image indexes to.
     #[arg(long, value_name = "OS/ARCH", default_value = "linux/amd64")]
     pub platform: String,

@@ -46,7 +46,7 @@ fn list(args: ImagesListArgs, quiet: bool) -> anyhow::Result<Exit> {
         })
         .collect();
     crate::table::print(
-        ["TAG", "ROLE", "PLATFORM", "DIGEST", "SIZE", "PULLED FROM"],
+        ["TAG", "ROLE", "PLATFORM", "DIGEST", "SIZE", "REFERENCE"],
         &rows,
     );
     Ok(Exit::Ok)

@@ -36,10 +36,27 @@ fn main() -> ExitCode {
     match result {
         Ok(exit) => ExitCode::from(exit.code()),
         Err(err) => {
-            eprintln!("ferry: error: {err:#}");
+            eprintln!("ferry: error: {}", message(&err));
             ExitCode::from(classify(&err).code())
         }
     }
+}
+
+/// The error and its causes, each once: library errors already name their
+/// source (`path: cause`), so a cause the text ends with is not repeated.
+fn message(err: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in err.chain() {
+        let part = cause.to_string();
+        if text.ends_with(&part) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&part);
+    }
+    text
 }
 
 /// The exit class of the first library error in the chain; anything else

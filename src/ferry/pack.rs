@@ -23,6 +23,7 @@ pub fn run(args: PackArgs, quiet: bool) -> anyhow::Result<Exit> {
         ldflags: args.ldflags.clone(),
         revendor: args.revendor,
         images: image_requests(&args),
+        image_archives: args.image_archive.clone(),
         platform: args.platform.clone(),
         connection: Connection {
             insecure: args.insecure_registry.clone(),

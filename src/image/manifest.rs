@@ -168,6 +168,29 @@ fn available(index: &OciImageIndex) -> String {
     }
 }
 
+/// An image config must say the platform that was asked for: an image
+/// pulled by a plain tag, or loaded from an archive, could be any.
+pub fn check_config_platform(
+    image: &str,
+    config: &[u8],
+    platform: &Platform,
+) -> Result<(), ImageError> {
+    let invalid = |reason: String| ImageError::Invalid {
+        image: image.to_string(),
+        reason,
+    };
+    let config: serde_json::Value =
+        serde_json::from_slice(config).map_err(|e| invalid(format!("image config: {e}")))?;
+    let field = |k: &str| config.get(k).and_then(|v| v.as_str()).unwrap_or("?");
+    let (os, arch) = (field("os"), field("architecture"));
+    if os == platform.os && arch == platform.architecture {
+        return Ok(());
+    }
+    Err(invalid(format!(
+        "the image is {os}/{arch}, not {platform} as --platform asks"
+    )))
+}
+
 /// The media type a manifest is stored under: its own, else the OCI one.
 pub fn media_type(manifest: &OciImageManifest) -> &str {
     manifest.media_type.as_deref().unwrap_or(OCI_MANIFEST)

@@ -5,7 +5,7 @@
 
 use std::future::Future;
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -121,7 +121,6 @@ impl Registry {
             .buffer_unordered(PARALLEL_BLOBS)
             .try_collect::<Vec<()>>()
             .await?;
-        check_config_platform(name, &content, blobs, platform)?;
         Ok(content)
     }
 
@@ -550,31 +549,4 @@ fn invalid(name: &str, reason: &str) -> ImageError {
         image: name.to_string(),
         reason: reason.to_string(),
     }
-}
-
-/// The image's own config must say the platform that was asked for: an image
-/// pulled by a plain tag could be any.
-fn check_config_platform(
-    name: &str,
-    content: &ImageContent,
-    blobs: &Path,
-    platform: &Platform,
-) -> Result<(), ImageError> {
-    let path: PathBuf = blobs.join(content.config.digest.trim_start_matches("sha256:"));
-    let bytes = std::fs::read(&path).map_err(ImageError::io(&path))?;
-    let config: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
-        invalid(
-            name,
-            &format!("image config {}: {e}", content.config.digest),
-        )
-    })?;
-    let field = |k: &str| config.get(k).and_then(|v| v.as_str()).unwrap_or("?");
-    let (os, arch) = (field("os"), field("architecture"));
-    if os == platform.os && arch == platform.architecture {
-        return Ok(());
-    }
-    Err(invalid(
-        name,
-        &format!("the image is {os}/{arch}, not {platform} as --platform asks"),
-    ))
 }

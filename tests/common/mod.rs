@@ -3,6 +3,8 @@
 //! toolchain switching), key pairs, and packed fixture bundles.
 #![allow(dead_code)]
 
+pub mod registry;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -42,6 +44,7 @@ impl Sandbox {
             .env("GOSUMDB", "off")
             .env("GOFLAGS", "")
             .env("GOMODCACHE", self.path("gomodcache"))
+            .env("DOCKER_CONFIG", self.path("docker"))
             .env_remove("SOURCE_DATE_EPOCH")
             .env_remove("FERRY_KEY_PASSWORD");
     }
