@@ -337,7 +337,7 @@ fn images_push_keeps_the_digest_in_another_registry() {
 
 #[test]
 fn a_tampered_image_tar_is_not_pushed() {
-    let (_source, busybox, sb) = packed_with_busybox();
+    let (_source, _, sb) = packed_with_busybox();
     let tar = sb.path("app/images/test_busybox_1.tar");
     let mut bytes = std::fs::read(&tar).unwrap();
     let last = bytes.len() - 2048;
