@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The main job on the bundled sample app, both sides of the gap:
 # keygen, pack (connected side), verify and unpack (isolated side), then an
-# offline build under `unshare -n` and Go's own re-check of every module hash.
+# offline `ferry build` under `unshare -n` and Go's own re-check of every module hash.
 # Everything happens under ./demo; nothing reaches outside this machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,8 +19,9 @@ export GOPROXY="file://$root/fixtures/goproxy" GOSUMDB=off GOFLAGS= GOMODCACHE="
 # Isolated side: no network from here on.
 unshare -n "$ferry" verify clockwork.ferry --pub release.pub
 unshare -n "$ferry" unpack clockwork.ferry --pub release.pub -C site
-(cd site/src && unshare -n env GOFLAGS=-mod=vendor GOPROXY=off GOMODCACHE="$(mktemp -d)" \
-  go build -trimpath -ldflags="-s -w" -o ../../clockwork .)
+unshare -n "$ferry" build site --pub release.pub -o clockwork
+echo "--- the Dockerfile in the bundle (the unpacked folder is its build context):"
+cat site/Dockerfile
 (cd site/src && unshare -n env GOPROXY="file://$PWD/../modcache" GOFLAGS=-mod=mod GOMODCACHE="$(mktemp -d)" \
   go mod verify)
 echo "--- the service, built offline from the bundle:"

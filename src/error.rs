@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use crate::build::BuildError;
 use crate::bundle::diags::BundleError;
 use crate::bundle::writer::WriteError;
 use crate::exit::{Classify, Exit};
@@ -37,6 +38,8 @@ pub enum Error {
     GoVerify(#[from] VerifyError),
     #[error(transparent)]
     Image(#[from] ImageError),
+    #[error(transparent)]
+    Build(#[from] BuildError),
     #[error("{0}")]
     Usage(String),
     #[error("{path}: {source}")]
@@ -69,6 +72,7 @@ impl Classify for Error {
             Error::GoVerify(VerifyError::Io { .. }) => Exit::CouldNotRun,
             Error::GoVerify(_) => Exit::CheckFailed,
             Error::Image(e) => e.exit(),
+            Error::Build(e) => e.exit(),
             Error::Usage(_) | Error::NotBuilt(..) => Exit::Usage,
         }
     }

@@ -3,21 +3,15 @@
 //! is checked against the manifest before it is read, and every blob against
 //! its digest as it is pushed.
 
-use std::fs::File;
 use std::path::{Path, PathBuf};
 
-use sha2::{Digest, Sha256};
-
-use crate::bundle::diags::{BundleError, Problem, Report};
 use crate::bundle::manifest::{Image, Manifest};
-use crate::bundle::{MANIFEST, SIGNATURE};
 use crate::error::Error;
-use crate::gomod::dirhash;
 use crate::image::ImageError;
 use crate::image::archive::Archive;
 use crate::image::reference::{self, ImageRef};
 use crate::image::registry::{Connection, Pushed, Registry};
-use crate::{progress, sign, verify};
+use crate::{progress, unpacked, verify};
 
 /// A bundle's images, ready to read.
 pub struct Opened {
@@ -53,70 +47,14 @@ pub fn open(target: &Path, pub_key: Option<&Path>, quiet: bool) -> Result<Opened
             _temp: Some(temp),
         });
     }
-    if !target.join(MANIFEST).is_file() {
-        return Err(Error::Usage(format!(
-            "{}: neither a bundle nor an unpacked bundle folder (no {MANIFEST})",
-            target.display()
-        )));
-    }
-    open_dir(target, pub_key)
-}
-
-fn open_dir(dir: &Path, pub_key: Option<&Path>) -> Result<Opened, Error> {
-    let read = |name: &str| std::fs::read(dir.join(name)).map_err(Error::io(dir.join(name)));
-    let bytes = read(MANIFEST)?;
-    if let Some(pub_key) = pub_key {
-        let pk = sign::load_public_key(pub_key)?;
-        let digest = hex::encode(Sha256::digest(&bytes));
-        sign::verify_manifest(&pk, &read(SIGNATURE)?, &bytes, &digest).map_err(|source| {
-            BundleError::Signature {
-                path: dir.join(MANIFEST).display().to_string(),
-                source,
-            }
-        })?;
-    }
-    let manifest = Manifest::from_bytes(&bytes).map_err(|reason| BundleError::Unreadable {
-        path: dir.join(MANIFEST).display().to_string(),
-        reason,
-    })?;
-    check_tars(dir, &manifest)?;
+    let unpacked = unpacked::open(target, pub_key)?;
+    unpacked.check(&["images/"])?;
     Ok(Opened {
-        root: dir.to_path_buf(),
-        manifest,
-        signed: pub_key.is_some(),
+        root: unpacked.root,
+        manifest: unpacked.manifest,
+        signed: unpacked.signed,
         _temp: None,
     })
-}
-
-/// Each image tar of an unpacked folder has the size and sha256 ferry.json gives.
-fn check_tars(dir: &Path, manifest: &Manifest) -> Result<(), Error> {
-    let mut problems = Vec::new();
-    for image in &manifest.images {
-        let Some(entry) = manifest.entries.iter().find(|e| e.path == image.entry) else {
-            problems.push(Problem::new(&image.entry, "not listed among the entries"));
-            continue;
-        };
-        let path = dir.join(&entry.path);
-        let mut file = File::open(&path).map_err(Error::io(&path))?;
-        let actual = hex::encode(dirhash::sha256_reader(&mut file).map_err(Error::io(&path))?);
-        if actual != entry.sha256 {
-            problems.push(Problem::mismatch(
-                &entry.path,
-                "sha256",
-                &entry.sha256,
-                &actual,
-            ));
-        }
-    }
-    if problems.is_empty() {
-        return Ok(());
-    }
-    let report = Report {
-        bundle: dir.display().to_string(),
-        problems,
-        ..Report::default()
-    };
-    Err(BundleError::Rejected(Box::new(report)).into())
 }
 
 /// One bundled image as `images list` shows it.

@@ -4,7 +4,9 @@
 //! manifest on the isolated side. Each module below is one stage of that pipeline.
 
 pub mod audit;
+pub mod build;
 pub mod bundle;
+pub mod dockerfile;
 pub mod error;
 pub mod exit;
 pub mod fsutil;
@@ -16,6 +18,7 @@ pub mod progress;
 pub mod sign;
 pub mod source;
 pub mod unpack;
+pub mod unpacked;
 pub mod verify;
 
 pub use error::Error;

@@ -9,8 +9,10 @@ use std::process::Command;
 
 use sha2::{Digest, Sha256};
 
+use crate::build::warnings::GoVersion;
 use crate::bundle::manifest::{self, Build, BuildMode, MainModule, Manifest, Module, Tool};
 use crate::bundle::writer::{self, Payload, Storage};
+use crate::bundle::{DOCKERFILE, DOCKERIGNORE};
 use crate::error::Error;
 use crate::gomod::diags::{Finding, Findings};
 use crate::gomod::gosum::{self, GoSum};
@@ -21,7 +23,7 @@ use crate::gomod::verify as go_verify;
 use crate::gomod::{ParseError, modcache};
 use crate::image::pull;
 use crate::image::registry::Connection;
-use crate::{progress, sign, source};
+use crate::{build, dockerfile, progress, sign, source};
 
 /// What `ferry pack` was asked to do.
 #[derive(Debug, Clone)]
@@ -42,6 +44,10 @@ pub struct PackOptions {
     /// The platform image indexes resolve to (`linux/amd64`).
     pub platform: String,
     pub connection: Connection,
+    /// Ports the Dockerfile EXPOSEs.
+    pub expose: Vec<u16>,
+    /// Prove the offline build before signing (`--no-build-check` turns it off).
+    pub build_check: bool,
     pub quiet: bool,
 }
 
@@ -60,6 +66,10 @@ pub struct Packed {
     pub modules_bound: usize,
     pub vendored_files: usize,
     pub images: Vec<manifest::Image>,
+    /// Where the offline build may differ from module mode, or could not be judged.
+    pub warnings: Vec<String>,
+    /// How the offline build was proven, when it was.
+    pub build_proof: Option<String>,
 }
 
 /// Runs the whole pipeline.
@@ -124,8 +134,33 @@ pub fn run(opts: &PackOptions) -> Result<Packed, Error> {
         opts.quiet,
     )?;
 
+    let plan = build_plan(opts, &modfile, &pulled, &tree)?;
+    let proof = match opts.build_check {
+        true => {
+            let spin = progress::spinner("offline build", opts.quiet);
+            let out = scratch.path().join("out").join(&plan.spec.binary);
+            let built = build::offline(&go, &tree, &plan.spec, &out)?;
+            spin.finish_and_clear();
+            Some(format!(
+                "{} mode, {}, empty module cache, {}",
+                build::mode_name(opts.mode),
+                built.go_version,
+                built.isolation
+            ))
+        }
+        false => None,
+    };
+
     let time = writer::zip_time(epoch);
     let mut payload = Payload::create_in(&out_dir, time)?;
+    for (name, text) in [
+        (DOCKERFILE, dockerfile::render(&plan.spec)),
+        (DOCKERIGNORE, dockerfile::dockerignore()),
+    ] {
+        let path = scratch.path().join(name);
+        fs::write(&path, text).map_err(Error::io(&path))?;
+        payload.add_file(name, &path, 0o644, Storage::Deflated)?;
+    }
     let src_files = source::walk(&tree, false, &[])?;
     let total: u64 = src_files
         .iter()
@@ -178,7 +213,8 @@ pub fn run(opts: &PackOptions) -> Result<Packed, Error> {
             binary: binary_name(&modfile.module, &opts.main),
             tags: opts.tags.clone(),
             ldflags: opts.ldflags.clone(),
-            checked: false,
+            checked: proof.is_some(),
+            checked_with: proof.clone(),
         },
         modules: modules(&vendored, &sum),
         images: images(&pulled),
@@ -203,7 +239,73 @@ pub fn run(opts: &PackOptions) -> Result<Packed, Error> {
         modules_bound: go_check.modules,
         vendored_files: go_check.vendored_files,
         images: manifest.images.clone(),
+        warnings: plan.warnings,
+        build_proof: proof,
     })
+}
+
+/// What the Dockerfile and the proof build, and what to warn about.
+struct BuildPlan {
+    spec: dockerfile::Spec,
+    warnings: Vec<String>,
+}
+
+/// The Dockerfile's images (the bundled builder, else the official one for
+/// go.mod, which the site must then provide), the builder's Go against
+/// go.mod, and the warnings of `build::warnings`.
+fn build_plan(
+    opts: &PackOptions,
+    modfile: &ModFile,
+    pulled: &[pull::Bundled],
+    tree: &Path,
+) -> Result<BuildPlan, Error> {
+    let role = |r: pull::Role| pulled.iter().find(|b| b.role == r);
+    let builder = role(pull::Role::Builder);
+    let builder_tag = builder.map_or_else(
+        || dockerfile::default_builder(modfile.go.as_deref(), modfile.toolchain.as_deref()),
+        |b| b.tag.clone(),
+    );
+    let mut warnings = Vec::new();
+    let builder_go = match builder {
+        Some(b) => b.go_version.as_deref().and_then(GoVersion::parse),
+        None => {
+            warnings.push(format!(
+                "no --builder-image: the Dockerfile names {builder_tag}, which is NOT in the bundle; the site must provide it"
+            ));
+            builder_tag
+                .strip_prefix("golang:")
+                .and_then(GoVersion::parse)
+        }
+    };
+    match (builder_go, modfile.go.as_deref()) {
+        (Some(have), Some(line)) => {
+            build::warnings::check_builder_go(&builder_tag, have, line).map_err(Error::Usage)?;
+        }
+        (None, _) => warnings.push(format!(
+            "cannot tell which Go the builder image {builder_tag} has (no GOLANG_VERSION in its environment); it is not checked against go.mod"
+        )),
+        _ => {}
+    }
+    let missing = build::missing_includes(tree);
+    warnings.extend(build::warnings::warnings(&build::warnings::Context {
+        mode: opts.mode,
+        modfile,
+        builder_go,
+        missing_includes: &missing,
+    }));
+    let spec = dockerfile::Spec {
+        module: modfile.module.clone(),
+        mode: opts.mode,
+        main: opts.main.clone(),
+        binary: binary_name(&modfile.module, &opts.main),
+        tags: opts.tags.clone(),
+        ldflags: opts.ldflags.clone(),
+        builder: builder_tag,
+        builder_bundled: builder.is_some(),
+        runtime: role(pull::Role::Runtime).map(|r| r.tag.clone()),
+        expose: opts.expose.clone(),
+    };
+    Ok(BuildPlan { spec, warnings })
 }
 
 fn read_modfile(dir: &Path) -> Result<ModFile, Error> {

@@ -5,35 +5,12 @@
 
 mod common;
 
-use std::path::Path;
 use std::process::Command;
 use std::sync::atomic::Ordering;
 
+use common::containers::Store;
 use common::registry::{Registry, TokenFront, skopeo_inspect, skopeo_raw};
-use common::{Sandbox, app, assert_exit, assert_ok, text};
-
-/// `ferry pack` of the clockwork app with `extra` image flags; returns its output.
-fn pack(sb: &Sandbox, bundle: &str, extra: &[&str]) -> std::process::Output {
-    if !sb.path("rel.key").exists() {
-        sb.keygen("rel");
-    }
-    let dir = app("clockwork");
-    let mut args = vec![
-        "pack",
-        dir.to_str().unwrap(),
-        "-o",
-        bundle,
-        "--key",
-        "rel.key",
-        "-q",
-    ];
-    args.extend_from_slice(extra);
-    sb.run(&args)
-}
-
-fn unpack(sb: &Sandbox, bundle: &str, dest: &str) {
-    assert_ok(&sb.run(&["unpack", bundle, "--pub", "rel.pub", "-C", dest, "-q"]));
-}
+use common::{Sandbox, assert_exit, assert_ok, text};
 
 fn manifest(sb: &Sandbox, dest: &str) -> serde_json::Value {
     serde_json::from_slice(&std::fs::read(sb.path(dest).join("ferry.json")).unwrap()).unwrap()
@@ -49,22 +26,6 @@ fn index_digest(reference: &str, arch: &str) -> String {
         .find(|m| m["platform"]["architecture"] == arch)
         .map(|m| m["digest"].as_str().unwrap().to_string())
         .unwrap()
-}
-
-/// podman with its storage in `dir`, runc, and no network.
-fn podman(dir: &Path) -> Command {
-    let conf = dir.join("storage.conf");
-    if !conf.exists() {
-        let d = dir.display();
-        std::fs::write(
-            &conf,
-            format!("[storage]\ndriver=\"vfs\"\nrunroot=\"{d}/run\"\ngraphroot=\"{d}/storage\"\n"),
-        )
-        .unwrap();
-    }
-    let mut cmd = Command::new("podman");
-    cmd.env("CONTAINERS_STORAGE_CONF", &conf);
-    cmd
 }
 
 /// A registry holding test/busybox:1 behind a token front, and a sandbox
@@ -91,8 +52,8 @@ fn pack_through(
     bundle: &str,
     image: &str,
 ) -> std::process::Output {
-    pack(
-        sb,
+    sb.pack_with(
+        "clockwork",
         bundle,
         &["--image", image, "--insecure-registry", &front.host],
     )
@@ -109,8 +70,8 @@ fn packed_with_busybox() -> (Registry, String, Sandbox) {
         "--insecure-registry",
         &source.host,
     ];
-    assert_ok(&pack(&sb, "app.ferry", &flags));
-    unpack(&sb, "app.ferry", "app");
+    assert_ok(&sb.pack_with("clockwork", "app.ferry", &flags));
+    sb.unpack("app.ferry", "app");
     (source, busybox, sb)
 }
 
@@ -134,8 +95,8 @@ fn pack_bundles_images_that_skopeo_and_podman_read_back() {
     let busybox = reg.seed("busybox", "test/busybox:1");
     let multi = reg.seed("multi", "test/multi:1");
     let sb = Sandbox::new();
-    let out = pack(
-        &sb,
+    let out = sb.pack_with(
+        "clockwork",
         "app.ferry",
         &[
             "--runtime-image",
@@ -147,7 +108,7 @@ fn pack_bundles_images_that_skopeo_and_podman_read_back() {
         ],
     );
     assert_ok(&out);
-    unpack(&sb, "app.ferry", "app");
+    sb.unpack("app.ferry", "app");
 
     let m = manifest(&sb, "app");
     let images = m["images"].as_array().unwrap();
@@ -174,18 +135,11 @@ fn pack_bundles_images_that_skopeo_and_podman_read_back() {
     );
 
     // podman load restores the tag the Dockerfile will name, with the registry's digest.
-    let store = tempfile::tempdir().unwrap();
-    let load = podman(store.path())
-        .args(["load", "-i"])
-        .arg(&tar)
-        .output()
-        .unwrap();
-    assert!(
-        load.status.success(),
-        "{}",
-        String::from_utf8_lossy(&load.stderr)
-    );
-    let listed = podman(store.path())
+    let store_dir = tempfile::tempdir().unwrap();
+    let store = Store::new(store_dir.path());
+    store.load(&tar);
+    let listed = store
+        .podman()
         .args([
             "images",
             "--digests",
@@ -218,8 +172,8 @@ fn platforms_resolve_or_are_listed() {
 
     let mut args = vec!["--image", &multi, "--platform", "linux/arm64"];
     args.extend_from_slice(&insecure);
-    assert_ok(&pack(&sb, "arm.ferry", &args));
-    unpack(&sb, "arm.ferry", "arm");
+    assert_ok(&sb.pack_with("clockwork", "arm.ferry", &args));
+    sb.unpack("arm.ferry", "arm");
     let m = manifest(&sb, "arm");
     assert_eq!(
         m["images"][0]["digest"].as_str().unwrap(),
@@ -229,7 +183,7 @@ fn platforms_resolve_or_are_listed() {
 
     let mut args = vec!["--image", &multi, "--platform", "linux/s390x"];
     args.extend_from_slice(&insecure);
-    let out = pack(&sb, "s390x.ferry", &args);
+    let out = sb.pack_with("clockwork", "s390x.ferry", &args);
     assert_exit(&out, 2);
     let msg = text(&out);
     assert!(
@@ -246,7 +200,7 @@ fn basic_auth_comes_from_the_docker_config() {
     let sb = Sandbox::new();
     let flags = ["--image", image.as_str(), "--insecure-registry", &reg.host];
 
-    let out = pack(&sb, "anon.ferry", &flags);
+    let out = sb.pack_with("clockwork", "anon.ferry", &flags);
     assert_exit(&out, 3);
     assert!(
         text(&out).contains("asks for credentials"),
@@ -261,7 +215,7 @@ fn basic_auth_comes_from_the_docker_config() {
         reg.host
     );
     std::fs::write(sb.path("docker/config.json"), config).unwrap();
-    assert_ok(&pack(&sb, "auth.ferry", &flags));
+    assert_ok(&sb.pack_with("clockwork", "auth.ferry", &flags));
 }
 
 #[test]
@@ -390,8 +344,8 @@ fn images_come_from_local_archives_with_no_registry() {
         "docker-archive:{}:example.com/team/tools:2",
         sb.path("saved.tar").display()
     ));
-    let out = pack(
-        &sb,
+    let out = sb.pack_with(
+        "clockwork",
         "app.ferry",
         &[
             "--runtime-image",
@@ -403,7 +357,7 @@ fn images_come_from_local_archives_with_no_registry() {
         ],
     );
     assert_ok(&out);
-    unpack(&sb, "app.ferry", "app");
+    sb.unpack("app.ferry", "app");
     let m = manifest(&sb, "app");
     let by_tag = |tag: &str| {
         m["images"]

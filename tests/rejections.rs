@@ -170,11 +170,17 @@ fn an_edited_manifest() {
     let bad = rewrite(
         &good,
         |name, data| match name {
-            "ferry.json" => Edit::Replace(
-                String::from_utf8_lossy(data)
-                    .replace("\"checked\": false", "\"checked\": true ")
-                    .into_bytes(),
-            ),
+            "ferry.json" => {
+                // Claim a build proof that was not made, or deny one that was.
+                let text = String::from_utf8_lossy(data);
+                let edited = if text.contains("\"checked\": true") {
+                    text.replace("\"checked\": true", "\"checked\": false")
+                } else {
+                    text.replace("\"checked\": false", "\"checked\": true")
+                };
+                assert_ne!(edited, text, "the edit must change the manifest");
+                Edit::Replace(edited.into_bytes())
+            }
             _ => Edit::Keep,
         },
         &[],

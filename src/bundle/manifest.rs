@@ -60,6 +60,8 @@ pub struct Build {
     pub ldflags: String,
     /// Whether pack proved the offline build before signing.
     pub checked: bool,
+    /// How it was proven: mode, Go version, module cache, network isolation.
+    pub checked_with: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -182,6 +184,7 @@ mod tests {
                 tags: vec![],
                 ldflags: String::new(),
                 checked: false,
+                checked_with: None,
             },
             modules: vec![],
             images: vec![],

@@ -12,3 +12,5 @@ pub mod writer;
 /// Entry names fixed by the format.
 pub const MANIFEST: &str = "ferry.json";
 pub const SIGNATURE: &str = "ferry.json.minisig";
+pub const DOCKERFILE: &str = "Dockerfile";
+pub const DOCKERIGNORE: &str = ".dockerignore";

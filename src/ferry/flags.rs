@@ -111,6 +111,9 @@ pub struct PackArgs {
         allow_hyphen_values = true
     )]
     pub ldflags: String,
+    /// A port the service listens on: EXPOSE in the Dockerfile (repeatable).
+    #[arg(long, value_name = "PORT")]
+    pub expose: Vec<u16>,
     /// Skip the offline build proof (the manifest records that it was skipped).
     #[arg(long)]
     pub no_build_check: bool,
@@ -149,9 +152,14 @@ pub struct UnpackArgs {
 
 #[derive(Debug, Args)]
 pub struct BuildArgs {
+    /// An unpacked bundle folder.
     pub dir: PathBuf,
+    /// Where to write the binary (default: ./NAME, NAME from the manifest).
     #[arg(short, long, value_name = "OUT")]
     pub output: Option<PathBuf>,
+    /// Check ferry.json's signature again before building.
+    #[arg(long = "pub", value_name = "PUB")]
+    pub pub_key: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

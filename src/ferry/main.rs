@@ -2,6 +2,7 @@
 //! its outcome into the exit code of DESIGN.md. All logic lives in the library.
 
 mod audit;
+mod build;
 mod flags;
 mod generate;
 mod images;
@@ -28,7 +29,7 @@ fn main() -> ExitCode {
         Command::Verify(args) => verify::run(args, quiet),
         Command::Unpack(args) => unpack::run(args, quiet),
         Command::Generate(args) => generate::run(args),
-        Command::Build(_) => pending::run("ferry build", 5),
+        Command::Build(args) => build::run(args, quiet),
         Command::Images(cmd) => images::run(cmd, quiet),
         Command::Audit(args) => audit::run(args, quiet),
         Command::Diff(_) => pending::run("ferry diff", 6),

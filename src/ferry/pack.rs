@@ -24,6 +24,8 @@ pub fn run(args: PackArgs, quiet: bool) -> anyhow::Result<Exit> {
         revendor: args.revendor,
         images: image_requests(&args),
         image_archives: args.image_archive.clone(),
+        expose: args.expose.clone(),
+        build_check: !args.no_build_check,
         platform: args.platform.clone(),
         connection: Connection {
             insecure: args.insecure_registry.clone(),
@@ -44,6 +46,8 @@ pub fn run(args: PackArgs, quiet: bool) -> anyhow::Result<Exit> {
             "modules_bound": packed.modules_bound,
             "vendored_files": packed.vendored_files,
             "images": packed.images,
+            "warnings": packed.warnings,
+            "build_proof": packed.build_proof,
         });
         println!("{json:#}");
     } else if !quiet {
@@ -65,10 +69,14 @@ pub fn run(args: PackArgs, quiet: bool) -> anyhow::Result<Exit> {
             );
         }
     }
-    if !quiet && !args.no_build_check {
-        eprintln!(
-            "ferry: note: the offline build proof and the Dockerfile are not built yet (issue #5); the manifest records build.checked=false"
-        );
+    if !quiet && !args.json {
+        match &packed.build_proof {
+            Some(how) => println!("  offline build proven: {how}"),
+            None => println!("  offline build NOT proven (--no-build-check); the manifest says so"),
+        }
+    }
+    for w in &packed.warnings {
+        eprintln!("ferry: warning: {w}");
     }
     Ok(Exit::Ok)
 }

@@ -49,6 +49,8 @@ pub struct Bundled {
     pub entry: String,
     /// The tar on disk.
     pub tar: PathBuf,
+    /// `GOLANG_VERSION` from the image's environment, as official Go images set it.
+    pub go_version: Option<String>,
 }
 
 /// The requests as images to pull: parsed, each reference once (its first
@@ -155,7 +157,19 @@ fn write(
         role,
         entry,
         tar,
+        go_version: env_value(&config, "GOLANG_VERSION"),
     })
+}
+
+/// A variable of the image config's `config.Env`.
+fn env_value(config: &[u8], name: &str) -> Option<String> {
+    let config: serde_json::Value = serde_json::from_slice(config).ok()?;
+    let prefix = format!("{name}=");
+    config["config"]["Env"]
+        .as_array()?
+        .iter()
+        .filter_map(|e| e.as_str())
+        .find_map(|e| e.strip_prefix(&prefix).map(str::to_string))
 }
 
 #[cfg(test)]

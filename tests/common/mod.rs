@@ -3,6 +3,7 @@
 //! toolchain switching), key pairs, and packed fixture bundles.
 #![allow(dead_code)]
 
+pub mod containers;
 pub mod registry;
 
 use std::path::{Path, PathBuf};
@@ -72,20 +73,31 @@ impl Sandbox {
 
     /// Packs a fixture app with key `rel` into `bundle`.
     pub fn pack(&self, app_name: &str, bundle: &str) -> PathBuf {
+        assert_ok(&self.pack_with(app_name, bundle, &["-q"]));
+        self.path(bundle)
+    }
+
+    /// `ferry pack APP -o BUNDLE --key rel.key FLAGS…` (keys made on first use).
+    pub fn pack_with(&self, app_name: &str, bundle: &str, flags: &[&str]) -> Output {
         if !self.path("rel.key").exists() {
             self.keygen("rel");
         }
-        let out = self.run(&[
+        let dir = app(app_name);
+        let mut args = vec![
             "pack",
-            app(app_name).to_str().unwrap(),
+            dir.to_str().unwrap(),
             "-o",
             bundle,
             "--key",
             "rel.key",
-            "-q",
-        ]);
-        assert_ok(&out);
-        self.path(bundle)
+        ];
+        args.extend_from_slice(flags);
+        self.run(&args)
+    }
+
+    /// `ferry unpack BUNDLE --pub rel.pub -C DEST`, which must succeed.
+    pub fn unpack(&self, bundle: &str, dest: &str) {
+        assert_ok(&self.run(&["unpack", bundle, "--pub", "rel.pub", "-C", dest, "-q"]));
     }
 
     /// Names in the sandbox folder, for "nothing was left behind" checks.

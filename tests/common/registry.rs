@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use super::fixtures;
 
-fn require(tool: &str, package: &str) {
+pub fn require(tool: &str, package: &str) {
     let found = Command::new("sh")
         .args(["-c", &format!("command -v {tool}")])
         .stdout(Stdio::null())
@@ -37,19 +37,27 @@ fn free_port() -> u16 {
 /// The test images in an OCI layout, made once per test binary.
 pub fn layout() -> &'static Path {
     static LAYOUT: OnceLock<PathBuf> = OnceLock::new();
-    LAYOUT.get_or_init(|| {
-        require("umoci", "umoci");
-        require("busybox", "busybox-static");
-        let dir =
-            Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("images-{}", std::process::id()));
-        let status = Command::new("python3")
-            .arg(fixtures().join("images/make-images.py"))
-            .arg(&dir)
-            .status()
-            .expect("run make-images.py");
-        assert!(status.success(), "make-images.py failed");
-        dir.join("oci")
-    })
+    LAYOUT.get_or_init(|| make_layout("images", &[]))
+}
+
+/// The same with a Go builder image (tag `go`) made from the local toolchain.
+pub fn layout_with_go() -> &'static Path {
+    static LAYOUT: OnceLock<PathBuf> = OnceLock::new();
+    LAYOUT.get_or_init(|| make_layout("images-go", &["--go"]))
+}
+
+fn make_layout(name: &str, flags: &[&str]) -> PathBuf {
+    require("umoci", "umoci");
+    require("busybox", "busybox-static");
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}-{}", std::process::id()));
+    let status = Command::new("python3")
+        .arg(fixtures().join("images/make-images.py"))
+        .arg(&dir)
+        .args(flags)
+        .status()
+        .expect("run make-images.py");
+    assert!(status.success(), "make-images.py failed");
+    dir.join("oci")
 }
 
 /// A `docker-registry serve` process on loopback.
@@ -116,6 +124,11 @@ impl Registry {
     }
 
     pub fn seed_as(&self, tag: &str, repo: &str, creds: Option<&str>) -> String {
+        self.seed_from(layout(), tag, repo, creds)
+    }
+
+    /// Copies tag `tag` of the OCI layout `from` to `repo` here.
+    pub fn seed_from(&self, from: &Path, tag: &str, repo: &str, creds: Option<&str>) -> String {
         require("skopeo", "skopeo");
         let dest = format!("{}/{repo}", self.host);
         let mut cmd = Command::new("skopeo");
@@ -124,7 +137,7 @@ impl Registry {
             cmd.args(["--dest-creds", c]);
         }
         let out = cmd
-            .arg(format!("oci:{}:{tag}", layout().display()))
+            .arg(format!("oci:{}:{tag}", from.display()))
             .arg(format!("docker://{dest}"))
             .output()
             .expect("run skopeo copy");

@@ -1,0 +1,271 @@
+//! The offline build, as `ferry pack` proves it before signing and `ferry
+//! build` runs it on the isolated side: the tree laid out as the Dockerfile
+//! lays it out, the local Go, an empty module cache, no proxy, and an empty
+//! network namespace (`unshare -n`) where the system allows one.
+
+pub mod warnings;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use crate::bundle::manifest::BuildMode;
+use crate::dockerfile::{self, Spec};
+use crate::exit::{Classify, Exit};
+use crate::gomod::toolchain::Go;
+use crate::source;
+
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    #[error("the offline build ({mode} mode, {isolation}) failed: {command}\n{output}")]
+    Failed {
+        mode: &'static str,
+        isolation: String,
+        command: String,
+        output: String,
+    },
+    #[error("{path}: {reason}")]
+    Setup { path: PathBuf, reason: String },
+}
+
+impl Classify for BuildError {
+    fn exit(&self) -> Exit {
+        match self {
+            BuildError::Failed { .. } => Exit::CheckFailed,
+            BuildError::Setup { .. } => Exit::CouldNotRun,
+        }
+    }
+}
+
+/// How the build was kept off the network.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Isolation {
+    /// `unshare -n` (as root) or `unshare -rn` (in a user namespace).
+    Namespace(&'static str),
+    /// No namespace could be made: GOPROXY=off and an empty module cache only.
+    ProxyOff,
+}
+
+impl std::fmt::Display for Isolation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Isolation::Namespace(how) => write!(f, "no network: {how}"),
+            Isolation::ProxyOff => write!(f, "GOPROXY=off, no network namespace available"),
+        }
+    }
+}
+
+/// The strongest isolation this system permits, found once.
+pub fn isolation() -> Isolation {
+    static FOUND: OnceLock<Isolation> = OnceLock::new();
+    *FOUND.get_or_init(|| {
+        let works = |flag: &str| {
+            Command::new("unshare")
+                .args([flag, "true"])
+                .output()
+                .is_ok_and(|o| o.status.success())
+        };
+        if works("-n") {
+            Isolation::Namespace("unshare -n")
+        } else if works("-rn") {
+            Isolation::Namespace("unshare -rn")
+        } else {
+            Isolation::ProxyOff
+        }
+    })
+}
+
+/// What an offline build produced.
+#[derive(Debug, Clone)]
+pub struct Built {
+    pub binary: PathBuf,
+    pub isolation: Isolation,
+    pub go_version: String,
+}
+
+/// Builds the module tree at `src` (with its vendor/) into `out` as `spec`
+/// says, in a scratch folder laid out for the mode.
+pub fn offline(go: &Go, src: &Path, spec: &Spec, out: &Path) -> Result<Built, BuildError> {
+    let setup = |path: &Path| {
+        let path = path.to_path_buf();
+        move |e: std::io::Error| BuildError::Setup {
+            path,
+            reason: e.to_string(),
+        }
+    };
+    let work = tempfile::Builder::new()
+        .prefix(".ferry-build-")
+        .tempdir()
+        .map_err(setup(&std::env::temp_dir()))?;
+    let gopath = work.path().join("gopath");
+    let tree = match spec.mode {
+        BuildMode::Gopath => gopath.join("src").join(&spec.module),
+        BuildMode::Vendor => work.path().join("src"),
+    };
+    let files = source::walk(src, false, &[]).map_err(|e| BuildError::Setup {
+        path: src.to_path_buf(),
+        reason: e.to_string(),
+    })?;
+    source::copy_to(&files, &tree).map_err(|e| BuildError::Setup {
+        path: tree.clone(),
+        reason: e.to_string(),
+    })?;
+    let modcache = work.path().join("modcache");
+    std::fs::create_dir_all(&modcache).map_err(setup(&modcache))?;
+
+    let isolation = isolation();
+    let mut cmd = match isolation {
+        Isolation::Namespace(how) => {
+            let mut c = Command::new("unshare");
+            c.args(how.split_whitespace().skip(1)).arg(&go.program);
+            c
+        }
+        Isolation::ProxyOff => Command::new(&go.program),
+    };
+    let mut args = dockerfile::build_args(spec);
+    args.remove(0);
+    if let Some(o) = args.iter().position(|a| a == "-o") {
+        args[o + 1] = out.display().to_string();
+    }
+    cmd.args(&args).current_dir(&tree);
+    offline_env(&mut cmd, spec.mode, &gopath, &modcache);
+    let output = cmd.output().map_err(setup(&go.program))?;
+    if !output.status.success() {
+        return Err(BuildError::Failed {
+            mode: mode_name(spec.mode),
+            isolation: isolation.to_string(),
+            command: format!("go {}", args.join(" ")),
+            output: format!(
+                "{}{}",
+                String::from_utf8_lossy(&output.stdout),
+                String::from_utf8_lossy(&output.stderr)
+            )
+            .trim_end()
+            .to_string(),
+        });
+    }
+    Ok(Built {
+        binary: out.to_path_buf(),
+        isolation,
+        go_version: go.version.clone(),
+    })
+}
+
+/// The environment of the Dockerfile's builder stage, nothing inherited that
+/// could reach out or change how Go resolves packages.
+fn offline_env(cmd: &mut Command, mode: BuildMode, gopath: &Path, modcache: &Path) {
+    for var in ["GOFLAGS", "GO111MODULE", "GOWORK", "GONOPROXY", "GOPRIVATE"] {
+        cmd.env_remove(var);
+    }
+    cmd.env("GOPATH", gopath)
+        .env("GOMODCACHE", modcache)
+        .env("GOPROXY", "off")
+        .env("GOSUMDB", "off")
+        .env("GOTOOLCHAIN", "local")
+        .env("GOENV", "off")
+        .env("CGO_ENABLED", "0");
+    match mode {
+        BuildMode::Gopath => cmd.env("GO111MODULE", "off").env("GOFLAGS", ""),
+        BuildMode::Vendor => cmd.env("GOFLAGS", "-mod=vendor").env("GOWORK", "off"),
+    };
+}
+
+pub fn mode_name(mode: BuildMode) -> &'static str {
+    match mode {
+        BuildMode::Gopath => "gopath",
+        BuildMode::Vendor => "vendor",
+    }
+}
+
+/// cgo files in `tree/vendor` whose quoted includes are not there.
+pub fn missing_includes(tree: &Path) -> Vec<warnings::MissingInclude> {
+    let vendor = tree.join("vendor");
+    let mut out = Vec::new();
+    for entry in walkdir::WalkDir::new(&vendor)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_map(Result::ok)
+    {
+        let path = entry.path();
+        if !entry.file_type().is_file() || path.extension().is_none_or(|e| e != "go") {
+            continue;
+        }
+        let Ok(text) = std::fs::read_to_string(path) else {
+            continue;
+        };
+        let dir = path.parent().unwrap_or(&vendor);
+        for header in warnings::cgo_includes(&text) {
+            if !dir.join(&header).is_file() {
+                let rel = path.strip_prefix(tree).unwrap_or(path);
+                out.push(warnings::MissingInclude {
+                    file: rel.display().to_string(),
+                    header,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// `ferry build`: the unpacked bundle at `dir` (its src/ checked against
+/// ferry.json, ferry.json against its signature when a key is given), built
+/// offline as the manifest says, into `out` (default `./<binary>`).
+pub fn unpacked(
+    dir: &Path,
+    pub_key: Option<&Path>,
+    out: Option<&Path>,
+) -> Result<(Built, Vec<String>), crate::Error> {
+    let site = crate::unpacked::open(dir, pub_key)?;
+    site.check(&["src/"])?;
+    let go = Go::locate()?;
+    let src = dir.join("src");
+    let modfile_path = src.join("go.mod");
+    let text = std::fs::read_to_string(&modfile_path).map_err(crate::Error::io(&modfile_path))?;
+    let modfile = crate::gomod::modfile::parse(&text)?;
+    let b = &site.manifest.build;
+    let spec = Spec {
+        module: site.manifest.module.path.clone(),
+        mode: b.mode,
+        main: b.main.clone(),
+        binary: b.binary.clone(),
+        tags: b.tags.clone(),
+        ldflags: b.ldflags.clone(),
+        builder: String::new(),
+        builder_bundled: false,
+        runtime: None,
+        expose: Vec::new(),
+    };
+    let missing = missing_includes(&src);
+    let notes = warnings::warnings(&warnings::Context {
+        mode: b.mode,
+        modfile: &modfile,
+        builder_go: warnings::GoVersion::parse(&go.version),
+        missing_includes: &missing,
+    });
+    let out = out.map_or_else(|| PathBuf::from(&b.binary), Path::to_path_buf);
+    let out = std::path::absolute(&out).map_err(crate::Error::io(&out))?;
+    Ok((offline(&go, &src, &spec, &out)?, notes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_vendored_cgo_header_that_go_mod_vendor_dropped_is_found() {
+        let tree = tempfile::tempdir().unwrap();
+        let pkg = tree.path().join("vendor/example.com/clib");
+        std::fs::create_dir_all(pkg.join("include")).unwrap();
+        std::fs::write(pkg.join("include/here.h"), "").unwrap();
+        let src = "package clib\n// #include \"include/here.h\"\n// #include \"lib/gone.h\"\nimport \"C\"\n";
+        std::fs::write(pkg.join("clib.go"), src).unwrap();
+        let missing = missing_includes(tree.path());
+        assert_eq!(
+            missing,
+            vec![warnings::MissingInclude {
+                file: "vendor/example.com/clib/clib.go".into(),
+                header: "lib/gone.h".into(),
+            }]
+        );
+    }
+}

@@ -1,0 +1,236 @@
+//! Where the offline build may not mean what module mode means: GOPATH mode
+//! ignores go.mod, so the language version, GODEBUG defaults and major-version
+//! paths change; a builder older than go.mod asks cannot build it at all; and
+//! `go mod vendor` drops C headers that cgo files include (golang/go#26366).
+
+use std::fmt;
+
+use crate::bundle::manifest::BuildMode;
+use crate::gomod::modfile::ModFile;
+
+/// A Go version as `(major, minor, patch)`, from `1.22`, `1.22.3` or `go1.26.8`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct GoVersion(pub u32, pub u32, pub u32);
+
+impl GoVersion {
+    pub fn parse(s: &str) -> Option<GoVersion> {
+        let s = s.trim().trim_start_matches("go");
+        // "1.23rc1" and "1.26.8 X:foo" carry more than numbers: stop at them.
+        let s = s
+            .split(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .next()?;
+        let mut parts = s.split('.').map(|p| p.parse::<u32>().ok());
+        let major = parts.next()??;
+        let minor = parts.next().flatten().unwrap_or(0);
+        let patch = parts.next().flatten().unwrap_or(0);
+        Some(GoVersion(major, minor, patch))
+    }
+
+    /// Language version: major and minor only.
+    fn language(self) -> (u32, u32) {
+        (self.0, self.1)
+    }
+}
+
+impl fmt::Display for GoVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "go{}.{}.{}", self.0, self.1, self.2)
+    }
+}
+
+/// The builder's Go must be at least go.mod's `go` line: with
+/// GOTOOLCHAIN=local nothing newer is fetched, and older Go refuses the module
+/// (module mode) or lacks what it uses (GOPATH mode).
+pub fn check_builder_go(builder: &str, have: GoVersion, go_line: &str) -> Result<(), String> {
+    match GoVersion::parse(go_line) {
+        Some(need) if have < need => Err(format!(
+            "the builder image {builder} has {have}, but go.mod says go {go_line}: choose a builder with that Go or newer"
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// A cgo file in vendor/ that includes a header `go mod vendor` did not copy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MissingInclude {
+    pub file: String,
+    pub header: String,
+}
+
+/// Everything the warnings are about.
+pub struct Context<'a> {
+    pub mode: BuildMode,
+    pub modfile: &'a ModFile,
+    /// The builder's Go, when it can be told (image env GOLANG_VERSION, or
+    /// the local Go for `ferry build` and the proof).
+    pub builder_go: Option<GoVersion>,
+    pub missing_includes: &'a [MissingInclude],
+}
+
+/// The warnings for `ctx`, each one sentence a release engineer can act on.
+pub fn warnings(ctx: &Context) -> Vec<String> {
+    let mut out = Vec::new();
+    let go_line = ctx.modfile.go.as_deref().and_then(GoVersion::parse);
+    if ctx.mode == BuildMode::Gopath {
+        gopath_warnings(ctx, go_line, &mut out);
+    }
+    let toolchain = ctx.modfile.toolchain.as_deref().and_then(GoVersion::parse);
+    if let (Some(tc), Some(builder)) = (toolchain, ctx.builder_go) {
+        if tc > builder {
+            out.push(format!(
+                "go.mod's toolchain line asks for {tc}, newer than the builder's {builder}; with GOTOOLCHAIN=local nothing is downloaded, so the build uses {builder}"
+            ));
+        }
+    }
+    for m in ctx.missing_includes {
+        out.push(format!(
+            "{}: #include \"{}\" is not in vendor/: go mod vendor copies no C headers of folders without Go files (golang/go#26366); with CGO_ENABLED=0 the file is not compiled",
+            m.file, m.header
+        ));
+    }
+    out
+}
+
+fn gopath_warnings(ctx: &Context, go_line: Option<GoVersion>, out: &mut Vec<String>) {
+    let builder = ctx.builder_go;
+    if let (Some(line), Some(b)) = (go_line, builder) {
+        if line.language() < (1, 22) && b.language() >= (1, 22) {
+            out.push(format!(
+                "go.mod says go {}.{}, but GOPATH mode compiles with the builder's language ({b}): loop variables are per iteration (Go 1.22 semantics), not shared as in module mode",
+                line.0, line.1
+            ));
+        }
+        if line.language() < b.language() {
+            out.push(format!(
+                "GODEBUG defaults in GOPATH mode are those of {b}, not of go.mod's go {}.{} (for example panicnil, httpmuxgo121, x509negativeserial)",
+                line.0, line.1
+            ));
+        }
+    }
+    if !ctx.modfile.godebug.is_empty() {
+        out.push(format!(
+            "go.mod's godebug settings ({}) are ignored in GOPATH mode",
+            ctx.modfile.godebug.join(", ")
+        ));
+    }
+    if let Some(suffix) = major_suffix(&ctx.modfile.module) {
+        out.push(format!(
+            "the module path ends in /{suffix}: in GOPATH mode the source sits at /go/src/{} and only imports that spell /{suffix} find it",
+            ctx.modfile.module
+        ));
+    }
+}
+
+/// `v2` of `example.com/x/v2`.
+fn major_suffix(module: &str) -> Option<&str> {
+    let last = module.rsplit('/').next()?;
+    let digits = last.strip_prefix('v')?;
+    let major: u32 = digits.parse().ok()?;
+    (major >= 2 && module.contains('/')).then_some(last)
+}
+
+/// The quoted `#include "…"` lines of a cgo file's preamble, if it is one.
+pub fn cgo_includes(source: &str) -> Vec<String> {
+    if !source.contains("import \"C\"") {
+        return Vec::new();
+    }
+    source
+        .lines()
+        .filter_map(|l| {
+            let l = l.trim_start_matches(|c: char| c == '/' || c == '*' || c.is_whitespace());
+            let rest = l.strip_prefix("#include")?.trim();
+            let header = rest.strip_prefix('"')?.split('"').next()?;
+            Some(header.to_string())
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gomod::modfile;
+
+    fn warn(mode: BuildMode, gomod: &str, builder: &str) -> Vec<String> {
+        let m = modfile::parse(gomod).unwrap();
+        warnings(&Context {
+            mode,
+            modfile: &m,
+            builder_go: GoVersion::parse(builder),
+            missing_includes: &[],
+        })
+    }
+
+    #[test]
+    fn versions_parse() {
+        assert_eq!(GoVersion::parse("go1.26.8"), Some(GoVersion(1, 26, 8)));
+        assert_eq!(GoVersion::parse("1.22"), Some(GoVersion(1, 22, 0)));
+        assert_eq!(GoVersion::parse("go1.23rc1"), Some(GoVersion(1, 23, 0)));
+        assert_eq!(GoVersion::parse("devel"), None);
+    }
+
+    #[test]
+    fn loop_variables_and_godebug_in_gopath_mode() {
+        let w = warn(
+            BuildMode::Gopath,
+            "module example.com/a\ngo 1.21\n",
+            "go1.26.8",
+        );
+        assert!(
+            w.iter()
+                .any(|s| s.contains("loop variables are per iteration")),
+            "{w:?}"
+        );
+        assert!(w.iter().any(|s| s.contains("GODEBUG defaults")), "{w:?}");
+        let w = warn(
+            BuildMode::Vendor,
+            "module example.com/a\ngo 1.21\n",
+            "go1.26.8",
+        );
+        assert!(w.is_empty(), "module mode keeps go.mod's semantics: {w:?}");
+        let w = warn(
+            BuildMode::Gopath,
+            "module example.com/a\ngo 1.26\n",
+            "go1.26.8",
+        );
+        assert!(w.is_empty(), "{w:?}");
+    }
+
+    #[test]
+    fn godebug_lines_major_suffix_and_toolchain() {
+        let w = warn(
+            BuildMode::Gopath,
+            "module example.com/a/v3\ngo 1.26\ngodebug panicnil=1\ntoolchain go1.27.1\n",
+            "go1.26.8",
+        );
+        assert!(
+            w.iter()
+                .any(|s| s.contains("godebug settings (panicnil=1) are ignored")),
+            "{w:?}"
+        );
+        assert!(w.iter().any(|s| s.contains("ends in /v3")), "{w:?}");
+        assert!(
+            w.iter()
+                .any(|s| s.contains("toolchain line asks for go1.27.1")),
+            "{w:?}"
+        );
+    }
+
+    #[test]
+    fn an_older_builder_than_go_mod_asks_is_refused() {
+        let have = GoVersion(1, 22, 5);
+        assert!(check_builder_go("golang:1.22", have, "1.22").is_ok());
+        assert!(check_builder_go("golang:1.22", have, "1.22.5").is_ok());
+        let err = check_builder_go("golang:1.22", have, "1.23").unwrap_err();
+        assert!(
+            err.contains("has go1.22.5, but go.mod says go 1.23"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn cgo_includes_are_read_from_the_preamble() {
+        let src = "package x\n\n// #cgo CFLAGS: -I.\n// #include \"lib/api.h\"\n// #include <stdlib.h>\nimport \"C\"\n";
+        assert_eq!(cgo_includes(src), vec!["lib/api.h".to_string()]);
+        assert!(cgo_includes("package x\n// #include \"a.h\"\n").is_empty());
+    }
+}

@@ -1,0 +1,271 @@
+//! The offline Dockerfile and its `.dockerignore`. The unpacked bundle is the
+//! build context; every base image is a tar in `images/` restored by tag, and
+//! every dependency is in `src/vendor/`, so no line of it fetches anything.
+//! A pure function of the build settings: the same bundle, the same text.
+
+use crate::bundle::manifest::BuildMode;
+
+/// What the Dockerfile builds, and from which images.
+#[derive(Debug, Clone)]
+pub struct Spec {
+    pub module: String,
+    pub mode: BuildMode,
+    /// The main package, relative to the module root (`.` or `./cmd/x`).
+    pub main: String,
+    pub binary: String,
+    pub tags: Vec<String>,
+    pub ldflags: String,
+    /// The tag the builder image restores as.
+    pub builder: String,
+    /// Whether the builder is in images/ (else the site must provide it).
+    pub builder_bundled: bool,
+    /// The runtime image's tag; `None` is `scratch`.
+    pub runtime: Option<String>,
+    pub expose: Vec<u16>,
+}
+
+/// The Dockerfile, with short comments saying why each line is there.
+pub fn render(spec: &Spec) -> String {
+    let mut out = String::new();
+    header(&mut out, spec);
+    builder_stage(&mut out, spec);
+    final_stage(&mut out, spec);
+    out
+}
+
+fn header(out: &mut String, spec: &Spec) {
+    let mode = match spec.mode {
+        BuildMode::Gopath => "gopath",
+        BuildMode::Vendor => "vendor",
+    };
+    let builder_note = if spec.builder_bundled {
+        "images/ holds every base image: `docker load -i` (or `podman load -i`) each tar first"
+    } else {
+        "the builder image is NOT in images/: the site must provide it under this tag"
+    };
+    out.push_str(&format!(
+        "# Offline build of {module}, written by ferry {version} ({mode} mode).\n\
+         # Nothing here reaches a network: {builder_note},\n\
+         # and every dependency is in src/vendor/. Build with --network none and --pull=never.\n\
+         # REGISTRY prefixes the base images: --build-arg REGISTRY=harbor.intra:5000/ takes them\n\
+         # from an intranet registry that `ferry images push` filled.\n\
+         ARG REGISTRY=\n\n",
+        module = spec.module,
+        version = crate::VERSION,
+    ));
+}
+
+fn builder_stage(out: &mut String, spec: &Spec) {
+    out.push_str(&format!("FROM ${{REGISTRY}}{} AS build\n", spec.builder));
+    match spec.mode {
+        BuildMode::Gopath => {
+            out.push_str(
+                "# GOPATH mode, the classic recipe: no module resolution at all, imports come\n\
+                 # from vendor/ beside the source, which must sit under $GOPATH/src/<module path>.\n\
+                 ENV GO111MODULE=off GOPATH=/go GOFLAGS= GOPROXY=off GOSUMDB=off GOTOOLCHAIN=local CGO_ENABLED=0\n",
+            );
+            out.push_str(&format!("WORKDIR /go/src/{}\n", spec.module));
+        }
+        BuildMode::Vendor => {
+            out.push_str(
+                "# Module mode from vendor/ only: -mod=vendor, no proxy, no checksum database,\n\
+                 # and no toolchain download whatever go.mod says.\n\
+                 ENV GOFLAGS=-mod=vendor GOPROXY=off GOSUMDB=off GOTOOLCHAIN=local CGO_ENABLED=0\n\
+                 WORKDIR /src\n",
+            );
+        }
+    }
+    out.push_str("COPY src/ ./\n");
+    out.push_str(
+        "# -trimpath and -s -w: no build paths or symbols in the binary; the timetzdata tag\n\
+         # embeds the time zone database, as a scratch image has none.\n",
+    );
+    out.push_str(&format!("RUN {}\n\n", json_array(&build_args(spec))));
+}
+
+/// `go build` as the Dockerfile and `ferry build` run it.
+pub fn build_args(spec: &Spec) -> Vec<String> {
+    let mut tags = vec!["timetzdata".to_string()];
+    tags.extend(spec.tags.iter().filter(|t| !t.is_empty()).cloned());
+    let mut ldflags = "-s -w".to_string();
+    if !spec.ldflags.trim().is_empty() {
+        ldflags.push(' ');
+        ldflags.push_str(spec.ldflags.trim());
+    }
+    [
+        "go",
+        "build",
+        "-trimpath",
+        "-tags",
+        &tags.join(","),
+        "-ldflags",
+        &ldflags,
+        "-o",
+        &format!("/out/{}", spec.binary),
+        &main_package(&spec.main),
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
+/// `.` or `./cmd/x`: a package path relative to the working folder.
+fn main_package(main: &str) -> String {
+    let trimmed = main.trim_start_matches("./").trim_end_matches('/');
+    if trimmed.is_empty() || trimmed == "." {
+        ".".into()
+    } else {
+        format!("./{trimmed}")
+    }
+}
+
+fn final_stage(out: &mut String, spec: &Spec) {
+    match &spec.runtime {
+        Some(tag) => out.push_str(&format!("FROM ${{REGISTRY}}{tag}\n")),
+        None => out.push_str(
+            "# Nothing but the binary, its CA certificates and a user id.\nFROM scratch\n",
+        ),
+    }
+    out.push_str(
+        "# CA certificates from the builder, for the service's TLS clients.\n\
+         COPY --from=build /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt\n",
+    );
+    out.push_str(&format!(
+        "COPY --from=build /out/{bin} /{bin}\n\
+         # Not root: nobody:nogroup, which needs no /etc/passwd.\n\
+         USER 65534:65534\n",
+        bin = spec.binary
+    ));
+    for port in &spec.expose {
+        out.push_str(&format!("EXPOSE {port}\n"));
+    }
+    out.push_str(&format!(
+        "ENTRYPOINT {}\n",
+        json_array(&[format!("/{}", spec.binary)])
+    ));
+}
+
+/// Exec form: a JSON array, so no shell is needed and no flag is re-split.
+fn json_array(items: &[String]) -> String {
+    serde_json::to_string(items).unwrap_or_default()
+}
+
+/// What the build context leaves out: only src/ is needed.
+pub fn dockerignore() -> String {
+    "# The build needs src/ only: images are loaded, not copied, and the rest is for ferry.\n\
+     images/\n\
+     modcache/\n\
+     ferry.json\n\
+     ferry.json.minisig\n\
+     sbom.cdx.json\n"
+        .to_string()
+}
+
+/// The builder named when none is bundled: the official image of the Go that
+/// go.mod asks for (its toolchain line, else its go line).
+pub fn default_builder(go: Option<&str>, toolchain: Option<&str>) -> String {
+    let version = toolchain
+        .and_then(|t| t.strip_prefix("go"))
+        .or(go)
+        .unwrap_or("1");
+    format!("golang:{version}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(mode: BuildMode) -> Spec {
+        Spec {
+            module: "example.com/clockwork".into(),
+            mode,
+            main: ".".into(),
+            binary: "clockwork".into(),
+            tags: vec!["netgo".into()],
+            ldflags: "-X main.version=1.4.0".into(),
+            builder: "golang:1.26.8-alpine3.22".into(),
+            builder_bundled: true,
+            runtime: None,
+            expose: vec![8080],
+        }
+    }
+
+    /// Reviewed snapshot of gopath mode: a change to it must be deliberate.
+    #[test]
+    fn gopath_mode_snapshot() {
+        let text = render(&spec(BuildMode::Gopath));
+        let body: String = text.lines().skip(1).collect::<Vec<_>>().join("\n");
+        assert_eq!(
+            body,
+            r#"# Nothing here reaches a network: images/ holds every base image: `docker load -i` (or `podman load -i`) each tar first,
+# and every dependency is in src/vendor/. Build with --network none and --pull=never.
+# REGISTRY prefixes the base images: --build-arg REGISTRY=harbor.intra:5000/ takes them
+# from an intranet registry that `ferry images push` filled.
+ARG REGISTRY=
+
+FROM ${REGISTRY}golang:1.26.8-alpine3.22 AS build
+# GOPATH mode, the classic recipe: no module resolution at all, imports come
+# from vendor/ beside the source, which must sit under $GOPATH/src/<module path>.
+ENV GO111MODULE=off GOPATH=/go GOFLAGS= GOPROXY=off GOSUMDB=off GOTOOLCHAIN=local CGO_ENABLED=0
+WORKDIR /go/src/example.com/clockwork
+COPY src/ ./
+# -trimpath and -s -w: no build paths or symbols in the binary; the timetzdata tag
+# embeds the time zone database, as a scratch image has none.
+RUN ["go","build","-trimpath","-tags","timetzdata,netgo","-ldflags","-s -w -X main.version=1.4.0","-o","/out/clockwork","."]
+
+# Nothing but the binary, its CA certificates and a user id.
+FROM scratch
+# CA certificates from the builder, for the service's TLS clients.
+COPY --from=build /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
+COPY --from=build /out/clockwork /clockwork
+# Not root: nobody:nogroup, which needs no /etc/passwd.
+USER 65534:65534
+EXPOSE 8080
+ENTRYPOINT ["/clockwork"]"#
+        );
+        assert!(
+            !text.contains("# syntax="),
+            "a syntax line makes BuildKit pull a frontend"
+        );
+    }
+
+    #[test]
+    fn vendor_mode_and_a_runtime_image() {
+        let mut s = spec(BuildMode::Vendor);
+        s.runtime = Some("team/base:2".into());
+        s.main = "./cmd/agent/".into();
+        s.builder_bundled = false;
+        let text = render(&s);
+        assert!(text.contains("ENV GOFLAGS=-mod=vendor GOPROXY=off GOSUMDB=off GOTOOLCHAIN=local CGO_ENABLED=0\nWORKDIR /src\n"));
+        assert!(text.contains("FROM ${REGISTRY}team/base:2\n"));
+        assert!(text.contains(r#""-o","/out/clockwork","./cmd/agent"]"#));
+        assert!(text.contains("the builder image is NOT in images/"));
+        assert!(!text.contains("GO111MODULE"));
+    }
+
+    #[test]
+    fn ldflags_with_quotes_stay_one_argument() {
+        let mut s = spec(BuildMode::Vendor);
+        s.ldflags = r#"-X "main.name=a b""#.into();
+        let args = build_args(&s);
+        assert_eq!(args[6], r#"-s -w -X "main.name=a b""#);
+        assert!(render(&s).contains(r#""-s -w -X \"main.name=a b\"""#));
+    }
+
+    #[test]
+    fn default_builders_follow_go_mod() {
+        assert_eq!(default_builder(Some("1.22"), None), "golang:1.22");
+        assert_eq!(
+            default_builder(Some("1.22"), Some("go1.23.4")),
+            "golang:1.23.4"
+        );
+    }
+
+    #[test]
+    fn the_context_is_src_only() {
+        let ignore = dockerignore();
+        for line in ["images/", "modcache/", "ferry.json"] {
+            assert!(ignore.lines().any(|l| l == line), "{line}");
+        }
+        assert!(!ignore.lines().any(|l| l.starts_with("src")));
+    }
+}
