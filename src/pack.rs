@@ -70,6 +70,42 @@ pub struct Packed {
     pub warnings: Vec<String>,
     /// How the offline build was proven, when it was.
     pub build_proof: Option<String>,
+    pub timings: Timings,
+}
+
+/// Where a pack's time went, in seconds: the go commands (download, vendor,
+/// verify, list), ferry's own Go verification, image pulls, the build proof,
+/// and hashing, compressing and writing the bundle.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Timings {
+    pub go: f64,
+    pub verify: f64,
+    pub images: f64,
+    pub build_check: f64,
+    pub bundle: f64,
+    #[serde(skip)]
+    since: std::time::Instant,
+}
+
+impl Timings {
+    fn start() -> Timings {
+        Timings {
+            go: 0.0,
+            verify: 0.0,
+            images: 0.0,
+            build_check: 0.0,
+            bundle: 0.0,
+            since: std::time::Instant::now(),
+        }
+    }
+
+    /// Seconds since the last lap.
+    fn lap(&mut self) -> f64 {
+        let now = std::time::Instant::now();
+        let secs = now.duration_since(self.since).as_secs_f64();
+        self.since = now;
+        secs
+    }
 }
 
 /// Runs the whole pipeline.
@@ -90,6 +126,7 @@ pub fn run(opts: &PackOptions) -> Result<Packed, Error> {
 
     let committed_vendor = tree.join("vendor/modules.txt").is_file();
     let vendored_by_go = !committed_vendor || opts.revendor;
+    let mut clock = Timings::start();
     let spin = progress::spinner("go mod download", opts.quiet);
     let downloads = go.mod_download(&tree)?;
     if vendored_by_go {
@@ -103,6 +140,7 @@ pub fn run(opts: &PackOptions) -> Result<Packed, Error> {
     go.mod_verify(&tree)?;
     check_vendor_consistency(&go, &tree)?;
     spin.finish_and_clear();
+    clock.go = clock.lap();
 
     let sum = read_optional(&tree.join("go.sum"), gosum::parse)?.unwrap_or_default();
     let vendored =
@@ -125,6 +163,7 @@ pub fn run(opts: &PackOptions) -> Result<Packed, Error> {
         return Err(Findings(findings).into());
     }
 
+    clock.verify = clock.lap();
     let pulled = pull::pull_all(
         &opts.images,
         &opts.image_archives,
@@ -134,6 +173,7 @@ pub fn run(opts: &PackOptions) -> Result<Packed, Error> {
         opts.quiet,
     )?;
 
+    clock.images = clock.lap();
     let plan = build_plan(opts, &modfile, &pulled, &tree)?;
     let proof = match opts.build_check {
         true => {
@@ -151,6 +191,7 @@ pub fn run(opts: &PackOptions) -> Result<Packed, Error> {
         false => None,
     };
 
+    clock.build_check = clock.lap();
     let time = writer::zip_time(epoch);
     let mut payload = Payload::create_in(&out_dir, time)?;
     for (name, text) in [
@@ -227,7 +268,9 @@ pub fn run(opts: &PackOptions) -> Result<Packed, Error> {
         &sign::trusted_comment(&modfile.module, &version, &digest),
     )?;
     payload.write_bundle(&opts.output, &bytes, signature.as_bytes())?;
+    clock.bundle = clock.lap();
     Ok(Packed {
+        timings: clock,
         output: opts.output.clone(),
         module: modfile.module,
         version,

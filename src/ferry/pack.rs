@@ -48,6 +48,7 @@ pub fn run(args: PackArgs, quiet: bool) -> anyhow::Result<Exit> {
             "images": packed.images,
             "warnings": packed.warnings,
             "build_proof": packed.build_proof,
+            "seconds": packed.timings,
         });
         println!("{json:#}");
     } else if !quiet {
