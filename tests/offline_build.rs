@@ -143,7 +143,7 @@ fn ferry_build_refuses_a_changed_tree() {
 fn a_tree_that_does_not_build_offline_is_never_bundled() {
     let sb = Sandbox::new();
     let tree = sb.path("broken");
-    copy_tree(&app("clockwork"), &tree);
+    common::copy_tree(&app("clockwork"), &tree);
     // Type-checks nowhere, though go mod vendor and go list accept it.
     std::fs::write(
         tree.join("broken.go"),
@@ -187,16 +187,4 @@ fn a_tree_that_does_not_build_offline_is_never_bundled() {
     let m: serde_json::Value =
         serde_json::from_slice(&std::fs::read(sb.path("skipped/ferry.json")).unwrap()).unwrap();
     assert_eq!(m["build"]["checked"], false);
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    for entry in walkdir::WalkDir::new(from) {
-        let entry = entry.unwrap();
-        let dest = to.join(entry.path().strip_prefix(from).unwrap());
-        if entry.file_type().is_dir() {
-            std::fs::create_dir_all(&dest).unwrap();
-        } else {
-            std::fs::copy(entry.path(), &dest).unwrap();
-        }
-    }
 }

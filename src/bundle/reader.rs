@@ -5,7 +5,7 @@
 //! through sha256 (never past the signed size) and on to a [`Sink`].
 
 use std::fs::File;
-use std::io::{self, Read};
+use std::io::{self, Read, Seek};
 use std::path::Path;
 
 use indicatif::ProgressBar;
@@ -15,8 +15,12 @@ use zip::{CompressionMethod, ZipArchive};
 
 use super::diags::{BundleError, Check, Problem, Report};
 use super::manifest::{Entry, MAX_MANIFEST_BYTES, Manifest};
-use super::{MANIFEST, SIGNATURE, names};
+use super::{MANIFEST, SIGNATURE, layout, names};
 use crate::sign::{self, MAX_SIGNATURE_BYTES};
+
+/// A central directory (with end records) larger than this is not a bundle's:
+/// a million entries would need about 100 MiB.
+const MAX_CENTRAL_DIRECTORY: u64 = 256 * 1024 * 1024;
 
 /// Where verified entry bytes go: nowhere for `verify`, files for `unpack`.
 pub trait Sink {
@@ -35,6 +39,7 @@ impl Sink for Discard {
 /// A bundle whose manifest signature checked out.
 pub struct Bundle {
     path: String,
+    file: std::path::PathBuf,
     archive: ZipArchive<File>,
     pub manifest: Manifest,
     pub manifest_bytes: Vec<u8>,
@@ -74,6 +79,7 @@ pub fn open(path: &Path, pk: &PublicKey) -> Result<Bundle, BundleError> {
         .map_err(|e| unreadable(format!("signed {MANIFEST} cannot be read: {e}")))?;
     Ok(Bundle {
         path: shown,
+        file: path.to_path_buf(),
         archive,
         manifest,
         manifest_bytes,
@@ -250,7 +256,28 @@ impl Bundle {
                 cd,
             ));
         }
+        if let Err(e) = self.check_end(cd) {
+            problems.push(Problem::new("(end of archive)", e));
+        }
         problems
+    }
+
+    /// From the central directory to the end of the file: nothing but the
+    /// directory the reader used and the end records (see `layout`).
+    fn check_end(&self, cd: u64) -> Result<(), String> {
+        let mut file = File::open(&self.file).map_err(|e| e.to_string())?;
+        let len = file.metadata().map_err(|e| e.to_string())?.len();
+        let tail_len = len.saturating_sub(cd);
+        if tail_len > MAX_CENTRAL_DIRECTORY {
+            return Err(format!(
+                "{tail_len} bytes of central directory and end records"
+            ));
+        }
+        file.seek(io::SeekFrom::Start(cd))
+            .map_err(|e| e.to_string())?;
+        let mut tail = Vec::new();
+        file.read_to_end(&mut tail).map_err(|e| e.to_string())?;
+        layout::check_tail(&tail, self.archive.len())
     }
 
     /// Name, kind, encryption, compression, declared size and mode of one
@@ -263,7 +290,7 @@ impl Bundle {
             );
         };
         let raw = f.name_raw().to_vec();
-        let shown = String::from_utf8_lossy(&raw).into_owned();
+        let shown = shorten(&String::from_utf8_lossy(&raw));
         let name = match names::check(&raw) {
             Ok(n) => n,
             Err(reason) => {
@@ -298,7 +325,12 @@ impl Bundle {
         if f.is_symlink() {
             problems.push(Problem::new(name, "is a symbolic link"));
         }
-        let mode = f.unix_mode().unwrap_or(0);
+        // The raw Unix mode: the zip crate's unix_mode() clears setuid,
+        // setgid and sticky bits, which are exactly what must be seen.
+        let mode = match f.system() {
+            zip::System::Unix => f.external_attributes() >> 16,
+            _ => f.unix_mode().unwrap_or(0),
+        };
         let kind = mode & 0o170000;
         if kind != 0 && kind != 0o100000 {
             problems.push(Problem::new(
@@ -411,6 +443,15 @@ impl Bundle {
     /// The number of payload bytes the manifest lists, for progress bars.
     pub fn payload_bytes(&self) -> u64 {
         self.manifest.entries.iter().map(|e| e.size).sum()
+    }
+}
+
+/// A refused name as it is shown: long ones cut, so a report stays readable.
+fn shorten(name: &str) -> String {
+    const SHOWN: usize = 120;
+    match name.char_indices().nth(SHOWN) {
+        Some((cut, _)) => format!("{}…({} bytes)", &name[..cut], name.len()),
+        None => name.to_string(),
     }
 }
 

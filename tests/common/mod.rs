@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod containers;
+pub mod rawzip;
 pub mod registry;
 
 use std::path::{Path, PathBuf};
@@ -178,5 +179,18 @@ impl Sandbox {
             .stdin(std::process::Stdio::null())
             .output()
             .expect("run minisign")
+    }
+}
+
+/// Copies a folder tree (regular files and folders).
+pub fn copy_tree(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.unwrap();
+        let dest = to.join(entry.path().strip_prefix(from).unwrap());
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&dest).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &dest).unwrap();
+        }
     }
 }
