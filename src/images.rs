@@ -35,10 +35,8 @@ pub fn open(target: &Path, pub_key: Option<&Path>, quiet: bool) -> Result<Opened
                 target.display()
             ))
         })?;
-        let temp = tempfile::Builder::new()
-            .prefix(".ferry-images-")
-            .tempdir()
-            .map_err(Error::io(std::env::temp_dir()))?;
+        let system_temp = std::env::temp_dir();
+        let temp = crate::temp::dir_in("images", &system_temp).map_err(Error::io(&system_temp))?;
         let manifest = verify::extract_checked(target, pub_key, temp.path(), &["images/"], quiet)?;
         return Ok(Opened {
             root: temp.path().to_path_buf(),

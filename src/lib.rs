@@ -17,6 +17,7 @@ pub mod pack;
 pub mod progress;
 pub mod sign;
 pub mod source;
+pub mod temp;
 pub mod unpack;
 pub mod unpacked;
 pub mod verify;

@@ -116,10 +116,10 @@ pub fn run(opts: &PackOptions) -> Result<Packed, Error> {
     let epoch = source_date_epoch()?;
     let out_dir = output_dir(&opts.output)?;
 
-    let scratch = tempfile::Builder::new()
-        .prefix(writer::TEMP_PREFIX)
-        .tempdir()
-        .map_err(Error::io(std::env::temp_dir()))?;
+    let system_temp = std::env::temp_dir();
+    crate::temp::clean_stale(&out_dir);
+    crate::temp::clean_stale(&system_temp);
+    let scratch = crate::temp::dir_in("pack", &system_temp).map_err(Error::io(&system_temp))?;
     let tree = scratch.path().join("src");
     let files = source::walk(&opts.dir, true, std::slice::from_ref(&opts.output))?;
     source::copy_to(&files, &tree)?;

@@ -67,8 +67,7 @@ pub fn walk(
         .filter_entry(|e| {
             let name = e.file_name().to_string_lossy();
             let vcs = e.depth() > 0 && NEVER.contains(&name.as_ref());
-            let ours = name.starts_with(crate::bundle::writer::TEMP_PREFIX)
-                || name.starts_with(crate::unpack::TEMP_PREFIX);
+            let ours = name.starts_with(crate::temp::PREFIX);
             !(vcs || ours)
         });
     if use_ignore_files {

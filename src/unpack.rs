@@ -5,24 +5,21 @@
 use std::fs;
 use std::io;
 use std::os::unix::fs::PermissionsExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::bundle::diags::{BundleError, Report};
 use crate::bundle::extract::Extract;
 use crate::error::Error;
 use crate::verify;
 
-/// Prefix of the temporary folder beside DEST; safe to delete when no unpack runs.
-pub const TEMP_PREFIX: &str = ".ferry-unpack-";
-
 /// Verifies `bundle` and extracts it to `dest`.
 pub fn run(bundle: &Path, pub_key: &Path, dest: &Path, quiet: bool) -> Result<Report, Error> {
+    let dest = &resolve(dest)?;
+    refuse_bundle_inside(bundle, dest)?;
     check_dest(dest)?;
     let parent = crate::fsutil::parent_dir(dest);
-    let temp = tempfile::Builder::new()
-        .prefix(TEMP_PREFIX)
-        .tempdir_in(parent)
-        .map_err(Error::io(parent))?;
+    crate::temp::clean_stale(parent);
+    let temp = crate::temp::dir_in("unpack", parent).map_err(Error::io(parent))?;
     let root = temp.path().to_path_buf();
     fs::set_permissions(&root, fs::Permissions::from_mode(0o755)).map_err(Error::io(&root))?;
     let (report, _) = verify::check_into(bundle, pub_key, &root, &mut Extract::all(&root), quiet)?;
@@ -38,6 +35,38 @@ pub fn run(bundle: &Path, pub_key: &Path, dest: &Path, quiet: bool) -> Result<Re
         Error::io(dest)(e)
     })?;
     Ok(report)
+}
+
+/// DEST with its parent's symlinks resolved now, once: the temporary folder
+/// and the final rename then name the same real folder, whatever a link in
+/// the path is changed to while the bundle is being checked.
+fn resolve(dest: &Path) -> Result<PathBuf, Error> {
+    let parent = crate::fsutil::parent_dir(dest);
+    if !parent.is_dir() {
+        return Err(Error::Usage(format!(
+            "{}: no such folder to unpack into",
+            parent.display()
+        )));
+    }
+    let real = fs::canonicalize(parent).map_err(Error::io(parent))?;
+    let name = dest
+        .file_name()
+        .ok_or_else(|| Error::Usage(format!("{}: DEST must name a folder", dest.display())))?;
+    Ok(real.join(name))
+}
+
+/// A bundle inside DEST would be swept away by the rename, or mixed into
+/// what was unpacked.
+fn refuse_bundle_inside(bundle: &Path, dest: &Path) -> Result<(), Error> {
+    let real = fs::canonicalize(bundle).map_err(Error::io(bundle))?;
+    if real.starts_with(dest) {
+        return Err(Error::Usage(format!(
+            "{}: DEST holds the bundle {}; unpack into a folder of its own",
+            dest.display(),
+            bundle.display()
+        )));
+    }
+    Ok(())
 }
 
 /// DEST must not exist, or be an empty folder (not a symlink to one), and its

@@ -16,10 +16,9 @@ use crate::{progress, sign};
 
 /// Checks a bundle; `Ok` carries the report whether or not problems were found.
 pub fn run(bundle: &Path, pub_key: &Path, quiet: bool) -> Result<(Report, Option<GoCheck>), Error> {
-    let temp = tempfile::Builder::new()
-        .prefix(".ferry-verify-")
-        .tempdir()
-        .map_err(Error::io(std::env::temp_dir()))?;
+    let system_temp = std::env::temp_dir();
+    crate::temp::clean_stale(&system_temp);
+    let temp = crate::temp::dir_in("verify", &system_temp).map_err(Error::io(&system_temp))?;
     check_into(
         bundle,
         pub_key,

@@ -93,10 +93,8 @@ pub fn offline(go: &Go, src: &Path, spec: &Spec, out: &Path) -> Result<Built, Bu
             reason: e.to_string(),
         }
     };
-    let work = tempfile::Builder::new()
-        .prefix(".ferry-build-")
-        .tempdir()
-        .map_err(setup(&std::env::temp_dir()))?;
+    let system_temp = std::env::temp_dir();
+    let work = crate::temp::dir_in("build", &system_temp).map_err(setup(&system_temp))?;
     let gopath = work.path().join("gopath");
     let tree = match spec.mode {
         BuildMode::Gopath => gopath.join("src").join(&spec.module),

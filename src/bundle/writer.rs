@@ -17,10 +17,6 @@ use super::manifest::Entry;
 use super::{MANIFEST, SIGNATURE, names};
 use crate::exit::{Classify, Exit};
 
-/// Prefix of every temporary file a pack makes beside its output; a later
-/// run (or the operator) may delete any file that carries it.
-pub const TEMP_PREFIX: &str = ".ferry-pack-";
-
 #[derive(Debug, thiserror::Error)]
 pub enum WriteError {
     #[error("{path}: {source}")]
@@ -86,11 +82,8 @@ impl Payload {
     /// Starts a payload in a temporary file in `dir` (the output's folder, so
     /// that the final copy stays on one file system).
     pub fn create_in(dir: &Path, time: DateTime) -> Result<Payload, WriteError> {
-        let temp = tempfile::Builder::new()
-            .prefix(TEMP_PREFIX)
-            .suffix(".payload")
-            .tempfile_in(dir)
-            .map_err(|source| WriteError::Io {
+        let temp =
+            crate::temp::file_in("pack", dir, ".payload").map_err(|source| WriteError::Io {
                 path: dir.to_path_buf(),
                 source,
             })?;
@@ -217,11 +210,7 @@ impl Payload {
             .map_err(zip_err("(payload)"))?;
 
         let dir = crate::fsutil::parent_dir(out);
-        let bundle = tempfile::Builder::new()
-            .prefix(TEMP_PREFIX)
-            .suffix(".ferry")
-            .tempfile_in(dir)
-            .map_err(io_err(dir))?;
+        let bundle = crate::temp::file_in("pack", dir, ".ferry").map_err(io_err(dir))?;
         let mut zip = ZipWriter::new(BufWriter::new(
             bundle.reopen().map_err(io_err(bundle.path()))?,
         ));

@@ -9,6 +9,7 @@ pub mod dirhash;
 pub mod embed;
 pub mod escape;
 pub mod gosum;
+pub mod goversion;
 pub mod modcache;
 pub mod modfile;
 pub mod modules_txt;

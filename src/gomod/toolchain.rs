@@ -7,7 +7,11 @@ use std::process::{Command, Output};
 
 use serde::Deserialize;
 
+use super::goversion::GoVersion;
 use crate::exit::{Classify, Exit};
+
+/// The oldest Go ferry drives: GOTOOLCHAIN and today's vendor/modules.txt.
+pub const MINIMUM: GoVersion = GoVersion(1, 21, 0);
 
 #[derive(Debug, thiserror::Error)]
 pub enum ToolchainError {
@@ -87,7 +91,18 @@ impl Go {
             return Err(ToolchainError::NotFound { reason });
         }
         go.version = String::from_utf8_lossy(&out.stdout).trim().to_string();
-        Ok(go)
+        match GoVersion::parse(&go.version) {
+            Some(v) if v >= MINIMUM => Ok(go),
+            _ => Err(ToolchainError::NotFound {
+                reason: format!(
+                    "{} is {}, older than go{}.{} (or unreadable)",
+                    go.program.display(),
+                    go.version,
+                    MINIMUM.0,
+                    MINIMUM.1
+                ),
+            }),
+        }
     }
 
     /// A `go` command in `dir` that cannot switch toolchains.

@@ -121,6 +121,14 @@ pub fn text(out: &Output) -> String {
     )
 }
 
+/// The command's output (stdout and stderr) says each of `needles`.
+pub fn assert_says(out: &Output, needles: &[&str]) {
+    let said = text(out);
+    for n in needles {
+        assert!(said.contains(n), "expected {n:?} in:\n{said}");
+    }
+}
+
 pub fn assert_ok(out: &Output) {
     assert!(
         out.status.success(),
