@@ -45,6 +45,11 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}" >&2
   apt_install "${missing[@]}"
 fi
+# The independent CycloneDX validator the SBOM tests use (JSON schema, offline).
+python3 -c 'import cyclonedx.validation.json, jsonschema' 2>/dev/null || {
+  echo "setup: installing cyclonedx-python-lib (SBOM validation)" >&2
+  python3 -m pip install -q --disable-pip-version-check 'cyclonedx-python-lib[json-validation]==9.1.0'
+}
 command -v cargo >/dev/null 2>&1 || { echo "setup: cargo (Rust) is required: https://rustup.rs" >&2; exit 3; }
 export GOTOOLCHAIN=local
 echo "setup: $(go version), $(minisign -v 2>&1 | head -n1), $(cargo --version)" >&2

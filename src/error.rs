@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use crate::audit::vulns::VulnDbError;
 use crate::build::BuildError;
 use crate::bundle::diags::BundleError;
 use crate::bundle::writer::WriteError;
@@ -40,6 +41,8 @@ pub enum Error {
     Image(#[from] ImageError),
     #[error(transparent)]
     Build(#[from] BuildError),
+    #[error(transparent)]
+    VulnDb(#[from] VulnDbError),
     #[error("{0}")]
     Usage(String),
     #[error("{path}: {source}")]
@@ -73,6 +76,7 @@ impl Classify for Error {
             Error::GoVerify(_) => Exit::CheckFailed,
             Error::Image(e) => e.exit(),
             Error::Build(e) => e.exit(),
+            Error::VulnDb(e) => e.exit(),
             Error::Usage(_) | Error::NotBuilt(..) => Exit::Usage,
         }
     }

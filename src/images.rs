@@ -29,15 +29,7 @@ pub struct Opened {
 /// is given).
 pub fn open(target: &Path, pub_key: Option<&Path>, quiet: bool) -> Result<Opened, Error> {
     if target.is_file() {
-        let pub_key = pub_key.ok_or_else(|| {
-            Error::Usage(format!(
-                "{}: reading a bundle starts with its signature: pass --pub PUB",
-                target.display()
-            ))
-        })?;
-        let system_temp = std::env::temp_dir();
-        let temp = crate::temp::dir_in("images", &system_temp).map_err(Error::io(&system_temp))?;
-        let manifest = verify::extract_checked(target, pub_key, temp.path(), &["images/"], quiet)?;
+        let (manifest, temp) = verify::open_part(target, pub_key, &["images/"], quiet)?;
         return Ok(Opened {
             root: temp.path().to_path_buf(),
             manifest,

@@ -9,10 +9,11 @@ use std::process::Command;
 
 use sha2::{Digest, Sha256};
 
+use crate::audit;
 use crate::build::warnings::GoVersion;
 use crate::bundle::manifest::{self, Build, BuildMode, MainModule, Manifest, Module, Tool};
 use crate::bundle::writer::{self, Payload, Storage};
-use crate::bundle::{DOCKERFILE, DOCKERIGNORE};
+use crate::bundle::{DOCKERFILE, DOCKERIGNORE, SBOM, VULNDB};
 use crate::error::Error;
 use crate::gomod::diags::{Finding, Findings};
 use crate::gomod::gosum::{self, GoSum};
@@ -44,6 +45,8 @@ pub struct PackOptions {
     /// The platform image indexes resolve to (`linux/amd64`).
     pub platform: String,
     pub connection: Connection,
+    /// A Go vulnerability database snapshot (OSV JSON, a folder or a zip) to bundle.
+    pub vulndb: Option<PathBuf>,
     /// Ports the Dockerfile EXPOSEs.
     pub expose: Vec<u16>,
     /// Prove the offline build before signing (`--no-build-check` turns it off).
@@ -115,6 +118,7 @@ pub fn run(opts: &PackOptions) -> Result<Packed, Error> {
     let signer = sign::load_secret_key(&opts.key)?;
     let epoch = source_date_epoch()?;
     let out_dir = output_dir(&opts.output)?;
+    let vulndb = opts.vulndb.as_deref().map(audit::vulns::load).transpose()?;
 
     let system_temp = std::env::temp_dir();
     crate::temp::clean_stale(&out_dir);
@@ -163,6 +167,17 @@ pub fn run(opts: &PackOptions) -> Result<Packed, Error> {
         return Err(Findings(findings).into());
     }
 
+    let module_list = modules(&vendored, &sum);
+    let version = describe_version(&opts.dir);
+    let sbom_bytes = sbom(
+        &go,
+        &tree,
+        &modfile,
+        &version,
+        epoch,
+        &module_list,
+        &go_check,
+    )?;
     clock.verify = clock.lap();
     let pulled = pull::pull_all(
         &opts.images,
@@ -229,9 +244,14 @@ pub fn run(opts: &PackOptions) -> Result<Packed, Error> {
             Storage::Deflated,
         )?;
     }
+    if let Some(snapshot) = &vulndb {
+        add_vulndb(&mut payload, snapshot, &scratch.path().join("vulndb"))?;
+    }
+    let sbom_path = scratch.path().join(SBOM);
+    fs::write(&sbom_path, &sbom_bytes).map_err(Error::io(&sbom_path))?;
+    payload.add_file(SBOM, &sbom_path, 0o644, Storage::Deflated)?;
     bar.finish_and_clear();
 
-    let version = describe_version(&opts.dir);
     let mut entries = payload.entries().to_vec();
     entries.sort_by(|a, b| a.path.cmp(&b.path));
     let manifest = Manifest {
@@ -257,7 +277,7 @@ pub fn run(opts: &PackOptions) -> Result<Packed, Error> {
             checked: proof.is_some(),
             checked_with: proof.clone(),
         },
-        modules: modules(&vendored, &sum),
+        modules: module_list,
         images: images(&pulled),
         entries,
     };
@@ -285,6 +305,74 @@ pub fn run(opts: &PackOptions) -> Result<Packed, Error> {
         warnings: plan.warnings,
         build_proof: proof,
     })
+}
+
+/// The snapshot's advisories as `vulndb/<id>.json` (their own bytes), and
+/// `vulndb/db.json` with the snapshot's date.
+fn add_vulndb(
+    payload: &mut Payload,
+    snapshot: &audit::vulns::Snapshot,
+    dir: &Path,
+) -> Result<(), Error> {
+    fs::create_dir_all(dir).map_err(Error::io(dir))?;
+    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+    if let Some(date) = &snapshot.modified {
+        files.push((
+            "db.json".into(),
+            serde_json::to_vec(&serde_json::json!({"modified": date})).unwrap_or_default(),
+        ));
+    }
+    for (adv, bytes) in &snapshot.advisories {
+        let safe = !adv.id.is_empty()
+            && adv
+                .id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
+        if !safe || adv.id.starts_with('.') {
+            return Err(Error::Usage(format!(
+                "vulnerability database: advisory id {:?} cannot be a file name",
+                adv.id
+            )));
+        }
+        files.push((format!("{}.json", adv.id), bytes.clone()));
+    }
+    for (name, bytes) in files {
+        let path = dir.join(&name);
+        fs::write(&path, bytes).map_err(Error::io(&path))?;
+        payload.add_file(&format!("{VULNDB}{name}"), &path, 0o644, Storage::Deflated)?;
+    }
+    Ok(())
+}
+
+/// The CycloneDX SBOM of the vendored modules: licenses read from the
+/// vendored tree, the graph from `go mod graph`.
+fn sbom(
+    go: &Go,
+    tree: &Path,
+    modfile: &ModFile,
+    version: &str,
+    epoch: Option<i64>,
+    modules: &[Module],
+    go_check: &go_verify::GoCheck,
+) -> Result<Vec<u8>, Error> {
+    let graph = audit::sbom::parse_graph(&go.mod_graph(tree)?);
+    let licenses = audit::licenses(tree, go_check)
+        .into_iter()
+        .map(|m| (m.status.path, m.license))
+        .collect();
+    let main = MainModule {
+        path: modfile.module.clone(),
+        version: version.to_string(),
+        go: modfile.go.clone(),
+        toolchain: modfile.toolchain.clone(),
+    };
+    Ok(audit::sbom::cyclonedx(&audit::sbom::SbomInput {
+        main: &main,
+        created: &created(epoch),
+        modules,
+        licenses: &licenses,
+        graph: &graph,
+    }))
 }
 
 /// What the Dockerfile and the proof build, and what to warn about.
@@ -401,7 +489,7 @@ fn check_vendor_consistency(go: &Go, tree: &Path) -> Result<(), Error> {
 
 /// Manifest modules from modules.txt, with the go.sum hashes of the code that
 /// is really used (the replacement's, when a module is replaced by a version).
-fn modules(vendored: &ModulesTxt, sum: &GoSum) -> Vec<Module> {
+pub(crate) fn modules(vendored: &ModulesTxt, sum: &GoSum) -> Vec<Module> {
     let mut out: Vec<Module> = vendored
         .modules
         .iter()
@@ -464,7 +552,7 @@ pub fn binary_name(module: &str, main: &str) -> String {
     }
 }
 
-fn source_date_epoch() -> Result<Option<i64>, Error> {
+pub(crate) fn source_date_epoch() -> Result<Option<i64>, Error> {
     match std::env::var("SOURCE_DATE_EPOCH") {
         Ok(s) if !s.trim().is_empty() => s.trim().parse().map(Some).map_err(|_| {
             Error::Usage(format!(
@@ -484,7 +572,7 @@ const ZIP_EPOCH: time::OffsetDateTime = match time::OffsetDateTime::from_unix_ti
 
 /// The manifest's creation time: `SOURCE_DATE_EPOCH`, else the zip epoch, so
 /// that a bundle never records when or where it was made unless asked.
-fn created(epoch: Option<i64>) -> String {
+pub(crate) fn created(epoch: Option<i64>) -> String {
     let t = epoch
         .and_then(|s| time::OffsetDateTime::from_unix_timestamp(s).ok())
         .unwrap_or(ZIP_EPOCH);
@@ -493,7 +581,7 @@ fn created(epoch: Option<i64>) -> String {
 }
 
 /// `git describe --tags --always --dirty` of the packed tree, when it is a checkout.
-fn describe_version(dir: &Path) -> String {
+pub(crate) fn describe_version(dir: &Path) -> String {
     Command::new("git")
         .arg("-C")
         .arg(dir)

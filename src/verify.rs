@@ -86,6 +86,27 @@ pub fn extract_checked(
     Ok(b.manifest)
 }
 
+/// A bundle file read in part: verified whole with `pub_key` (required),
+/// the entries under `prefixes` extracted to a private temporary folder
+/// that lives as long as the returned handle.
+pub fn open_part(
+    bundle: &Path,
+    pub_key: Option<&Path>,
+    prefixes: &[&'static str],
+    quiet: bool,
+) -> Result<(Manifest, tempfile::TempDir), Error> {
+    let pub_key = pub_key.ok_or_else(|| {
+        Error::Usage(format!(
+            "{}: reading a bundle starts with its signature: pass --pub PUB",
+            bundle.display()
+        ))
+    })?;
+    let system_temp = std::env::temp_dir();
+    let temp = crate::temp::dir_in("read", &system_temp).map_err(Error::io(&system_temp))?;
+    let manifest = extract_checked(bundle, pub_key, temp.path(), prefixes, quiet)?;
+    Ok((manifest, temp))
+}
+
 /// The signature, then every entry through `sink`.
 fn read_entries(
     bundle: &Path,

@@ -9,23 +9,6 @@ use std::fs;
 use common::{Sandbox, app, assert_exit, assert_ok, text};
 
 #[test]
-fn commands_not_built_yet_say_so_with_exit_2() {
-    let sb = Sandbox::new();
-    for args in [
-        &["audit", ".", "--format", "cyclonedx"][..],
-        &["diff", "a", "b"],
-    ] {
-        let out = sb.run(args);
-        assert_exit(&out, 2);
-        assert!(
-            text(&out).contains("not built yet"),
-            "{args:?}: {}",
-            text(&out)
-        );
-    }
-}
-
-#[test]
 fn images_of_a_bundle_want_its_public_key_and_a_folder_its_manifest() {
     let sb = Sandbox::new();
     sb.pack("hello", "h.ferry");

@@ -79,7 +79,7 @@ fn real_go_mod_vendor_output_has_no_finding() {
     assert_ok(&out);
     let said = text(&out);
     assert!(
-        said.contains("4 modules, 4 verified, 0 findings, 0 not checked"),
+        said.contains("4 modules, 4 verified, 0 findings, 0 policy violations, 0 not checked"),
         "{said}"
     );
     let json = v.sb.run(&[

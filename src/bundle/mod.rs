@@ -15,3 +15,6 @@ pub const MANIFEST: &str = "ferry.json";
 pub const SIGNATURE: &str = "ferry.json.minisig";
 pub const DOCKERFILE: &str = "Dockerfile";
 pub const DOCKERIGNORE: &str = ".dockerignore";
+pub const SBOM: &str = "sbom.cdx.json";
+/// The folder of the bundled vulnerability database snapshot (OSV JSON).
+pub const VULNDB: &str = "vulndb/";

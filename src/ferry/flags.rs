@@ -111,6 +111,10 @@ pub struct PackArgs {
         allow_hyphen_values = true
     )]
     pub ldflags: String,
+    /// A Go vulnerability database snapshot (OSV JSON: a folder, or the zip
+    /// vuln.go.dev publishes) to bundle for `ferry audit --vulns`.
+    #[arg(long, value_name = "DIR|ZIP")]
+    pub vulndb: Option<PathBuf>,
     /// A port the service listens on: EXPOSE in the Dockerfile (repeatable).
     #[arg(long, value_name = "PORT")]
     pub expose: Vec<u16>,
@@ -225,6 +229,20 @@ pub struct AuditArgs {
     /// $GOMODCACHE/cache/download); without one, zip checks are "not checked".
     #[arg(long, value_name = "DIR")]
     pub modcache: Option<PathBuf>,
+    /// Fail (exit 1) when a module carries this license (SPDX id, or
+    /// "unknown"); repeatable.
+    #[arg(long, value_name = "ID")]
+    pub deny_license: Vec<String>,
+    /// Fail (exit 1) when a module carries a license not named here; repeatable.
+    #[arg(long, value_name = "ID")]
+    pub allow_license: Vec<String>,
+    /// Match every module version against a vulnerability database snapshot
+    /// (the bundle's own, or --vulndb); exit 1 on a known vulnerability.
+    #[arg(long)]
+    pub vulns: bool,
+    /// The snapshot to match against (OSV JSON folder or zip); implies --vulns.
+    #[arg(long, value_name = "DIR|ZIP")]
+    pub vulndb: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -235,10 +253,18 @@ pub enum DiffFormat {
 
 #[derive(Debug, Args)]
 pub struct DiffArgs {
+    /// The approved bundle (or unpacked folder).
     pub old: PathBuf,
+    /// The bundle (or unpacked folder) to review.
     pub new: PathBuf,
     #[arg(long, value_enum, default_value = "table")]
     pub format: DiffFormat,
+    /// List each vendored file added, removed or changed.
+    #[arg(long)]
+    pub files: bool,
+    /// The public key that signed both (required for bundle files).
+    #[arg(long = "pub", value_name = "PUB")]
+    pub pub_key: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

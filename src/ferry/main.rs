@@ -3,12 +3,12 @@
 
 mod audit;
 mod build;
+mod diff;
 mod flags;
 mod generate;
 mod images;
 mod keygen;
 mod pack;
-mod pending;
 mod table;
 mod unpack;
 mod verify;
@@ -32,7 +32,7 @@ fn main() -> ExitCode {
         Command::Build(args) => build::run(args, quiet),
         Command::Images(cmd) => images::run(cmd, quiet),
         Command::Audit(args) => audit::run(args, quiet),
-        Command::Diff(_) => pending::run("ferry diff", 6),
+        Command::Diff(args) => diff::run(args, quiet),
     };
     match result {
         Ok(exit) => ExitCode::from(exit.code()),

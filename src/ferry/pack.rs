@@ -24,6 +24,7 @@ pub fn run(args: PackArgs, quiet: bool) -> anyhow::Result<Exit> {
         revendor: args.revendor,
         images: image_requests(&args),
         image_archives: args.image_archive.clone(),
+        vulndb: args.vulndb.clone(),
         expose: args.expose.clone(),
         build_check: !args.no_build_check,
         platform: args.platform.clone(),

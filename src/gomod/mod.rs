@@ -13,6 +13,7 @@ pub mod goversion;
 pub mod modcache;
 pub mod modfile;
 pub mod modules_txt;
+pub mod semver;
 pub mod toolchain;
 pub mod vendor_rules;
 pub mod verify;

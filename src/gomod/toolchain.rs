@@ -152,6 +152,16 @@ impl Go {
     }
 
     /// `go mod verify`: Go's own check of the module cache against go.sum.
+    /// `go mod graph`: the requirement graph, from the module cache only.
+    pub fn mod_graph(&self, dir: &Path) -> Result<String, ToolchainError> {
+        let mut cmd = self.command(dir);
+        cmd.env("GOFLAGS", "-mod=mod")
+            .env("GOPROXY", "off")
+            .args(["mod", "graph"]);
+        let out = self.run(&mut cmd, dir, false)?;
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+
     pub fn mod_verify(&self, dir: &Path) -> Result<(), ToolchainError> {
         let mut cmd = self.command(dir);
         cmd.env("GOFLAGS", "-mod=mod").args(["mod", "verify"]);

@@ -55,10 +55,15 @@ pub struct ModuleStatus {
     pub path: String,
     pub version: String,
     pub replace: Option<String>,
+    /// `version` or `local path`, when replaced.
+    pub replace_kind: Option<&'static str>,
     pub explicit: bool,
     pub go: Option<String>,
     pub packages: usize,
     pub vendored_files: usize,
+    pub vendored_bytes: u64,
+    /// Findings that name this module (drift, hash mismatches).
+    pub findings: usize,
     /// `verified`, `mismatch`, `not checked: …`, or `no packages vendored`.
     pub status: String,
 }
@@ -129,12 +134,13 @@ pub fn check_tree(tree: &Path, cache: Option<&Path>) -> Result<GoCheck, VerifyEr
         }
     }
     out.module = modfile.module;
-    out.modules_status = statuses(&txt, &owners, &out);
+    out.modules_status = statuses(tree, &txt, &owners, &out);
     Ok(out)
 }
 
 /// Each module's verdict, from the findings that name it.
 fn statuses(
+    tree: &Path,
     txt: &ModulesTxt,
     owners: &BTreeMap<&String, usize>,
     out: &GoCheck,
@@ -152,11 +158,18 @@ fn statuses(
                 .not_checked
                 .iter()
                 .find(|n| n.module == m.path && n.version == m.version);
-            let status = if out
+            let findings = out
                 .findings
                 .iter()
-                .any(|f| f.module == m.path || f.module == code)
-            {
+                .filter(|f| f.module == m.path || f.module == code)
+                .count();
+            let mine = owners.iter().filter(|(_, o)| **o == i).map(|(f, _)| *f);
+            let bytes = mine
+                .clone()
+                .filter_map(|f| std::fs::metadata(tree.join("vendor").join(f)).ok())
+                .map(|md| md.len())
+                .sum();
+            let status = if findings > 0 {
                 "mismatch".to_string()
             } else if let Some(n) = skipped {
                 n.reason.clone()
@@ -172,10 +185,19 @@ fn statuses(
                     Some(v) => format!("{} {v}", r.path),
                     None => r.path.clone(),
                 }),
+                replace_kind: m.replace.as_ref().map(|r| {
+                    if r.is_local() {
+                        "local path"
+                    } else {
+                        "version"
+                    }
+                }),
                 explicit: m.explicit,
                 go: m.go_version.clone(),
                 packages: m.packages.len(),
-                vendored_files: owners.values().filter(|o| **o == i).count(),
+                vendored_files: mine.count(),
+                vendored_bytes: bytes,
+                findings,
                 status,
             }
         })

@@ -1,0 +1,21 @@
+//! The bundle reader on arbitrary bytes: open (signature first) and, when a
+//! mutated payload keeps the seed's signed manifest, every check after it.
+#![no_main]
+
+use std::io::Write;
+
+use ferry::bundle::reader::{self, Discard};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let pk = ferry::sign::load_public_key(std::path::Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/seeds/fuzz.pub"
+    )))
+    .expect("fuzz/seeds/fuzz.pub");
+    let mut file = tempfile::NamedTempFile::new().expect("temp file");
+    file.write_all(data).expect("write");
+    if let Ok(mut bundle) = reader::open(file.path(), &pk) {
+        let _ = bundle.check(&mut Discard, &indicatif::ProgressBar::hidden());
+    }
+});

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# fuzz/seeds: the starting inputs of the fuzz targets, from the project's own fixtures: a real bundle
+# (signed by a throwaway key whose public half is seeds/fuzz.pub, so mutated
+# payloads get past the signature), its manifest, go.mod / go.sum /
+# modules.txt files, and image manifests and indexes. Re-run after a format change.
+set -euo pipefail
+cd "$(dirname "$0")"
+root="$(cd .. && pwd)"
+(cd "$root" && cargo build -q)
+ferry="$root/target/debug/ferry"
+work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT
+rm -rf seeds && mkdir -p seeds/{bundle_reader,manifest,gomod_parsers,image_manifest}
+
+export GOTOOLCHAIN=local GOPROXY="file://$root/fixtures/goproxy" GOSUMDB=off GOFLAGS= GOMODCACHE="$work/gomodcache"
+"$ferry" keygen --no-password -o "$work/fuzz" >/dev/null
+cp "$work/fuzz.pub" seeds/fuzz.pub
+"$ferry" pack "$root/fixtures/apps/hello" -o seeds/bundle_reader/hello.ferry --key "$work/fuzz.key" -q --no-build-check
+unzip -p seeds/bundle_reader/hello.ferry ferry.json > seeds/manifest/hello.json
+
+for f in "$root"/fixtures/apps/*/go.mod "$root"/fixtures/apps/*/go.sum "$root"/fixtures/apps/*/vendor/modules.txt; do
+  name="$(echo "${f#"$root"/fixtures/apps/}" | tr / _)"
+  cp "$f" "seeds/gomod_parsers/$name"
+done
+
+python3 "$root/fixtures/images/make-images.py" "$work/images" >/dev/null
+for blob in "$work"/images/oci/blobs/sha256/*; do
+  if [ "$(stat -c%s "$blob")" -lt 65536 ] && grep -q schemaVersion "$blob"; then cp "$blob" "seeds/image_manifest/$(basename "$blob" | cut -c1-16).json"; fi
+done
+echo "seeds: $(find seeds -type f | wc -l) files"

@@ -1,0 +1,278 @@
+//! `sbom.cdx.json`: a CycloneDX 1.5 JSON SBOM of the vendored modules, one
+//! component per module (purl `pkg:golang/…`, license, go.sum hashes as
+//! properties), and the dependency graph `go mod graph` gave at pack time.
+//! Deterministic: the same modules give the same bytes, serial number included.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use crate::bundle::manifest::{MainModule, Module};
+
+/// What goes into one SBOM.
+pub struct SbomInput<'a> {
+    pub main: &'a MainModule,
+    /// RFC 3339, as the manifest's `created`.
+    pub created: &'a str,
+    pub modules: &'a [Module],
+    /// Module path → license (SPDX ids joined with " AND ", or "unknown").
+    pub licenses: &'a BTreeMap<String, String>,
+    /// `go mod graph` edges: ("a@v1" or the main module, "b@v2").
+    pub graph: &'a [(String, String)],
+}
+
+/// The SBOM as pretty JSON with a final newline.
+pub fn cyclonedx(input: &SbomInput) -> Vec<u8> {
+    let main_ref = purl(&input.main.path, Some(&input.main.version));
+    let components: Vec<Value> = input
+        .modules
+        .iter()
+        .map(|m| component(m, input.licenses))
+        .collect();
+    let serial = serial_number(&components);
+    let bom = json!({
+        "bomFormat": "CycloneDX",
+        "specVersion": "1.5",
+        "serialNumber": serial,
+        "version": 1,
+        "metadata": {
+            "timestamp": input.created,
+            "tools": {"components": [{"type": "application", "name": "ferry", "version": crate::VERSION}]},
+            "component": {
+                "type": "application",
+                "bom-ref": main_ref,
+                "name": input.main.path,
+                "version": input.main.version,
+                "purl": main_ref,
+            }
+        },
+        "components": components,
+        "dependencies": dependencies(input, &main_ref),
+    });
+    let mut bytes = serde_json::to_vec_pretty(&bom).unwrap_or_default();
+    bytes.push(b'\n');
+    bytes
+}
+
+/// The code a module entry stands for: its replacement's when replaced by a
+/// version; a local-path replacement has no version.
+fn code(m: &Module) -> (&str, Option<&str>) {
+    match &m.replace {
+        Some(r) if r.version.is_some() => (r.path.as_str(), r.version.as_deref()),
+        Some(_) => (m.path.as_str(), None),
+        None => (m.path.as_str(), Some(m.version.as_str())),
+    }
+}
+
+fn component(m: &Module, licenses: &BTreeMap<String, String>) -> Value {
+    let (path, version) = code(m);
+    let reference = purl(path, version);
+    let mut properties = vec![];
+    let mut prop = |name: &str, value: &str| properties.push(json!({"name": name, "value": value}));
+    if let Some(h1) = &m.h1 {
+        prop("golang:h1", h1);
+    }
+    if let Some(h1) = &m.go_mod_h1 {
+        prop("golang:go.mod:h1", h1);
+    }
+    if let Some(r) = &m.replace {
+        prop("ferry:replaces", &format!("{}@{}", m.path, m.version));
+        if r.version.is_none() {
+            prop("ferry:local-path", &r.path);
+        }
+    }
+    prop("ferry:explicit", if m.explicit { "true" } else { "false" });
+    prop("ferry:packages", &m.packages.len().to_string());
+    let mut c = json!({
+        "type": "library",
+        "bom-ref": reference,
+        "name": path,
+        "purl": reference,
+        "properties": properties,
+    });
+    if let Some(v) = version {
+        c["version"] = json!(v);
+    }
+    let license = licenses.get(&m.path).map_or("unknown", String::as_str);
+    let choices: Vec<Value> = license
+        .split(" AND ")
+        .map(|id| match id {
+            super::license::UNKNOWN => json!({"license": {"name": "unknown"}}),
+            id => json!({"license": {"id": id}}),
+        })
+        .collect();
+    c["licenses"] = Value::Array(choices);
+    c
+}
+
+/// `pkg:golang/<path>@<version>`, with characters outside a purl's plain set
+/// percent-encoded.
+pub fn purl(path: &str, version: Option<&str>) -> String {
+    let enc = |s: &str| {
+        s.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'.' | b'-' | b'_' | b'~' | b'/' => {
+                    (b as char).to_string()
+                }
+                _ => format!("%{b:02X}"),
+            })
+            .collect::<String>()
+    };
+    match version {
+        Some(v) => format!("pkg:golang/{}@{}", enc(path), enc(v)),
+        None => format!("pkg:golang/{}", enc(path)),
+    }
+}
+
+/// Edges of `go mod graph` between modules of the build list, as bom-refs.
+fn dependencies(input: &SbomInput, main_ref: &str) -> Vec<Value> {
+    let selected: BTreeMap<&str, (&str, String)> = input
+        .modules
+        .iter()
+        .map(|m| {
+            let (path, version) = code(m);
+            (m.path.as_str(), (m.version.as_str(), purl(path, version)))
+        })
+        .collect();
+    let node = |n: &str| -> Option<String> {
+        match n.split_once('@') {
+            None if n == input.main.path => Some(main_ref.to_string()),
+            None => None,
+            Some((path, version)) => selected
+                .get(path)
+                .filter(|(v, _)| *v == version)
+                .map(|(_, r)| r.clone()),
+        }
+    };
+    let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    graph.entry(main_ref.to_string()).or_default();
+    for (_, r) in selected.values() {
+        graph.entry(r.clone()).or_default();
+    }
+    for (from, to) in input.graph {
+        let to_path = to.split_once('@').map_or(to.as_str(), |(p, _)| p);
+        if let (Some(f), Some((_, t))) = (node(from), selected.get(to_path)) {
+            graph.entry(f).or_default().insert(t.clone());
+        }
+    }
+    graph
+        .into_iter()
+        .map(|(r, deps)| json!({"ref": r, "dependsOn": deps}))
+        .collect()
+}
+
+/// A UUID made from the components (name-based, as UUID v5 is), so the same
+/// modules give the same serial number.
+fn serial_number(components: &[Value]) -> String {
+    let digest = Sha256::digest(serde_json::to_vec(components).unwrap_or_default());
+    let mut b = [0u8; 16];
+    b.copy_from_slice(&digest[..16]);
+    b[6] = (b[6] & 0x0f) | 0x50;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let h = hex::encode(b);
+    format!(
+        "urn:uuid:{}-{}-{}-{}-{}",
+        &h[..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..]
+    )
+}
+
+/// Parses `go mod graph` output: one "from to" pair per line.
+pub fn parse_graph(text: &str) -> Vec<(String, String)> {
+    text.lines()
+        .filter_map(|l| {
+            let (a, b) = l.trim().split_once(' ')?;
+            Some((a.to_string(), b.to_string()))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bundle::manifest::ModuleReplace;
+
+    fn module(path: &str, version: &str, replace: Option<(&str, Option<&str>)>) -> Module {
+        Module {
+            path: path.into(),
+            version: version.into(),
+            replace: replace.map(|(p, v)| ModuleReplace {
+                path: p.into(),
+                version: v.map(String::from),
+            }),
+            h1: Some("h1:abc=".into()),
+            go_mod_h1: None,
+            explicit: true,
+            go: None,
+            packages: vec!["x".into()],
+        }
+    }
+
+    #[test]
+    fn components_purls_licenses_and_the_graph() {
+        let main = MainModule {
+            path: "example.com/app".into(),
+            version: "v1.4.0".into(),
+            go: None,
+            toolchain: None,
+        };
+        let modules = vec![
+            module("example.com/Upper/tz", "v1.0.0", None),
+            module(
+                "example.com/s",
+                "v1.0.0",
+                Some(("example.com/s", Some("v1.1.0"))),
+            ),
+            module(
+                "example.com/local",
+                "v0.0.0",
+                Some(("./third_party/local", None)),
+            ),
+        ];
+        let licenses = BTreeMap::from([("example.com/Upper/tz".to_string(), "MIT".to_string())]);
+        let graph = parse_graph(
+            "example.com/app example.com/Upper/tz@v1.0.0\nexample.com/app example.com/s@v1.0.0\nexample.com/s@v1.1.0 example.com/Upper/tz@v1.0.0\nexample.com/s@v0.9.0 example.com/gone@v1.0.0\n",
+        );
+        let input = SbomInput {
+            main: &main,
+            created: "1980-01-01T00:00:00Z",
+            modules: &modules,
+            licenses: &licenses,
+            graph: &graph,
+        };
+        let bytes = cyclonedx(&input);
+        assert_eq!(bytes, cyclonedx(&input), "deterministic");
+        let bom: Value = serde_json::from_slice(&bytes).unwrap();
+        let c = &bom["components"];
+        assert_eq!(c[0]["purl"], "pkg:golang/example.com/Upper/tz@v1.0.0");
+        assert_eq!(c[0]["licenses"][0]["license"]["id"], "MIT");
+        assert_eq!(
+            c[1]["purl"], "pkg:golang/example.com/s@v1.1.0",
+            "the code used: the replacement"
+        );
+        assert_eq!(c[1]["licenses"][0]["license"]["name"], "unknown");
+        assert_eq!(c[2]["purl"], "pkg:golang/example.com/local");
+        let deps = bom["dependencies"].as_array().unwrap();
+        let of = |r: &str| deps.iter().find(|d| d["ref"] == r).unwrap()["dependsOn"].clone();
+        assert_eq!(
+            of("pkg:golang/example.com/app@v1.4.0"),
+            json!([
+                "pkg:golang/example.com/Upper/tz@v1.0.0",
+                "pkg:golang/example.com/s@v1.1.0"
+            ])
+        );
+        // s is required at v1.0.0 (replaced by v1.1.0's code); the graph's
+        // v1.1.0 node is not the selected version of s, so its edge is not taken.
+        assert_eq!(of("pkg:golang/example.com/s@v1.1.0"), json!([]));
+        assert!(
+            bom["serialNumber"]
+                .as_str()
+                .unwrap()
+                .starts_with("urn:uuid:")
+        );
+    }
+}

@@ -1,0 +1,338 @@
+//! The offline vulnerability check: a snapshot of the Go vulnerability
+//! database in OSV JSON (a folder or the published zip, `ID/GO-….json` and
+//! `index/db.json`), and every module version matched against the SEMVER
+//! ranges of its advisories (introduced / fixed / last_affected events,
+//! pseudo-versions and `+incompatible` ordered as Go orders them).
+
+use std::cmp::Ordering;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::gomod::semver;
+
+/// One OSV advisory, the fields ferry reads.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Advisory {
+    pub id: String,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    #[serde(default)]
+    pub summary: String,
+    #[serde(default)]
+    pub affected: Vec<Affected>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Affected {
+    pub package: Package,
+    #[serde(default)]
+    pub ranges: Vec<Range>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Package {
+    pub name: String,
+    #[serde(default)]
+    pub ecosystem: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Range {
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub events: Vec<Event>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Event {
+    pub introduced: Option<String>,
+    pub fixed: Option<String>,
+    pub last_affected: Option<String>,
+}
+
+/// A snapshot: its advisories (each with its original bytes, for bundling)
+/// and the date it was taken.
+#[derive(Debug, Clone, Default)]
+pub struct Snapshot {
+    pub modified: Option<String>,
+    pub advisories: Vec<(Advisory, Vec<u8>)>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{path}: {reason}")]
+pub struct VulnDbError {
+    pub path: PathBuf,
+    pub reason: String,
+}
+
+impl crate::exit::Classify for VulnDbError {
+    fn exit(&self) -> crate::exit::Exit {
+        crate::exit::Exit::Usage
+    }
+}
+
+/// A snapshot larger than this is not the Go vulnerability database.
+const MAX_FILE: u64 = 16 * 1024 * 1024;
+
+/// Reads a snapshot from a folder (recursively: `ID/*.json`, or flat) or a zip.
+pub fn load(path: &Path) -> Result<Snapshot, VulnDbError> {
+    let bad = |reason: String| VulnDbError {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+    if path.is_dir() {
+        for e in walkdir::WalkDir::new(path)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_map(Result::ok)
+        {
+            if e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "json") {
+                let rel = e
+                    .path()
+                    .strip_prefix(path)
+                    .unwrap_or(e.path())
+                    .to_string_lossy()
+                    .into_owned();
+                let bytes = std::fs::read(e.path()).map_err(|err| bad(format!("{rel}: {err}")))?;
+                files.push((rel, bytes));
+            }
+        }
+    } else {
+        let file = std::fs::File::open(path).map_err(|e| bad(e.to_string()))?;
+        let mut zip =
+            zip::ZipArchive::new(file).map_err(|e| bad(format!("not a folder or a zip: {e}")))?;
+        for i in 0..zip.len() {
+            let f = zip.by_index(i).map_err(|e| bad(e.to_string()))?;
+            let name = f.name().unwrap_or_default().to_string();
+            if !f.is_file() || !name.ends_with(".json") {
+                continue;
+            }
+            let mut bytes = Vec::new();
+            f.take(MAX_FILE)
+                .read_to_end(&mut bytes)
+                .map_err(|e| bad(format!("{name}: {e}")))?;
+            files.push((name, bytes));
+        }
+    }
+    parse_files(files).map_err(bad)
+}
+
+/// Advisories from `(name, bytes)` pairs: `db.json` gives the date; index
+/// files are skipped; every other file must be an OSV advisory.
+pub fn parse_files(files: Vec<(String, Vec<u8>)>) -> Result<Snapshot, String> {
+    let mut snap = Snapshot::default();
+    for (name, bytes) in files {
+        let base = name.rsplit('/').next().unwrap_or(&name);
+        if base == "db.json" {
+            let v: serde_json::Value =
+                serde_json::from_slice(&bytes).map_err(|e| format!("{name}: {e}"))?;
+            snap.modified = v["modified"].as_str().map(str::to_string);
+            continue;
+        }
+        if name.starts_with("index/")
+            || name.contains("/index/")
+            || base == "modules.json"
+            || base == "vulns.json"
+        {
+            continue;
+        }
+        let adv: Advisory = serde_json::from_slice(&bytes)
+            .map_err(|e| format!("{name}: not an OSV advisory: {e}"))?;
+        snap.advisories.push((adv, bytes));
+    }
+    if snap.advisories.is_empty() {
+        return Err("no OSV advisories found".into());
+    }
+    snap.advisories.sort_by(|a, b| a.0.id.cmp(&b.0.id));
+    Ok(snap)
+}
+
+/// Whether `version` falls in one SEMVER range.
+pub fn in_range(version: &str, range: &Range) -> bool {
+    if range.kind != "SEMVER" {
+        return false;
+    }
+    let norm = |v: &str| {
+        if v.starts_with('v') {
+            v.to_string()
+        } else {
+            format!("v{v}")
+        }
+    };
+    let v = norm(version);
+    let mut events: Vec<(String, u8)> = range
+        .events
+        .iter()
+        .filter_map(|e| {
+            e.introduced
+                .as_ref()
+                .map(|x| (x.clone(), 0))
+                .or_else(|| e.fixed.as_ref().map(|x| (x.clone(), 1)))
+                .or_else(|| e.last_affected.as_ref().map(|x| (x.clone(), 2)))
+        })
+        .collect();
+    let key = |s: &str| {
+        if s == "0" {
+            "v0.0.0-0".to_string()
+        } else {
+            norm(s)
+        }
+    };
+    events.sort_by(|a, b| semver::compare(&key(&a.0), &key(&b.0)).then(a.1.cmp(&b.1)));
+    let mut affected = false;
+    for (at, kind) in events {
+        let order = semver::compare(&v, &key(&at));
+        match kind {
+            0 if order != Ordering::Less => affected = true,
+            1 if order != Ordering::Less => affected = false,
+            2 if order == Ordering::Greater => affected = false,
+            _ => {}
+        }
+    }
+    affected
+}
+
+/// One vulnerable module version.
+#[derive(Debug, Clone, Serialize)]
+pub struct Hit {
+    pub id: String,
+    pub aliases: Vec<String>,
+    pub summary: String,
+    pub module: String,
+    pub version: String,
+    /// The lowest fixed version above this one, if any.
+    pub fixed: Option<String>,
+}
+
+/// Matches `modules` (path, version as built) against every advisory.
+pub fn matches(snapshot: &Snapshot, modules: &[(String, String)]) -> Vec<Hit> {
+    let mut hits = Vec::new();
+    for (adv, _) in &snapshot.advisories {
+        for a in adv
+            .affected
+            .iter()
+            .filter(|a| a.package.ecosystem.is_empty() || a.package.ecosystem == "Go")
+        {
+            for (path, version) in modules.iter().filter(|(p, _)| *p == a.package.name) {
+                if !a.ranges.iter().any(|r| in_range(version, r)) {
+                    continue;
+                }
+                hits.push(Hit {
+                    id: adv.id.clone(),
+                    aliases: adv.aliases.clone(),
+                    summary: adv.summary.clone(),
+                    module: path.clone(),
+                    version: version.clone(),
+                    fixed: fixed_above(version, &a.ranges),
+                });
+            }
+        }
+    }
+    hits.sort_by(|a, b| (&a.module, &a.id).cmp(&(&b.module, &b.id)));
+    hits.dedup_by(|a, b| a.module == b.module && a.id == b.id);
+    hits
+}
+
+fn fixed_above(version: &str, ranges: &[Range]) -> Option<String> {
+    let v = if version.starts_with('v') {
+        version.to_string()
+    } else {
+        format!("v{version}")
+    };
+    ranges
+        .iter()
+        .flat_map(|r| &r.events)
+        .filter_map(|e| e.fixed.as_ref())
+        .map(|f| {
+            if f.starts_with('v') {
+                f.clone()
+            } else {
+                format!("v{f}")
+            }
+        })
+        .filter(|f| semver::compare(f, &v) == Ordering::Greater)
+        .min_by(|a, b| semver::compare(a, b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn range(events: &[(&str, &str)]) -> Range {
+        let events = events
+            .iter()
+            .map(|(k, v)| Event {
+                introduced: (*k == "introduced").then(|| v.to_string()),
+                fixed: (*k == "fixed").then(|| v.to_string()),
+                last_affected: (*k == "last_affected").then(|| v.to_string()),
+            })
+            .collect();
+        Range {
+            kind: "SEMVER".into(),
+            events,
+        }
+    }
+
+    #[test]
+    fn below_at_and_after_fixed() {
+        let r = range(&[("introduced", "0"), ("fixed", "1.2.3")]);
+        assert!(in_range("v1.2.2", &r));
+        assert!(!in_range("v1.2.3", &r), "at fixed");
+        assert!(!in_range("v1.3.0", &r), "after fixed");
+        assert!(in_range("v0.0.1", &r));
+    }
+
+    #[test]
+    fn pseudo_versions_incompatible_and_several_ranges() {
+        let r = range(&[("introduced", "1.2.0"), ("fixed", "1.2.4")]);
+        assert!(
+            in_range("v1.2.4-0.20240101120000-abcdef123456", &r),
+            "a pseudo-version before the fix"
+        );
+        assert!(
+            !in_range("v1.2.0-0.20230101120000-abcdef123456", &r),
+            "a pseudo-version before introduced"
+        );
+        let inc = range(&[("introduced", "2.0.0"), ("fixed", "2.1.0")]);
+        assert!(in_range("v2.0.5+incompatible", &inc));
+        let many = range(&[
+            ("introduced", "0"),
+            ("fixed", "1.0.5"),
+            ("introduced", "1.1.0"),
+            ("fixed", "1.1.2"),
+        ]);
+        assert!(in_range("v1.0.4", &many) && !in_range("v1.0.6", &many));
+        assert!(in_range("v1.1.1", &many) && !in_range("v1.1.2", &many));
+        let last = range(&[("introduced", "1.0.0"), ("last_affected", "1.0.9")]);
+        assert!(in_range("v1.0.9", &last) && !in_range("v1.0.10", &last));
+    }
+
+    #[test]
+    fn fixed_versions_and_snapshot_files() {
+        let adv = br#"{"id":"GO-2024-0001","aliases":["CVE-2024-1"],"summary":"bad","affected":[{"package":{"name":"example.com/m","ecosystem":"Go"},"ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"1.0.5"},{"introduced":"1.1.0"},{"fixed":"1.1.2"}]}]}]}"#;
+        let snap = parse_files(vec![
+            ("ID/GO-2024-0001.json".into(), adv.to_vec()),
+            (
+                "index/db.json".into(),
+                br#"{"modified":"2026-11-01T00:00:00Z"}"#.to_vec(),
+            ),
+            ("index/modules.json".into(), b"[]".to_vec()),
+        ])
+        .unwrap();
+        assert_eq!(snap.modified.as_deref(), Some("2026-11-01T00:00:00Z"));
+        let hits = matches(
+            &snap,
+            &[
+                ("example.com/m".into(), "v1.1.0".into()),
+                ("example.com/m2".into(), "v1.0.0".into()),
+            ],
+        );
+        assert_eq!(hits.len(), 1);
+        assert_eq!(hits[0].fixed.as_deref(), Some("v1.1.2"));
+        assert!(parse_files(vec![("x.json".into(), b"{}".to_vec())]).is_err());
+    }
+}
