@@ -27,9 +27,16 @@ pub fn run(args: UnpackArgs, quiet: bool) -> anyhow::Result<Exit> {
             report.version.as_deref().unwrap_or("?"),
             report.entries
         );
-        println!("next, with Go and no network:");
+        println!("next, one of:");
         println!(
-            "  (cd {dest}/src && GOFLAGS=-mod=vendor GOPROXY=off GOTOOLCHAIN=local go build -trimpath .)"
+            "  for t in {dest}/images/*.tar; do podman load -i \"$t\"; done  # or docker load"
+        );
+        println!("  buildah build --network none --pull=never -t app {dest}     # or docker build");
+        println!(
+            "  ferry images push {dest} --registry HOST:PORT             # an intranet registry"
+        );
+        println!(
+            "  ferry build {dest}                                        # Go, no container engine"
         );
         println!("re-check every module hash with Go itself:");
         println!(
