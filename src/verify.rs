@@ -23,7 +23,10 @@ pub fn run(bundle: &Path, pub_key: &Path, quiet: bool) -> Result<(Report, Option
         bundle,
         pub_key,
         temp.path(),
-        &mut Extract::only(temp.path(), &["src/", "modcache/"]),
+        // vendor/ is not written: the Go check takes its files' hashes from
+        // the manifest, each checked against the bytes as they were read.
+        &mut Extract::only(temp.path(), &["src/", "modcache/"])
+            .skipping(&["src/vendor/"], &["src/vendor/modules.txt"]),
         quiet,
     )
 }
@@ -49,7 +52,12 @@ pub fn check_into(
     if !report.ok() {
         return Ok((report, None));
     }
-    let go = go_verify::check_tree(&root.join("src"), Some(&root.join("modcache")))?;
+    let listing = go_verify::VendorListing::from_entries(&b.manifest.entries, "src/vendor/");
+    let go = go_verify::check_tree_with(
+        &root.join("src"),
+        Some(&root.join("modcache")),
+        Some(listing),
+    )?;
     let mut problems: Vec<Problem> = go.findings.iter().map(problem).collect();
     problems.extend(go.not_checked.iter().map(|n| {
         Problem::new(

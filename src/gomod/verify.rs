@@ -80,9 +80,49 @@ pub struct GoCheck {
     pub hashes_checked: usize,
 }
 
+/// What is in vendor/ (but modules.txt): each file's sha256 and size, by
+/// path relative to vendor/.
+#[derive(Debug, Clone, Default)]
+pub struct VendorListing {
+    pub files: BTreeMap<String, [u8; 32]>,
+    pub sizes: BTreeMap<String, u64>,
+}
+
+impl VendorListing {
+    /// From a signed manifest whose entries were all verified: the entries
+    /// under `prefix` (`src/vendor/`), so nothing needs extracting to be hashed.
+    pub fn from_entries(entries: &[crate::bundle::manifest::Entry], prefix: &str) -> VendorListing {
+        let mut out = VendorListing::default();
+        for e in entries {
+            let Some(rel) = e.path.strip_prefix(prefix) else {
+                continue;
+            };
+            if rel == "modules.txt" {
+                continue;
+            }
+            let mut digest = [0u8; 32];
+            if hex::decode_to_slice(&e.sha256, &mut digest).is_ok() {
+                out.files.insert(rel.to_string(), digest);
+                out.sizes.insert(rel.to_string(), e.size);
+            }
+        }
+        out
+    }
+}
+
 /// Runs every check on `tree` (a module root); `cache` is a module download
 /// cache in GOPROXY layout (`$GOMODCACHE/cache/download`, or a bundle's modcache/).
 pub fn check_tree(tree: &Path, cache: Option<&Path>) -> Result<GoCheck, VerifyError> {
+    check_tree_with(tree, cache, None)
+}
+
+/// [`check_tree`], with vendor/ described by `listing` instead of read from
+/// disk (a verified bundle's manifest knows every vendored file's sha256).
+pub fn check_tree_with(
+    tree: &Path,
+    cache: Option<&Path>,
+    listing: Option<VendorListing>,
+) -> Result<GoCheck, VerifyError> {
     let modfile = modfile::parse(&read(&tree.join("go.mod"))?.unwrap_or_default())?;
     let sum = read(&tree.join("go.sum"))?
         .map(|t| gosum::parse(&t))
@@ -105,13 +145,17 @@ pub fn check_tree(tree: &Path, cache: Option<&Path>) -> Result<GoCheck, VerifyEr
     };
     let txt = modules_txt::parse(&txt)?;
     out.findings.extend(consistency::check(&modfile, &txt));
-    let vendored = list_vendor(&tree.join("vendor"))?;
+    let listing = match listing {
+        Some(l) => l,
+        None => list_vendor(&tree.join("vendor"))?,
+    };
+    let vendored = &listing.files;
     out.vendored_files = vendored.len();
-    check_package_folders(&txt, &vendored, &mut out);
+    check_package_folders(&txt, vendored, &mut out);
     if let Some(cache) = cache {
         check_cache(cache, &sum, &bound_zips(&txt), &mut out)?;
     }
-    let owners = owners(&txt, &vendored, &mut out);
+    let owners = owners(&txt, vendored, &mut out);
     for (i, m) in txt.modules.iter().enumerate() {
         if m.packages.is_empty() {
             continue;
@@ -127,20 +171,20 @@ pub fn check_tree(tree: &Path, cache: Option<&Path>) -> Result<GoCheck, VerifyEr
                 m,
                 &files,
                 &mine,
-                &vendored,
+                vendored,
                 modfile.go.as_deref().unwrap_or("1.16"),
                 &mut out,
             );
         }
     }
     out.module = modfile.module;
-    out.modules_status = statuses(tree, &txt, &owners, &out);
+    out.modules_status = statuses(&listing.sizes, &txt, &owners, &out);
     Ok(out)
 }
 
 /// Each module's verdict, from the findings that name it.
 fn statuses(
-    tree: &Path,
+    sizes: &BTreeMap<String, u64>,
     txt: &ModulesTxt,
     owners: &BTreeMap<&String, usize>,
     out: &GoCheck,
@@ -164,11 +208,7 @@ fn statuses(
                 .filter(|f| f.module == m.path || f.module == code)
                 .count();
             let mine = owners.iter().filter(|(_, o)| **o == i).map(|(f, _)| *f);
-            let bytes = mine
-                .clone()
-                .filter_map(|f| std::fs::metadata(tree.join("vendor").join(f)).ok())
-                .map(|md| md.len())
-                .sum();
+            let bytes = mine.clone().filter_map(|f| sizes.get(f.as_str())).sum();
             let status = if findings > 0 {
                 "mismatch".to_string()
             } else if let Some(n) = skipped {
@@ -231,8 +271,8 @@ fn finding(
 }
 
 /// Every file below vendor/ (but modules.txt), by path relative to vendor/.
-fn list_vendor(vendor: &Path) -> Result<BTreeMap<String, [u8; 32]>, VerifyError> {
-    let mut out = BTreeMap::new();
+fn list_vendor(vendor: &Path) -> Result<VendorListing, VerifyError> {
+    let mut out = VendorListing::default();
     for e in walkdir::WalkDir::new(vendor).follow_links(false) {
         let e = e.map_err(|e| VerifyError::Io {
             path: vendor.to_path_buf(),
@@ -255,7 +295,9 @@ fn list_vendor(vendor: &Path) -> Result<BTreeMap<String, [u8; 32]>, VerifyError>
         } else {
             [0; 32] // a symlink or device: it can match no module file
         };
-        out.insert(rel, digest);
+        let size = e.metadata().map(|m| m.len()).unwrap_or(0);
+        out.sizes.insert(rel.clone(), size);
+        out.files.insert(rel, digest);
     }
     Ok(out)
 }
