@@ -114,9 +114,9 @@ into a signed manifest, checks every module zip against go.sum with its own
 dirhash and every vendored file against its zip, and writes one zip; verify
 and unpack check a signature, the archive's layout, every entry's sha256, and
 bind every vendored file to its module zip again (the baselines check CRCs or
-hashes only). To bind files to zips, verify today extracts src/ and modcache/
-(thousands of small files) to a temporary folder and removes it: on file
-systems where creating and deleting files is slow, that dominates its time
-(see the issue note for a profile).
+hashes only). verify writes only modcache/ and the main module's own files
+to a temporary folder for that binding (vendored files are bound by the
+hashes of the verified manifest); unpack writes every file, and its time
+follows how fast the file system creates files.
 EOF
 cat "$root/BENCHMARKS.md"

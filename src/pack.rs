@@ -224,26 +224,20 @@ pub fn run(opts: &PackOptions) -> Result<Packed, Error> {
         .map(|m| m.len())
         .sum();
     let bar = progress::bytes(total, "bundling", opts.quiet);
-    for f in &src_files {
-        payload.add_file(
-            &format!("src/{}", f.rel),
-            &f.path,
-            f.mode,
-            Storage::Deflated,
-        )?;
-        bar.inc(payload.entries().last().map_or(0, |e| e.size));
-    }
+    let src: Vec<(String, PathBuf, u32)> = src_files
+        .iter()
+        .map(|f| (format!("src/{}", f.rel), f.path.clone(), f.mode))
+        .collect();
+    payload.add_files(&src, Storage::Deflated, &bar)?;
     for image in &pulled {
         payload.add_file(&image.entry, &image.tar, 0o644, Storage::Stored)?;
     }
-    for f in &selection.files {
-        payload.add_file(
-            &format!("modcache/{}", f.rel),
-            &f.source,
-            0o644,
-            Storage::Deflated,
-        )?;
-    }
+    let cache: Vec<(String, PathBuf, u32)> = selection
+        .files
+        .iter()
+        .map(|f| (format!("modcache/{}", f.rel), f.source.clone(), 0o644))
+        .collect();
+    payload.add_files(&cache, Storage::Deflated, &indicatif::ProgressBar::hidden())?;
     if let Some(snapshot) = &vulndb {
         add_vulndb(&mut payload, snapshot, &scratch.path().join("vulndb"))?;
     }

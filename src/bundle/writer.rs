@@ -8,6 +8,7 @@ use std::io::{self, BufWriter, Read, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 use tempfile::NamedTempFile;
 use zip::write::SimpleFileOptions;
@@ -136,6 +137,60 @@ impl Payload {
         let mut file = File::open(source).map_err(io_err)?;
         let size = file.metadata().map_err(io_err)?.len();
         self.add(entry, &mut file, size, mode, storage, source)
+    }
+
+    /// Adds many files, hashed and compressed on every core: contiguous
+    /// shards are written to shard zips in parallel, then copied raw into the
+    /// payload in order, so the bytes are those of adding them one by one.
+    pub fn add_files(
+        &mut self,
+        files: &[(String, PathBuf, u32)],
+        storage: Storage,
+        progress: &indicatif::ProgressBar,
+    ) -> Result<(), WriteError> {
+        if files.is_empty() {
+            return Ok(());
+        }
+        let dir = crate::fsutil::parent_dir(self.temp.path()).to_path_buf();
+        let shards = rayon::current_num_threads().clamp(1, files.len());
+        let per = files.len().div_ceil(shards);
+        let time = self.time;
+        let written: Vec<Result<Payload, WriteError>> = files
+            .par_chunks(per)
+            .map(|chunk| {
+                let mut shard = Payload::create_in(&dir, time)?;
+                for (entry, source, mode) in chunk {
+                    shard.add_file(entry, source, *mode, storage)?;
+                    progress.inc(shard.entries.last().map_or(0, |e| e.size));
+                }
+                Ok(shard)
+            })
+            .collect();
+        for shard in written {
+            self.append(shard?)?;
+        }
+        Ok(())
+    }
+
+    /// Copies a shard's entries, raw, to the end of this payload.
+    fn append(&mut self, shard: Payload) -> Result<(), WriteError> {
+        let path = shard.temp.path().to_path_buf();
+        let zip_err = |source| WriteError::Zip {
+            entry: "(shard)".into(),
+            source,
+        };
+        shard.zip.finish().map_err(zip_err)?;
+        let file = File::open(&path).map_err(|source| WriteError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        let mut archive = ZipArchive::new(file).map_err(zip_err)?;
+        for i in 0..archive.len() {
+            let raw = archive.by_index_raw(i).map_err(zip_err)?;
+            self.zip.raw_copy_file(raw).map_err(zip_err)?;
+        }
+        self.entries.extend(shard.entries);
+        Ok(())
     }
 
     /// Adds generated content (Dockerfile, SBOM).
