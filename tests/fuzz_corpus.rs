@@ -30,7 +30,7 @@ fn bundle_reader_corpus() {
     for file in corpus("bundle_reader") {
         if let Ok(mut bundle) = reader::open(&file, &pk) {
             opened += 1;
-            let _ = bundle.check(&mut Discard, &indicatif::ProgressBar::hidden());
+            let _ = bundle.check(&Discard, &indicatif::ProgressBar::hidden());
         }
     }
     assert!(

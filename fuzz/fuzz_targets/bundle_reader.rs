@@ -16,6 +16,6 @@ fuzz_target!(|data: &[u8]| {
     let mut file = tempfile::NamedTempFile::new().expect("temp file");
     file.write_all(data).expect("write");
     if let Ok(mut bundle) = reader::open(file.path(), &pk) {
-        let _ = bundle.check(&mut Discard, &indicatif::ProgressBar::hidden());
+        let _ = bundle.check(&Discard, &indicatif::ProgressBar::hidden());
     }
 });

@@ -58,7 +58,7 @@ impl Extract {
 }
 
 impl Sink for Extract {
-    fn entry(&mut self, entry: &Entry, data: &mut dyn Read) -> io::Result<()> {
+    fn entry(&self, entry: &Entry, data: &mut dyn Read) -> io::Result<()> {
         if !self.wanted(&entry.path) {
             return io::copy(data, &mut io::sink()).map(drop);
         }

@@ -10,6 +10,7 @@ use std::path::Path;
 
 use indicatif::ProgressBar;
 use minisign::PublicKey;
+use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 use zip::{CompressionMethod, ZipArchive};
 
@@ -23,15 +24,16 @@ use crate::sign::{self, MAX_SIGNATURE_BYTES};
 const MAX_CENTRAL_DIRECTORY: u64 = 256 * 1024 * 1024;
 
 /// Where verified entry bytes go: nowhere for `verify`, files for `unpack`.
-pub trait Sink {
-    fn entry(&mut self, entry: &Entry, data: &mut dyn Read) -> io::Result<()>;
+pub trait Sink: Sync {
+    /// Called from several threads at once, for distinct entries.
+    fn entry(&self, entry: &Entry, data: &mut dyn Read) -> io::Result<()>;
 }
 
 /// Reads and forgets: what `verify` needs.
 pub struct Discard;
 
 impl Sink for Discard {
-    fn entry(&mut self, _: &Entry, data: &mut dyn Read) -> io::Result<()> {
+    fn entry(&self, _: &Entry, data: &mut dyn Read) -> io::Result<()> {
         io::copy(data, &mut io::sink()).map(drop)
     }
 }
@@ -140,31 +142,29 @@ impl Bundle {
     /// flow to `sink`. Problems are collected, not fatal; a failing sink is.
     pub fn check(
         &mut self,
-        sink: &mut dyn Sink,
+        sink: &dyn Sink,
         progress: &ProgressBar,
     ) -> Result<Report, BundleError> {
         let mut problems = self.check_layout();
         let layout_ok = problems.is_empty();
         let mut seen = vec![false; self.manifest.entries.len()];
-        let mut bytes = 0u64;
-        let mut count = 0usize;
+        let mut clean = Vec::new();
         for index in 0..self.archive.len() {
             let (found, entry_problems) = self.check_metadata(index);
-            let clean = entry_problems.is_empty();
+            let ok = entry_problems.is_empty();
             problems.extend(entry_problems);
             let Some(pos) = found else { continue };
             seen[pos] = true;
-            if !clean {
-                continue;
+            if ok {
+                clean.push((index, pos));
             }
-            let entry = self.manifest.entries[pos].clone();
-            if let Some(p) = self.check_content(index, &entry, sink)? {
-                problems.push(p);
-            }
-            count += 1;
-            bytes += entry.size;
-            progress.inc(entry.size);
         }
+        problems.extend(self.check_contents(&clean, sink, progress)?);
+        let count = clean.len();
+        let bytes = clean
+            .iter()
+            .map(|&(_, pos)| self.manifest.entries[pos].size)
+            .sum();
         for (entry, _) in self
             .manifest
             .entries
@@ -379,14 +379,60 @@ impl Bundle {
         (Some(pos), problems)
     }
 
-    /// Inflates one entry (never past its signed size + 1) through sha256 into the sink.
-    fn check_content(
-        &mut self,
-        index: usize,
-        entry: &Entry,
-        sink: &mut dyn Sink,
-    ) -> Result<Option<Problem>, BundleError> {
-        let reader = match self.archive.by_index(index) {
+    /// Inflates and hashes the entries `(zip index, manifest position)` on
+    /// every core, each job with its own reader of the file.
+    fn check_contents(
+        &self,
+        entries: &[(usize, usize)],
+        sink: &dyn Sink,
+        progress: &ProgressBar,
+    ) -> Result<Vec<Problem>, BundleError> {
+        if entries.is_empty() {
+            return Ok(Vec::new());
+        }
+        let open = || -> Result<ZipArchive<File>, BundleError> {
+            let file = File::open(&self.file).map_err(|source| BundleError::Io {
+                path: self.path.clone(),
+                source,
+            })?;
+            ZipArchive::new(file).map_err(|e| BundleError::Unreadable {
+                path: self.path.clone(),
+                reason: e.to_string(),
+            })
+        };
+        // One reader per rayon job, not per entry; entries are taken one by
+        // one so a large image and many small files spread evenly.
+        let shards: Vec<Result<Option<Problem>, BundleError>> = entries
+            .par_iter()
+            .with_min_len(8)
+            .map_init(open, |archive, &(index, pos)| {
+                let archive = archive.as_mut().map_err(|e| BundleError::Unreadable {
+                    path: self.path.clone(),
+                    reason: e.to_string(),
+                })?;
+                let entry = &self.manifest.entries[pos];
+                let found = check_content(archive, index, entry, sink);
+                progress.inc(entry.size);
+                found
+            })
+            .collect();
+        let mut problems = Vec::new();
+        for found in shards {
+            problems.extend(found?);
+        }
+        Ok(problems)
+    }
+}
+
+/// Inflates one entry (never past its signed size + 1) through sha256 into the sink.
+fn check_content(
+    archive: &mut ZipArchive<File>,
+    index: usize,
+    entry: &Entry,
+    sink: &dyn Sink,
+) -> Result<Option<Problem>, BundleError> {
+    {
+        let reader = match archive.by_index(index) {
             Ok(r) => r,
             Err(e) => {
                 return Ok(Some(Problem::new(
@@ -439,7 +485,9 @@ impl Bundle {
             )
         }))
     }
+}
 
+impl Bundle {
     /// The number of payload bytes the manifest lists, for progress bars.
     pub fn payload_bytes(&self) -> u64 {
         self.manifest.entries.iter().map(|e| e.size).sum()
