@@ -228,7 +228,7 @@ pub fn run(opts: &PackOptions) -> Result<Packed, Error> {
         .iter()
         .map(|f| (format!("src/{}", f.rel), f.path.clone(), f.mode))
         .collect();
-    payload.add_files(&src, Storage::Deflated, &bar)?;
+    payload.add_files(&src, |_| Storage::Deflated, &bar)?;
     for image in &pulled {
         payload.add_file(&image.entry, &image.tar, 0o644, Storage::Stored)?;
     }
@@ -237,7 +237,7 @@ pub fn run(opts: &PackOptions) -> Result<Packed, Error> {
         .iter()
         .map(|f| (format!("modcache/{}", f.rel), f.source.clone(), 0o644))
         .collect();
-    payload.add_files(&cache, Storage::Deflated, &indicatif::ProgressBar::hidden())?;
+    payload.add_files(&cache, Storage::by_name, &indicatif::ProgressBar::hidden())?;
     if let Some(snapshot) = &vulndb {
         add_vulndb(&mut payload, snapshot, &scratch.path().join("vulndb"))?;
     }

@@ -8,7 +8,8 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use crate::bundle::diags::{BundleError, Report};
-use crate::bundle::extract::Extract;
+use crate::bundle::extract::{self, Extract};
+use crate::bundle::{MANIFEST, SIGNATURE};
 use crate::error::Error;
 use crate::verify;
 
@@ -22,9 +23,16 @@ pub fn run(bundle: &Path, pub_key: &Path, dest: &Path, quiet: bool) -> Result<Re
     let temp = crate::temp::dir_in("unpack", parent).map_err(Error::io(parent))?;
     let root = temp.path().to_path_buf();
     fs::set_permissions(&root, fs::Permissions::from_mode(0o755)).map_err(Error::io(&root))?;
-    let (report, _) = verify::check_into(bundle, pub_key, &root, &mut Extract::all(&root), quiet)?;
-    if !report.ok() {
-        return Err(BundleError::Rejected(Box::new(report)).into());
+    let checked = verify::check(bundle, pub_key, &Extract::all(&root), quiet)?;
+    if !checked.report.ok() {
+        return Err(BundleError::Rejected(Box::new(checked.report)).into());
+    }
+    for (name, bytes) in [
+        (MANIFEST, &checked.bundle.manifest_bytes),
+        (SIGNATURE, &checked.bundle.signature_bytes),
+    ] {
+        extract::write_new(&root.join(name), &mut bytes.as_slice(), 0o644)
+            .map_err(Error::io(root.join(name)))?;
     }
     if dest.exists() {
         fs::remove_dir(dest).map_err(Error::io(dest))?;
@@ -34,7 +42,7 @@ pub fn run(bundle: &Path, pub_key: &Path, dest: &Path, quiet: bool) -> Result<Re
         let _ = fs::remove_dir_all(&kept);
         Error::io(dest)(e)
     })?;
-    Ok(report)
+    Ok(checked.report)
 }
 
 /// DEST with its parent's symlinks resolved now, once: the temporary folder

@@ -1,14 +1,15 @@
 //! `verify`: the signature, then every entry and the archive's layout, then the
 //! Go binding inside the bundle (each vendored file against its module zip in
-//! modcache/, each zip against go.sum). Entries go to a private temporary
-//! folder for the Go check, and nothing is left anywhere.
+//! modcache/, each zip against go.sum). The Go check reads what streamed past
+//! (`bundle::go_inputs`): verify writes nothing anywhere.
 
 use std::path::Path;
 
 use crate::bundle::diags::{BundleError, Check, Problem, Report};
-use crate::bundle::extract::{self, Extract};
+use crate::bundle::extract::Extract;
+use crate::bundle::go_inputs::GoInputs;
 use crate::bundle::manifest::Manifest;
-use crate::bundle::{MANIFEST, SIGNATURE, reader};
+use crate::bundle::reader::{self, Discard, Sink};
 use crate::error::Error;
 use crate::gomod::diags::Finding;
 use crate::gomod::verify::{self as go_verify, GoCheck};
@@ -16,48 +17,37 @@ use crate::{progress, sign};
 
 /// Checks a bundle; `Ok` carries the report whether or not problems were found.
 pub fn run(bundle: &Path, pub_key: &Path, quiet: bool) -> Result<(Report, Option<GoCheck>), Error> {
-    let system_temp = std::env::temp_dir();
-    crate::temp::clean_stale(&system_temp);
-    let temp = crate::temp::dir_in("verify", &system_temp).map_err(Error::io(&system_temp))?;
-    check_into(
-        bundle,
-        pub_key,
-        temp.path(),
-        // vendor/ is not written: the Go check takes its files' hashes from
-        // the manifest, each checked against the bytes as they were read.
-        &mut Extract::only(temp.path(), &["src/", "modcache/"])
-            .skipping(&["src/vendor/"], &["src/vendor/modules.txt"]),
-        quiet,
-    )
+    let checked = check(bundle, pub_key, &Discard, quiet)?;
+    Ok((checked.report, checked.go))
 }
 
-/// Verifies `bundle` while `sink` writes its entries under `root`, then runs
-/// the Go check on `root/src` with `root/modcache`. Unpack and verify share it.
-/// The Go check is `None` when the entries already failed.
-pub fn check_into(
+/// A bundle read whole: what was found, and the Go check when every entry
+/// matched the signed manifest.
+pub struct Checked {
+    pub bundle: reader::Bundle,
+    pub report: Report,
+    pub go: Option<GoCheck>,
+}
+
+/// Verifies `bundle` while its entries stream on to `inner` (which writes
+/// them, or not), then runs the Go check on what went by. Unpack, audit and
+/// verify share it.
+pub fn check(
     bundle: &Path,
     pub_key: &Path,
-    root: &Path,
-    sink: &mut Extract,
+    inner: &dyn Sink,
     quiet: bool,
-) -> Result<(Report, Option<GoCheck>), Error> {
-    let (b, mut report) = read_entries(bundle, pub_key, sink, quiet)?;
-    for (name, bytes) in [
-        (MANIFEST, &b.manifest_bytes),
-        (SIGNATURE, &b.signature_bytes),
-    ] {
-        extract::write_new(&root.join(name), &mut bytes.as_slice(), 0o644)
-            .map_err(Error::io(root.join(name)))?;
-    }
+) -> Result<Checked, Error> {
+    let gather = GoInputs::new(inner);
+    let (b, mut report) = read_entries(bundle, pub_key, &gather, quiet)?;
     if !report.ok() {
-        return Ok((report, None));
+        return Ok(Checked {
+            bundle: b,
+            report,
+            go: None,
+        });
     }
-    let listing = go_verify::VendorListing::from_entries(&b.manifest.entries, "src/vendor/");
-    let go = go_verify::check_tree_with(
-        &root.join("src"),
-        Some(&root.join("modcache")),
-        Some(listing),
-    )?;
+    let go = go_verify::check(&gather.finish(&b.manifest))?;
     let mut problems: Vec<Problem> = go.findings.iter().map(problem).collect();
     problems.extend(go.not_checked.iter().map(|n| {
         Problem::new(
@@ -74,7 +64,11 @@ pub fn check_into(
         ),
     });
     report.problems.extend(problems);
-    Ok((report, Some(go)))
+    Ok(Checked {
+        bundle: b,
+        report,
+        go: Some(go),
+    })
 }
 
 /// Verifies every entry of `bundle` and extracts those under `prefixes` into
@@ -87,7 +81,7 @@ pub fn extract_checked(
     prefixes: &[&'static str],
     quiet: bool,
 ) -> Result<Manifest, Error> {
-    let (b, report) = read_entries(bundle, pub_key, &mut Extract::only(root, prefixes), quiet)?;
+    let (b, report) = read_entries(bundle, pub_key, &Extract::only(root, prefixes), quiet)?;
     if !report.ok() {
         return Err(BundleError::Rejected(Box::new(report)).into());
     }
@@ -119,7 +113,7 @@ pub fn open_part(
 fn read_entries(
     bundle: &Path,
     pub_key: &Path,
-    sink: &mut Extract,
+    sink: &dyn Sink,
     quiet: bool,
 ) -> Result<(reader::Bundle, Report), Error> {
     let pk = sign::load_public_key(pub_key)?;

@@ -110,6 +110,15 @@ fn same_inputs_give_a_byte_identical_bundle() {
     let a = fs::read(&a_path).unwrap();
     let b = fs::read(sb.pack("clockwork", "b.ferry")).unwrap();
     assert!(a == b, "two packs of the same tree differ");
+    // Module zips are compressed already: stored, not deflated again.
+    let mut z = zip::ZipArchive::new(std::io::Cursor::new(&a)).unwrap();
+    for i in 0..z.len() {
+        let f = z.by_index_raw(i).unwrap();
+        let name = f.name().unwrap().into_owned();
+        let stored = f.compression() == zip::CompressionMethod::Stored;
+        let want = name.ends_with(".zip") || name.starts_with("images/");
+        assert_eq!(stored, want, "{name}: stored {stored}");
+    }
 
     let mut cmd = sb.ferry();
     cmd.env("SOURCE_DATE_EPOCH", "1700000000");

@@ -303,6 +303,42 @@ fn verify_rebinds_vendor_to_modcache_inside_a_re_signed_bundle() {
     );
 }
 
+#[test]
+fn verify_rebinds_local_replacements_and_zips_inside_a_re_signed_bundle() {
+    // The Go check inside a bundle reads what streamed past: a local
+    // replacement's files and each module zip, never a copy on disk.
+    let sb = Sandbox::new();
+    let good = fs::read(sb.pack("clockwork", "good.ferry")).unwrap();
+    type Edit = fn(String) -> String;
+    let cases: [(&str, Edit, &str); 2] = [
+        (
+            "src/third_party/localdep/localdep.go",
+            |s| s + "\n// changed after vendoring\n",
+            "src/vendor/example.com/localdep/localdep.go: example.com/localdep@v0.0.0: differs from the local replacement folder",
+        ),
+        (
+            "src/go.sum",
+            |s| {
+                s.replace(
+                    "lmH4CgoG3HMeVSa0H9BNe0Od0CwBnsTrmG",
+                    "AAAACgoG3HMeVSa0H9BNe0Od0CwBnsTrmG",
+                )
+            },
+            "modcache/example.com/!upper/tzinfo/@v/v1.0.0.zip: example.com/Upper/tzinfo@v1.0.0: module zip does not match go.sum",
+        ),
+    ];
+    for (entry, edit, said) in cases {
+        fs::write(
+            sb.path("bad.ferry"),
+            resign(&good, &sb.path("rel.key"), entry, edit),
+        )
+        .unwrap();
+        let out = sb.run(&["verify", "bad.ferry", "--pub", "rel.pub"]);
+        assert_exit(&out, 1);
+        assert!(text(&out).contains(said), "{entry}: {}", text(&out));
+    }
+}
+
 /// Changes one entry of a bundle, updates its manifest line and signs the
 /// manifest again with `key`, as a packer that skipped the checks would.
 fn resign(bundle: &[u8], key: &Path, entry: &str, edit: impl Fn(String) -> String) -> Vec<u8> {

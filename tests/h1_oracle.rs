@@ -7,7 +7,7 @@ mod common;
 
 use std::fs;
 
-use ferry::gomod::{dirhash, escape::escape, gosum};
+use ferry::gomod::{dirhash, escape::escape, gosum, modzip};
 
 #[test]
 fn h1_of_every_fixture_module_matches_the_go_sum_go_wrote() {
@@ -24,7 +24,7 @@ fn h1_of_every_fixture_module_matches_the_go_sum_go_wrote() {
             let actual = if line.go_mod {
                 dirhash::hash_go_mod(&fs::read(file("mod")).unwrap())
             } else {
-                dirhash::hash_zip(&file("zip")).unwrap()
+                modzip::hash_zip(&file("zip")).unwrap()
             };
             assert_eq!(
                 actual, line.hash,

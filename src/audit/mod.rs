@@ -206,9 +206,10 @@ pub fn bundle(
     };
     let system_temp = std::env::temp_dir();
     let temp = crate::temp::dir_in("audit", &system_temp).map_err(Error::io(&system_temp))?;
-    let mut sink = Extract::only(temp.path(), &["src/", "modcache/", "sbom.cdx.json", VULNDB]);
-    let (report, go) = crate::verify::check_into(bundle, pub_key, temp.path(), &mut sink, quiet)?;
-    let Some(check) = go else {
+    let sink = Extract::only(temp.path(), &["src/", "sbom.cdx.json", VULNDB]);
+    let checked = crate::verify::check(bundle, pub_key, &sink, quiet)?;
+    let report = checked.report;
+    let Some(check) = checked.go else {
         return Ok((report, None));
     };
     let src = temp.path().join("src");

@@ -67,8 +67,20 @@ pub fn zip_time(source_date_epoch: Option<i64>) -> DateTime {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Storage {
     Deflated,
-    /// For content that is compressed already (image layers).
+    /// For content that is compressed already (image layers, module zips).
     Stored,
+}
+
+impl Storage {
+    /// Stored for a zip, whose files are compressed already (deflating a
+    /// module zip again costs time and saves about 6%); deflated otherwise.
+    pub fn by_name(entry: &str) -> Storage {
+        if entry.ends_with(".zip") {
+            Storage::Stored
+        } else {
+            Storage::Deflated
+        }
+    }
 }
 
 /// The entries of a bundle other than the manifest and its signature.
@@ -141,11 +153,11 @@ impl Payload {
 
     /// Adds many files, hashed and compressed on every core: contiguous
     /// shards are written to shard zips in parallel, then copied raw into the
-    /// payload in order, so the bytes are those of adding them one by one.
+    /// payload in order, each in one piece.
     pub fn add_files(
         &mut self,
         files: &[(String, PathBuf, u32)],
-        storage: Storage,
+        storage: impl Fn(&str) -> Storage + Sync,
         progress: &indicatif::ProgressBar,
     ) -> Result<(), WriteError> {
         if files.is_empty() {
@@ -160,7 +172,7 @@ impl Payload {
             .map(|chunk| {
                 let mut shard = Payload::create_in(&dir, time)?;
                 for (entry, source, mode) in chunk {
-                    shard.add_file(entry, source, *mode, storage)?;
+                    shard.add_file(entry, source, *mode, storage(entry))?;
                     progress.inc(shard.entries.last().map_or(0, |e| e.size));
                 }
                 Ok(shard)
@@ -184,11 +196,8 @@ impl Payload {
             path: path.clone(),
             source,
         })?;
-        let mut archive = ZipArchive::new(file).map_err(zip_err)?;
-        for i in 0..archive.len() {
-            let raw = archive.by_index_raw(i).map_err(zip_err)?;
-            self.zip.raw_copy_file(raw).map_err(zip_err)?;
-        }
+        let archive = ZipArchive::new(file).map_err(zip_err)?;
+        self.zip.merge_archive(archive).map_err(zip_err)?;
         self.entries.extend(shard.entries);
         Ok(())
     }
@@ -243,7 +252,8 @@ impl Payload {
         &self.entries
     }
 
-    /// Writes the bundle: manifest, signature, then the payload copied raw.
+    /// Writes the bundle: manifest, signature, then the payload copied raw
+    /// in one piece (in the kernel, where it can).
     pub fn write_bundle(
         self,
         out: &Path,
@@ -261,7 +271,7 @@ impl Payload {
         };
         let payload_file = self.zip.finish().map_err(zip_err("(payload)"))?;
         drop(payload_file);
-        let mut payload = ZipArchive::new(File::open(&temp_path).map_err(io_err(&temp_path))?)
+        let payload = ZipArchive::new(File::open(&temp_path).map_err(io_err(&temp_path))?)
             .map_err(zip_err("(payload)"))?;
 
         let dir = crate::fsutil::parent_dir(out);
@@ -277,11 +287,7 @@ impl Payload {
             zip.start_file(name, options).map_err(zip_err(name))?;
             zip.write_all(bytes).map_err(io_err(bundle.path()))?;
         }
-        for i in 0..payload.len() {
-            let file = payload.by_index_raw(i).map_err(zip_err("(payload)"))?;
-            let name = file.name().map(|n| n.into_owned()).unwrap_or_default();
-            zip.raw_copy_file(file).map_err(zip_err(&name))?;
-        }
+        zip.merge_archive(payload).map_err(zip_err("(payload)"))?;
         let writer = zip.finish().map_err(zip_err("(central directory)"))?;
         let file = writer.into_inner().map_err(|e| WriteError::Io {
             path: bundle.path().to_path_buf(),

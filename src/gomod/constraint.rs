@@ -5,7 +5,22 @@
 
 /// True when `go mod vendor` would copy this Go source file.
 pub fn vendors_go_file(source: &[u8]) -> bool {
-    let header = header_lines(source);
+    let header: Vec<String> = source
+        .split(|&b| b == b'\n')
+        .map_while(header_line)
+        .collect();
+    vendors_header(&header)
+}
+
+/// One line of the header (the leading run of `//` comments and blank lines
+/// before the package clause), trimmed; `None` once the header has ended.
+pub fn header_line(line: &[u8]) -> Option<String> {
+    let line = line.trim_ascii();
+    (line.is_empty() || line.starts_with(b"//")).then(|| String::from_utf8_lossy(line).into_owned())
+}
+
+/// True when a file with these header lines is copied by `go mod vendor`.
+pub fn vendors_header(header: &[String]) -> bool {
     if let Some(expr) = header.iter().find_map(|l| l.strip_prefix("//go:build")) {
         return parse(expr).map(|e| eval(&e, true)).unwrap_or(false);
     }
@@ -13,16 +28,6 @@ pub fn vendors_go_file(source: &[u8]) -> bool {
         .iter()
         .filter_map(|l| l.strip_prefix("// +build"))
         .all(plus_build)
-}
-
-/// The leading run of `//` comments and blank lines, before the package clause.
-fn header_lines(source: &[u8]) -> Vec<String> {
-    let text = String::from_utf8_lossy(source);
-    text.lines()
-        .map(str::trim)
-        .take_while(|l| l.is_empty() || l.starts_with("//"))
-        .map(str::to_string)
-        .collect()
 }
 
 /// A `// +build` line: space-separated alternatives of comma-joined terms.

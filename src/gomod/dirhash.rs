@@ -2,9 +2,8 @@
 //! one `"<sha256 hex>  <name>\n"` line per file, sorted by name, in base64.
 //! A module zip is hashed over its entry names; a go.mod alone as "go.mod".
 
-use std::fs::File;
 use std::io::{self, Read};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use base64::Engine;
 use sha2::{Digest, Sha256};
@@ -38,32 +37,6 @@ pub fn hash1_of_digests(mut files: Vec<(String, [u8; 32])>) -> String {
 /// The go.sum `/go.mod` hash of a go.mod file's bytes.
 pub fn hash_go_mod(bytes: &[u8]) -> String {
     hash1_of_digests(vec![("go.mod".into(), Sha256::digest(bytes).into())])
-}
-
-/// The go.sum hash of a module zip as the proxy serves it.
-pub fn hash_zip(path: &Path) -> Result<String, DirhashError> {
-    let io_err = |source| DirhashError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let zip_err = |source| DirhashError::Zip {
-        path: path.to_path_buf(),
-        source,
-    };
-    let mut archive = zip::ZipArchive::new(File::open(path).map_err(io_err)?).map_err(zip_err)?;
-    let mut files = Vec::with_capacity(archive.len());
-    for i in 0..archive.len() {
-        let mut entry = archive.by_index(i).map_err(zip_err)?;
-        let name = entry.name().map_err(zip_err)?.into_owned();
-        if name.contains('\n') {
-            return Err(DirhashError::Newline {
-                path: path.to_path_buf(),
-                name,
-            });
-        }
-        files.push((name, sha256_reader(&mut entry).map_err(io_err)?));
-    }
-    Ok(hash1_of_digests(files))
 }
 
 /// Streams a reader through sha256.

@@ -5,18 +5,20 @@ use globset::GlobBuilder;
 
 /// The patterns of every `//go:embed` line of one Go source file.
 pub fn patterns(source: &[u8]) -> Vec<String> {
-    let text = String::from_utf8_lossy(source);
-    let mut out = Vec::new();
-    for line in text.lines() {
-        let Some(rest) = line.trim_start().strip_prefix("//go:embed") else {
-            continue;
-        };
-        if !rest.starts_with([' ', '\t']) {
-            continue;
-        }
-        out.extend(split_args(rest));
+    source
+        .split(|&b| b == b'\n')
+        .filter_map(line_patterns)
+        .flatten()
+        .collect()
+}
+
+/// The patterns of one line, when it is a `//go:embed` directive.
+pub fn line_patterns(line: &[u8]) -> Option<Vec<String>> {
+    let rest = line.trim_ascii_start().strip_prefix(b"//go:embed")?;
+    if !rest.starts_with(b" ") && !rest.starts_with(b"\t") {
+        return None;
     }
-    out
+    Some(split_args(&String::from_utf8_lossy(rest)))
 }
 
 /// Splits an embed line into patterns: bare words, "quoted" or `raw` strings.

@@ -5,6 +5,7 @@
 //! root; and the files its `//go:embed` patterns select.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::io::{self, BufRead};
 
 use super::{constraint, embed};
 
@@ -21,12 +22,46 @@ const META_PREFIXES: &[&str] = &[
     "PATENTS",
 ];
 
-/// One file of a module: its sha256, and its bytes when Go needs to read it
-/// (a .go file's build constraints and embed patterns).
+/// One file of a module: its sha256, and for a .go file what Go reads in it.
 #[derive(Debug, Clone)]
 pub struct ModuleFile {
     pub sha256: [u8; 32],
-    pub go_source: Option<Vec<u8>>,
+    pub go: Option<GoFile>,
+}
+
+/// What `go mod vendor` reads in a .go file: whether its build constraints
+/// keep it, and the patterns of its `//go:embed` lines.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GoFile {
+    pub vendored: bool,
+    pub embeds: Vec<String>,
+}
+
+impl GoFile {
+    /// Reads a .go file once, line by line, holding one line at a time.
+    pub fn scan(source: &mut dyn BufRead) -> io::Result<GoFile> {
+        let mut header = Vec::new();
+        let mut in_header = true;
+        let mut embeds = Vec::new();
+        let mut line = Vec::new();
+        while {
+            line.clear();
+            source.read_until(b'\n', &mut line)? > 0
+        } {
+            if in_header {
+                match constraint::header_line(&line) {
+                    Some(l) => header.push(l),
+                    None => in_header = false,
+                }
+            }
+            embeds.extend(embed::line_patterns(&line).into_iter().flatten());
+        }
+        let vendored = constraint::vendors_header(&header);
+        if !vendored {
+            embeds.clear();
+        }
+        Ok(GoFile { vendored, embeds })
+    }
 }
 
 /// Compares Go versions such as `1.21`, `1.22.3` or `1.23rc1` by major and minor.
@@ -62,20 +97,14 @@ pub fn expected(
         for (rel, f) in files.iter().filter(|(rel, _)| split(rel).0 == dir) {
             let name = split(rel).1;
             let is_test = name.ends_with("_test.go");
-            if let (true, Some(src)) = (name.ends_with(".go"), &f.go_source) {
-                if constraint::vendors_go_file(src) && (!is_test || test_embeds) {
-                    patterns.extend(embed::patterns(src));
-                }
+            let go = f.go.as_ref().filter(|_| name.ends_with(".go"));
+            if let Some(go) = go.filter(|_| !is_test || test_embeds) {
+                patterns.extend(go.embeds.iter().cloned());
             }
             if is_test || (strip_mod && (name == "go.mod" || name == "go.sum")) {
                 continue;
             }
-            if name.ends_with(".go")
-                && !f
-                    .go_source
-                    .as_deref()
-                    .is_some_and(constraint::vendors_go_file)
-            {
+            if name.ends_with(".go") && !go.is_some_and(|g| g.vendored) {
                 continue;
             }
             out.insert(rel.clone());
@@ -135,12 +164,14 @@ mod tests {
     fn files(list: &[(&str, &str)]) -> BTreeMap<String, ModuleFile> {
         list.iter()
             .map(|(rel, body)| {
-                let go = rel.ends_with(".go").then(|| body.as_bytes().to_vec());
+                let go = rel
+                    .ends_with(".go")
+                    .then(|| GoFile::scan(&mut body.as_bytes()).expect("reading from memory"));
                 (
                     rel.to_string(),
                     ModuleFile {
                         sha256: [0; 32],
-                        go_source: go,
+                        go,
                     },
                 )
             })
@@ -194,6 +225,16 @@ mod tests {
             old.contains(&"go.mod".to_string()) && old.contains(&"testdata/x".to_string()),
             "{old:?}"
         );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn one_pass_scan_agrees_with_the_parsers(src in "((//go:build|// \\+build|//go:embed|package|) ?[a-z!&|() ]{0,12}\n){0,6}") {
+            let go = GoFile::scan(&mut src.as_bytes()).expect("reading from memory");
+            let vendored = constraint::vendors_go_file(src.as_bytes());
+            let embeds = if vendored { embed::patterns(src.as_bytes()) } else { Vec::new() };
+            proptest::prop_assert_eq!(go, GoFile { vendored, embeds });
+        }
     }
 
     #[test]

@@ -1,23 +1,24 @@
 //! The Go verification of a module tree with a vendor/ folder: module cache
 //! against go.sum, modules.txt against go.mod, the vendor tree against
 //! modules.txt, and every vendored file against its module's verified zip
-//! (or local replacement folder). Each zip is read once: its `h1:` and the
-//! per-file digests used for binding come from the same pass.
+//! (or local replacement folder). Each zip is read once, all of them on
+//! every core: its `h1:` and the per-file digests used for binding come from
+//! the same pass.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fs::{self, File};
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 use super::diags::Finding;
-use super::dirhash::{self, DirhashError};
+use super::dirhash::DirhashError;
 use super::escape::escape;
 use super::gosum::{self, GoSum};
+use super::inputs::{Disk, Inputs};
 use super::modfile;
 use super::modules_txt::{self, ModulesTxt, VendoredModule};
+use super::modzip::ModuleZip;
 use super::vendor_rules::{self, ModuleFile};
 use super::{ParseError, consistency};
 
@@ -32,13 +33,6 @@ pub enum VerifyError {
     Parse(#[from] ParseError),
     #[error(transparent)]
     Dirhash(#[from] DirhashError),
-}
-
-fn io(path: &Path) -> impl FnOnce(std::io::Error) -> VerifyError + '_ {
-    move |source| VerifyError::Io {
-        path: path.to_path_buf(),
-        source,
-    }
 }
 
 /// A module whose files could not be bound, and why.
@@ -113,23 +107,19 @@ impl VendorListing {
 /// Runs every check on `tree` (a module root); `cache` is a module download
 /// cache in GOPROXY layout (`$GOMODCACHE/cache/download`, or a bundle's modcache/).
 pub fn check_tree(tree: &Path, cache: Option<&Path>) -> Result<GoCheck, VerifyError> {
-    check_tree_with(tree, cache, None)
+    check(&Disk { tree, cache })
 }
 
-/// [`check_tree`], with vendor/ described by `listing` instead of read from
-/// disk (a verified bundle's manifest knows every vendored file's sha256).
-pub fn check_tree_with(
-    tree: &Path,
-    cache: Option<&Path>,
-    listing: Option<VendorListing>,
-) -> Result<GoCheck, VerifyError> {
-    let modfile = modfile::parse(&read(&tree.join("go.mod"))?.unwrap_or_default())?;
-    let sum = read(&tree.join("go.sum"))?
+/// Runs every check on what `inputs` give.
+pub fn check(inputs: &dyn Inputs) -> Result<GoCheck, VerifyError> {
+    let modfile = modfile::parse(&inputs.text("go.mod")?.unwrap_or_default())?;
+    let sum = inputs
+        .text("go.sum")?
         .map(|t| gosum::parse(&t))
         .transpose()?
         .unwrap_or_default();
     let mut out = GoCheck::default();
-    let Some(txt) = read(&tree.join("vendor/modules.txt"))? else {
+    let Some(txt) = inputs.text("vendor/modules.txt")? else {
         if !modfile.requires.is_empty() {
             out.findings.push(finding(
                 &modfile.module,
@@ -145,16 +135,13 @@ pub fn check_tree_with(
     };
     let txt = modules_txt::parse(&txt)?;
     out.findings.extend(consistency::check(&modfile, &txt));
-    let listing = match listing {
-        Some(l) => l,
-        None => list_vendor(&tree.join("vendor"))?,
-    };
+    let listing = inputs.vendor()?;
     let vendored = &listing.files;
     out.vendored_files = vendored.len();
     check_package_folders(&txt, vendored, &mut out);
-    if let Some(cache) = cache {
-        check_cache(cache, &sum, &bound_zips(&txt), &mut out)?;
-    }
+    let bound = bound_zips(&txt);
+    let zips = read_zips(inputs, &sum, &bound)?;
+    check_cache(inputs, &zips, &sum, &bound, &mut out)?;
     let owners = owners(&txt, vendored, &mut out);
     for (i, m) in txt.modules.iter().enumerate() {
         if m.packages.is_empty() {
@@ -166,7 +153,7 @@ pub fn check_tree_with(
             .filter(|(_, o)| **o == i)
             .map(|(f, _)| *f)
             .collect();
-        if let Some(files) = module_files(tree, cache, m, &sum, &mut out)? {
+        if let Some(files) = module_files(inputs, &zips, m, &sum, &mut out)? {
             bind(
                 m,
                 &files,
@@ -244,14 +231,6 @@ fn statuses(
         .collect()
 }
 
-fn read(path: &Path) -> Result<Option<String>, VerifyError> {
-    match fs::read_to_string(path) {
-        Ok(t) => Ok(Some(t)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(io(path)(e)),
-    }
-}
-
 fn finding(
     module: &str,
     version: &str,
@@ -268,38 +247,6 @@ fn finding(
         expected,
         actual,
     }
-}
-
-/// Every file below vendor/ (but modules.txt), by path relative to vendor/.
-fn list_vendor(vendor: &Path) -> Result<VendorListing, VerifyError> {
-    let mut out = VendorListing::default();
-    for e in walkdir::WalkDir::new(vendor).follow_links(false) {
-        let e = e.map_err(|e| VerifyError::Io {
-            path: vendor.to_path_buf(),
-            source: e.into(),
-        })?;
-        if e.file_type().is_dir() {
-            continue;
-        }
-        let rel = e
-            .path()
-            .strip_prefix(vendor)
-            .map(|r| r.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        if rel == "modules.txt" {
-            continue;
-        }
-        let digest = if e.file_type().is_file() {
-            let mut f = File::open(e.path()).map_err(io(e.path()))?;
-            dirhash::sha256_reader(&mut f).map_err(io(e.path()))?
-        } else {
-            [0; 32] // a symlink or device: it can match no module file
-        };
-        let size = e.metadata().map(|m| m.len()).unwrap_or(0);
-        out.sizes.insert(rel.clone(), size);
-        out.files.insert(rel, digest);
-    }
-    Ok(out)
 }
 
 fn dir_of(rel: &str) -> &str {
@@ -390,26 +337,52 @@ fn owners<'a>(
     map
 }
 
+/// The cache path of a module's zip or go.mod.
+fn cache_rel(path: &str, version: &str, ext: &str) -> String {
+    format!("{}/@v/{}.{ext}", escape(path), escape(version))
+}
+
+/// Every module zip that go.sum names or binding needs, read on every core.
+fn read_zips(
+    inputs: &dyn Inputs,
+    sum: &GoSum,
+    bound: &BTreeSet<(String, String)>,
+) -> Result<BTreeMap<String, ModuleZip>, VerifyError> {
+    let wanted: BTreeSet<String> = sum
+        .lines
+        .iter()
+        .filter(|l| !l.go_mod)
+        .map(|l| (&l.path, &l.version))
+        .chain(bound.iter().map(|(p, v)| (p, v)))
+        .map(|(p, v)| cache_rel(p, v, "zip"))
+        .collect();
+    let read: Vec<_> = wanted
+        .into_par_iter()
+        .map(|rel| Ok(inputs.zip(&rel)?.map(|z| (rel, z))))
+        .collect::<Result<_, VerifyError>>()?;
+    Ok(read.into_iter().flatten().collect())
+}
+
 /// Every module zip and go.mod of the cache that go.sum names matches it.
 fn check_cache(
-    cache: &Path,
+    inputs: &dyn Inputs,
+    zips: &BTreeMap<String, ModuleZip>,
     sum: &GoSum,
     skip: &BTreeSet<(String, String)>,
     out: &mut GoCheck,
 ) -> Result<(), VerifyError> {
     for line in &sum.lines {
         let ext = if line.go_mod { "mod" } else { "zip" };
-        let rel = format!("{}/@v/{}.{ext}", escape(&line.path), escape(&line.version));
-        let path = cache.join(&rel);
-        if !path.is_file() {
-            continue;
-        }
+        let rel = cache_rel(&line.path, &line.version, ext);
         let actual = if line.go_mod {
-            dirhash::hash_go_mod(&fs::read(&path).map_err(io(&path))?)
+            inputs.go_mod_hash(&rel)?
         } else if skip.contains(&(line.path.clone(), line.version.clone())) {
-            continue; // hashed in the same pass that binds its files
+            continue; // counted where binding reads its files
         } else {
-            dirhash::hash_zip(&path)?
+            zips.get(&rel).map(|z| z.h1.clone())
+        };
+        let Some(actual) = actual else {
+            continue;
         };
         out.hashes_checked += 1;
         if actual != line.hash {
@@ -442,8 +415,8 @@ fn bound_zips(txt: &ModulesTxt) -> BTreeSet<(String, String)> {
 /// The files of a vendored module: from its verified zip, or its local
 /// replacement folder. `None` (with a not-checked note) when neither is here.
 fn module_files(
-    tree: &Path,
-    cache: Option<&Path>,
+    inputs: &dyn Inputs,
+    zips: &BTreeMap<String, ModuleZip>,
     m: &VendoredModule,
     sum: &GoSum,
     out: &mut GoCheck,
@@ -457,32 +430,30 @@ fn module_files(
         Ok(None)
     };
     if let Some(r) = m.replace.as_ref().filter(|r| r.is_local()) {
-        let dir = tree.join(&r.path);
-        if !dir.is_dir() {
-            return not_checked(
+        return match inputs.folder(&r.path)? {
+            Some(files) => Ok(Some(files)),
+            None => not_checked(
                 out,
                 format!("local replacement {} is not in the tree", r.path),
-            );
-        }
-        return folder_files(&dir).map(Some);
+            ),
+        };
     }
     let (path, version) = match &m.replace {
         Some(r) => (r.path.as_str(), r.version.as_deref().unwrap_or_default()),
         None => (m.path.as_str(), m.version.as_str()),
     };
-    let Some(cache) = cache else {
+    if !inputs.has_cache() {
         return not_checked(out, "not checked: module cache absent".into());
-    };
-    let rel = format!("{}/@v/{}.zip", escape(path), escape(version));
-    let zip = cache.join(&rel);
-    if !zip.is_file() {
+    }
+    let rel = cache_rel(path, version, "zip");
+    let Some(zip) = zips.get(&rel) else {
         return not_checked(
             out,
             format!("not checked: {rel} is not in the module cache"),
         );
-    }
-    let (h1, files) = zip_files(&zip, &format!("{path}@{version}/"))?;
+    };
     out.hashes_checked += 1;
+    let h1 = zip.h1.clone();
     match sum.hash(path, version, false) {
         None => out.findings.push(finding(
             path,
@@ -502,69 +473,7 @@ fn module_files(
         )),
         Some(_) => {}
     }
-    Ok(Some(files))
-}
-
-/// One pass over a module zip: its h1, and each file's digest (and bytes for .go).
-fn zip_files(
-    path: &Path,
-    prefix: &str,
-) -> Result<(String, BTreeMap<String, ModuleFile>), VerifyError> {
-    let zerr = |e: zip::result::ZipError| DirhashError::Zip {
-        path: path.to_path_buf(),
-        source: e,
-    };
-    let mut archive = zip::ZipArchive::new(File::open(path).map_err(io(path))?).map_err(zerr)?;
-    let mut digests = Vec::with_capacity(archive.len());
-    let mut files = BTreeMap::new();
-    for i in 0..archive.len() {
-        let mut entry = archive.by_index(i).map_err(zerr)?;
-        let name = entry.name().map_err(zerr)?.into_owned();
-        let mut bytes = Vec::with_capacity(entry.size().min(1 << 20) as usize);
-        entry.read_to_end(&mut bytes).map_err(io(path))?;
-        let sha: [u8; 32] = Sha256::digest(&bytes).into();
-        digests.push((name.clone(), sha));
-        if let Some(rel) = name.strip_prefix(prefix) {
-            let go_source = rel.ends_with(".go").then_some(bytes);
-            files.insert(
-                rel.to_string(),
-                ModuleFile {
-                    sha256: sha,
-                    go_source,
-                },
-            );
-        }
-    }
-    Ok((dirhash::hash1_of_digests(digests), files))
-}
-
-fn folder_files(dir: &Path) -> Result<BTreeMap<String, ModuleFile>, VerifyError> {
-    let mut files = BTreeMap::new();
-    for e in walkdir::WalkDir::new(dir).follow_links(false) {
-        let e = e.map_err(|e| VerifyError::Io {
-            path: dir.to_path_buf(),
-            source: e.into(),
-        })?;
-        if !e.file_type().is_file() {
-            continue;
-        }
-        let rel = e
-            .path()
-            .strip_prefix(dir)
-            .map(|r| r.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let bytes = fs::read(e.path()).map_err(io(e.path()))?;
-        let sha: [u8; 32] = Sha256::digest(&bytes).into();
-        let go_source = rel.ends_with(".go").then_some(bytes);
-        files.insert(
-            rel,
-            ModuleFile {
-                sha256: sha,
-                go_source,
-            },
-        );
-    }
-    Ok(files)
+    Ok(Some(zip.files_below(&format!("{path}@{version}/"))))
 }
 
 /// Every vendored file of `m` is in its module, byte for byte, and is one that

@@ -1,0 +1,231 @@
+//! The Go check's inputs gathered while a bundle's entries stream past, so
+//! that nothing has to be written to disk and read back: go.mod, go.sum and
+//! modules.txt kept, each module zip of modcache/ and each .go file of the
+//! main module read in one pass as it goes by; the rest from the manifest.
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::{self, BufReader, Read, Seek, Write};
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
+
+use tempfile::SpooledTempFile;
+
+use super::manifest::{Entry, Manifest};
+use super::reader::Sink;
+use crate::fsutil::Tap;
+use crate::gomod::dirhash::{self, DirhashError};
+use crate::gomod::inputs::Inputs;
+use crate::gomod::modzip::{self, ModuleZip};
+use crate::gomod::vendor_rules::{GoFile, ModuleFile};
+use crate::gomod::verify::{VendorListing, VerifyError};
+
+/// An entry larger than this is spooled to an unnamed temporary file, so
+/// memory stays bounded whatever the size of one module zip.
+const IN_MEMORY: usize = 8 << 20;
+const SRC: &str = "src/";
+const VENDOR: &str = "src/vendor/";
+const MODCACHE: &str = "modcache/";
+
+/// A sink that passes every entry on to `inner` and keeps what the Go check reads.
+pub struct GoInputs<'a> {
+    inner: &'a dyn Sink,
+    gathered: Mutex<Gathered>,
+}
+
+#[derive(Default)]
+struct Gathered {
+    texts: HashMap<String, Vec<u8>>,
+    zips: HashMap<String, Result<ModuleZip, DirhashError>>,
+    go_files: HashMap<String, GoFile>,
+}
+
+enum Kind {
+    Text,
+    Zip,
+    Go,
+}
+
+fn kind(path: &str) -> Option<Kind> {
+    match path {
+        "src/go.mod" | "src/go.sum" | "src/vendor/modules.txt" => Some(Kind::Text),
+        p if p.starts_with(MODCACHE) && p.ends_with(".zip") => Some(Kind::Zip),
+        p if p.starts_with(SRC) && !p.starts_with(VENDOR) && p.ends_with(".go") => Some(Kind::Go),
+        _ => None,
+    }
+}
+
+impl<'a> GoInputs<'a> {
+    pub fn new(inner: &'a dyn Sink) -> GoInputs<'a> {
+        GoInputs {
+            inner,
+            gathered: Mutex::new(Gathered::default()),
+        }
+    }
+
+    /// What was gathered, with the manifest whose entries all matched.
+    pub fn finish(self, manifest: &Manifest) -> InBundle<'_> {
+        let gathered = self
+            .gathered
+            .into_inner()
+            .unwrap_or_else(|p| p.into_inner());
+        InBundle {
+            entries: manifest
+                .entries
+                .iter()
+                .map(|e| (e.path.as_str(), e))
+                .collect(),
+            all: &manifest.entries,
+            texts: gathered.texts,
+            zips: Mutex::new(gathered.zips),
+            go_files: gathered.go_files,
+        }
+    }
+
+    fn gather(&self, kind: Kind, path: &str, copy: SpooledTempFile) -> io::Result<()> {
+        let mut copy = BufReader::new(copy);
+        match kind {
+            Kind::Text => {
+                let mut bytes = Vec::new();
+                copy.read_to_end(&mut bytes)?;
+                self.lock().texts.insert(path.to_string(), bytes);
+            }
+            Kind::Zip => {
+                let read = modzip::read(copy, Path::new(path));
+                self.lock().zips.insert(path.to_string(), read);
+            }
+            Kind::Go => {
+                let go = GoFile::scan(&mut copy)?;
+                self.lock().go_files.insert(path.to_string(), go);
+            }
+        }
+        Ok(())
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Gathered> {
+        self.gathered.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl Sink for GoInputs<'_> {
+    fn entry(&self, entry: &Entry, data: &mut dyn Read) -> io::Result<()> {
+        let Some(kind) = kind(&entry.path) else {
+            return self.inner.entry(entry, data);
+        };
+        let mut copy = SpooledTempFile::new(IN_MEMORY);
+        let mut tee = Tap {
+            inner: data,
+            tap: |b: &[u8]| copy.write_all(b),
+        };
+        self.inner.entry(entry, &mut tee)?;
+        io::copy(&mut tee, &mut io::sink())?;
+        copy.rewind()?;
+        self.gather(kind, &entry.path, copy)
+    }
+}
+
+/// The Go check's view of a verified bundle.
+pub struct InBundle<'m> {
+    entries: HashMap<&'m str, &'m Entry>,
+    all: &'m [Entry],
+    texts: HashMap<String, Vec<u8>>,
+    zips: Mutex<HashMap<String, Result<ModuleZip, DirhashError>>>,
+    go_files: HashMap<String, GoFile>,
+}
+
+fn digest(e: &Entry) -> Option<[u8; 32]> {
+    let mut d = [0u8; 32];
+    hex::decode_to_slice(&e.sha256, &mut d).ok().map(|_| d)
+}
+
+impl Inputs for InBundle<'_> {
+    fn text(&self, rel: &str) -> Result<Option<String>, VerifyError> {
+        let path = format!("{SRC}{rel}");
+        let Some(bytes) = self.texts.get(&path) else {
+            return Ok(None);
+        };
+        String::from_utf8(bytes.clone())
+            .map(Some)
+            .map_err(|e| VerifyError::Io {
+                path: path.into(),
+                source: io::Error::new(io::ErrorKind::InvalidData, e),
+            })
+    }
+
+    fn vendor(&self) -> Result<VendorListing, VerifyError> {
+        Ok(VendorListing::from_entries(self.all, VENDOR))
+    }
+
+    fn folder(&self, rel: &str) -> Result<Option<BTreeMap<String, ModuleFile>>, VerifyError> {
+        let Some(prefix) = inside_src(rel) else {
+            return Ok(None);
+        };
+        let files: BTreeMap<String, ModuleFile> = self
+            .all
+            .iter()
+            .filter_map(|e| {
+                let below = e.path.strip_prefix(prefix.as_str())?;
+                let go = self.go_files.get(&e.path).cloned();
+                Some((
+                    below.to_string(),
+                    ModuleFile {
+                        sha256: digest(e)?,
+                        go,
+                    },
+                ))
+            })
+            .collect();
+        Ok((!files.is_empty()).then_some(files))
+    }
+
+    fn has_cache(&self) -> bool {
+        self.all.iter().any(|e| e.path.starts_with(MODCACHE))
+    }
+
+    fn go_mod_hash(&self, rel: &str) -> Result<Option<String>, VerifyError> {
+        let entry = self.entries.get(format!("{MODCACHE}{rel}").as_str());
+        Ok(entry
+            .and_then(|e| digest(e))
+            .map(|d| dirhash::hash1_of_digests(vec![("go.mod".into(), d)])))
+    }
+
+    fn zip(&self, rel: &str) -> Result<Option<ModuleZip>, VerifyError> {
+        let path = format!("{MODCACHE}{rel}");
+        let mut zips = self.zips.lock().unwrap_or_else(|p| p.into_inner());
+        match zips.get(&path) {
+            None => Ok(None),
+            Some(Ok(zip)) => Ok(Some(zip.clone())),
+            Some(Err(_)) => match zips.remove(&path) {
+                Some(Err(e)) => Err(e.into()),
+                _ => Ok(None),
+            },
+        }
+    }
+}
+
+/// `src/<rel>/` for a folder of the main module, `None` when `rel` leads out of it.
+fn inside_src(rel: &str) -> Option<String> {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in rel.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            p => parts.push(p),
+        }
+    }
+    Some(parts.iter().fold(SRC.to_string(), |acc, p| acc + p + "/"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::inside_src;
+
+    #[test]
+    fn local_replacements_stay_inside_src() {
+        assert_eq!(inside_src("./lib/x").as_deref(), Some("src/lib/x/"));
+        assert_eq!(inside_src("lib/../y").as_deref(), Some("src/y/"));
+        assert_eq!(inside_src("../other"), None);
+        assert_eq!(inside_src(".").as_deref(), Some("src/"));
+    }
+}

@@ -1,0 +1,151 @@
+//! Where the Go check reads from: a module folder and a GOPROXY-layout module
+//! cache on disk ([`Disk`]), or a bundle's entries as they stream past
+//! (`bundle::go_inputs`). The check itself does no I/O of its own.
+
+use std::collections::BTreeMap;
+use std::fs::{self, File};
+use std::io::BufReader;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use super::dirhash;
+use super::modzip::{self, ModuleZip};
+use super::vendor_rules::ModuleFile;
+use super::verify::{VendorListing, VerifyError};
+
+/// What the Go check reads; paths are relative to the module root or, for
+/// the cache, below it (`<escaped path>/@v/<escaped version>.zip`).
+pub trait Inputs: Sync {
+    /// A text file of the main module: `go.mod`, `go.sum`, `vendor/modules.txt`.
+    fn text(&self, rel: &str) -> Result<Option<String>, VerifyError>;
+    /// Every file below vendor/ but modules.txt.
+    fn vendor(&self) -> Result<VendorListing, VerifyError>;
+    /// The files of a folder of the main module (a local replacement).
+    fn folder(&self, rel: &str) -> Result<Option<BTreeMap<String, ModuleFile>>, VerifyError>;
+    /// Whether there is a module cache at all.
+    fn has_cache(&self) -> bool;
+    /// The go.sum `/go.mod` hash of a cached `.mod` file.
+    fn go_mod_hash(&self, rel: &str) -> Result<Option<String>, VerifyError>;
+    /// A cached module zip, read in one pass.
+    fn zip(&self, rel: &str) -> Result<Option<ModuleZip>, VerifyError>;
+}
+
+/// A module folder, and a module cache in GOPROXY layout
+/// (`$GOMODCACHE/cache/download`, or an unpacked bundle's modcache/).
+pub struct Disk<'a> {
+    pub tree: &'a Path,
+    pub cache: Option<&'a Path>,
+}
+
+pub(crate) fn io(path: &Path) -> impl FnOnce(std::io::Error) -> VerifyError + '_ {
+    move |source| VerifyError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+fn walk_err(dir: &Path) -> impl Fn(walkdir::Error) -> VerifyError + '_ {
+    move |e| VerifyError::Io {
+        path: dir.to_path_buf(),
+        source: e.into(),
+    }
+}
+
+impl Inputs for Disk<'_> {
+    fn text(&self, rel: &str) -> Result<Option<String>, VerifyError> {
+        let path = self.tree.join(rel);
+        match fs::read_to_string(&path) {
+            Ok(t) => Ok(Some(t)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(io(&path)(e)),
+        }
+    }
+
+    fn vendor(&self) -> Result<VendorListing, VerifyError> {
+        let vendor = self.tree.join("vendor");
+        let hashed: Vec<(String, [u8; 32], u64)> = walk(&vendor)?
+            .into_par_iter()
+            .filter(|(rel, _, _)| rel != "modules.txt")
+            .map(|(rel, path, file)| {
+                let digest = if file {
+                    let mut f = File::open(&path).map_err(io(&path))?;
+                    dirhash::sha256_reader(&mut f).map_err(io(&path))?
+                } else {
+                    [0; 32] // a symlink or device: it can match no module file
+                };
+                let size = fs::symlink_metadata(&path).map(|m| m.len()).unwrap_or(0);
+                Ok((rel, digest, size))
+            })
+            .collect::<Result<_, VerifyError>>()?;
+        let mut out = VendorListing::default();
+        for (rel, digest, size) in hashed {
+            out.sizes.insert(rel.clone(), size);
+            out.files.insert(rel, digest);
+        }
+        Ok(out)
+    }
+
+    fn folder(&self, rel: &str) -> Result<Option<BTreeMap<String, ModuleFile>>, VerifyError> {
+        let dir = self.tree.join(rel);
+        if !dir.is_dir() {
+            return Ok(None);
+        }
+        let mut files = BTreeMap::new();
+        for (rel, path, file) in walk(&dir)? {
+            if !file {
+                continue;
+            }
+            let mut f = BufReader::new(File::open(&path).map_err(io(&path))?);
+            let read = modzip::module_file(&rel, &mut f).map_err(io(&path))?;
+            files.insert(rel, read);
+        }
+        Ok(Some(files))
+    }
+
+    fn has_cache(&self) -> bool {
+        self.cache.is_some()
+    }
+
+    fn go_mod_hash(&self, rel: &str) -> Result<Option<String>, VerifyError> {
+        let Some(path) = self.cached(rel) else {
+            return Ok(None);
+        };
+        let bytes = fs::read(&path).map_err(io(&path))?;
+        Ok(Some(dirhash::hash_go_mod(&bytes)))
+    }
+
+    fn zip(&self, rel: &str) -> Result<Option<ModuleZip>, VerifyError> {
+        let Some(path) = self.cached(rel) else {
+            return Ok(None);
+        };
+        let file = File::open(&path).map_err(io(&path))?;
+        Ok(Some(modzip::read(BufReader::new(file), &path)?))
+    }
+}
+
+impl Disk<'_> {
+    fn cached(&self, rel: &str) -> Option<PathBuf> {
+        let path = self.cache?.join(rel);
+        path.is_file().then_some(path)
+    }
+}
+
+/// Every non-folder below `dir`: its path relative to `dir`, its full path,
+/// and whether it is a regular file.
+fn walk(dir: &Path) -> Result<Vec<(String, PathBuf, bool)>, VerifyError> {
+    let mut out = Vec::new();
+    for e in walkdir::WalkDir::new(dir).follow_links(false) {
+        let e = e.map_err(walk_err(dir))?;
+        if e.file_type().is_dir() {
+            continue;
+        }
+        let rel = e
+            .path()
+            .strip_prefix(dir)
+            .map(|r| r.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        out.push((rel, e.path().to_path_buf(), e.file_type().is_file()));
+    }
+    Ok(out)
+}
