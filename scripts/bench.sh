@@ -103,7 +103,7 @@ read -r unpack unpack_rss < <(measure bash -c "$(declare -f unpack_once); ferry=
 
 echo "bench: a 1 GiB bundle" >&2
 huge="127.0.0.1:$port/bench/huge:1"
-make_image 950 "$huge"
+make_image 1024 "$huge"
 rm -rf site x y
 peak() { /usr/bin/time -f "%e %M" -o t.out "$@" >/dev/null 2>&1 || { echo "bench: failed: $*" >&2; exit 3; }; read -r t rss < t.out; echo "$t $(( rss / 1024 ))"; }
 read -r _ huge_pack_rss < <(peak "$ferry" pack corpus/app -o huge.ferry --key k.key --image "$huge" \
@@ -125,8 +125,8 @@ $(uname -sr), $("$ferry" --version), $(go version | cut -d' ' -f3).
 Medians of $runs runs; peak RSS of one run.
 
 Corpus (\`scripts/bench-corpus.py\`, deterministic): $modules modules, $files vendored
-files, $vsize MB of vendor/; one 120 MB image (random data, one layer) in a
-loopback registry. Bundle: $bundle_mb MB.
+files, $vsize MiB of vendor/; one 120 MiB image (random data, one layer) in a
+loopback registry. Bundle: $bundle_mb MiB.
 
 | step | ferry | baseline | ratio | target | ferry peak RSS |
 |---|---|---|---|---|---|
@@ -135,9 +135,9 @@ loopback registry. Bundle: $bundle_mb MB.
 | verify | $verify s | $unzip_t s: \`unzip -tq\` | $(ratio "$verify" "$unzip_t") | ≤ 0.7 | $verify_rss MiB |
 | verify | $verify s | $shasum s: \`sha256sum\` of the extracted tree | $(ratio "$verify" "$shasum") | | |
 | unpack | $unpack s | $unzip_c s: \`unzip -q\` + \`sha256sum -c\` | $(ratio "$unpack" "$unzip_c") | ≤ 1.0 | $unpack_rss MiB |
-| verify, $huge_mb MB bundle (one run) | $huge_verify s | $huge_unzip s: \`unzip -tq\` | $(ratio "$huge_verify" "$huge_unzip") | ≤ 0.7 | $huge_verify_rss MiB |
+| verify, $huge_mb MiB bundle (one run) | $huge_verify s | $huge_unzip s: \`unzip -tq\` | $(ratio "$huge_verify" "$huge_unzip") | ≤ 0.7 | $huge_verify_rss MiB |
 
-Peak RSS on the $huge_mb MB bundle (the same corpus and a 950 MiB image; target
+Peak RSS on the $huge_mb MiB bundle (the same corpus and a 1 GiB image; target
 ≤ 64 MiB): pack $huge_pack_rss MiB, verify $huge_verify_rss MiB, unpack $huge_unpack_rss MiB,
 \`images push\` to an empty registry $huge_push_rss MiB.
 

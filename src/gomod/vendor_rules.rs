@@ -5,7 +5,7 @@
 //! root; and the files its `//go:embed` patterns select.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{self, BufRead};
+use std::io::{self, BufRead, Read};
 
 use super::{constraint, embed};
 
@@ -44,10 +44,7 @@ impl GoFile {
         let mut in_header = true;
         let mut embeds = Vec::new();
         let mut line = Vec::new();
-        while {
-            line.clear();
-            source.read_until(b'\n', &mut line)? > 0
-        } {
+        while next_line(source, &mut line)? {
             if in_header {
                 match constraint::header_line(&line) {
                     Some(l) => header.push(l),
@@ -62,6 +59,20 @@ impl GoFile {
         }
         Ok(GoFile { vendored, embeds })
     }
+}
+
+/// Directives are short: of a longer line only the start is kept and the
+/// rest skipped, so that a file with no newline is never held whole.
+const MAX_LINE: u64 = 64 << 10;
+
+/// Reads the next line (cut at [`MAX_LINE`]) into `line`; false at the end.
+fn next_line(source: &mut dyn BufRead, line: &mut Vec<u8>) -> io::Result<bool> {
+    line.clear();
+    let n = Read::take(&mut *source, MAX_LINE).read_until(b'\n', line)?;
+    if n as u64 == MAX_LINE && line.last() != Some(&b'\n') {
+        source.skip_until(b'\n')?;
+    }
+    Ok(n > 0)
 }
 
 /// Compares Go versions such as `1.21`, `1.22.3` or `1.23rc1` by major and minor.
@@ -225,6 +236,14 @@ mod tests {
             old.contains(&"go.mod".to_string()) && old.contains(&"testdata/x".to_string()),
             "{old:?}"
         );
+    }
+
+    #[test]
+    fn a_long_line_is_cut_not_held() {
+        let long = "x".repeat(3 * MAX_LINE as usize);
+        let src = format!("package a\n{long}//go:embed hidden\n//go:embed a.txt\nvar b string\n");
+        let go = GoFile::scan(&mut src.as_bytes()).expect("reading from memory");
+        assert_eq!(go.embeds, ["a.txt"]);
     }
 
     proptest::proptest! {
