@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The benchmark: ferry against the stock tools a release engineer would chain
 # by hand, on a deterministic synthetic service (scripts/bench-corpus.py:
-# ~180 modules, ~5,000 vendored files) and a 120 MB image in a loopback
-# registry. Medians of RUNS runs (default 3) and peak RSS, written to
-# BENCHMARKS.md. One command on a fresh machine:
+# ~180 modules, ~5,600 vendored files) and a 120 MiB image in a loopback
+# registry: pack, pull, verify, unpack and images push (each push to an empty
+# registry). Medians of RUNS runs (default 3) and peak RSS; then peak RSS on a
+# bundle of over 1 GiB. Written to BENCHMARKS.md. One command on a fresh machine:
 #   scripts/bench.sh [RUNS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -48,6 +49,7 @@ make_image() {
 
 echo "bench: registry and a 120 MB image" >&2
 start_registry registry
+source_port=$port
 python3 "$root/fixtures/images/make-images.py" images >/dev/null
 image="127.0.0.1:$port/bench/big:1"
 make_image 120 "$image"
@@ -71,7 +73,7 @@ pack_json=()
 for _ in $(seq "$runs"); do
   rm -f app.ferry
   /usr/bin/time -f "%e %M" -o t.out "$ferry" pack corpus/app -o app.ferry --key k.key --image "$image" \
-    --insecure-registry "127.0.0.1:$port" --no-build-check --json -q > pack.json
+    --insecure-registry "127.0.0.1:$source_port" --no-build-check --json -q > pack.json
   read -r t rss < t.out
   go_s=$(python3 -c 'import json; print(json.load(open("pack.json"))["seconds"]["go"])')
   img_s=$(python3 -c 'import json; print(json.load(open("pack.json"))["seconds"]["images"])')
@@ -101,19 +103,35 @@ read -r unzip_c _ < <(measure bash -c "$(declare -f unzip_check); unzip_check")
 unpack_once() { rm -rf site && "$ferry" unpack app.ferry --pub k.pub -C site -q; }
 read -r unpack unpack_rss < <(measure bash -c "$(declare -f unpack_once); ferry=$ferry; unpack_once")
 
+echo "bench: images push, each run to an empty registry" >&2
+once() { /usr/bin/time -f "%e %M" -o t.out "$@" >/dev/null 2>&1 || { echo "bench: failed: $*" >&2; exit 3; }; read -r t rss < t.out; echo "$t $(( rss / 1024 ))"; }
+push_runs=(); skopeo_push_runs=()
+tar_in_site=$(ls site/images/*.tar)
+for i in $(seq "$runs"); do
+  start_registry "push-ferry-$i"
+  push_runs+=("$(once "$ferry" images push site --registry "127.0.0.1:$port" --insecure-registry -q)")
+  kill "${reg_pids[-1]}"
+  start_registry "push-skopeo-$i"
+  skopeo_push_runs+=("$(once skopeo copy -q --dest-tls-verify=false "oci-archive:$tar_in_site" "docker://127.0.0.1:$port/bench/big:1")")
+  kill "${reg_pids[-1]}"
+  rm -rf "$work/push-ferry-$i" "$work/push-skopeo-$i"
+done
+push=$(printf '%s\n' "${push_runs[@]}" | awk '{print $1}' | median_of)
+push_rss=$(printf '%s\n' "${push_runs[@]}" | awk '{print $2}' | sort -n | tail -n1)
+skopeo_push=$(printf '%s\n' "${skopeo_push_runs[@]}" | awk '{print $1}' | median_of)
+
 echo "bench: a 1 GiB bundle" >&2
-huge="127.0.0.1:$port/bench/huge:1"
+huge="127.0.0.1:$source_port/bench/huge:1"
 make_image 1024 "$huge"
 rm -rf site x y
-peak() { /usr/bin/time -f "%e %M" -o t.out "$@" >/dev/null 2>&1 || { echo "bench: failed: $*" >&2; exit 3; }; read -r t rss < t.out; echo "$t $(( rss / 1024 ))"; }
-read -r _ huge_pack_rss < <(peak "$ferry" pack corpus/app -o huge.ferry --key k.key --image "$huge" \
-  --insecure-registry "127.0.0.1:$port" --no-build-check -q)
+read -r _ huge_pack_rss < <(once "$ferry" pack corpus/app -o huge.ferry --key k.key --image "$huge" \
+  --insecure-registry "127.0.0.1:$source_port" --no-build-check -q)
 huge_mb=$(( $(stat -c%s huge.ferry) >> 20 ))
-read -r huge_verify huge_verify_rss < <(peak "$ferry" verify huge.ferry --pub k.pub -q)
-read -r huge_unzip _ < <(peak unzip -tq huge.ferry)
-read -r _ huge_unpack_rss < <(peak "$ferry" unpack huge.ferry --pub k.pub -C huge-site -q)
+read -r huge_verify huge_verify_rss < <(once "$ferry" verify huge.ferry --pub k.pub -q)
+read -r huge_unzip _ < <(once unzip -tq huge.ferry)
+read -r _ huge_unpack_rss < <(once "$ferry" unpack huge.ferry --pub k.pub -C huge-site -q)
 start_registry registry2
-read -r _ huge_push_rss < <(peak "$ferry" images push huge.ferry --pub k.pub --registry "127.0.0.1:$port" --insecure-registry "127.0.0.1:$port" -q)
+read -r _ huge_push_rss < <(once "$ferry" images push huge.ferry --pub k.pub --registry "127.0.0.1:$port" --insecure-registry "127.0.0.1:$port" -q)
 
 ratio() { python3 -c "print(f'{$1 / $2:.2f}')"; }
 cpu=$(lscpu | sed -n 's/^Model name: *//p' | head -n1)
@@ -135,6 +153,7 @@ loopback registry. Bundle: $bundle_mb MiB.
 | verify | $verify s | $unzip_t s: \`unzip -tq\` | $(ratio "$verify" "$unzip_t") | ≤ 0.7 | $verify_rss MiB |
 | verify | $verify s | $shasum s: \`sha256sum\` of the extracted tree | $(ratio "$verify" "$shasum") | | |
 | unpack | $unpack s | $unzip_c s: \`unzip -q\` + \`sha256sum -c\` | $(ratio "$unpack" "$unzip_c") | ≤ 1.0 | $unpack_rss MiB |
+| \`images push\` of the unpacked folder, to an empty registry | $push s | $skopeo_push s: \`skopeo copy oci-archive: docker://\` | $(ratio "$push" "$skopeo_push") | | $push_rss MiB |
 | verify, $huge_mb MiB bundle (one run) | $huge_verify s | $huge_unzip s: \`unzip -tq\` | $(ratio "$huge_verify" "$huge_unzip") | ≤ 0.7 | $huge_verify_rss MiB |
 
 Peak RSS on the $huge_mb MiB bundle (the same corpus and a 1 GiB image; target

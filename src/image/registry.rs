@@ -69,6 +69,10 @@ impl Registry {
             protocol: ClientProtocol::HttpsExcept(conn.insecure.clone()),
             connect_timeout: Some(Duration::from_secs(30)),
             read_timeout: Some(Duration::from_secs(120)),
+            // One PUT per blob, as containerd pushes, instead of a PATCH per
+            // 4 MiB: half the time on a loopback registry, and no minimum
+            // chunk size for the registry to refuse.
+            use_monolithic_push: true,
             ..Default::default()
         };
         Ok(Registry {
