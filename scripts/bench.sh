@@ -17,7 +17,7 @@ cargo build --release --locked -q
 ferry="$root/target/release/ferry"
 work="$(mktemp -d /tmp/ferry-bench-XXXXXX)"
 reg_pids=()
-cleanup() { for p in "${reg_pids[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$work"; }
+cleanup() { for p in "${reg_pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT
 cd "$work"
 
