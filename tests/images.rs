@@ -216,6 +216,36 @@ fn basic_auth_comes_from_the_docker_config() {
     );
     std::fs::write(sb.path("docker/config.json"), config).unwrap();
     assert_ok(&sb.pack_with("clockwork", "auth.ferry", &flags));
+
+    // The push (one PUT per blob) takes the same credentials.
+    let out = push(
+        &sb,
+        "auth.ferry",
+        &reg,
+        &["--pub", "rel.pub", "--repo-prefix", "site"],
+    );
+    assert_ok(&out);
+    assert!(
+        text(&out).contains("2 blobs uploaded, 0 already there"),
+        "{}",
+        text(&out)
+    );
+    let pushed = format!("docker://{}/site/private/busybox:1", reg.host);
+    let inspect = std::process::Command::new("skopeo")
+        .args([
+            "inspect",
+            "--tls-verify=false",
+            "--creds",
+            "ci:s3cret",
+            &pushed,
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        inspect.status.success(),
+        "{}",
+        String::from_utf8_lossy(&inspect.stderr)
+    );
 }
 
 #[test]
