@@ -10,7 +10,7 @@ use std::sync::atomic::Ordering;
 
 use common::containers::Store;
 use common::registry::{Registry, TokenFront, skopeo_inspect, skopeo_raw};
-use common::{Sandbox, assert_exit, assert_ok, text};
+use common::{Sandbox, assert_exit, assert_ok, assert_says, text};
 
 fn manifest(sb: &Sandbox, dest: &str) -> serde_json::Value {
     serde_json::from_slice(&std::fs::read(sb.path(dest).join("ferry.json")).unwrap()).unwrap()
@@ -225,11 +225,7 @@ fn basic_auth_comes_from_the_docker_config() {
         &["--pub", "rel.pub", "--repo-prefix", "site"],
     );
     assert_ok(&out);
-    assert!(
-        text(&out).contains("2 blobs uploaded, 0 already there"),
-        "{}",
-        text(&out)
-    );
+    assert_says(&out, &["2 blobs uploaded, 0 already there"]);
     let pushed = format!("docker://{}/site/private/busybox:1", reg.host);
     let inspect = std::process::Command::new("skopeo")
         .args([
@@ -312,11 +308,7 @@ fn images_push_keeps_the_digest_in_another_registry() {
         &["--pub", "rel.pub", "--repo-prefix", "base"],
     );
     assert_ok(&out);
-    assert!(
-        text(&out).contains("0 blobs uploaded, 2 already there"),
-        "{}",
-        text(&out)
-    );
+    assert_says(&out, &["0 blobs uploaded, 2 already there"]);
 }
 
 #[test]
