@@ -191,7 +191,7 @@ pub fn dir(dir: &Path, cache: Option<&Path>, policy: &Policy) -> Result<Audit, E
 }
 
 /// Audits a bundle: everything `verify` checks first, then the Go check and
-/// licenses on its extracted src/ and modcache/.
+/// licenses on its extracted src/ (the Go check reads modcache/ as it streams).
 pub fn bundle(
     bundle: &Path,
     pub_key: Option<&Path>,
