@@ -48,6 +48,16 @@ pub fn check(
         });
     }
     let go = go_verify::check(&gather.finish(&b.manifest))?;
+    add_go(&mut report, &go);
+    Ok(Checked {
+        bundle: b,
+        report,
+        go: Some(go),
+    })
+}
+
+/// The Go check as one more check of the report; "not checked" fails it.
+fn add_go(report: &mut Report, go: &GoCheck) {
     let mut problems: Vec<Problem> = go.findings.iter().map(problem).collect();
     problems.extend(go.not_checked.iter().map(|n| {
         Problem::new(
@@ -64,11 +74,6 @@ pub fn check(
         ),
     });
     report.problems.extend(problems);
-    Ok(Checked {
-        bundle: b,
-        report,
-        go: Some(go),
-    })
 }
 
 /// Verifies every entry of `bundle` and extracts those under `prefixes` into
