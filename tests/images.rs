@@ -246,9 +246,30 @@ fn basic_auth_comes_from_the_docker_config() {
 
 #[test]
 fn the_bearer_token_flow_is_followed() {
-    let (_reg, front, sb, image) = behind_token_front();
+    let (reg, front, sb, image) = behind_token_front();
     assert_ok(&pack_through(&sb, &front, "a.ferry", &image));
-    assert!(front.faults.tokens_issued.load(Ordering::SeqCst) >= 1);
+    let pulled = front.faults.tokens_issued.load(Ordering::SeqCst);
+    assert!(pulled >= 1);
+
+    // The push (one PUT per blob) asks for its own token.
+    let out = sb.run(&[
+        "images",
+        "push",
+        "a.ferry",
+        "--pub",
+        "rel.pub",
+        "--registry",
+        &front.host,
+        "--insecure-registry",
+        "--repo-prefix",
+        "site",
+    ]);
+    assert_ok(&out);
+    assert_says(&out, &["2 blobs uploaded, 0 already there"]);
+    assert!(front.faults.tokens_issued.load(Ordering::SeqCst) > pulled);
+    let digest = skopeo_inspect(&format!("docker://{}/test/busybox:1", reg.host))["Digest"].clone();
+    let pushed = skopeo_inspect(&format!("docker://{}/site/test/busybox:1", reg.host));
+    assert_eq!(pushed["Digest"], digest);
 }
 
 #[test]

@@ -343,15 +343,22 @@ impl Front {
         self.forward(request, is_blob_get);
     }
 
-    fn forward(&self, request: tiny_http::Request, is_blob_get: bool) {
+    /// Passes a request on, body and all, as if the registry stood at the
+    /// front's address (upload locations then come back through the front).
+    fn forward(&self, mut request: tiny_http::Request, is_blob_get: bool) {
         let mut upstream = ureq::request(
             request.method().as_str(),
             &format!("http://{}{}", self.upstream, request.url()),
-        );
-        if let Some(accept) = Self::header(&request, "Accept") {
-            upstream = upstream.set("Accept", &accept);
+        )
+        .set("Host", &self.host);
+        for name in ["Accept", "Content-Type", "Content-Range"] {
+            if let Some(v) = Self::header(&request, name) {
+                upstream = upstream.set(name, &v);
+            }
         }
-        let response = match upstream.call() {
+        let mut sent = Vec::new();
+        let _ = request.as_reader().read_to_end(&mut sent);
+        let response = match upstream.send_bytes(&sent) {
             Ok(r) | Err(ureq::Error::Status(_, r)) => r,
             Err(e) => {
                 let _ = request
@@ -365,6 +372,9 @@ impl Front {
             "Content-Type",
             "Docker-Content-Digest",
             "Docker-Distribution-Api-Version",
+            "Docker-Upload-Uuid",
+            "Location",
+            "Range",
         ] {
             if let Some(v) = response.header(name) {
                 headers.push(tiny_http::Header::from_bytes(name, v).expect("header"));
