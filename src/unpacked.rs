@@ -10,9 +10,10 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 
 use crate::bundle::diags::{BundleError, Problem, Report};
-use crate::bundle::manifest::Manifest;
+use crate::bundle::manifest::{MAX_MANIFEST_BYTES, Manifest};
 use crate::bundle::{MANIFEST, SIGNATURE};
 use crate::error::Error;
+use crate::fsutil::read_at_most;
 use crate::gomod::dirhash;
 use crate::sign;
 
@@ -32,11 +33,12 @@ pub fn open(dir: &Path, pub_key: Option<&Path>) -> Result<Unpacked, Error> {
             dir.display()
         )));
     }
-    let bytes = std::fs::read(&path).map_err(Error::io(&path))?;
+    let bytes = read_at_most(&path, MAX_MANIFEST_BYTES).map_err(Error::io(&path))?;
     if let Some(pub_key) = pub_key {
         let pk = sign::load_public_key(pub_key)?;
         let sig_path = dir.join(SIGNATURE);
-        let sig = std::fs::read(&sig_path).map_err(Error::io(&sig_path))?;
+        let sig =
+            read_at_most(&sig_path, sign::MAX_SIGNATURE_BYTES).map_err(Error::io(&sig_path))?;
         let digest = hex::encode(Sha256::digest(&bytes));
         sign::verify_manifest(&pk, &sig, &bytes, &digest).map_err(|source| {
             BundleError::Signature {
