@@ -2,14 +2,15 @@
 # fuzz/seeds: the starting inputs of the fuzz targets, from the project's own fixtures: a real bundle
 # (signed by a throwaway key whose public half is seeds/fuzz.pub, so mutated
 # payloads get past the signature), its manifest, go.mod / go.sum /
-# modules.txt files, and image manifests and indexes. Re-run after a format change.
+# modules.txt files, module zips and Go sources, and image manifests and
+# indexes. Re-run after a format change.
 set -euo pipefail
 cd "$(dirname "$0")"
 root="$(cd .. && pwd)"
 (cd "$root" && cargo build -q)
 ferry="$root/target/debug/ferry"
 work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT
-rm -rf seeds && mkdir -p seeds/{bundle_reader,manifest,gomod_parsers,image_manifest}
+rm -rf seeds && mkdir -p seeds/{bundle_reader,manifest,gomod_parsers,image_manifest,module_zip}
 
 export GOTOOLCHAIN=local GOPROXY="file://$root/fixtures/goproxy" GOSUMDB=off GOFLAGS= GOMODCACHE="$work/gomodcache"
 "$ferry" keygen --no-password -o "$work/fuzz" >/dev/null
@@ -20,6 +21,10 @@ unzip -p seeds/bundle_reader/hello.ferry ferry.json > seeds/manifest/hello.json
 for f in "$root"/fixtures/apps/*/go.mod "$root"/fixtures/apps/*/go.sum "$root"/fixtures/apps/*/vendor/modules.txt; do
   name="$(echo "${f#"$root"/fixtures/apps/}" | tr / _)"
   cp "$f" "seeds/gomod_parsers/$name"
+done
+
+for f in "$root"/fixtures/goproxy/*/*/@v/*.zip "$root"/fixtures/goproxy/*/*/*/@v/*.zip "$root"/fixtures/apps/clockwork/*.go; do
+  cp "$f" "seeds/module_zip/$(echo "${f#"$root"/fixtures/}" | tr / _)"
 done
 
 python3 "$root/fixtures/images/make-images.py" "$work/images" >/dev/null

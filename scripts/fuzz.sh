@@ -11,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-60}"
 command -v cargo-fuzz >/dev/null 2>&1 || cargo install cargo-fuzz --locked
-for target in bundle_reader manifest gomod_parsers image_manifest; do
+for target in bundle_reader manifest gomod_parsers image_manifest module_zip; do
   echo "== $target ($seconds s)"
   mkdir -p "fuzz/corpus/$target" && cp -n fuzz/seeds/"$target"/* "fuzz/corpus/$target/" 2>/dev/null || true
   (cd fuzz && cargo +nightly fuzz run "$target" "corpus/$target" -- \

@@ -67,3 +67,19 @@ fn image_manifest_corpus() {
         let _ = ferry::bundle::layout::check_tail(&data, entries);
     }
 }
+
+#[test]
+fn module_zip_corpus() {
+    let mut read = 0;
+    for file in corpus("module_zip") {
+        let data = std::fs::read(&file).unwrap();
+        if ferry::gomod::modzip::read(std::io::Cursor::new(&data), &file).is_ok() {
+            read += 1;
+        }
+        let _ = ferry::gomod::vendor_rules::GoFile::scan(&mut &data[..]);
+    }
+    assert!(
+        read > 0,
+        "the seed module zips must read (fuzz/make-seeds.sh)"
+    );
+}
