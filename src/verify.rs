@@ -47,7 +47,7 @@ pub fn check(
             go: None,
         });
     }
-    let go = go_verify::check(&gather.finish(&b.manifest))?;
+    let go = go_verify::check(&gather.finish(&b.manifest.entries))?;
     add_go(&mut report, &go);
     Ok(Checked {
         bundle: b,

@@ -10,7 +10,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use tempfile::SpooledTempFile;
 
-use super::manifest::{Entry, Manifest};
+use super::manifest::Entry;
 use super::reader::Sink;
 use crate::fsutil::Tap;
 use crate::gomod::dirhash::{self, DirhashError};
@@ -30,6 +30,7 @@ const MODCACHE: &str = "modcache/";
 pub struct GoInputs<'a> {
     inner: &'a dyn Sink,
     gathered: Mutex<Gathered>,
+    in_memory: usize,
 }
 
 #[derive(Default)]
@@ -59,22 +60,19 @@ impl<'a> GoInputs<'a> {
         GoInputs {
             inner,
             gathered: Mutex::new(Gathered::default()),
+            in_memory: IN_MEMORY,
         }
     }
 
-    /// What was gathered, with the manifest whose entries all matched.
-    pub fn finish(self, manifest: &Manifest) -> InBundle<'_> {
+    /// What was gathered, with the manifest's entries (all of which matched).
+    pub fn finish(self, entries: &[Entry]) -> InBundle<'_> {
         let gathered = self
             .gathered
             .into_inner()
             .unwrap_or_else(|p| p.into_inner());
         InBundle {
-            entries: manifest
-                .entries
-                .iter()
-                .map(|e| (e.path.as_str(), e))
-                .collect(),
-            all: &manifest.entries,
+            entries: entries.iter().map(|e| (e.path.as_str(), e)).collect(),
+            all: entries,
             texts: gathered.texts,
             zips: Mutex::new(gathered.zips),
             go_files: gathered.go_files,
@@ -111,7 +109,7 @@ impl Sink for GoInputs<'_> {
         let Some(kind) = kind(&entry.path) else {
             return self.inner.entry(entry, data);
         };
-        let mut copy = SpooledTempFile::new(IN_MEMORY);
+        let mut copy = SpooledTempFile::new(self.in_memory);
         let mut tee = Tap {
             inner: data,
             tap: |b: &[u8]| copy.write_all(b),
@@ -219,7 +217,52 @@ fn inside_src(rel: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::inside_src;
+    use std::io::{Cursor, Write};
+
+    use sha2::{Digest, Sha256};
+
+    use super::*;
+    use crate::bundle::reader::Discard;
+
+    fn module_zip() -> Vec<u8> {
+        let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        for (name, body) in [
+            ("example.com/m@v1.0.0/go.mod", "module example.com/m\n"),
+            (
+                "example.com/m@v1.0.0/m.go",
+                "//go:build ignore\n\npackage m\n",
+            ),
+            ("example.com/m@v1.0.0/LICENSE", "MIT"),
+        ] {
+            w.start_file(name, zip::write::SimpleFileOptions::default())
+                .expect("start");
+            w.write_all(body.as_bytes()).expect("write");
+        }
+        w.finish().expect("finish").into_inner()
+    }
+
+    #[test]
+    fn a_zip_spooled_to_disk_reads_as_one_kept_in_memory() {
+        let bytes = module_zip();
+        let entry = Entry {
+            path: "modcache/example.com/m/@v/v1.0.0.zip".into(),
+            sha256: hex::encode(Sha256::digest(&bytes)),
+            size: bytes.len() as u64,
+            mode: 0o644,
+        };
+        let direct = modzip::read(Cursor::new(&bytes), Path::new("m.zip")).expect("reads");
+        for in_memory in [0, IN_MEMORY] {
+            let mut sink = GoInputs::new(&Discard);
+            sink.in_memory = in_memory;
+            sink.entry(&entry, &mut bytes.as_slice()).expect("sink");
+            let entries = [entry.clone()];
+            let got = sink.finish(&entries).zip("example.com/m/@v/v1.0.0.zip");
+            let got = got.expect("no error").expect("gathered");
+            assert_eq!(got.h1, direct.h1, "spooled past {in_memory} bytes");
+            let go = got.files_below("example.com/m@v1.0.0/")["m.go"].go.clone();
+            assert_eq!(go.map(|g| g.vendored), Some(false));
+        }
+    }
 
     #[test]
     fn local_replacements_stay_inside_src() {
