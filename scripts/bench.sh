@@ -168,6 +168,8 @@ bind every vendored file to its module zip again (the baselines check CRCs or
 hashes only). verify writes nothing: the binding reads each module zip as it
 streams out of the bundle, and takes vendored files' hashes from the
 verified manifest. unpack writes every file, and its time follows how fast
-the file system creates files.
+the file system creates files. The go commands' time, which \`pack --json\`
+reports apart, is left out of pack's row: it is mostly \`go mod vendor\`
+creating vendor/, which the hand pipeline would run as well.
 EOF
 cat "$root/BENCHMARKS.md"
