@@ -26,7 +26,9 @@ const SRC: &str = "src/";
 const VENDOR: &str = "src/vendor/";
 const MODCACHE: &str = "modcache/";
 
-/// A sink that passes every entry on to `inner` and keeps what the Go check reads.
+/// A sink that passes every entry on to `inner` and keeps what the Go check
+/// reads. It parses a copy only once the reader has reached a clean end,
+/// which it gives only for the bytes the manifest signs.
 pub struct GoInputs<'a> {
     inner: &'a dyn Sink,
     gathered: Mutex<Gathered>,
