@@ -38,8 +38,9 @@ pub fn check(
     inner: &dyn Sink,
     quiet: bool,
 ) -> Result<Checked, Error> {
-    let gather = GoInputs::new(inner);
-    let (b, mut report) = read_entries(bundle, pub_key, &gather, quiet)?;
+    let mut b = open(bundle, pub_key)?;
+    let gather = GoInputs::new(inner, &b.manifest.modules);
+    let mut report = check_all(&mut b, &gather, quiet)?;
     if !report.ok() {
         return Ok(Checked {
             bundle: b,
@@ -86,7 +87,8 @@ pub fn extract_checked(
     prefixes: &[&'static str],
     quiet: bool,
 ) -> Result<Manifest, Error> {
-    let (b, report) = read_entries(bundle, pub_key, &Extract::only(root, prefixes), quiet)?;
+    let mut b = open(bundle, pub_key)?;
+    let report = check_all(&mut b, &Extract::only(root, prefixes), quiet)?;
     if !report.ok() {
         return Err(BundleError::Rejected(Box::new(report)).into());
     }
@@ -114,19 +116,18 @@ pub fn open_part(
     Ok((manifest, temp))
 }
 
-/// The signature, then every entry through `sink`.
-fn read_entries(
-    bundle: &Path,
-    pub_key: &Path,
-    sink: &dyn Sink,
-    quiet: bool,
-) -> Result<(reader::Bundle, Report), Error> {
+/// The bundle, once its manifest's signature checked out.
+fn open(bundle: &Path, pub_key: &Path) -> Result<reader::Bundle, Error> {
     let pk = sign::load_public_key(pub_key)?;
-    let mut b = reader::open(bundle, &pk)?;
+    Ok(reader::open(bundle, &pk)?)
+}
+
+/// Every entry through `sink`, with a progress bar.
+fn check_all(b: &mut reader::Bundle, sink: &dyn Sink, quiet: bool) -> Result<Report, Error> {
     let bar = progress::bytes(b.payload_bytes(), "verifying", quiet);
     let report = b.check(sink, &bar)?;
     bar.finish_and_clear();
-    Ok((b, report))
+    Ok(report)
 }
 
 /// A Go finding as a bundle problem, named by its entry in the bundle.

@@ -1,16 +1,17 @@
 //! The Go check's inputs gathered while a bundle's entries stream past, so
 //! that nothing has to be written to disk and read back: go.mod, go.sum and
-//! modules.txt kept, each module zip of modcache/ and each .go file of the
-//! main module read in one pass as it goes by; the rest from the manifest.
+//! modules.txt kept, each module zip of modcache/ and each .go file of a
+//! local replacement folder read in one pass as it goes by; the rest from
+//! the manifest.
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::{self, BufReader, Read, Seek, Write};
 use std::path::Path;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use tempfile::SpooledTempFile;
 
-use super::manifest::Entry;
+use super::manifest::{Entry, Module};
 use super::reader::Sink;
 use crate::fsutil::Tap;
 use crate::gomod::dirhash::{self, DirhashError};
@@ -31,6 +32,9 @@ const MODCACHE: &str = "modcache/";
 /// which it gives only for the bytes the manifest signs.
 pub struct GoInputs<'a> {
     inner: &'a dyn Sink,
+    /// `src/<dir>/` of each local replacement the manifest names: the only
+    /// main-module folders whose .go files the check reads.
+    local_dirs: Vec<String>,
     gathered: Mutex<Gathered>,
     in_memory: usize,
 }
@@ -48,21 +52,33 @@ enum Kind {
     Go,
 }
 
-fn kind(path: &str) -> Option<Kind> {
-    match path {
-        "src/go.mod" | "src/go.sum" | "src/vendor/modules.txt" => Some(Kind::Text),
-        p if p.starts_with(MODCACHE) && p.ends_with(".zip") => Some(Kind::Zip),
-        p if p.starts_with(SRC) && !p.starts_with(VENDOR) && p.ends_with(".go") => Some(Kind::Go),
-        _ => None,
-    }
-}
-
 impl<'a> GoInputs<'a> {
-    pub fn new(inner: &'a dyn Sink) -> GoInputs<'a> {
+    /// `modules` are the signed manifest's: should they name another local
+    /// replacement than modules.txt does, that folder's .go files go
+    /// unread and binding it fails, never passes.
+    pub fn new(inner: &'a dyn Sink, modules: &[Module]) -> GoInputs<'a> {
+        let local_dirs = modules
+            .iter()
+            .filter_map(|m| m.replace.as_ref())
+            .filter(|r| r.version.is_none())
+            .filter_map(|r| inside_src(&r.path))
+            .collect();
         GoInputs {
             inner,
+            local_dirs,
             gathered: Mutex::new(Gathered::default()),
             in_memory: IN_MEMORY,
+        }
+    }
+
+    fn kind(&self, path: &str) -> Option<Kind> {
+        match path {
+            "src/go.mod" | "src/go.sum" | "src/vendor/modules.txt" => Some(Kind::Text),
+            p if p.starts_with(MODCACHE) && p.ends_with(".zip") => Some(Kind::Zip),
+            p if p.ends_with(".go") && self.local_dirs.iter().any(|d| p.starts_with(d)) => {
+                Some(Kind::Go)
+            }
+            _ => None,
         }
     }
 
@@ -72,11 +88,17 @@ impl<'a> GoInputs<'a> {
             .gathered
             .into_inner()
             .unwrap_or_else(|p| p.into_inner());
+        let zips = gathered
+            .zips
+            .into_iter()
+            .map(|(path, read)| (path, read.map(Arc::new)))
+            .collect();
         InBundle {
             entries: entries.iter().map(|e| (e.path.as_str(), e)).collect(),
             all: entries,
+            has_cache: entries.iter().any(|e| e.path.starts_with(MODCACHE)),
             texts: gathered.texts,
-            zips: Mutex::new(gathered.zips),
+            zips: Mutex::new(zips),
             go_files: gathered.go_files,
         }
     }
@@ -108,7 +130,7 @@ impl<'a> GoInputs<'a> {
 
 impl Sink for GoInputs<'_> {
     fn entry(&self, entry: &Entry, data: &mut dyn Read) -> io::Result<()> {
-        let Some(kind) = kind(&entry.path) else {
+        let Some(kind) = self.kind(&entry.path) else {
             return self.inner.entry(entry, data);
         };
         let mut copy = SpooledTempFile::new(self.in_memory);
@@ -127,8 +149,9 @@ impl Sink for GoInputs<'_> {
 pub struct InBundle<'m> {
     entries: HashMap<&'m str, &'m Entry>,
     all: &'m [Entry],
+    has_cache: bool,
     texts: HashMap<String, Vec<u8>>,
-    zips: Mutex<HashMap<String, Result<ModuleZip, DirhashError>>>,
+    zips: Mutex<HashMap<String, Result<Arc<ModuleZip>, DirhashError>>>,
     go_files: HashMap<String, GoFile>,
 }
 
@@ -178,7 +201,7 @@ impl Inputs for InBundle<'_> {
     }
 
     fn has_cache(&self) -> bool {
-        self.all.iter().any(|e| e.path.starts_with(MODCACHE))
+        self.has_cache
     }
 
     fn go_mod_hash(&self, rel: &str) -> Result<Option<String>, VerifyError> {
@@ -188,12 +211,12 @@ impl Inputs for InBundle<'_> {
             .map(|d| dirhash::hash1_of_digests(vec![("go.mod".into(), d)])))
     }
 
-    fn zip(&self, rel: &str) -> Result<Option<ModuleZip>, VerifyError> {
+    fn zip(&self, rel: &str) -> Result<Option<Arc<ModuleZip>>, VerifyError> {
         let path = format!("{MODCACHE}{rel}");
         let mut zips = self.zips.lock().unwrap_or_else(|p| p.into_inner());
         match zips.get(&path) {
             None => Ok(None),
-            Some(Ok(zip)) => Ok(Some(zip.clone())),
+            Some(Ok(zip)) => Ok(Some(Arc::clone(zip))),
             Some(Err(_)) => match zips.remove(&path) {
                 Some(Err(e)) => Err(e.into()),
                 _ => Ok(None),
@@ -254,7 +277,7 @@ mod tests {
         };
         let direct = modzip::read(Cursor::new(&bytes), Path::new("m.zip")).expect("reads");
         for in_memory in [0, IN_MEMORY] {
-            let mut sink = GoInputs::new(&Discard);
+            let mut sink = GoInputs::new(&Discard, &[]);
             sink.in_memory = in_memory;
             sink.entry(&entry, &mut bytes.as_slice()).expect("sink");
             let entries = [entry.clone()];
@@ -264,6 +287,31 @@ mod tests {
             let go = got.files_below("example.com/m@v1.0.0/")["m.go"].go.clone();
             assert_eq!(go.map(|g| g.vendored), Some(false));
         }
+    }
+
+    #[test]
+    fn only_local_replacements_have_their_go_files_read() {
+        let modules = [Module {
+            path: "example.com/localdep".into(),
+            version: "v0.0.0".into(),
+            replace: Some(crate::bundle::manifest::ModuleReplace {
+                path: "./third_party/localdep".into(),
+                version: None,
+            }),
+            h1: None,
+            go_mod_h1: None,
+            explicit: true,
+            go: None,
+            packages: Vec::new(),
+        }];
+        let sink = GoInputs::new(&Discard, &modules);
+        assert!(matches!(
+            sink.kind("src/third_party/localdep/l.go"),
+            Some(Kind::Go)
+        ));
+        assert!(sink.kind("src/main.go").is_none());
+        assert!(sink.kind("src/vendor/example.com/x/x.go").is_none());
+        assert!(matches!(sink.kind("src/go.sum"), Some(Kind::Text)));
     }
 
     #[test]

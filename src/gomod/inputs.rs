@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::fs::{self, File};
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -28,7 +29,7 @@ pub trait Inputs: Sync {
     /// The go.sum `/go.mod` hash of a cached `.mod` file.
     fn go_mod_hash(&self, rel: &str) -> Result<Option<String>, VerifyError>;
     /// A cached module zip, read in one pass.
-    fn zip(&self, rel: &str) -> Result<Option<ModuleZip>, VerifyError>;
+    fn zip(&self, rel: &str) -> Result<Option<Arc<ModuleZip>>, VerifyError>;
 }
 
 /// A module folder, and a module cache in GOPROXY layout
@@ -115,12 +116,12 @@ impl Inputs for Disk<'_> {
         Ok(Some(dirhash::hash_go_mod(&bytes)))
     }
 
-    fn zip(&self, rel: &str) -> Result<Option<ModuleZip>, VerifyError> {
+    fn zip(&self, rel: &str) -> Result<Option<Arc<ModuleZip>>, VerifyError> {
         let Some(path) = self.cached(rel) else {
             return Ok(None);
         };
         let file = File::open(&path).map_err(io(&path))?;
-        Ok(Some(modzip::read(BufReader::new(file), &path)?))
+        Ok(Some(Arc::new(modzip::read(BufReader::new(file), &path)?)))
     }
 }
 

@@ -7,6 +7,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -347,7 +348,7 @@ fn read_zips(
     inputs: &dyn Inputs,
     sum: &GoSum,
     bound: &BTreeSet<(String, String)>,
-) -> Result<BTreeMap<String, ModuleZip>, VerifyError> {
+) -> Result<BTreeMap<String, Arc<ModuleZip>>, VerifyError> {
     let wanted: BTreeSet<String> = sum
         .lines
         .iter()
@@ -366,7 +367,7 @@ fn read_zips(
 /// Every module zip and go.mod of the cache that go.sum names matches it.
 fn check_cache(
     inputs: &dyn Inputs,
-    zips: &BTreeMap<String, ModuleZip>,
+    zips: &BTreeMap<String, Arc<ModuleZip>>,
     sum: &GoSum,
     skip: &BTreeSet<(String, String)>,
     out: &mut GoCheck,
@@ -416,7 +417,7 @@ fn bound_zips(txt: &ModulesTxt) -> BTreeSet<(String, String)> {
 /// replacement folder. `None` (with a not-checked note) when neither is here.
 fn module_files(
     inputs: &dyn Inputs,
-    zips: &BTreeMap<String, ModuleZip>,
+    zips: &BTreeMap<String, Arc<ModuleZip>>,
     m: &VendoredModule,
     sum: &GoSum,
     out: &mut GoCheck,
