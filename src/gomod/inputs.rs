@@ -67,16 +67,15 @@ impl Inputs for Disk<'_> {
         let vendor = self.tree.join("vendor");
         let hashed: Vec<(String, [u8; 32], u64)> = walk(&vendor)?
             .into_par_iter()
-            .filter(|(rel, _, _)| rel != "modules.txt")
-            .map(|(rel, path, file)| {
-                let digest = if file {
-                    let mut f = File::open(&path).map_err(io(&path))?;
-                    dirhash::sha256_reader(&mut f).map_err(io(&path))?
+            .filter(|f| f.rel != "modules.txt")
+            .map(|f| {
+                let digest = if f.regular {
+                    let mut file = File::open(&f.path).map_err(io(&f.path))?;
+                    dirhash::sha256_reader(&mut file).map_err(io(&f.path))?
                 } else {
                     [0; 32] // a symlink or device: it can match no module file
                 };
-                let size = fs::symlink_metadata(&path).map(|m| m.len()).unwrap_or(0);
-                Ok((rel, digest, size))
+                Ok((f.rel, digest, f.size))
             })
             .collect::<Result<_, VerifyError>>()?;
         let mut out = VendorListing::default();
@@ -93,13 +92,10 @@ impl Inputs for Disk<'_> {
             return Ok(None);
         }
         let mut files = BTreeMap::new();
-        for (rel, path, file) in walk(&dir)? {
-            if !file {
-                continue;
-            }
-            let mut f = BufReader::new(File::open(&path).map_err(io(&path))?);
-            let read = modzip::module_file(&rel, &mut f).map_err(io(&path))?;
-            files.insert(rel, read);
+        for f in walk(&dir)?.into_iter().filter(|f| f.regular) {
+            let mut file = BufReader::new(File::open(&f.path).map_err(io(&f.path))?);
+            let read = modzip::module_file(&f.rel, &mut file).map_err(io(&f.path))?;
+            files.insert(f.rel, read);
         }
         Ok(Some(files))
     }
@@ -132,9 +128,18 @@ impl Disk<'_> {
     }
 }
 
-/// Every non-folder below `dir`: its path relative to `dir`, its full path,
-/// and whether it is a regular file.
-fn walk(dir: &Path) -> Result<Vec<(String, PathBuf, bool)>, VerifyError> {
+/// A non-folder found below a folder.
+struct Found {
+    /// Its path relative to the folder walked.
+    rel: String,
+    path: PathBuf,
+    /// A regular file, not a symlink or device.
+    regular: bool,
+    size: u64,
+}
+
+/// Every non-folder below `dir`, with the size the walk already read.
+fn walk(dir: &Path) -> Result<Vec<Found>, VerifyError> {
     let mut out = Vec::new();
     for e in walkdir::WalkDir::new(dir).follow_links(false) {
         let e = e.map_err(walk_err(dir))?;
@@ -146,7 +151,13 @@ fn walk(dir: &Path) -> Result<Vec<(String, PathBuf, bool)>, VerifyError> {
             .strip_prefix(dir)
             .map(|r| r.to_string_lossy().into_owned())
             .unwrap_or_default();
-        out.push((rel, e.path().to_path_buf(), e.file_type().is_file()));
+        let size = e.metadata().map_err(walk_err(dir))?.len();
+        out.push(Found {
+            rel,
+            path: e.path().to_path_buf(),
+            regular: e.file_type().is_file(),
+            size,
+        });
     }
     Ok(out)
 }
