@@ -228,7 +228,7 @@ pub fn run(opts: &PackOptions) -> Result<Packed, Error> {
         .iter()
         .map(|f| (format!("src/{}", f.rel), f.path.clone(), f.mode))
         .collect();
-    payload.add_files(&src, |_| Storage::Deflated, &bar)?;
+    payload.add_files(&src, Storage::by_name, &bar)?;
     for image in &pulled {
         payload.add_file(&image.entry, &image.tar, 0o644, Storage::Stored)?;
     }
