@@ -9,7 +9,7 @@ use std::process::Command;
 use std::sync::atomic::Ordering;
 
 use common::containers::Store;
-use common::registry::{Registry, TokenFront, skopeo_inspect, skopeo_raw};
+use common::registry::{Registry, TokenFront, skopeo_inspect, skopeo_inspect_as, skopeo_raw};
 use common::{Sandbox, assert_exit, assert_ok, assert_says, text};
 
 fn manifest(sb: &Sandbox, dest: &str) -> serde_json::Value {
@@ -76,17 +76,31 @@ fn packed_with_busybox() -> (Registry, String, Sandbox) {
 }
 
 /// `ferry images push TARGET` into `registry` over plain HTTP, with `extra` flags.
-fn push(sb: &Sandbox, target: &str, registry: &Registry, extra: &[&str]) -> std::process::Output {
+fn push(sb: &Sandbox, target: &str, host: &str, extra: &[&str]) -> std::process::Output {
     let mut args = vec![
         "images",
         "push",
         target,
         "--registry",
-        &registry.host,
+        host,
         "--insecure-registry",
     ];
     args.extend_from_slice(extra);
     sb.run(&args)
+}
+
+/// Pushes `target` (signed by rel.pub) to `host` under `prefix`; it must
+/// succeed and say `said` (how many blobs went up).
+fn push_under(sb: &Sandbox, target: &str, host: &str, prefix: &str, said: &str) -> String {
+    let out = push(
+        sb,
+        target,
+        host,
+        &["--pub", "rel.pub", "--repo-prefix", prefix],
+    );
+    assert_ok(&out);
+    assert_says(&out, &[said]);
+    text(&out)
 }
 
 #[test]
@@ -218,29 +232,20 @@ fn basic_auth_comes_from_the_docker_config() {
     assert_ok(&sb.pack_with("clockwork", "auth.ferry", &flags));
 
     // The push (one PUT per blob) takes the same credentials.
-    let out = push(
+    push_under(
         &sb,
         "auth.ferry",
-        &reg,
-        &["--pub", "rel.pub", "--repo-prefix", "site"],
+        &reg.host,
+        "site",
+        "2 blobs uploaded, 0 already there",
     );
-    assert_ok(&out);
-    assert_says(&out, &["2 blobs uploaded, 0 already there"]);
-    let pushed = format!("docker://{}/site/private/busybox:1", reg.host);
-    let inspect = std::process::Command::new("skopeo")
-        .args([
-            "inspect",
-            "--tls-verify=false",
-            "--creds",
-            "ci:s3cret",
-            &pushed,
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        inspect.status.success(),
-        "{}",
-        String::from_utf8_lossy(&inspect.stderr)
+    let creds = Some("ci:s3cret");
+    let digest = |name: &str| {
+        skopeo_inspect_as(&format!("docker://{}/{name}", reg.host), creds)["Digest"].clone()
+    };
+    assert_eq!(
+        digest("site/private/busybox:1"),
+        digest("private/busybox:1")
     );
 }
 
@@ -252,20 +257,13 @@ fn the_bearer_token_flow_is_followed() {
     assert!(pulled >= 1);
 
     // The push (one PUT per blob) asks for its own token.
-    let out = sb.run(&[
-        "images",
-        "push",
+    push_under(
+        &sb,
         "a.ferry",
-        "--pub",
-        "rel.pub",
-        "--registry",
         &front.host,
-        "--insecure-registry",
-        "--repo-prefix",
         "site",
-    ]);
-    assert_ok(&out);
-    assert_says(&out, &["2 blobs uploaded, 0 already there"]);
+        "2 blobs uploaded, 0 already there",
+    );
     assert!(front.faults.tokens_issued.load(Ordering::SeqCst) > pulled);
     let digest = skopeo_inspect(&format!("docker://{}/test/busybox:1", reg.host))["Digest"].clone();
     let pushed = skopeo_inspect(&format!("docker://{}/site/test/busybox:1", reg.host));
@@ -302,34 +300,31 @@ fn images_push_keeps_the_digest_in_another_registry() {
     let digest = skopeo_inspect(&format!("docker://{busybox}"))["Digest"].clone();
 
     let intranet = Registry::start();
-    let out = push(
+    let msg = push_under(
         &sb,
         "app",
-        &intranet,
-        &["--pub", "rel.pub", "--repo-prefix", "base"],
+        &intranet.host,
+        "base",
+        "2 blobs uploaded, 0 already there",
     );
-    assert_ok(&out);
     let pushed = format!("{}/base/test/busybox:1", intranet.host);
     assert_eq!(
         skopeo_inspect(&format!("docker://{pushed}"))["Digest"],
         digest
     );
-    let msg = text(&out);
     assert!(
         msg.contains(&format!("--build-arg REGISTRY={}/base/", intranet.host)),
         "{msg}"
     );
-    assert!(msg.contains("2 blobs uploaded, 0 already there"), "{msg}");
 
     // Again, from the bundle file: every blob is there already.
-    let out = push(
+    push_under(
         &sb,
         "app.ferry",
-        &intranet,
-        &["--pub", "rel.pub", "--repo-prefix", "base"],
+        &intranet.host,
+        "base",
+        "0 blobs uploaded, 2 already there",
     );
-    assert_ok(&out);
-    assert_says(&out, &["0 blobs uploaded, 2 already there"]);
 }
 
 #[test]
@@ -342,7 +337,7 @@ fn a_tampered_image_tar_is_not_pushed() {
     std::fs::write(&tar, bytes).unwrap();
 
     let intranet = Registry::start();
-    let out = push(&sb, "app", &intranet, &[]);
+    let out = push(&sb, "app", &intranet.host, &[]);
     assert_exit(&out, 1);
     assert!(
         text(&out).contains("images/test_busybox_1.tar: sha256"),

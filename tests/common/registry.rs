@@ -189,10 +189,17 @@ fn bcrypt_line(user: &str, password: &str) -> String {
 
 /// What `skopeo inspect` says of an image: its digest and layer digests.
 pub fn skopeo_inspect(transport_ref: &str) -> serde_json::Value {
-    let out = Command::new("skopeo")
-        .args(["inspect", "--tls-verify=false", transport_ref])
-        .output()
-        .expect("run skopeo inspect");
+    skopeo_inspect_as(transport_ref, None)
+}
+
+/// `skopeo inspect` with `user:password` for a registry that asks for them.
+pub fn skopeo_inspect_as(transport_ref: &str, creds: Option<&str>) -> serde_json::Value {
+    let mut cmd = Command::new("skopeo");
+    cmd.args(["inspect", "--tls-verify=false"]);
+    if let Some(creds) = creds {
+        cmd.args(["--creds", creds]);
+    }
+    let out = cmd.arg(transport_ref).output().expect("run skopeo inspect");
     assert!(
         out.status.success(),
         "skopeo inspect {transport_ref} failed: {}",
