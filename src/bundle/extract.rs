@@ -14,8 +14,6 @@ use super::reader::Sink;
 pub struct Extract {
     root: PathBuf,
     only: Option<Vec<&'static str>>,
-    skip: Vec<&'static str>,
-    keep: Vec<&'static str>,
 }
 
 impl Extract {
@@ -23,8 +21,6 @@ impl Extract {
         Extract {
             root: root.to_path_buf(),
             only: None,
-            skip: Vec::new(),
-            keep: Vec::new(),
         }
     }
 
@@ -34,26 +30,13 @@ impl Extract {
         Extract {
             root: root.to_path_buf(),
             only: Some(prefixes.to_vec()),
-            skip: Vec::new(),
-            keep: Vec::new(),
         }
     }
 
-    /// Also leaves out entries under `prefixes`, but for the exact names in
-    /// `keep` (still read and hashed).
-    pub fn skipping(mut self, prefixes: &[&'static str], keep: &[&'static str]) -> Extract {
-        self.skip = prefixes.to_vec();
-        self.keep = keep.to_vec();
-        self
-    }
-
     fn wanted(&self, path: &str) -> bool {
-        let included = self
-            .only
+        self.only
             .as_ref()
-            .is_none_or(|o| o.iter().any(|p| path.starts_with(p)));
-        let skipped = self.skip.iter().any(|p| path.starts_with(p)) && !self.keep.contains(&path);
-        included && !skipped
+            .is_none_or(|o| o.iter().any(|p| path.starts_with(p)))
     }
 }
 
