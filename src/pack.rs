@@ -121,8 +121,6 @@ pub fn run(opts: &PackOptions) -> Result<Packed, Error> {
     let vulndb = opts.vulndb.as_deref().map(audit::vulns::load).transpose()?;
 
     let system_temp = std::env::temp_dir();
-    crate::temp::clean_stale(&out_dir);
-    crate::temp::clean_stale(&system_temp);
     let scratch = crate::temp::dir_in("pack", &system_temp).map_err(Error::io(&system_temp))?;
     let tree = scratch.path().join("src");
     let files = source::walk(&opts.dir, true, std::slice::from_ref(&opts.output))?;

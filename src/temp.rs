@@ -1,11 +1,15 @@
 //! Ferry's temporary files and folders, named `.ferry-<kind>-<pid>-<random>`
 //! so that a later run can tell those of a process that is gone (killed,
-//! crashed, out of power) from those of one still running, and remove them.
+//! crashed, out of power) from those of one still running, and remove them:
+//! whichever command next makes a temporary in that folder does.
 
-use std::path::Path;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 /// A new private folder in `dir`, named for `kind` and this process.
 pub fn dir_in(kind: &str, dir: &Path) -> std::io::Result<tempfile::TempDir> {
+    clean_once(dir);
     tempfile::Builder::new()
         .prefix(&prefix(kind))
         .tempdir_in(dir)
@@ -13,10 +17,24 @@ pub fn dir_in(kind: &str, dir: &Path) -> std::io::Result<tempfile::TempDir> {
 
 /// A new private file in `dir`, named for `kind` and this process.
 pub fn file_in(kind: &str, dir: &Path, suffix: &str) -> std::io::Result<tempfile::NamedTempFile> {
+    clean_once(dir);
     tempfile::Builder::new()
         .prefix(&prefix(kind))
         .suffix(suffix)
         .tempfile_in(dir)
+}
+
+/// [`clean_stale`] for each folder the first time this process makes a
+/// temporary there, not again for every shard.
+fn clean_once(dir: &Path) {
+    static CLEANED: Mutex<BTreeSet<PathBuf>> = Mutex::new(BTreeSet::new());
+    let first = CLEANED
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .insert(dir.to_path_buf());
+    if first {
+        clean_stale(dir);
+    }
 }
 
 /// What every ferry temporary's name starts with.
@@ -92,5 +110,15 @@ mod tests {
         std::fs::create_dir(dir.path().join(".ferry-unpack-4194305-z")).unwrap();
         assert_eq!(clean_stale(dir.path()), 2);
         assert!(!dead.exists() && live.exists() && other.exists());
+    }
+
+    #[test]
+    fn making_a_temporary_sweeps_the_folder_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let dead = dir.path().join(".ferry-read-4194305-x");
+        std::fs::create_dir(&dead).unwrap();
+        let made = dir_in("read", dir.path()).unwrap();
+        assert!(!dead.exists(), "a dead process's folder stays");
+        assert!(made.path().exists());
     }
 }

@@ -19,7 +19,6 @@ pub fn run(bundle: &Path, pub_key: &Path, dest: &Path, quiet: bool) -> Result<Re
     refuse_bundle_inside(bundle, dest)?;
     check_dest(dest)?;
     let parent = crate::fsutil::parent_dir(dest);
-    crate::temp::clean_stale(parent);
     let temp = crate::temp::dir_in("unpack", parent).map_err(Error::io(parent))?;
     let root = temp.path().to_path_buf();
     fs::set_permissions(&root, fs::Permissions::from_mode(0o755)).map_err(Error::io(&root))?;
