@@ -3,8 +3,10 @@
 //! Mirrors cmd/go's `ShouldBuild` with `AnyTags`: every other tag counts as
 //! satisfied in whichever polarity it appears; a malformed `//go:build` drops the file.
 
-/// True when `go mod vendor` would copy this Go source file.
-pub fn vendors_go_file(source: &[u8]) -> bool {
+/// True when `go mod vendor` would copy this Go source file: the whole-file
+/// form, against which tests hold the one-pass `vendor_rules::GoFile::scan`.
+#[cfg(test)]
+pub(crate) fn vendors_go_file(source: &[u8]) -> bool {
     let header: Vec<String> = source
         .split(|&b| b == b'\n')
         .map_while(header_line)

@@ -3,8 +3,10 @@
 
 use globset::GlobBuilder;
 
-/// The patterns of every `//go:embed` line of one Go source file.
-pub fn patterns(source: &[u8]) -> Vec<String> {
+/// The patterns of every `//go:embed` line of one Go source file: the
+/// whole-file form, against which tests hold `vendor_rules::GoFile::scan`.
+#[cfg(test)]
+pub(crate) fn patterns(source: &[u8]) -> Vec<String> {
     source
         .split(|&b| b == b'\n')
         .filter_map(line_patterns)
