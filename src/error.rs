@@ -9,10 +9,10 @@ use crate::bundle::diags::BundleError;
 use crate::bundle::writer::WriteError;
 use crate::exit::{Classify, Exit};
 use crate::gomod::ParseError;
+use crate::gomod::check::CheckError;
 use crate::gomod::diags::Findings;
 use crate::gomod::dirhash::DirhashError;
 use crate::gomod::toolchain::ToolchainError;
-use crate::gomod::verify::VerifyError;
 use crate::image::ImageError;
 use crate::sign::SignError;
 use crate::source::SourceError;
@@ -36,7 +36,7 @@ pub enum Error {
     #[error(transparent)]
     Dirhash(#[from] DirhashError),
     #[error(transparent)]
-    GoVerify(#[from] VerifyError),
+    GoCheck(#[from] CheckError),
     #[error(transparent)]
     Image(#[from] ImageError),
     #[error(transparent)]
@@ -50,8 +50,6 @@ pub enum Error {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("`{0}` is not built yet (tracked in issue #{1}); nothing was done")]
-    NotBuilt(&'static str, u32),
 }
 
 impl Error {
@@ -72,12 +70,12 @@ impl Classify for Error {
             Error::Parse(_) | Error::Findings(_) => Exit::CheckFailed,
             Error::Dirhash(DirhashError::Io { .. }) | Error::Io { .. } => Exit::CouldNotRun,
             Error::Dirhash(_) => Exit::CheckFailed,
-            Error::GoVerify(VerifyError::Io { .. }) => Exit::CouldNotRun,
-            Error::GoVerify(_) => Exit::CheckFailed,
+            Error::GoCheck(CheckError::Io { .. }) => Exit::CouldNotRun,
+            Error::GoCheck(_) => Exit::CheckFailed,
             Error::Image(e) => e.exit(),
             Error::Build(e) => e.exit(),
             Error::VulnDb(e) => e.exit(),
-            Error::Usage(_) | Error::NotBuilt(..) => Exit::Usage,
+            Error::Usage(_) => Exit::Usage,
         }
     }
 }

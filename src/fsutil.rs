@@ -27,6 +27,16 @@ pub fn read_at_most(path: &Path, max: u64) -> io::Result<Vec<u8>> {
     Ok(bytes)
 }
 
+/// A text file that may be absent: `None` only when it does not exist; any
+/// other failure (permissions, not UTF-8) is an error, never "absent".
+pub fn read_text_if_exists(path: &Path) -> io::Result<Option<String>> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok(Some(text)),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
 /// A reader that shows each chunk it passes on to `tap`, to hash or copy it
 /// on the way.
 pub struct Tap<R, F> {

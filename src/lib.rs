@@ -1,7 +1,15 @@
 //! ferry carries a Go service across an air gap: `pack` turns a Go module into
 //! one signed bundle (source, vendor/, module cache, base images, offline
 //! Dockerfile); `verify` and `unpack` check every byte of it against the signed
-//! manifest on the isolated side. Each module below is one stage of that pipeline.
+//! manifest on the isolated side.
+//!
+//! Layers point one way. [`ops`] has one operation per command; it composes
+//! the domains: [`gomod`] (Go's files and the Go verification), [`bundle`]
+//! (the format, its writer and its reader), [`image`] (OCI images),
+//! [`audit`] (the reviewer's reports), [`build`] (the offline build),
+//! [`dockerfile`], [`sign`], [`source`] and [`vcs`]; under them lie the
+//! primitives [`fsutil`], [`temp`], [`progress`], [`error`] and [`exit`].
+//! The library never prints and never reads the environment.
 
 pub mod audit;
 pub mod build;
@@ -12,15 +20,12 @@ pub mod exit;
 pub mod fsutil;
 pub mod gomod;
 pub mod image;
-pub mod images;
-pub mod pack;
+pub mod ops;
 pub mod progress;
 pub mod sign;
 pub mod source;
 pub mod temp;
-pub mod unpack;
-pub mod unpacked;
-pub mod verify;
+pub mod vcs;
 
 pub use error::Error;
 pub use exit::{Classify, Exit};

@@ -1,37 +1,26 @@
-//! Progress bars on stderr, only when stderr is a terminal and not `--quiet`:
-//! logs and pipes stay clean.
+//! Progress as the library reports it: a [`Progress`] hands out bars, and
+//! the binary decides whether and where they are drawn (stderr, only on a
+//! terminal, never with `--quiet`). The library itself never draws.
 
-use std::io::IsTerminal;
-use std::time::Duration;
+use indicatif::ProgressBar;
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-
-/// Whether bars may be drawn at all.
-pub fn enabled(quiet: bool) -> bool {
-    !quiet && std::io::stderr().is_terminal()
+/// Makes the bars of long steps; hidden bars cost nothing.
+pub trait Progress: Sync {
+    /// A byte-counting bar of `len` bytes (0 when not known yet).
+    fn bytes(&self, len: u64, message: &str) -> ProgressBar;
+    /// A spinner for a step of unknown length (a `go` command).
+    fn spinner(&self, message: &str) -> ProgressBar;
 }
 
-/// A byte-counting bar, hidden when bars are off.
-pub fn bytes(len: u64, message: &str, quiet: bool) -> ProgressBar {
-    if !enabled(quiet) {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
-    let style =
-        ProgressStyle::with_template("{msg:>12} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar());
-    bar.set_style(style.progress_chars("=> "));
-    bar.set_message(message.to_string());
-    bar
-}
+/// No bars at all: tests, `--quiet`, output that is not a terminal.
+pub struct Hidden;
 
-/// A spinner for a step of unknown length (a `go` command).
-pub fn spinner(message: &str, quiet: bool) -> ProgressBar {
-    if !enabled(quiet) {
-        return ProgressBar::hidden();
+impl Progress for Hidden {
+    fn bytes(&self, _: u64, _: &str) -> ProgressBar {
+        ProgressBar::hidden()
     }
-    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-    bar.set_message(message.to_string());
-    bar.enable_steady_tick(Duration::from_millis(120));
-    bar
+
+    fn spinner(&self, _: &str) -> ProgressBar {
+        ProgressBar::hidden()
+    }
 }

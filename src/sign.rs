@@ -5,7 +5,7 @@
 //! a byte-identical bundle (the minisign crate adds random noise when it signs).
 
 use std::fs::{self, OpenOptions};
-use std::io::{Cursor, IsTerminal, Write};
+use std::io::{Cursor, Write};
 use std::path::{Path, PathBuf};
 
 use base64::Engine;
@@ -132,9 +132,12 @@ fn create_new(path: &Path, bytes: &[u8], mode: u32) -> Result<(), SignError> {
         .map_err(io_err(path))
 }
 
-/// Loads a secret key; an encrypted one takes its password from
-/// `FERRY_KEY_PASSWORD`, or from a prompt when stdin is a terminal.
-pub fn load_secret_key(path: &Path) -> Result<Signer, SignError> {
+/// Loads a secret key; an encrypted one asks `password` (which the binary
+/// answers from `FERRY_KEY_PASSWORD` or a prompt), and `None` refuses.
+pub fn load_secret_key(
+    path: &Path,
+    password: &dyn Fn(&Path) -> Option<String>,
+) -> Result<Signer, SignError> {
     let text = fs::read_to_string(path).map_err(io_err(path))?;
     let key_err = |reason: String| SignError::Key {
         path: path.to_path_buf(),
@@ -152,17 +155,11 @@ pub fn load_secret_key(path: &Path) -> Result<Signer, SignError> {
         // so the key is checked by deriving its public half instead.
         return Signer::from_raw(&raw).map_err(key_err);
     }
-    let password = match std::env::var(PASSWORD_ENV) {
-        Ok(pw) => Some(pw),
-        Err(_) if std::io::stdin().is_terminal() => None,
-        Err(_) => {
-            return Err(SignError::NeedsPassword {
-                path: path.to_path_buf(),
-            });
-        }
-    };
+    let password = password(path).ok_or_else(|| SignError::NeedsPassword {
+        path: path.to_path_buf(),
+    })?;
     let sk = SecretKeyBox::from_string(&text)
-        .and_then(|b| b.into_secret_key(password))
+        .and_then(|b| b.into_secret_key(Some(password)))
         .map_err(|e| key_err(e.to_string()))?;
     Signer::from_raw(&sk.to_bytes()).map_err(key_err)
 }
@@ -286,7 +283,7 @@ mod tests {
         let (sk, pk) = keygen(&dir.path().join("k"), None).unwrap();
         (
             dir,
-            load_secret_key(&sk).unwrap(),
+            load_secret_key(&sk, &|_| None).unwrap(),
             load_public_key(&pk).unwrap(),
         )
     }
@@ -328,12 +325,12 @@ mod tests {
     fn encrypted_key_round_trips_with_password() {
         let dir = tempfile::tempdir().unwrap();
         let (sk_path, _) = keygen(&dir.path().join("k"), Some("pw".into())).unwrap();
-        // SAFETY of the test: no other test reads this variable.
-        unsafe { std::env::set_var(PASSWORD_ENV, "pw") };
-        let signer = load_secret_key(&sk_path).unwrap();
-        unsafe { std::env::set_var(PASSWORD_ENV, "wrong") };
-        assert!(load_secret_key(&sk_path).is_err());
-        unsafe { std::env::remove_var(PASSWORD_ENV) };
+        let signer = load_secret_key(&sk_path, &|_| Some("pw".into())).unwrap();
+        assert!(load_secret_key(&sk_path, &|_| Some("wrong".into())).is_err());
+        assert!(matches!(
+            load_secret_key(&sk_path, &|_| None),
+            Err(SignError::NeedsPassword { .. })
+        ));
         let pk = load_public_key(&dir.path().join("k.pub")).unwrap();
         let sig = signer.sign(b"x", "c").unwrap();
         verify_manifest(&pk, sig.as_bytes(), b"x", "").unwrap();

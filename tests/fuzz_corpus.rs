@@ -64,7 +64,7 @@ fn image_manifest_corpus() {
         let data = std::fs::read(file).unwrap();
         let _ = ferry::image::manifest::parse("corpus", &data);
         let entries = usize::from(data.first().copied().unwrap_or(0));
-        let _ = ferry::bundle::layout::check_tail(&data, entries);
+        let _ = ferry::bundle::reader::layout::check_tail(&data, entries);
     }
 }
 

@@ -360,7 +360,7 @@ fn resign(bundle: &[u8], key: &Path, entry: &str, edit: impl Fn(String) -> Strin
     e.sha256 = hex::encode(Sha256::digest(&new_body));
     e.size = new_body.len() as u64;
     let mbytes = manifest.to_bytes();
-    let signer = ferry::sign::load_secret_key(key).unwrap();
+    let signer = ferry::sign::load_secret_key(key, &|_| None).unwrap();
     let comment = ferry::sign::trusted_comment(
         &manifest.module.path,
         &manifest.module.version,

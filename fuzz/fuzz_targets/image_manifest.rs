@@ -6,5 +6,5 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let _ = ferry::image::manifest::parse("fuzz", data);
-    let _ = ferry::bundle::layout::check_tail(data, usize::from(data.first().copied().unwrap_or(0)));
+    let _ = ferry::bundle::reader::layout::check_tail(data, usize::from(data.first().copied().unwrap_or(0)));
 });

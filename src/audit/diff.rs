@@ -1,18 +1,15 @@
-//! `ferry diff OLD NEW`: what third-party code changed between two bundles
-//! (files, verified first) or two unpacked bundle folders: modules added,
+//! What third-party code changed between two releases: modules added,
 //! removed, upgraded, downgraded, re-replaced or re-licensed; vendored files
 //! changed per module; images and the Dockerfile changed. Computed from the
 //! signed manifests and SBOMs alone.
 
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
 
 use serde::Serialize;
 
+use crate::bundle::DOCKERFILE;
 use crate::bundle::manifest::{Manifest, Module};
-use crate::bundle::{DOCKERFILE, SBOM};
-use crate::error::Error;
 use crate::gomod::semver;
 
 /// One side of a diff: its manifest and each module's license.
@@ -22,35 +19,9 @@ pub struct Side {
     pub licenses: BTreeMap<String, String>,
 }
 
-/// Reads a bundle (verified whole with `pub_key`) or an unpacked folder
-/// (ferry.json, and its signature when a key is given; the SBOM against it).
-pub fn side(target: &Path, pub_key: Option<&Path>, quiet: bool) -> Result<Side, Error> {
-    if target.is_file() {
-        let pub_key = pub_key.ok_or_else(|| {
-            Error::Usage(format!(
-                "{}: reading a bundle starts with its signature: pass --pub PUB",
-                target.display()
-            ))
-        })?;
-        let system_temp = std::env::temp_dir();
-        let temp = crate::temp::dir_in("diff", &system_temp).map_err(Error::io(&system_temp))?;
-        let manifest =
-            crate::verify::extract_checked(target, pub_key, temp.path(), &[SBOM], quiet)?;
-        let licenses = licenses(&std::fs::read(temp.path().join(SBOM)).unwrap_or_default());
-        return Ok(Side { manifest, licenses });
-    }
-    let site = crate::unpacked::open(target, pub_key)?;
-    site.check(&[SBOM])?;
-    let licenses = licenses(&std::fs::read(target.join(SBOM)).unwrap_or_default());
-    Ok(Side {
-        manifest: site.manifest,
-        licenses,
-    })
-}
-
 /// Module path → license from a ferry SBOM (a replaced module's component
 /// names the replacement; `ferry:replaces` names the module).
-fn licenses(sbom: &[u8]) -> BTreeMap<String, String> {
+pub fn licenses(sbom: &[u8]) -> BTreeMap<String, String> {
     let Ok(bom) = serde_json::from_slice::<serde_json::Value>(sbom) else {
         return BTreeMap::new();
     };

@@ -22,6 +22,28 @@ pub struct SbomInput<'a> {
     pub graph: &'a [(String, String)],
 }
 
+/// The SBOM of a packed module: the manifest's modules, each with the
+/// license the audit read, and the `go mod graph` edges.
+pub fn of_module(
+    main: &MainModule,
+    created: &str,
+    modules: &[Module],
+    licensed: &[super::AuditModule],
+    graph: &[(String, String)],
+) -> Vec<u8> {
+    let licenses = licensed
+        .iter()
+        .map(|m| (m.status.path.clone(), m.license.clone()))
+        .collect();
+    cyclonedx(&SbomInput {
+        main,
+        created,
+        modules,
+        licenses: &licenses,
+        graph,
+    })
+}
+
 /// The SBOM as pretty JSON with a final newline.
 pub fn cyclonedx(input: &SbomInput) -> Vec<u8> {
     let main_ref = purl(&input.main.path, Some(&input.main.version));

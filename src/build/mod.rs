@@ -84,8 +84,14 @@ pub struct Built {
 }
 
 /// Builds the module tree at `src` (with its vendor/) into `out` as `spec`
-/// says, in a scratch folder laid out for the mode.
-pub fn offline(go: &Go, src: &Path, spec: &Spec, out: &Path) -> Result<Built, BuildError> {
+/// says, in a scratch folder under `temp` laid out for the mode.
+pub fn offline(
+    go: &Go,
+    src: &Path,
+    spec: &Spec,
+    out: &Path,
+    temp: &Path,
+) -> Result<Built, BuildError> {
     let setup = |path: &Path| {
         let path = path.to_path_buf();
         move |e: std::io::Error| BuildError::Setup {
@@ -93,8 +99,7 @@ pub fn offline(go: &Go, src: &Path, spec: &Spec, out: &Path) -> Result<Built, Bu
             reason: e.to_string(),
         }
     };
-    let system_temp = std::env::temp_dir();
-    let work = crate::temp::dir_in("build", &system_temp).map_err(setup(&system_temp))?;
+    let work = crate::temp::dir_in("build", temp).map_err(setup(temp))?;
     let gopath = work.path().join("gopath");
     let tree = match spec.mode {
         BuildMode::Gopath => gopath.join("src").join(&spec.module),
@@ -205,49 +210,34 @@ pub fn missing_includes(tree: &Path) -> Vec<warnings::MissingInclude> {
     out
 }
 
-/// `ferry build`: the unpacked bundle at `dir` (its src/ checked against
-/// ferry.json, ferry.json against its signature when a key is given), built
-/// offline as the manifest says, into `out` (default `./<binary>`).
-pub fn unpacked(
-    dir: &Path,
-    pub_key: Option<&Path>,
-    out: Option<&Path>,
-) -> Result<(Built, Vec<String>), crate::Error> {
-    let site = crate::unpacked::open(dir, pub_key)?;
-    site.check(&["src/"])?;
-    let go = Go::locate()?;
-    let src = dir.join("src");
-    let modfile_path = src.join("go.mod");
-    let text = std::fs::read_to_string(&modfile_path).map_err(crate::Error::io(&modfile_path))?;
-    let modfile = crate::gomod::modfile::parse(&text)?;
-    let b = &site.manifest.build;
-    let spec = Spec {
-        module: site.manifest.module.path.clone(),
-        mode: b.mode,
-        main: b.main.clone(),
-        binary: b.binary.clone(),
-        tags: b.tags.clone(),
-        ldflags: b.ldflags.clone(),
-        builder: String::new(),
-        builder_bundled: false,
-        runtime: None,
-        expose: Vec::new(),
-    };
-    let missing = missing_includes(&src);
-    let notes = warnings::warnings(&warnings::Context {
-        mode: b.mode,
-        modfile: &modfile,
-        builder_go: warnings::GoVersion::parse(&go.version),
-        missing_includes: &missing,
-    });
-    let out = out.map_or_else(|| PathBuf::from(&b.binary), Path::to_path_buf);
-    let out = std::path::absolute(&out).map_err(crate::Error::io(&out))?;
-    Ok((offline(&go, &src, &spec, &out)?, notes))
+/// The binary's name: the main package's last path element, or the module's
+/// without a `/vN` major-version suffix.
+pub fn binary_name(module: &str, main: &str) -> String {
+    let main = main.trim_start_matches("./").trim_end_matches('/');
+    if !main.is_empty() && main != "." {
+        return main.rsplit('/').next().unwrap_or(main).to_string();
+    }
+    let mut parts = module.rsplit('/');
+    let last = parts.next().unwrap_or(module);
+    let is_major =
+        last.len() > 1 && last.starts_with('v') && last[1..].bytes().all(|b| b.is_ascii_digit());
+    match (is_major, parts.next()) {
+        (true, Some(prev)) => prev.to_string(),
+        _ => last.to_string(),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn binary_names() {
+        assert_eq!(binary_name("example.com/clockwork", "."), "clockwork");
+        assert_eq!(binary_name("example.com/svc/v2", "."), "svc");
+        assert_eq!(binary_name("example.com/svc", "./cmd/agent"), "agent");
+        assert_eq!(binary_name("v2", "."), "v2");
+    }
 
     #[test]
     fn a_vendored_cgo_header_that_go_mod_vendor_dropped_is_found() {

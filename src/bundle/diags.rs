@@ -1,15 +1,133 @@
-//! What a bundle check found: each problem names the entry and, where it
-//! applies, what the manifest expected and what the bundle holds.
+//! What a bundle check found: each problem has a stable [`Code`], names the
+//! entry and, where it applies, what the manifest expected and what the
+//! bundle holds. Text and JSON render from the same value.
 
 use std::fmt;
 
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 
 use crate::exit::{Classify, Exit};
+
+/// What kind of bundle problem this is; the kebab-case name is stable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Code {
+    /// Bytes before the first entry.
+    PrefixData,
+    /// The same name twice in the central directory.
+    DuplicateName,
+    /// The manifest's entry list is not sorted and unique.
+    ManifestUnsorted,
+    /// A local header disagrees with the central directory.
+    HeaderMismatch,
+    /// An entry's local header cannot be read.
+    UnreadableHeader,
+    /// Entries do not tile the file: a gap, an overlap or hidden data.
+    EntryMisplaced,
+    /// The central directory is not where the last entry ends.
+    DirectoryMisplaced,
+    /// Something other than the directory and the end records at the end.
+    EndRecords,
+    /// A name that is not a plain relative path.
+    RefusedName,
+    /// ferry.json and its signature are not the first two entries.
+    FixedEntryMisplaced,
+    /// An entry the manifest does not list.
+    NotInManifest,
+    /// A listed entry missing from the bundle (or the folder).
+    Missing,
+    /// A directory entry, symlink, device or other non-regular file.
+    NotRegularFile,
+    /// An encrypted entry.
+    Encrypted,
+    /// Compression other than stored or deflate.
+    Compression,
+    /// The declared (central directory) size differs from the manifest.
+    DeclaredSize,
+    /// A mode other than 0644/0755, or one that differs from the manifest.
+    Mode,
+    /// The entry's bytes cannot be read or inflated.
+    Unreadable,
+    /// The inflated size differs from the manifest.
+    Size,
+    /// The sha256 differs from the manifest.
+    Sha256,
+    /// A manifest field breaks its owner's rules.
+    ManifestField,
+    /// A Go verification finding, by its own code.
+    Go(crate::gomod::diags::Code),
+}
+
+impl Code {
+    /// Every bundle code but `Go(_)`, in the order docs/diagnostics.md lists them.
+    pub const ALL: [Code; 21] = [
+        Code::PrefixData,
+        Code::DuplicateName,
+        Code::ManifestUnsorted,
+        Code::HeaderMismatch,
+        Code::UnreadableHeader,
+        Code::EntryMisplaced,
+        Code::DirectoryMisplaced,
+        Code::EndRecords,
+        Code::RefusedName,
+        Code::FixedEntryMisplaced,
+        Code::NotInManifest,
+        Code::Missing,
+        Code::NotRegularFile,
+        Code::Encrypted,
+        Code::Compression,
+        Code::DeclaredSize,
+        Code::Mode,
+        Code::Unreadable,
+        Code::Size,
+        Code::Sha256,
+        Code::ManifestField,
+    ];
+
+    /// The stable name, as JSON and docs/diagnostics.md spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::PrefixData => "prefix-data",
+            Code::DuplicateName => "duplicate-name",
+            Code::ManifestUnsorted => "manifest-unsorted",
+            Code::HeaderMismatch => "header-mismatch",
+            Code::UnreadableHeader => "unreadable-header",
+            Code::EntryMisplaced => "entry-misplaced",
+            Code::DirectoryMisplaced => "directory-misplaced",
+            Code::EndRecords => "end-records",
+            Code::RefusedName => "refused-name",
+            Code::FixedEntryMisplaced => "fixed-entry-misplaced",
+            Code::NotInManifest => "not-in-manifest",
+            Code::Missing => "missing",
+            Code::NotRegularFile => "not-regular-file",
+            Code::Encrypted => "encrypted",
+            Code::Compression => "compression",
+            Code::DeclaredSize => "declared-size",
+            Code::Mode => "mode",
+            Code::Unreadable => "unreadable",
+            Code::Size => "size",
+            Code::Sha256 => "sha256",
+            Code::ManifestField => "manifest-field",
+            Code::Go(go) => go.as_str(),
+        }
+    }
+}
+
+impl Serialize for Code {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 /// One failed check on one entry (or on the archive as a whole).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Problem {
+    pub code: Code,
     pub entry: String,
     pub problem: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -19,8 +137,9 @@ pub struct Problem {
 }
 
 impl Problem {
-    pub fn new(entry: impl Into<String>, problem: impl Into<String>) -> Self {
+    pub fn new(code: Code, entry: impl Into<String>, problem: impl Into<String>) -> Self {
         Problem {
+            code,
             entry: entry.into(),
             problem: problem.into(),
             expected: None,
@@ -29,12 +148,14 @@ impl Problem {
     }
 
     pub fn mismatch(
+        code: Code,
         entry: &str,
         problem: &str,
         expected: impl fmt::Display,
         actual: impl fmt::Display,
     ) -> Self {
         Problem {
+            code,
             entry: entry.into(),
             problem: problem.into(),
             expected: Some(expected.to_string()),
@@ -54,10 +175,21 @@ impl fmt::Display for Problem {
     }
 }
 
+/// The checks a bundle read runs, named as `verify --json` names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CheckName {
+    Signature,
+    Layout,
+    Entries,
+    Fields,
+    Go,
+}
+
 /// One check that ran, for `verify --json`.
 #[derive(Debug, Clone, Serialize)]
 pub struct Check {
-    pub check: &'static str,
+    pub check: CheckName,
     pub ok: bool,
     pub detail: String,
 }

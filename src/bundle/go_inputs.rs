@@ -14,11 +14,10 @@ use tempfile::SpooledTempFile;
 use super::manifest::{Entry, Module};
 use super::reader::Sink;
 use crate::fsutil::Tap;
+use crate::gomod::check::{CheckError, Inputs, VendorListing};
 use crate::gomod::dirhash::{self, DirhashError};
-use crate::gomod::inputs::Inputs;
 use crate::gomod::modzip::{self, ModuleZip};
 use crate::gomod::vendor_rules::{GoFile, ModuleFile};
-use crate::gomod::verify::{VendorListing, VerifyError};
 
 /// An entry larger than this is spooled to an unnamed temporary file, so
 /// memory stays bounded whatever the size of one module zip.
@@ -161,24 +160,24 @@ fn digest(e: &Entry) -> Option<[u8; 32]> {
 }
 
 impl Inputs for InBundle<'_> {
-    fn text(&self, rel: &str) -> Result<Option<String>, VerifyError> {
+    fn text(&self, rel: &str) -> Result<Option<String>, CheckError> {
         let path = format!("{SRC}{rel}");
         let Some(bytes) = self.texts.get(&path) else {
             return Ok(None);
         };
         String::from_utf8(bytes.clone())
             .map(Some)
-            .map_err(|e| VerifyError::Io {
+            .map_err(|e| CheckError::Io {
                 path: path.into(),
                 source: io::Error::new(io::ErrorKind::InvalidData, e),
             })
     }
 
-    fn vendor(&self) -> Result<VendorListing, VerifyError> {
-        Ok(VendorListing::from_entries(self.all, VENDOR))
+    fn vendor(&self) -> Result<VendorListing, CheckError> {
+        Ok(listing(self.all, VENDOR))
     }
 
-    fn folder(&self, rel: &str) -> Result<Option<BTreeMap<String, ModuleFile>>, VerifyError> {
+    fn folder(&self, rel: &str) -> Result<Option<BTreeMap<String, ModuleFile>>, CheckError> {
         let Some(prefix) = inside_src(rel) else {
             return Ok(None);
         };
@@ -204,14 +203,14 @@ impl Inputs for InBundle<'_> {
         self.has_cache
     }
 
-    fn go_mod_hash(&self, rel: &str) -> Result<Option<String>, VerifyError> {
+    fn go_mod_hash(&self, rel: &str) -> Result<Option<String>, CheckError> {
         let entry = self.entries.get(format!("{MODCACHE}{rel}").as_str());
         Ok(entry
             .and_then(|e| digest(e))
             .map(|d| dirhash::hash1_of_digests(vec![("go.mod".into(), d)])))
     }
 
-    fn zip(&self, rel: &str) -> Result<Option<Arc<ModuleZip>>, VerifyError> {
+    fn zip(&self, rel: &str) -> Result<Option<Arc<ModuleZip>>, CheckError> {
         let path = format!("{MODCACHE}{rel}");
         let mut zips = self.zips.lock().unwrap_or_else(|p| p.into_inner());
         match zips.get(&path) {
@@ -226,6 +225,26 @@ impl Inputs for InBundle<'_> {
 }
 
 /// `src/<rel>/` for a folder of the main module, `None` when `rel` leads out of it.
+/// What vendor/ holds, from a signed manifest whose entries were all
+/// verified: the entries under `prefix` (`src/vendor/`), so nothing needs
+/// extracting to be hashed.
+fn listing(entries: &[Entry], prefix: &str) -> VendorListing {
+    let mut out = VendorListing::default();
+    for e in entries {
+        let Some(rel) = e.path.strip_prefix(prefix) else {
+            continue;
+        };
+        if rel == "modules.txt" {
+            continue;
+        }
+        if let Some(d) = digest(e) {
+            out.files.insert(rel.to_string(), d);
+            out.sizes.insert(rel.to_string(), e.size);
+        }
+    }
+    out
+}
+
 fn inside_src(rel: &str) -> Option<String> {
     let mut parts: Vec<&str> = Vec::new();
     for part in rel.split('/') {

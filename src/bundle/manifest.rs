@@ -4,7 +4,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::gomod::modules_txt::Replacement;
+use crate::gomod::gosum::GoSum;
+use crate::gomod::modfile::ModFile;
+use crate::gomod::modules_txt::{ModulesTxt, Replacement};
+use crate::image::pull::Role;
 
 pub const FORMAT: &str = "ferry/v1";
 
@@ -39,6 +42,18 @@ pub struct MainModule {
     pub version: String,
     pub go: Option<String>,
     pub toolchain: Option<String>,
+}
+
+impl MainModule {
+    /// The packed module as go.mod names it, at `version`.
+    pub fn new(modfile: &ModFile, version: String) -> MainModule {
+        MainModule {
+            path: modfile.module.clone(),
+            version,
+            go: modfile.go.clone(),
+            toolchain: modfile.toolchain.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -102,8 +117,40 @@ pub struct Image {
     /// The digest of its manifest (for the platform below).
     pub digest: String,
     pub platform: String,
-    pub role: String,
+    pub role: Role,
     pub entry: String,
+}
+
+/// The manifest's modules, from modules.txt, with the go.sum hashes of the
+/// code that is really used (the replacement's, when replaced by a version).
+pub fn modules(vendored: &ModulesTxt, sum: &GoSum) -> Vec<Module> {
+    let mut out: Vec<Module> = vendored
+        .modules
+        .iter()
+        .map(|m| {
+            let (path, version) = match &m.replace {
+                Some(r) => (r.path.as_str(), r.version.as_deref()),
+                None => (m.path.as_str(), Some(m.version.as_str())),
+            };
+            let hash = |go_mod| {
+                version
+                    .and_then(|v| sum.hash(path, v, go_mod))
+                    .map(str::to_string)
+            };
+            Module {
+                path: m.path.clone(),
+                version: m.version.clone(),
+                replace: m.replace.as_ref().map(Into::into),
+                h1: hash(false),
+                go_mod_h1: hash(true),
+                explicit: m.explicit,
+                go: m.go_version.clone(),
+                packages: m.packages.clone(),
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| (&a.path, &a.version).cmp(&(&b.path, &b.version)));
+    out
 }
 
 /// One zip entry other than the manifest and its signature.

@@ -5,10 +5,10 @@
 pub mod diags;
 pub mod extract;
 pub mod go_inputs;
-pub mod layout;
 pub mod manifest;
 pub mod names;
 pub mod reader;
+pub mod unpacked;
 pub mod writer;
 
 /// Entry names fixed by the format.

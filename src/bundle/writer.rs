@@ -63,6 +63,23 @@ pub fn zip_time(source_date_epoch: Option<i64>) -> DateTime {
         .unwrap_or_default()
 }
 
+/// 1980-01-01T00:00:00Z, the earliest time a zip entry can carry.
+const ZIP_EPOCH: time::OffsetDateTime = match time::OffsetDateTime::from_unix_timestamp(315_532_800)
+{
+    Ok(t) => t,
+    Err(_) => time::OffsetDateTime::UNIX_EPOCH,
+};
+
+/// The manifest's creation time: `SOURCE_DATE_EPOCH`, else the zip epoch, so
+/// that a bundle never records when or where it was made unless asked.
+pub fn created(source_date_epoch: Option<i64>) -> String {
+    let t = source_date_epoch
+        .and_then(|s| time::OffsetDateTime::from_unix_timestamp(s).ok())
+        .unwrap_or(ZIP_EPOCH);
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
 /// How an entry's bytes are stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Storage {

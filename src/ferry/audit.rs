@@ -2,12 +2,18 @@
 //! module with its license and verdict, every finding and policy violation,
 //! and what could not be checked.
 
+use std::io::Write;
+
 use ferry::audit::{Audit, Policy};
+use ferry::gomod::check::Status;
+use ferry::ops::audit as ops;
 use ferry::{Error, Exit};
 
 use crate::flags::{AuditArgs, AuditFormat};
+use crate::output::say;
 
-pub fn run(args: AuditArgs, quiet: bool) -> anyhow::Result<Exit> {
+pub fn run(args: AuditArgs, quiet: bool, out: &mut dyn Write) -> anyhow::Result<Exit> {
+    let ctx = crate::context::from_env(quiet)?;
     let policy = Policy {
         deny: args.deny_license.clone(),
         allow: args.allow_license.clone(),
@@ -18,22 +24,21 @@ pub fn run(args: AuditArgs, quiet: bool) -> anyhow::Result<Exit> {
         if let Some(m) = args.modcache.as_ref().filter(|m| !m.is_dir()) {
             return Err(Error::Usage(format!("--modcache {}: no such folder", m.display())).into());
         }
-        let cache = args.modcache.clone().or_else(ferry::audit::default_cache);
-        let audit = ferry::audit::dir(&args.target, cache.as_deref(), &policy)?;
+        let cache = args.modcache.clone().or_else(|| ctx.module_cache.clone());
+        let audit = ops::dir(&args.target, cache.as_deref(), &policy)?;
         if matches!(args.format, AuditFormat::Cyclonedx) {
-            print_sbom(&ferry::audit::sbom_of_dir(&args.target, &audit)?);
+            out.write_all(&ops::sbom_of_dir(&args.target, &audit, &ctx)?)?;
         } else {
-            print(&audit, args.format);
+            print(&audit, args.format, out)?;
         }
         return Ok(exit(&audit));
     }
-    let (report, audit) =
-        ferry::audit::bundle(&args.target, args.pub_key.as_deref(), &policy, quiet)?;
+    let (report, audit) = ops::bundle(&args.target, args.pub_key.as_deref(), &policy, &ctx)?;
     let json = !matches!(args.format, AuditFormat::Table);
     match audit {
         Some(audit) if report.ok() => {
             match (&audit.sbom, args.format) {
-                (Some(sbom), AuditFormat::Cyclonedx) => print_sbom(sbom),
+                (Some(sbom), AuditFormat::Cyclonedx) => out.write_all(sbom)?,
                 (None, AuditFormat::Cyclonedx) => {
                     return Err(Error::Usage(format!(
                         "{}: this bundle carries no sbom.cdx.json (made by an older ferry)",
@@ -41,15 +46,15 @@ pub fn run(args: AuditArgs, quiet: bool) -> anyhow::Result<Exit> {
                     ))
                     .into());
                 }
-                _ => print(&audit, args.format),
+                _ => print(&audit, args.format, out)?,
             }
             Ok(exit(&audit))
         }
         Some(audit) => {
-            print(&audit, args.format);
-            Ok(crate::verify::print(&report, json, quiet))
+            print(&audit, args.format, out)?;
+            crate::verify::print(&report, json, quiet, out)
         }
-        None => Ok(crate::verify::print(&report, json, quiet)),
+        None => crate::verify::print(&report, json, quiet, out),
     }
 }
 
@@ -61,16 +66,12 @@ fn exit(audit: &Audit) -> Exit {
     }
 }
 
-fn print_sbom(bytes: &[u8]) {
-    print!("{}", String::from_utf8_lossy(bytes));
-}
-
-fn print(audit: &Audit, format: AuditFormat) {
+fn print(audit: &Audit, format: AuditFormat, out: &mut dyn Write) -> anyhow::Result<()> {
     if !matches!(format, AuditFormat::Table) {
-        let mut value = serde_json::to_value(audit).unwrap_or_default();
+        let mut value = serde_json::to_value(audit)?;
         value["ok"] = serde_json::Value::Bool(audit.ok());
-        println!("{value:#}");
-        return;
+        say!(out, "{value:#}");
+        return Ok(());
     }
     let mut modules = audit.licensed.clone();
     modules.sort_by(|a, b| {
@@ -94,11 +95,12 @@ fn print(audit: &Audit, format: AuditFormat) {
                 s.packages.to_string(),
                 s.vendored_files.to_string(),
                 s.vendored_bytes.to_string(),
-                s.status.clone(),
+                s.status.to_string(),
             ]
         })
         .collect();
     crate::table::print(
+        out,
         [
             "MODULE",
             "VERSION",
@@ -110,12 +112,12 @@ fn print(audit: &Audit, format: AuditFormat) {
             "STATUS",
         ],
         &rows,
-    );
+    )?;
     for f in &audit.check.findings {
-        println!("FINDING {f}");
+        say!(out, "FINDING {f}");
     }
     for p in &audit.policy {
-        println!("POLICY {p}");
+        say!(out, "POLICY {p}");
     }
     if let Some(v) = &audit.vulns {
         for h in &v.hits {
@@ -128,12 +130,17 @@ fn print(audit: &Audit, format: AuditFormat) {
                 .fixed
                 .as_deref()
                 .map_or("no fixed version".to_string(), |f| format!("fixed in {f}"));
-            println!(
+            say!(
+                out,
                 "VULN {}{aliases} {}@{}: {}; {fixed}",
-                h.id, h.module, h.version, h.summary
+                h.id,
+                h.module,
+                h.version,
+                h.summary
             );
         }
-        println!(
+        say!(
+            out,
             "vulnerabilities: {} found in {} module versions against {} advisories (database snapshot of {})",
             v.hits.len(),
             v.modules_checked,
@@ -145,9 +152,10 @@ fn print(audit: &Audit, format: AuditFormat) {
     let verified = c
         .modules_status
         .iter()
-        .filter(|m| m.status == "verified")
+        .filter(|m| m.status == Status::Verified)
         .count();
-    println!(
+    say!(
+        out,
         "{}: {} modules, {verified} verified, {} findings, {} policy violations, {} not checked; {} vendored files, {} hashes against go.sum",
         c.module,
         c.modules_status.len(),
@@ -157,4 +165,5 @@ fn print(audit: &Audit, format: AuditFormat) {
         c.vendored_files,
         c.hashes_checked
     );
+    Ok(())
 }

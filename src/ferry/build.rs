@@ -1,20 +1,29 @@
 //! `ferry build`: the offline build of an unpacked bundle, for sites with Go
 //! and no container engine.
 
+use std::io::Write;
+
 use anyhow::Context;
 use ferry::Exit;
 
 use crate::flags::BuildArgs;
+use crate::output::say;
 
-pub fn run(args: BuildArgs, quiet: bool) -> anyhow::Result<Exit> {
-    let (built, warnings) =
-        ferry::build::unpacked(&args.dir, args.pub_key.as_deref(), args.output.as_deref())
-            .with_context(|| format!("build {}", args.dir.display()))?;
+pub fn run(args: BuildArgs, quiet: bool, out: &mut dyn Write) -> anyhow::Result<Exit> {
+    let ctx = crate::context::from_env(quiet)?;
+    let (built, warnings) = ferry::ops::build::run(
+        &args.dir,
+        args.pub_key.as_deref(),
+        args.output.as_deref(),
+        &ctx,
+    )
+    .with_context(|| format!("build {}", args.dir.display()))?;
     for w in &warnings {
         eprintln!("ferry: warning: {w}");
     }
     if !quiet {
-        println!(
+        say!(
+            out,
             "built {} with {} ({})",
             built.binary.display(),
             built.go_version,

@@ -1,25 +1,27 @@
 //! `ferry diff OLD NEW`: what a reviewer must look at since the last approved
 //! bundle. Exit 0 whatever the difference: the report is the point.
 
+use std::io::Write;
+
 use ferry::Exit;
-use ferry::audit::diff::{self, Change, Diff};
+use ferry::audit::diff::{Change, Diff};
 
 use crate::flags::{DiffArgs, DiffFormat};
+use crate::output::say;
 
-pub fn run(args: DiffArgs, quiet: bool) -> anyhow::Result<Exit> {
-    let old = diff::side(&args.old, args.pub_key.as_deref(), quiet)?;
-    let new = diff::side(&args.new, args.pub_key.as_deref(), quiet)?;
-    let d = diff::diff(&old, &new);
+pub fn run(args: DiffArgs, quiet: bool, out: &mut dyn Write) -> anyhow::Result<Exit> {
+    let ctx = crate::context::from_env(quiet)?;
+    let d = ferry::ops::diff::run(&args.old, &args.new, args.pub_key.as_deref(), &ctx)?;
     match args.format {
-        DiffFormat::Json => println!("{:#}", serde_json::to_value(&d).unwrap_or_default()),
-        DiffFormat::Table => print(&d, args.files),
+        DiffFormat::Json => say!(out, "{:#}", serde_json::to_value(&d)?),
+        DiffFormat::Table => print(&d, args.files, out)?,
     }
     Ok(Exit::Ok)
 }
 
-fn print(d: &Diff, files: bool) {
-    println!("{} -> {}", d.old, d.new);
-    println!("MODULES");
+fn print(d: &Diff, files: bool, out: &mut dyn Write) -> anyhow::Result<()> {
+    say!(out, "{} -> {}", d.old, d.new);
+    say!(out, "MODULES");
     for m in &d.modules {
         let (old, new) = (
             m.old.as_deref().unwrap_or("none"),
@@ -33,11 +35,12 @@ fn print(d: &Diff, files: bool) {
             Change::ReplacementChanged => format!("  ~ {} replacement: {old} -> {new}", m.path),
             Change::LicenseChanged => format!("  ~ {} license: {old} -> {new}", m.path),
         };
-        println!("{line}");
+        say!(out, "{line}");
     }
-    println!("VENDORED FILES");
+    say!(out, "VENDORED FILES");
     for f in &d.vendored_files {
-        println!(
+        say!(
+            out,
             "  {}: {} changed, {} added, {} removed",
             f.module,
             f.changed.len(),
@@ -48,17 +51,18 @@ fn print(d: &Diff, files: bool) {
             let marked = [("M", &f.changed), ("A", &f.added), ("D", &f.removed)];
             for (mark, list) in marked {
                 for path in list {
-                    println!("    {mark} {path}");
+                    say!(out, "    {mark} {path}");
                 }
             }
         }
     }
-    println!("IMAGES");
+    say!(out, "IMAGES");
     for i in &d.images {
         let show = |d: &Option<String>| d.clone().unwrap_or_else(|| "none".into());
-        println!("  ~ {} {} -> {}", i.tag, show(&i.old), show(&i.new));
+        say!(out, "  ~ {} {} -> {}", i.tag, show(&i.old), show(&i.new));
     }
-    println!(
+    say!(
+        out,
         "DOCKERFILE {}",
         if d.dockerfile_changed {
             "changed"
@@ -71,10 +75,12 @@ fn print(d: &Diff, files: bool) {
         .iter()
         .map(|f| f.added.len() + f.removed.len() + f.changed.len())
         .sum();
-    println!(
+    say!(
+        out,
         "{} module changes, {files_changed} vendored files changed in {} modules, {} images changed",
         d.modules.len(),
         d.vendored_files.len(),
         d.images.len()
     );
+    Ok(())
 }

@@ -1,21 +1,27 @@
 //! `ferry images list|push`: what base images a bundle carries, and getting
 //! them into an intranet registry with their digests unchanged.
 
+use std::io::Write;
+
 use ferry::Exit;
 use ferry::image::registry::Connection;
-use ferry::images::{self, PushTarget};
+use ferry::ops::Context;
+use ferry::ops::images::{self, PushTarget};
+use ferry::ops::target::Opened;
 
 use crate::flags::{ImagesCommand, ImagesListArgs, ImagesPushArgs, ImagesTarget};
+use crate::output::say;
 
-pub fn run(cmd: ImagesCommand, quiet: bool) -> anyhow::Result<Exit> {
+pub fn run(cmd: ImagesCommand, quiet: bool, out: &mut dyn Write) -> anyhow::Result<Exit> {
+    let ctx = crate::context::from_env(quiet)?;
     match cmd {
-        ImagesCommand::List(args) => list(args, quiet),
-        ImagesCommand::Push(args) => push(args, quiet),
+        ImagesCommand::List(args) => list(args, quiet, &ctx, out),
+        ImagesCommand::Push(args) => push(args, quiet, &ctx, out),
     }
 }
 
-fn open(t: &ImagesTarget, quiet: bool) -> anyhow::Result<images::Opened> {
-    let opened = images::open(&t.target, t.pub_key.as_deref(), quiet)?;
+fn open(t: &ImagesTarget, quiet: bool, ctx: &Context) -> anyhow::Result<Opened> {
+    let opened = images::open(&t.target, t.pub_key.as_deref(), ctx)?;
     if !opened.signed && !quiet {
         eprintln!(
             "ferry: note: {}: image tars checked against ferry.json, whose signature was not checked again (pass --pub PUB)",
@@ -25,11 +31,20 @@ fn open(t: &ImagesTarget, quiet: bool) -> anyhow::Result<images::Opened> {
     Ok(opened)
 }
 
-fn list(args: ImagesListArgs, quiet: bool) -> anyhow::Result<Exit> {
-    let opened = open(&args.target, quiet)?;
+fn list(
+    args: ImagesListArgs,
+    quiet: bool,
+    ctx: &Context,
+    out: &mut dyn Write,
+) -> anyhow::Result<Exit> {
+    let opened = open(&args.target, quiet, ctx)?;
     let listed = images::list(&opened)?;
     if args.json {
-        println!("{:#}", serde_json::to_value(&listed).unwrap_or_default());
+        say!(
+            out,
+            "{:#}",
+            serde_json::to_value(&listed).unwrap_or_default()
+        );
         return Ok(Exit::Ok);
     }
     let rows: Vec<[String; 6]> = listed
@@ -37,7 +52,7 @@ fn list(args: ImagesListArgs, quiet: bool) -> anyhow::Result<Exit> {
         .map(|l| {
             [
                 l.image.tag.clone(),
-                l.image.role.clone(),
+                l.image.role.to_string(),
                 l.image.platform.clone(),
                 l.image.digest.clone(),
                 human_size(l.size),
@@ -46,14 +61,20 @@ fn list(args: ImagesListArgs, quiet: bool) -> anyhow::Result<Exit> {
         })
         .collect();
     crate::table::print(
+        out,
         ["TAG", "ROLE", "PLATFORM", "DIGEST", "SIZE", "REFERENCE"],
         &rows,
-    );
+    )?;
     Ok(Exit::Ok)
 }
 
-fn push(args: ImagesPushArgs, quiet: bool) -> anyhow::Result<Exit> {
-    let opened = open(&args.target, quiet)?;
+fn push(
+    args: ImagesPushArgs,
+    quiet: bool,
+    ctx: &Context,
+    out: &mut dyn Write,
+) -> anyhow::Result<Exit> {
+    let opened = open(&args.target, quiet, ctx)?;
     let insecure = args
         .insecure_registry
         .iter()
@@ -68,25 +89,34 @@ fn push(args: ImagesPushArgs, quiet: bool) -> anyhow::Result<Exit> {
     let target = PushTarget {
         registry: args.registry.trim_end_matches('/').to_string(),
         repo_prefix: args.repo_prefix.clone(),
-        connection: Connection { insecure },
+        connection: Connection {
+            insecure,
+            docker_config: ctx.docker_config.clone(),
+        },
     };
-    let pushed = images::push(&opened, &target, quiet)?;
+    let pushed = images::push(&opened, &target, ctx)?;
     for p in &pushed {
-        println!(
+        say!(
+            out,
             "pushed {} {} ({} blobs uploaded, {} already there)",
-            p.reference, p.digest, p.blobs_pushed, p.blobs_present
+            p.reference,
+            p.digest,
+            p.blobs_pushed,
+            p.blobs_present
         );
     }
     if pushed.is_empty() {
-        println!("the bundle carries no images; nothing was pushed");
+        say!(out, "the bundle carries no images; nothing was pushed");
     } else if args.target.target.is_dir() {
-        println!(
+        say!(
+            out,
             "build with: docker build --build-arg REGISTRY={} {}",
             target.build_arg(),
             args.target.target.display()
         );
     } else {
-        println!(
+        say!(
+            out,
             "build the unpacked bundle with: --build-arg REGISTRY={}",
             target.build_arg()
         );

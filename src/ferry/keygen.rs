@@ -1,14 +1,15 @@
 //! `ferry keygen`: a new minisign key pair, never overwriting one.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 
 use anyhow::Context;
 use ferry::sign::{self, PASSWORD_ENV};
 use ferry::{Error, Exit};
 
 use crate::flags::KeygenArgs;
+use crate::output::say;
 
-pub fn run(args: KeygenArgs, quiet: bool) -> anyhow::Result<Exit> {
+pub fn run(args: KeygenArgs, quiet: bool, out: &mut dyn Write) -> anyhow::Result<Exit> {
     let password = if args.no_password {
         None
     } else if let Ok(pw) = std::env::var(PASSWORD_ENV) {
@@ -25,11 +26,16 @@ pub fn run(args: KeygenArgs, quiet: bool) -> anyhow::Result<Exit> {
         .map_err(Error::from)
         .context("keygen")?;
     if !quiet {
-        println!(
+        say!(
+            out,
             "secret key: {} (keep it on the connected side)",
             sk.display()
         );
-        println!("public key: {} (give it to the operators)", pk.display());
+        say!(
+            out,
+            "public key: {} (give it to the operators)",
+            pk.display()
+        );
     }
     Ok(Exit::Ok)
 }

@@ -3,12 +3,15 @@
 
 mod audit;
 mod build;
+mod context;
 mod diff;
 mod flags;
 mod generate;
 mod images;
 mod keygen;
+mod output;
 mod pack;
+mod progress;
 mod table;
 mod unpack;
 mod verify;
@@ -23,16 +26,17 @@ use flags::{Cli, Command};
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let quiet = cli.quiet;
+    let out = &mut output::stdout();
     let result = match cli.command {
-        Command::Keygen(args) => keygen::run(args, quiet),
-        Command::Pack(args) => pack::run(args, quiet),
-        Command::Verify(args) => verify::run(args, quiet),
-        Command::Unpack(args) => unpack::run(args, quiet),
-        Command::Generate(args) => generate::run(args),
-        Command::Build(args) => build::run(args, quiet),
-        Command::Images(cmd) => images::run(cmd, quiet),
-        Command::Audit(args) => audit::run(args, quiet),
-        Command::Diff(args) => diff::run(args, quiet),
+        Command::Keygen(args) => keygen::run(args, quiet, out),
+        Command::Pack(args) => pack::run(args, quiet, out),
+        Command::Verify(args) => verify::run(args, quiet, out),
+        Command::Unpack(args) => unpack::run(args, quiet, out),
+        Command::Generate(args) => generate::run(args, out),
+        Command::Build(args) => build::run(args, quiet, out),
+        Command::Images(cmd) => images::run(cmd, quiet, out),
+        Command::Audit(args) => audit::run(args, quiet, out),
+        Command::Diff(args) => diff::run(args, quiet, out),
     };
     match result {
         Ok(exit) => ExitCode::from(exit.code()),

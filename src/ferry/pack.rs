@@ -1,15 +1,19 @@
 //! `ferry pack`: the connected-side pipeline, and what it tells the engineer.
 
+use std::io::Write;
+
 use anyhow::Context;
 use ferry::Exit;
 use ferry::bundle::manifest::BuildMode;
 use ferry::image::pull::{Request, Role};
 use ferry::image::registry::Connection;
-use ferry::pack::{self, PackOptions};
+use ferry::ops::pack::{self, PackOptions};
 
 use crate::flags::{Mode, PackArgs};
+use crate::output::say;
 
-pub fn run(args: PackArgs, quiet: bool) -> anyhow::Result<Exit> {
+pub fn run(args: PackArgs, quiet: bool, out: &mut dyn Write) -> anyhow::Result<Exit> {
+    let ctx = crate::context::from_env(quiet)?;
     let opts = PackOptions {
         dir: args.dir.clone(),
         output: args.output.clone(),
@@ -30,10 +34,10 @@ pub fn run(args: PackArgs, quiet: bool) -> anyhow::Result<Exit> {
         platform: args.platform.clone(),
         connection: Connection {
             insecure: args.insecure_registry.clone(),
+            docker_config: ctx.docker_config.clone(),
         },
-        quiet,
     };
-    let packed = pack::run(&opts).with_context(|| format!("pack {}", args.dir.display()))?;
+    let packed = pack::run(&opts, &ctx).with_context(|| format!("pack {}", args.dir.display()))?;
     if args.json {
         let json = serde_json::json!({
             "bundle": packed.output,
@@ -51,9 +55,10 @@ pub fn run(args: PackArgs, quiet: bool) -> anyhow::Result<Exit> {
             "build_proof": packed.build_proof,
             "seconds": packed.timings,
         });
-        println!("{json:#}");
+        say!(out, "{json:#}");
     } else if !quiet {
-        println!(
+        say!(
+            out,
             "packed {} {} into {}: {} entries, {} vendored modules ({} vendored files bound to their verified zips), manifest sha256:{}, signed by key {}",
             packed.module,
             packed.version,
@@ -65,16 +70,24 @@ pub fn run(args: PackArgs, quiet: bool) -> anyhow::Result<Exit> {
             packed.key_id
         );
         for image in &packed.images {
-            println!(
+            say!(
+                out,
                 "  image {} ({}) {} {} as {}",
-                image.reference, image.role, image.platform, image.digest, image.entry
+                image.reference,
+                image.role,
+                image.platform,
+                image.digest,
+                image.entry
             );
         }
     }
     if !quiet && !args.json {
         match &packed.build_proof {
-            Some(how) => println!("  offline build proven: {how}"),
-            None => println!("  offline build NOT proven (--no-build-check); the manifest says so"),
+            Some(how) => say!(out, "  offline build proven: {how}"),
+            None => say!(
+                out,
+                "  offline build NOT proven (--no-build-check); the manifest says so"
+            ),
         }
     }
     for w in &packed.warnings {

@@ -1,7 +1,13 @@
 //! Plain-text tables for the terminal: left-aligned columns, two spaces apart.
 
+use std::io::{self, Write};
+
 /// Prints `header` and `rows` with each column as wide as its widest cell.
-pub fn print<const N: usize>(header: [&str; N], rows: &[[String; N]]) {
+pub fn print<const N: usize>(
+    out: &mut dyn Write,
+    header: [&str; N],
+    rows: &[[String; N]],
+) -> io::Result<()> {
     let header = header.map(String::from);
     let widths: Vec<usize> = (0..N)
         .map(|i| {
@@ -18,6 +24,7 @@ pub fn print<const N: usize>(header: [&str; N], rows: &[[String; N]]) {
             .zip(&widths)
             .map(|(c, w)| format!("{c:<w$}"))
             .collect();
-        println!("{}", line.join("  ").trim_end());
+        writeln!(out, "{}", line.join("  ").trim_end())?;
     }
+    Ok(())
 }

@@ -1,45 +1,57 @@
 //! `ferry unpack`: verify and extract, then tell the operator what to run next.
 
+use std::io::Write;
+
 use anyhow::Context;
 use ferry::bundle::diags::BundleError;
 use ferry::{Error, Exit};
 
 use crate::flags::UnpackArgs;
+use crate::output::say;
 
-pub fn run(args: UnpackArgs, quiet: bool) -> anyhow::Result<Exit> {
-    let report = match ferry::unpack::run(&args.bundle, &args.pub_key, &args.dest, quiet) {
+pub fn run(args: UnpackArgs, quiet: bool, out: &mut dyn Write) -> anyhow::Result<Exit> {
+    let ctx = crate::context::from_env(quiet)?;
+    let report = match ferry::ops::unpack::run(&args.bundle, &args.pub_key, &args.dest, &ctx) {
         Ok(r) => r,
         Err(Error::Bundle(BundleError::Rejected(report))) => {
-            let exit = crate::verify::print(&report, args.json, quiet);
+            let exit = crate::verify::print(&report, args.json, quiet, out)?;
             eprintln!("ferry: nothing was written to {}", args.dest.display());
             return Ok(exit);
         }
         Err(e) => return Err(e).with_context(|| format!("unpack {}", args.bundle.display())),
     };
     if args.json {
-        return Ok(crate::verify::print(&report, true, quiet));
+        return crate::verify::print(&report, true, quiet, out);
     }
     if !quiet {
         let dest = args.dest.display();
-        println!(
+        say!(
+            out,
             "unpacked {} {} into {dest}: {} entries verified against the signed manifest",
             report.module.as_deref().unwrap_or("?"),
             report.version.as_deref().unwrap_or("?"),
             report.entries
         );
-        println!("next, one of:");
-        println!(
+        say!(out, "next, one of:");
+        say!(
+            out,
             "  for t in {dest}/images/*.tar; do podman load -i \"$t\"; done  # or docker load"
         );
-        println!("  buildah build --network none --pull=never -t app {dest}     # or docker build");
-        println!(
+        say!(
+            out,
+            "  buildah build --network none --pull=never -t app {dest}     # or docker build"
+        );
+        say!(
+            out,
             "  ferry images push {dest} --registry HOST:PORT             # an intranet registry"
         );
-        println!(
+        say!(
+            out,
             "  ferry build {dest}                                        # Go, no container engine"
         );
-        println!("re-check every module hash with Go itself:");
-        println!(
+        say!(out, "re-check every module hash with Go itself:");
+        say!(
+            out,
             "  (cd {dest}/src && GOPROXY=file://$(realpath {dest})/modcache GOSUMDB=off GOFLAGS=-mod=mod GOTOOLCHAIN=local GOMODCACHE=$(mktemp -d) go mod verify)"
         );
     }

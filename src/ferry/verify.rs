@@ -1,13 +1,17 @@
 //! `ferry verify`: one line when the bundle is sound, every problem when not.
 
+use std::io::Write;
+
 use ferry::bundle::diags::Report;
 use ferry::{Classify, Exit};
 
 use crate::flags::VerifyArgs;
+use crate::output::say;
 
-pub fn run(args: VerifyArgs, quiet: bool) -> anyhow::Result<Exit> {
-    match ferry::verify::run(&args.bundle, &args.pub_key, quiet) {
-        Ok((report, _)) => Ok(print(&report, args.json, quiet)),
+pub fn run(args: VerifyArgs, quiet: bool, out: &mut dyn Write) -> anyhow::Result<Exit> {
+    let ctx = crate::context::from_env(quiet)?;
+    match ferry::ops::verify::run(&args.bundle, &args.pub_key, &ctx) {
+        Ok((report, _)) => print(&report, args.json, quiet, out),
         Err(e) if args.json => {
             let json = serde_json::json!({
                 "bundle": args.bundle,
@@ -16,7 +20,7 @@ pub fn run(args: VerifyArgs, quiet: bool) -> anyhow::Result<Exit> {
                 "checks": [{"check": "signature", "ok": false, "detail": e.to_string()}],
                 "problems": [],
             });
-            println!("{json:#}");
+            say!(out, "{json:#}");
             Ok(e.exit())
         }
         Err(e) => Err(e.into()),
@@ -24,14 +28,20 @@ pub fn run(args: VerifyArgs, quiet: bool) -> anyhow::Result<Exit> {
 }
 
 /// Prints a report; the exit code says whether it found problems.
-pub fn print(report: &Report, json: bool, quiet: bool) -> Exit {
+pub fn print(
+    report: &Report,
+    json: bool,
+    quiet: bool,
+    out: &mut dyn Write,
+) -> anyhow::Result<Exit> {
     if json {
         let mut value = serde_json::to_value(report).unwrap_or_default();
         value["ok"] = serde_json::Value::Bool(report.ok());
-        println!("{value:#}");
+        say!(out, "{value:#}");
     } else if report.ok() {
         if !quiet {
-            println!(
+            say!(
+                out,
                 "OK {}: {} {}, {} entries, {} bytes, every sha256 matches the signed manifest ({})",
                 report.bundle,
                 report.module.as_deref().unwrap_or("?"),
@@ -42,18 +52,19 @@ pub fn print(report: &Report, json: bool, quiet: bool) -> Exit {
             );
         }
     } else {
-        println!(
+        say!(
+            out,
             "FAILED {}: {} problem(s)",
             report.bundle,
             report.problems.len()
         );
         for p in &report.problems {
-            println!("  {p}");
+            say!(out, "  {p}");
         }
     }
-    if report.ok() {
+    Ok(if report.ok() {
         Exit::Ok
     } else {
         Exit::CheckFailed
-    }
+    })
 }

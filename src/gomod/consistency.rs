@@ -2,27 +2,21 @@
 //! vendoring" check: the same explicit requirements at the same versions, and
 //! the same replacements, in both directions.
 
-use super::diags::Finding;
+use super::diags::{Code, Finding};
 use super::modfile::ModFile;
 use super::modules_txt::{ModulesTxt, Replacement};
 
 const FILE: &str = "vendor/modules.txt";
 
 fn finding(
+    code: Code,
     path: &str,
     version: Option<&str>,
     problem: String,
     expected: Option<String>,
     actual: Option<String>,
 ) -> Finding {
-    Finding {
-        module: path.to_string(),
-        version: version.unwrap_or("*").to_string(),
-        file: FILE.to_string(),
-        problem,
-        expected,
-        actual,
-    }
+    Finding::new(code, path, version.unwrap_or("*"), FILE, problem).hashes(expected, actual)
 }
 
 fn show(r: &Replacement) -> String {
@@ -73,6 +67,7 @@ pub fn check(modfile: &ModFile, txt: &ModulesTxt) -> Vec<Finding> {
                     .to_string(),
             };
             out.push(finding(
+                Code::RequirementDrift,
                 &r.path,
                 Some(&r.version),
                 problem,
@@ -84,6 +79,7 @@ pub fn check(modfile: &ModFile, txt: &ModulesTxt) -> Vec<Finding> {
     for rep in &modfile.replaces {
         match recorded(txt, &rep.path, rep.version.as_deref()) {
             None => out.push(finding(
+                Code::ReplacementDrift,
                 &rep.path,
                 rep.version.as_deref(),
                 format!(
@@ -94,6 +90,7 @@ pub fn check(modfile: &ModFile, txt: &ModulesTxt) -> Vec<Finding> {
                 None,
             )),
             Some(r) if *r != rep.with => out.push(finding(
+                Code::ReplacementDrift,
                 &rep.path,
                 rep.version.as_deref(),
                 "is replaced differently in go.mod and vendor/modules.txt".into(),
@@ -110,6 +107,7 @@ pub fn check(modfile: &ModFile, txt: &ModulesTxt) -> Vec<Finding> {
             .any(|r| r.path == m.path && r.version == m.version)
         {
             out.push(finding(
+                Code::RequirementDrift,
                 &m.path,
                 Some(&m.version),
                 "is marked ## explicit in vendor/modules.txt, but not required in go.mod".into(),
@@ -141,6 +139,7 @@ pub fn check(modfile: &ModFile, txt: &ModulesTxt) -> Vec<Finding> {
         };
         if !in_gomod {
             out.push(finding(
+                Code::ReplacementDrift,
                 path,
                 version,
                 format!(

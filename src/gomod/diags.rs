@@ -1,13 +1,95 @@
 //! Findings of the Go verification: each names the module, its version, the
-//! file, and the expected and actual hash, so that a reviewer can act on it.
+//! file, and the expected and actual hash, so that a reviewer can act on it,
+//! and carries a stable [`Code`] that scripts and docs/diagnostics.md rely on.
 
 use std::fmt;
 
 use serde::Serialize;
 
+/// What kind of Go finding this is; the kebab-case name is stable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Code {
+    /// go.mod requires modules but vendor/modules.txt is absent.
+    NoModulesTxt,
+    /// A requirement differs between go.mod and modules.txt, or is not `## explicit`.
+    RequirementDrift,
+    /// A replacement differs between go.mod and modules.txt.
+    ReplacementDrift,
+    /// modules.txt lists a package with no folder in vendor/.
+    PackageFolderMissing,
+    /// vendor/ holds a folder of Go files that modules.txt does not list.
+    PackageUnlisted,
+    /// A vendored file belongs to no module of modules.txt.
+    FileWithoutModule,
+    /// A module zip or go.mod does not hash to its go.sum line.
+    GoSumMismatch,
+    /// go.sum has no line for a module zip.
+    GoSumMissing,
+    /// A module `go mod download` reported has no zip.
+    ZipNotDownloaded,
+    /// A vendored file is not in its module.
+    FileNotInModule,
+    /// A vendored file differs from its module's file.
+    FileDiffers,
+    /// A vendored file is in its module, but `go mod vendor` does not copy it.
+    FileNotCopiedByGo,
+    /// A file `go mod vendor` copies is missing from vendor/.
+    FileMissing,
+    /// A module's files could not be bound (no zip, no local folder): never a pass.
+    NotChecked,
+}
+
+impl Code {
+    /// Every code, in the order docs/diagnostics.md lists them.
+    pub const ALL: [Code; 14] = [
+        Code::NoModulesTxt,
+        Code::RequirementDrift,
+        Code::ReplacementDrift,
+        Code::PackageFolderMissing,
+        Code::PackageUnlisted,
+        Code::FileWithoutModule,
+        Code::GoSumMismatch,
+        Code::GoSumMissing,
+        Code::ZipNotDownloaded,
+        Code::FileNotInModule,
+        Code::FileDiffers,
+        Code::FileNotCopiedByGo,
+        Code::FileMissing,
+        Code::NotChecked,
+    ];
+
+    /// The stable name, as JSON and docs/diagnostics.md spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::NoModulesTxt => "no-modules-txt",
+            Code::RequirementDrift => "requirement-drift",
+            Code::ReplacementDrift => "replacement-drift",
+            Code::PackageFolderMissing => "package-folder-missing",
+            Code::PackageUnlisted => "package-unlisted",
+            Code::FileWithoutModule => "file-without-module",
+            Code::GoSumMismatch => "go-sum-mismatch",
+            Code::GoSumMissing => "go-sum-missing",
+            Code::ZipNotDownloaded => "zip-not-downloaded",
+            Code::FileNotInModule => "file-not-in-module",
+            Code::FileDiffers => "file-differs",
+            Code::FileNotCopiedByGo => "file-not-copied-by-go",
+            Code::FileMissing => "file-missing",
+            Code::NotChecked => "not-checked",
+        }
+    }
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// One failed Go check.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {
+    pub code: Code,
     pub module: String,
     pub version: String,
     pub file: String,
@@ -16,6 +98,34 @@ pub struct Finding {
     pub expected: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub actual: Option<String>,
+}
+
+impl Finding {
+    /// A finding with no hashes to show.
+    pub fn new(
+        code: Code,
+        module: &str,
+        version: &str,
+        file: &str,
+        problem: impl Into<String>,
+    ) -> Finding {
+        Finding {
+            code,
+            module: module.into(),
+            version: version.into(),
+            file: file.into(),
+            problem: problem.into(),
+            expected: None,
+            actual: None,
+        }
+    }
+
+    /// The same, with what was expected and what was found.
+    pub fn hashes(mut self, expected: Option<String>, actual: Option<String>) -> Finding {
+        self.expected = expected;
+        self.actual = actual;
+        self
+    }
 }
 
 impl fmt::Display for Finding {

@@ -1,7 +1,9 @@
 //! The Go module side of ferry: parsers for go.mod, go.sum and vendor/modules.txt,
-//! the dirhash `h1:` algorithm, module path escaping, and the `go` tool runner.
-//! Parsers are pure functions from text to typed values; I/O stays at the edges.
+//! the dirhash `h1:` algorithm, module path escaping, the `go` tool runner, and
+//! the Go verification (`check`). Parsers are pure functions from text to typed
+//! values; I/O stays at the edges.
 
+pub mod check;
 pub mod consistency;
 pub mod constraint;
 pub mod diags;
@@ -10,7 +12,6 @@ pub mod embed;
 pub mod escape;
 pub mod gosum;
 pub mod goversion;
-pub mod inputs;
 pub mod modcache;
 pub mod modfile;
 pub mod modules_txt;
@@ -18,7 +19,6 @@ pub mod modzip;
 pub mod semver;
 pub mod toolchain;
 pub mod vendor_rules;
-pub mod verify;
 
 /// A malformed line in one of Go's text files, named by file and line number.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

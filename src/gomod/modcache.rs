@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::diags::Finding;
+use super::diags::{Code, Finding};
 use super::escape::escape;
 use super::gosum::GoSum;
 use super::toolchain::Download;
@@ -32,11 +32,19 @@ pub fn select(download_dir: &Path, downloads: &[Download], sum: &GoSum) -> Selec
     for d in downloads {
         let zip = rel_path(&d.path, &d.version, "zip");
         if d.zip.is_none() {
-            sel.findings
-                .push(missing(d, &zip, "module zip was not downloaded"));
+            sel.findings.push(missing(
+                d,
+                &zip,
+                Code::ZipNotDownloaded,
+                "module zip was not downloaded",
+            ));
         } else if sum.hash(&d.path, &d.version, false).is_none() {
-            sel.findings
-                .push(missing(d, &zip, "go.sum has no line for this module zip"));
+            sel.findings.push(missing(
+                d,
+                &zip,
+                Code::GoSumMissing,
+                "go.sum has no line for this module zip",
+            ));
         }
         add(
             &mut sel,
@@ -75,15 +83,14 @@ pub fn rel_path(path: &str, version: &str, ext: &str) -> String {
     format!("{}/@v/{}.{ext}", escape(path), escape(version))
 }
 
-fn missing(d: &Download, file: &str, problem: &str) -> Finding {
-    Finding {
-        module: d.path.clone(),
-        version: d.version.clone(),
-        file: format!("modcache/{file}"),
-        problem: problem.into(),
-        expected: None,
-        actual: None,
-    }
+fn missing(d: &Download, file: &str, code: Code, problem: &str) -> Finding {
+    Finding::new(
+        code,
+        &d.path,
+        &d.version,
+        &format!("modcache/{file}"),
+        problem,
+    )
 }
 
 #[cfg(test)]

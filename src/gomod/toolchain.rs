@@ -70,13 +70,10 @@ pub struct Go {
 }
 
 impl Go {
-    /// Finds `go` (`$FERRY_GO`, else PATH) and asks its version.
-    pub fn locate() -> Result<Go, ToolchainError> {
-        let program = std::env::var_os("FERRY_GO")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from("go"));
+    /// Asks `program` (a path, or a name looked up on PATH) its version.
+    pub fn locate(program: &Path) -> Result<Go, ToolchainError> {
         let mut go = Go {
-            program,
+            program: program.to_path_buf(),
             version: String::new(),
         };
         let out = go

@@ -47,11 +47,8 @@ pub enum Lookup {
 }
 
 impl Credentials {
-    /// Reads the config file if there is one; a missing file means no credentials.
-    pub fn load() -> Result<Credentials, ImageError> {
-        let dir = std::env::var_os("DOCKER_CONFIG")
-            .map(PathBuf::from)
-            .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".docker")));
+    /// Reads `dir/config.json` if there is one; a missing file means no credentials.
+    pub fn load(dir: Option<&Path>) -> Result<Credentials, ImageError> {
         let Some(path) = dir.map(|d| d.join("config.json")) else {
             return Ok(Credentials::default());
         };

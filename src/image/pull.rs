@@ -9,10 +9,11 @@ use super::import;
 use super::manifest::{self, Platform};
 use super::reference::{self, ImageRef};
 use super::registry::{Connection, Registry};
-use crate::progress;
+use crate::progress::Progress;
 
-/// What an image is for in the build.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What an image is for in the build (lowercase in ferry.json).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Role {
     Builder,
     Runtime,
@@ -27,6 +28,12 @@ impl Role {
             Role::Runtime => "runtime",
             Role::Extra => "extra",
         }
+    }
+}
+
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -94,7 +101,7 @@ pub fn pull_all(
     platform: &str,
     conn: &Connection,
     dir: &Path,
-    quiet: bool,
+    progress: &dyn Progress,
 ) -> Result<Vec<Bundled>, ImageError> {
     let mut wanted = plan(requests)?;
     if wanted.is_empty() && archives.is_empty() {
@@ -124,7 +131,7 @@ pub fn pull_all(
     if !wanted.is_empty() {
         let registry = Registry::new(conn)?;
         for (image, role) in wanted {
-            let bar = progress::bytes(0, &image.local_tag(), quiet);
+            let bar = progress.bytes(0, &image.local_tag());
             let content = registry.pull(&image, &platform, &blobs, &bar)?;
             bar.finish_and_clear();
             got.push((image, role, content));

@@ -5,7 +5,7 @@
 
 use std::future::Future;
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -36,6 +36,9 @@ const FIRST_BACKOFF: Duration = Duration::from_millis(250);
 pub struct Connection {
     /// Hosts (`HOST[:PORT]`) spoken to over plain HTTP.
     pub insecure: Vec<String>,
+    /// The folder of `config.json` with registry credentials
+    /// (`$DOCKER_CONFIG`, else `~/.docker`), as the binary found it.
+    pub docker_config: Option<PathBuf>,
 }
 
 pub struct Registry {
@@ -78,7 +81,7 @@ impl Registry {
         Ok(Registry {
             rt,
             client: Client::new(config),
-            creds: Credentials::load()?,
+            creds: Credentials::load(conn.docker_config.as_deref())?,
         })
     }
 

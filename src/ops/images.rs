@@ -3,48 +3,20 @@
 //! is checked against the manifest before it is read, and every blob against
 //! its digest as it is pushed.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use crate::bundle::manifest::{Image, Manifest};
+use super::Context;
+use super::target::Opened;
+use crate::bundle::manifest::Image;
 use crate::error::Error;
 use crate::image::ImageError;
 use crate::image::archive::Archive;
 use crate::image::reference::{self, ImageRef};
 use crate::image::registry::{Connection, Pushed, Registry};
-use crate::{progress, unpacked, verify};
 
-/// A bundle's images, ready to read.
-pub struct Opened {
-    /// The folder that holds `images/`.
-    pub root: PathBuf,
-    pub manifest: Manifest,
-    /// Whether ferry.json's signature was checked in this run.
-    pub signed: bool,
-    _temp: Option<tempfile::TempDir>,
-}
-
-/// Opens a bundle file (signature and every entry checked, images extracted
-/// to a private temporary folder) or an unpacked folder (each image tar
-/// checked against ferry.json, and ferry.json against its signature when a key
-/// is given).
-pub fn open(target: &Path, pub_key: Option<&Path>, quiet: bool) -> Result<Opened, Error> {
-    if target.is_file() {
-        let (manifest, temp) = verify::open_part(target, pub_key, &["images/"], quiet)?;
-        return Ok(Opened {
-            root: temp.path().to_path_buf(),
-            manifest,
-            signed: true,
-            _temp: Some(temp),
-        });
-    }
-    let unpacked = unpacked::open(target, pub_key)?;
-    unpacked.check(&["images/"])?;
-    Ok(Opened {
-        root: unpacked.root,
-        manifest: unpacked.manifest,
-        signed: unpacked.signed,
-        _temp: None,
-    })
+/// Opens a bundle file or an unpacked folder with its `images/` checked.
+pub fn open(target: &Path, pub_key: Option<&Path>, ctx: &Context) -> Result<Opened, Error> {
+    super::target::open(target, pub_key, &["images/"], ctx)
 }
 
 /// One bundled image as `images list` shows it.
@@ -105,7 +77,7 @@ impl PushTarget {
 }
 
 /// Pushes every image, each under its restored tag in the target registry.
-pub fn push(opened: &Opened, target: &PushTarget, quiet: bool) -> Result<Vec<Pushed>, Error> {
+pub fn push(opened: &Opened, target: &PushTarget, ctx: &Context) -> Result<Vec<Pushed>, Error> {
     let registry = Registry::new(&target.connection)?;
     let mut out = Vec::new();
     for image in &opened.manifest.images {
@@ -113,7 +85,7 @@ pub fn push(opened: &Opened, target: &PushTarget, quiet: bool) -> Result<Vec<Pus
         let dest =
             reference::in_registry(&target.registry, target.repo_prefix.as_deref(), &image.tag);
         let dest = ImageRef::parse(&dest)?;
-        let bar = progress::bytes(0, &image.tag, quiet);
+        let bar = ctx.progress.bytes(0, &image.tag);
         out.push(registry.push(&archive, &dest, &bar)?);
         bar.finish_and_clear();
     }

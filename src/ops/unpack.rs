@@ -7,14 +7,14 @@ use std::io;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
+use super::Context;
 use crate::bundle::diags::{BundleError, Report};
 use crate::bundle::extract::{self, Extract};
 use crate::bundle::{MANIFEST, SIGNATURE};
 use crate::error::Error;
-use crate::verify;
 
 /// Verifies `bundle` and extracts it to `dest`.
-pub fn run(bundle: &Path, pub_key: &Path, dest: &Path, quiet: bool) -> Result<Report, Error> {
+pub fn run(bundle: &Path, pub_key: &Path, dest: &Path, ctx: &Context) -> Result<Report, Error> {
     let dest = &resolve(dest)?;
     refuse_bundle_inside(bundle, dest)?;
     check_dest(dest)?;
@@ -22,7 +22,7 @@ pub fn run(bundle: &Path, pub_key: &Path, dest: &Path, quiet: bool) -> Result<Re
     let temp = crate::temp::dir_in("unpack", parent).map_err(Error::io(parent))?;
     let root = temp.path().to_path_buf();
     fs::set_permissions(&root, fs::Permissions::from_mode(0o755)).map_err(Error::io(&root))?;
-    let checked = verify::check(bundle, pub_key, &Extract::all(&root), quiet)?;
+    let checked = super::verify::check_streaming(bundle, pub_key, &Extract::all(&root), ctx)?;
     if !checked.report.ok() {
         return Err(BundleError::Rejected(Box::new(checked.report)).into());
     }

@@ -5,19 +5,23 @@
 
 use std::path::Path;
 
-use crate::bundle::diags::{BundleError, Check, Problem, Report};
-use crate::bundle::extract::Extract;
+use super::Context;
+use crate::bundle::diags::{BundleError, Check, CheckName, Code, Problem, Report};
 use crate::bundle::go_inputs::GoInputs;
 use crate::bundle::manifest::Manifest;
 use crate::bundle::reader::{self, Discard, Sink};
 use crate::error::Error;
+use crate::gomod::check::{self, GoCheck};
 use crate::gomod::diags::Finding;
-use crate::gomod::verify::{self as go_verify, GoCheck};
-use crate::{progress, sign};
+use crate::sign;
 
 /// Checks a bundle; `Ok` carries the report whether or not problems were found.
-pub fn run(bundle: &Path, pub_key: &Path, quiet: bool) -> Result<(Report, Option<GoCheck>), Error> {
-    let checked = check(bundle, pub_key, &Discard, quiet)?;
+pub fn run(
+    bundle: &Path,
+    pub_key: &Path,
+    ctx: &Context,
+) -> Result<(Report, Option<GoCheck>), Error> {
+    let checked = check_streaming(bundle, pub_key, &Discard, ctx)?;
     Ok((checked.report, checked.go))
 }
 
@@ -32,15 +36,15 @@ pub struct Checked {
 /// Verifies `bundle` while its entries stream on to `inner` (which writes
 /// them, or not), then runs the Go check on what went by. Unpack, audit and
 /// verify share it.
-pub fn check(
+pub fn check_streaming(
     bundle: &Path,
     pub_key: &Path,
     inner: &dyn Sink,
-    quiet: bool,
+    ctx: &Context,
 ) -> Result<Checked, Error> {
     let mut b = open(bundle, pub_key)?;
     let gather = GoInputs::new(inner, &b.manifest.modules);
-    let mut report = check_all(&mut b, &gather, quiet)?;
+    let mut report = check_all(&mut b, &gather, ctx)?;
     if !report.ok() {
         return Ok(Checked {
             bundle: b,
@@ -48,7 +52,7 @@ pub fn check(
             go: None,
         });
     }
-    let go = go_verify::check(&gather.finish(&b.manifest.entries))?;
+    let go = check::run(&gather.finish(&b.manifest.entries))?;
     add_go(&mut report, &go);
     Ok(Checked {
         bundle: b,
@@ -59,15 +63,9 @@ pub fn check(
 
 /// The Go check as one more check of the report; "not checked" fails it.
 fn add_go(report: &mut Report, go: &GoCheck) {
-    let mut problems: Vec<Problem> = go.findings.iter().map(problem).collect();
-    problems.extend(go.not_checked.iter().map(|n| {
-        Problem::new(
-            "src/vendor/modules.txt",
-            format!("{}@{}: {}", n.module, n.version, n.reason),
-        )
-    }));
+    let problems: Vec<Problem> = go.strict_findings().iter().map(problem).collect();
     report.checks.push(Check {
-        check: "go",
+        check: CheckName::Go,
         ok: problems.is_empty(),
         detail: format!(
             "{} modules bound: {} vendored files against their module zips, {} hashes against go.sum",
@@ -77,43 +75,21 @@ fn add_go(report: &mut Report, go: &GoCheck) {
     report.problems.extend(problems);
 }
 
-/// Verifies every entry of `bundle` and extracts those under `prefixes` into
-/// `root`, without the Go check: for commands that need part of a bundle.
-/// A bundle with any problem is an error.
-pub fn extract_checked(
+/// Verifies every entry of `bundle` and passes each to `sink`, without the
+/// Go check: for commands that need part of a bundle. A bundle with any
+/// problem is an error.
+pub fn check_entries(
     bundle: &Path,
     pub_key: &Path,
-    root: &Path,
-    prefixes: &[&'static str],
-    quiet: bool,
+    sink: &dyn Sink,
+    ctx: &Context,
 ) -> Result<Manifest, Error> {
     let mut b = open(bundle, pub_key)?;
-    let report = check_all(&mut b, &Extract::only(root, prefixes), quiet)?;
+    let report = check_all(&mut b, sink, ctx)?;
     if !report.ok() {
         return Err(BundleError::Rejected(Box::new(report)).into());
     }
     Ok(b.manifest)
-}
-
-/// A bundle file read in part: verified whole with `pub_key` (required),
-/// the entries under `prefixes` extracted to a private temporary folder
-/// that lives as long as the returned handle.
-pub fn open_part(
-    bundle: &Path,
-    pub_key: Option<&Path>,
-    prefixes: &[&'static str],
-    quiet: bool,
-) -> Result<(Manifest, tempfile::TempDir), Error> {
-    let pub_key = pub_key.ok_or_else(|| {
-        Error::Usage(format!(
-            "{}: reading a bundle starts with its signature: pass --pub PUB",
-            bundle.display()
-        ))
-    })?;
-    let system_temp = std::env::temp_dir();
-    let temp = crate::temp::dir_in("read", &system_temp).map_err(Error::io(&system_temp))?;
-    let manifest = extract_checked(bundle, pub_key, temp.path(), prefixes, quiet)?;
-    Ok((manifest, temp))
 }
 
 /// The bundle, once its manifest's signature checked out.
@@ -123,8 +99,8 @@ fn open(bundle: &Path, pub_key: &Path) -> Result<reader::Bundle, Error> {
 }
 
 /// Every entry through `sink`, with a progress bar.
-fn check_all(b: &mut reader::Bundle, sink: &dyn Sink, quiet: bool) -> Result<Report, Error> {
-    let bar = progress::bytes(b.payload_bytes(), "verifying", quiet);
+fn check_all(b: &mut reader::Bundle, sink: &dyn Sink, ctx: &Context) -> Result<Report, Error> {
+    let bar = ctx.progress.bytes(b.payload_bytes(), "verifying");
     let report = b.check(sink, &bar)?;
     bar.finish_and_clear();
     Ok(report)
@@ -143,6 +119,7 @@ fn problem(f: &Finding) -> Problem {
         format!("{}@{}: {}", f.module, f.version, f.problem)
     };
     Problem {
+        code: Code::Go(f.code),
         entry,
         problem: what,
         expected: f.expected.clone(),

@@ -1,6 +1,7 @@
 //! Where the Go check reads from: a module folder and a GOPROXY-layout module
 //! cache on disk ([`Disk`]), or a bundle's entries as they stream past
-//! (`bundle::go_inputs`). The check itself does no I/O of its own.
+//! (`bundle::go_inputs`), with the types both give and the error they share.
+//! The check itself does no I/O of its own.
 
 use std::collections::BTreeMap;
 use std::fs::{self, File};
@@ -10,26 +11,48 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use super::dirhash;
-use super::modzip::{self, ModuleZip};
-use super::vendor_rules::ModuleFile;
-use super::verify::{VendorListing, VerifyError};
+use crate::gomod::ParseError;
+use crate::gomod::dirhash::{self, DirhashError};
+use crate::gomod::modzip::{self, ModuleZip};
+use crate::gomod::vendor_rules::ModuleFile;
+
+/// The Go check could not read its inputs.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckError {
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Parse(#[from] ParseError),
+    #[error(transparent)]
+    Dirhash(#[from] DirhashError),
+}
+
+/// What is in vendor/ (but modules.txt): each file's sha256 and size, by
+/// path relative to vendor/.
+#[derive(Debug, Clone, Default)]
+pub struct VendorListing {
+    pub files: BTreeMap<String, [u8; 32]>,
+    pub sizes: BTreeMap<String, u64>,
+}
 
 /// What the Go check reads; paths are relative to the module root or, for
 /// the cache, below it (`<escaped path>/@v/<escaped version>.zip`).
 pub trait Inputs: Sync {
     /// A text file of the main module: `go.mod`, `go.sum`, `vendor/modules.txt`.
-    fn text(&self, rel: &str) -> Result<Option<String>, VerifyError>;
+    fn text(&self, rel: &str) -> Result<Option<String>, CheckError>;
     /// Every file below vendor/ but modules.txt.
-    fn vendor(&self) -> Result<VendorListing, VerifyError>;
+    fn vendor(&self) -> Result<VendorListing, CheckError>;
     /// The files of a folder of the main module (a local replacement).
-    fn folder(&self, rel: &str) -> Result<Option<BTreeMap<String, ModuleFile>>, VerifyError>;
+    fn folder(&self, rel: &str) -> Result<Option<BTreeMap<String, ModuleFile>>, CheckError>;
     /// Whether there is a module cache at all.
     fn has_cache(&self) -> bool;
     /// The go.sum `/go.mod` hash of a cached `.mod` file.
-    fn go_mod_hash(&self, rel: &str) -> Result<Option<String>, VerifyError>;
+    fn go_mod_hash(&self, rel: &str) -> Result<Option<String>, CheckError>;
     /// A cached module zip, read in one pass.
-    fn zip(&self, rel: &str) -> Result<Option<Arc<ModuleZip>>, VerifyError>;
+    fn zip(&self, rel: &str) -> Result<Option<Arc<ModuleZip>>, CheckError>;
 }
 
 /// A module folder, and a module cache in GOPROXY layout
@@ -39,22 +62,22 @@ pub struct Disk<'a> {
     pub cache: Option<&'a Path>,
 }
 
-pub(crate) fn io(path: &Path) -> impl FnOnce(std::io::Error) -> VerifyError + '_ {
-    move |source| VerifyError::Io {
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> CheckError + '_ {
+    move |source| CheckError::Io {
         path: path.to_path_buf(),
         source,
     }
 }
 
-fn walk_err(dir: &Path) -> impl Fn(walkdir::Error) -> VerifyError + '_ {
-    move |e| VerifyError::Io {
+fn walk_err(dir: &Path) -> impl Fn(walkdir::Error) -> CheckError + '_ {
+    move |e| CheckError::Io {
         path: dir.to_path_buf(),
         source: e.into(),
     }
 }
 
 impl Inputs for Disk<'_> {
-    fn text(&self, rel: &str) -> Result<Option<String>, VerifyError> {
+    fn text(&self, rel: &str) -> Result<Option<String>, CheckError> {
         let path = self.tree.join(rel);
         match fs::read_to_string(&path) {
             Ok(t) => Ok(Some(t)),
@@ -63,7 +86,7 @@ impl Inputs for Disk<'_> {
         }
     }
 
-    fn vendor(&self) -> Result<VendorListing, VerifyError> {
+    fn vendor(&self) -> Result<VendorListing, CheckError> {
         let vendor = self.tree.join("vendor");
         let hashed: Vec<(String, [u8; 32], u64)> = walk(&vendor)?
             .into_par_iter()
@@ -77,7 +100,7 @@ impl Inputs for Disk<'_> {
                 };
                 Ok((f.rel, digest, f.size))
             })
-            .collect::<Result<_, VerifyError>>()?;
+            .collect::<Result<_, CheckError>>()?;
         let mut out = VendorListing::default();
         for (rel, digest, size) in hashed {
             out.sizes.insert(rel.clone(), size);
@@ -86,7 +109,7 @@ impl Inputs for Disk<'_> {
         Ok(out)
     }
 
-    fn folder(&self, rel: &str) -> Result<Option<BTreeMap<String, ModuleFile>>, VerifyError> {
+    fn folder(&self, rel: &str) -> Result<Option<BTreeMap<String, ModuleFile>>, CheckError> {
         let dir = self.tree.join(rel);
         if !dir.is_dir() {
             return Ok(None);
@@ -104,7 +127,7 @@ impl Inputs for Disk<'_> {
         self.cache.is_some()
     }
 
-    fn go_mod_hash(&self, rel: &str) -> Result<Option<String>, VerifyError> {
+    fn go_mod_hash(&self, rel: &str) -> Result<Option<String>, CheckError> {
         let Some(path) = self.cached(rel) else {
             return Ok(None);
         };
@@ -112,7 +135,7 @@ impl Inputs for Disk<'_> {
         Ok(Some(dirhash::hash_go_mod(&bytes)))
     }
 
-    fn zip(&self, rel: &str) -> Result<Option<Arc<ModuleZip>>, VerifyError> {
+    fn zip(&self, rel: &str) -> Result<Option<Arc<ModuleZip>>, CheckError> {
         let Some(path) = self.cached(rel) else {
             return Ok(None);
         };
@@ -139,7 +162,7 @@ struct Found {
 }
 
 /// Every non-folder below `dir`, with the size the walk already read.
-fn walk(dir: &Path) -> Result<Vec<Found>, VerifyError> {
+fn walk(dir: &Path) -> Result<Vec<Found>, CheckError> {
     let mut out = Vec::new();
     for e in walkdir::WalkDir::new(dir).follow_links(false) {
         let e = e.map_err(walk_err(dir))?;

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-use crate::bundle::diags::{BundleError, Problem, Report};
+use crate::bundle::diags::{BundleError, Code, Problem, Report};
 use crate::bundle::manifest::{MAX_MANIFEST_BYTES, Manifest};
 use crate::bundle::{MANIFEST, SIGNATURE};
 use crate::error::Error;
@@ -69,12 +69,13 @@ impl Unpacked {
             listed.insert(entry.path.as_str());
             let path = self.root.join(&entry.path);
             let Ok(mut file) = File::open(&path) else {
-                problems.push(Problem::new(&entry.path, "is missing"));
+                problems.push(Problem::new(Code::Missing, &entry.path, "is missing"));
                 continue;
             };
             let actual = hex::encode(dirhash::sha256_reader(&mut file).map_err(Error::io(&path))?);
             if actual != entry.sha256 {
                 problems.push(Problem::mismatch(
+                    Code::Sha256,
                     &entry.path,
                     "sha256 differs from the manifest",
                     &entry.sha256,
@@ -85,7 +86,11 @@ impl Unpacked {
         for prefix in prefixes {
             for rel in self.files_under(prefix) {
                 if !listed.contains(rel.as_str()) {
-                    problems.push(Problem::new(&rel, "is not listed in the manifest"));
+                    problems.push(Problem::new(
+                        Code::NotInManifest,
+                        &rel,
+                        "is not listed in the manifest",
+                    ));
                 }
             }
         }

@@ -1,0 +1,205 @@
+//! Reading a bundle, trusting nothing before the signature. `open` reads only
+//! the first two entries (bounded), checks the signature over the manifest
+//! bytes and only then parses them; `check` then holds every zip entry and the
+//! archive's layout against the signed manifest, streaming each entry's bytes
+//! through sha256 (never past the signed size) and on to a [`Sink`].
+
+mod content;
+mod entry;
+pub mod layout;
+
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::Path;
+
+use indicatif::ProgressBar;
+use minisign::PublicKey;
+use sha2::{Digest, Sha256};
+use zip::{CompressionMethod, ZipArchive};
+
+use super::diags::{BundleError, Check, CheckName, Code, Problem, Report};
+use super::manifest::{Entry, MAX_MANIFEST_BYTES, Manifest};
+use super::{MANIFEST, SIGNATURE};
+use crate::sign::{self, MAX_SIGNATURE_BYTES};
+
+/// Where verified entry bytes go: nowhere for `verify`, files for `unpack`.
+pub trait Sink: Sync {
+    /// Called from several threads at once, for distinct entries.
+    fn entry(&self, entry: &Entry, data: &mut dyn Read) -> io::Result<()>;
+}
+
+/// Reads and forgets: what `verify` needs.
+pub struct Discard;
+
+impl Sink for Discard {
+    fn entry(&self, _: &Entry, data: &mut dyn Read) -> io::Result<()> {
+        io::copy(data, &mut io::sink()).map(drop)
+    }
+}
+
+/// A bundle whose manifest signature checked out.
+pub struct Bundle {
+    path: String,
+    file: std::path::PathBuf,
+    archive: ZipArchive<File>,
+    pub manifest: Manifest,
+    pub manifest_bytes: Vec<u8>,
+    pub signature_bytes: Vec<u8>,
+    pub trusted_comment: String,
+}
+
+/// Opens a bundle and checks its signature with `pk`.
+pub fn open(path: &Path, pk: &PublicKey) -> Result<Bundle, BundleError> {
+    let shown = path.display().to_string();
+    let unreadable = |reason: String| BundleError::Unreadable {
+        path: shown.clone(),
+        reason,
+    };
+    let file = File::open(path).map_err(|source| BundleError::Io {
+        path: shown.clone(),
+        source,
+    })?;
+    let mut archive = ZipArchive::new(file).map_err(|e| unreadable(e.to_string()))?;
+    if archive.len() < 2 {
+        return Err(unreadable(format!(
+            "{} entries; a bundle starts with {MANIFEST} and {SIGNATURE}",
+            archive.len()
+        )));
+    }
+    let manifest_bytes =
+        read_head(&mut archive, 0, MANIFEST, MAX_MANIFEST_BYTES).map_err(unreadable)?;
+    let signature_bytes =
+        read_head(&mut archive, 1, SIGNATURE, MAX_SIGNATURE_BYTES).map_err(unreadable)?;
+    let digest = hex::encode(Sha256::digest(&manifest_bytes));
+    let pk_check = sign::verify_manifest(pk, &signature_bytes, &manifest_bytes, &digest);
+    let trusted_comment = pk_check.map_err(|source| BundleError::Signature {
+        path: shown.clone(),
+        source,
+    })?;
+    let manifest = Manifest::from_bytes(&manifest_bytes)
+        .map_err(|e| unreadable(format!("signed {MANIFEST} cannot be read: {e}")))?;
+    Ok(Bundle {
+        path: shown,
+        file: path.to_path_buf(),
+        archive,
+        manifest,
+        manifest_bytes,
+        signature_bytes,
+        trusted_comment,
+    })
+}
+
+/// Reads entry `index`, which must be `name`, stored or deflated, at most `limit` bytes.
+fn read_head(
+    archive: &mut ZipArchive<File>,
+    index: usize,
+    name: &str,
+    limit: u64,
+) -> Result<Vec<u8>, String> {
+    let entry = archive
+        .by_index_raw(index)
+        .map_err(|e| format!("entry {index}: {e}"))?;
+    if entry.name_raw() != name.as_bytes() {
+        return Err(format!(
+            "entry {index} is {:?}, expected {name}",
+            String::from_utf8_lossy(entry.name_raw())
+        ));
+    }
+    if entry.encrypted()
+        || !matches!(
+            entry.compression(),
+            CompressionMethod::Stored | CompressionMethod::Deflated
+        )
+    {
+        return Err(format!(
+            "{name}: encrypted or compressed with an unsupported method"
+        ));
+    }
+    if entry.size() > limit {
+        return Err(format!(
+            "{name}: declares {} bytes (limit {limit})",
+            entry.size()
+        ));
+    }
+    drop(entry);
+    let reader = archive
+        .by_index(index)
+        .map_err(|e| format!("{name}: {e}"))?;
+    let mut bytes = Vec::new();
+    reader
+        .take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("{name}: {e}"))?;
+    if bytes.len() as u64 > limit {
+        return Err(format!("{name}: inflates past {limit} bytes"));
+    }
+    Ok(bytes)
+}
+
+impl Bundle {
+    /// Holds every entry and the layout against the manifest; verified bytes
+    /// flow to `sink`. Problems are collected, not fatal; a failing sink is.
+    pub fn check(
+        &mut self,
+        sink: &dyn Sink,
+        progress: &ProgressBar,
+    ) -> Result<Report, BundleError> {
+        let mut problems = self.check_layout();
+        let layout_ok = problems.is_empty();
+        let mut seen = vec![false; self.manifest.entries.len()];
+        let mut clean = Vec::new();
+        for index in 0..self.archive.len() {
+            let (found, entry_problems) = self.check_metadata(index);
+            let ok = entry_problems.is_empty();
+            problems.extend(entry_problems);
+            let Some(pos) = found else { continue };
+            seen[pos] = true;
+            if ok {
+                clean.push((index, pos));
+            }
+        }
+        problems.extend(self.check_contents(&clean, sink, progress)?);
+        let count = clean.len();
+        let bytes = clean
+            .iter()
+            .map(|&(_, pos)| self.manifest.entries[pos].size)
+            .sum();
+        for (entry, _) in self
+            .manifest
+            .entries
+            .iter()
+            .zip(&seen)
+            .filter(|(_, s)| !**s)
+        {
+            problems.push(Problem::new(
+                Code::Missing,
+                &entry.path,
+                "listed in the manifest but missing from the bundle",
+            ));
+        }
+        Ok(self.report(problems, layout_ok, count, bytes))
+    }
+
+    fn report(&self, problems: Vec<Problem>, layout_ok: bool, count: usize, bytes: u64) -> Report {
+        let entries_ok = problems.is_empty();
+        Report {
+            bundle: self.path.clone(),
+            module: Some(self.manifest.module.path.clone()),
+            version: Some(self.manifest.module.version.clone()),
+            trusted_comment: Some(self.trusted_comment.clone()),
+            entries: count,
+            bytes,
+            checks: vec![
+                Check { check: CheckName::Signature, ok: true, detail: self.trusted_comment.clone() },
+                Check { check: CheckName::Layout, ok: layout_ok, detail: "names unique, local headers match the central directory, entries contiguous".into() },
+                Check { check: CheckName::Entries, ok: entries_ok, detail: format!("{count} entries, {bytes} bytes against the manifest") },
+            ],
+            problems,
+        }
+    }
+
+    /// The number of payload bytes the manifest lists, for progress bars.
+    pub fn payload_bytes(&self) -> u64 {
+        self.manifest.entries.iter().map(|e| e.size).sum()
+    }
+}

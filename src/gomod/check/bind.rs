@@ -1,0 +1,151 @@
+//! Binding vendor/ to its modules: each listed package has its folder, each
+//! vendored file has an owner module, and each module's vendored files are
+//! exactly the ones `go mod vendor` copies from it, byte for byte.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::GoCheck;
+use crate::gomod::diags::{Code, Finding};
+use crate::gomod::modules_txt::{ModulesTxt, VendoredModule};
+use crate::gomod::vendor_rules::{self, ModuleFile};
+
+/// Vendored files' sha256, by path relative to vendor/.
+type Vendored = BTreeMap<String, [u8; 32]>;
+
+fn dir_of(rel: &str) -> &str {
+    rel.rsplit_once('/').map_or("", |(d, _)| d)
+}
+
+/// Each listed package has a folder with files; no folder of Go files is unlisted.
+pub(super) fn check_package_folders(txt: &ModulesTxt, vendored: &Vendored, out: &mut GoCheck) {
+    let dirs_with_files: BTreeSet<&str> = vendored.keys().map(|f| dir_of(f)).collect();
+    let listed: BTreeSet<&str> = txt
+        .modules
+        .iter()
+        .flat_map(|m| m.packages.iter().map(String::as_str))
+        .collect();
+    for m in &txt.modules {
+        for p in m
+            .packages
+            .iter()
+            .filter(|p| !dirs_with_files.contains(p.as_str()))
+        {
+            out.findings.push(Finding::new(
+                Code::PackageFolderMissing,
+                &m.path,
+                &m.version,
+                &format!("vendor/{p}"),
+                format!("package {p} is listed in vendor/modules.txt but has no folder in vendor/"),
+            ));
+        }
+    }
+    let go_dirs: BTreeSet<&str> = vendored
+        .keys()
+        .filter(|f| f.ends_with(".go"))
+        .map(|f| dir_of(f))
+        .collect();
+    for d in go_dirs.difference(&listed) {
+        out.findings.push(Finding::new(
+            Code::PackageUnlisted,
+            "",
+            "",
+            &format!("vendor/{d}"),
+            format!("folder holds Go files but vendor/modules.txt lists no package {d}"),
+        ));
+    }
+}
+
+/// Which vendored module each vendored file belongs to: the module of its
+/// package folder, else the longest module path above it.
+pub(super) fn owners<'a>(
+    txt: &ModulesTxt,
+    vendored: &'a Vendored,
+    out: &mut GoCheck,
+) -> BTreeMap<&'a String, usize> {
+    let mut map = BTreeMap::new();
+    for f in vendored.keys() {
+        let dir = dir_of(f);
+        let by_pkg = txt
+            .modules
+            .iter()
+            .position(|m| m.packages.iter().any(|p| p == dir));
+        let by_prefix = || {
+            txt.modules
+                .iter()
+                .enumerate()
+                .filter(|(_, m)| vendor_rules::package_dir(&m.path, dir).is_some())
+                .max_by_key(|(_, m)| m.path.len())
+                .map(|(i, _)| i)
+        };
+        match by_pkg.or_else(by_prefix) {
+            Some(i) => {
+                map.insert(f, i);
+            }
+            None => out.findings.push(Finding::new(
+                Code::FileWithoutModule,
+                "",
+                "",
+                &format!("vendor/{f}"),
+                "belongs to no module in vendor/modules.txt",
+            )),
+        }
+    }
+    map
+}
+
+/// Every vendored file of `m` is in its module, byte for byte, and is one that
+/// `go mod vendor` copies; every file it copies is there.
+pub(super) fn bind(
+    m: &VendoredModule,
+    files: &BTreeMap<String, ModuleFile>,
+    mine: &[&String],
+    vendored: &Vendored,
+    main_go: &str,
+    out: &mut GoCheck,
+) {
+    let source = if m.replace.as_ref().is_some_and(|r| r.is_local()) {
+        "the local replacement folder"
+    } else {
+        "the module zip"
+    };
+    let expected = vendor_rules::expected(&m.path, &m.packages, files, main_go);
+    let prefix = format!("{}/", m.path);
+    let found = |code, file: &str, problem: String| {
+        Finding::new(
+            code,
+            &m.path,
+            &m.version,
+            &format!("vendor/{file}"),
+            problem,
+        )
+    };
+    let sha = |d: &[u8; 32]| Some(format!("sha256:{}", hex::encode(d)));
+    for f in mine {
+        let rel = f.strip_prefix(prefix.as_str()).unwrap_or(f);
+        let actual = &vendored[*f];
+        let finding = match files.get(rel) {
+            None => found(Code::FileNotInModule, f, format!("is not in {source}"))
+                .hashes(None, sha(actual)),
+            Some(mf) if mf.sha256 != *actual => {
+                found(Code::FileDiffers, f, format!("differs from {source}"))
+                    .hashes(sha(&mf.sha256), sha(actual))
+            }
+            Some(_) if !expected.contains(rel) => found(
+                Code::FileNotCopiedByGo,
+                f,
+                format!("is in {source}, but go mod vendor does not copy it"),
+            ),
+            Some(_) => continue,
+        };
+        out.findings.push(finding);
+    }
+    for (rel, mf) in expected.iter().filter_map(|r| Some((r, files.get(r)?))) {
+        let f = format!("{prefix}{rel}");
+        if !vendored.contains_key(&f) {
+            let problem =
+                format!("is missing from vendor/ (go mod vendor copies it from {source})");
+            out.findings
+                .push(found(Code::FileMissing, &f, problem).hashes(sha(&mf.sha256), None));
+        }
+    }
+}

@@ -1,0 +1,111 @@
+//! `audit`: what third-party code a module folder or a bundle carries, and
+//! whether each module's vendored files are bound to code whose hash go.sum
+//! pins. A bundle is verified (signature first) before it is audited.
+
+use std::path::Path;
+
+use super::Context;
+use crate::audit::{Audit, Policy, sbom, vulns};
+use crate::bundle::diags::Report;
+use crate::bundle::extract::Extract;
+use crate::bundle::manifest::{self, MainModule};
+use crate::bundle::{SBOM, VULNDB, writer};
+use crate::error::Error;
+use crate::fsutil::read_text_if_exists;
+use crate::gomod::{check, gosum, modfile, modules_txt};
+use crate::vcs;
+
+/// Audits a Go module folder with a vendor/; `cache` is a GOPROXY-layout folder.
+pub fn dir(dir: &Path, cache: Option<&Path>, policy: &Policy) -> Result<Audit, Error> {
+    if !dir.join("go.mod").is_file() {
+        return Err(Error::Usage(format!(
+            "{}: no go.mod: audit takes a Go module folder or a bundle",
+            dir.display()
+        )));
+    }
+    let mut audit = Audit::new(dir, check::run_on_disk(dir, cache)?, policy);
+    if policy.vulns {
+        let db = policy.vulndb.as_deref().ok_or_else(|| {
+            Error::Usage(format!(
+                "{}: --vulns on a folder needs --vulndb DIR|ZIP (a Go vulnerability database snapshot)",
+                dir.display()
+            ))
+        })?;
+        audit.check_vulns(&vulns::load(db)?);
+    }
+    Ok(audit)
+}
+
+/// Audits a bundle: everything `verify` checks first, then the Go check and
+/// licenses on its extracted src/ (the Go check reads modcache/ as it streams).
+pub fn bundle(
+    bundle: &Path,
+    pub_key: Option<&Path>,
+    policy: &Policy,
+    ctx: &Context,
+) -> Result<(Report, Option<Audit>), Error> {
+    let Some(pub_key) = pub_key else {
+        return Err(Error::Usage(format!(
+            "{}: auditing a bundle starts with its signature: pass --pub PUB",
+            bundle.display()
+        )));
+    };
+    let temp = ctx.temp("audit")?;
+    let sink = Extract::only(temp.path(), &["src/", SBOM, VULNDB]);
+    let checked = super::verify::check_streaming(bundle, pub_key, &sink, ctx)?;
+    let Some(check) = checked.go else {
+        return Ok((checked.report, None));
+    };
+    let mut audit = Audit::new(&temp.path().join("src"), check, policy);
+    let sbom_path = temp.path().join(SBOM);
+    audit.sbom = match std::fs::read(&sbom_path) {
+        Ok(bytes) => Some(bytes),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(Error::io(&sbom_path)(e)),
+    };
+    if policy.vulns {
+        let bundled = temp.path().join(VULNDB);
+        let db = match &policy.vulndb {
+            Some(db) => db.clone(),
+            None if bundled.is_dir() => bundled,
+            None => {
+                return Err(Error::Usage(format!(
+                    "{}: carries no vulnerability database: pack with --vulndb, or pass --vulndb DIR|ZIP",
+                    bundle.display()
+                )));
+            }
+        };
+        audit.check_vulns(&vulns::load(&db)?);
+    }
+    Ok((checked.report, Some(audit)))
+}
+
+/// The CycloneDX SBOM of a module folder, as pack would write it; the
+/// dependency graph is `go mod graph` from the local module cache, and empty
+/// when Go or the cache cannot give it offline.
+pub fn sbom_of_dir(dir: &Path, audit: &Audit, ctx: &Context) -> Result<Vec<u8>, Error> {
+    let read = |name: &str| {
+        let path = dir.join(name);
+        read_text_if_exists(&path)
+            .map(Option::unwrap_or_default)
+            .map_err(Error::io(&path))
+    };
+    let modfile = modfile::parse(&read("go.mod")?)?;
+    let sum = gosum::parse(&read("go.sum")?)?;
+    let txt = modules_txt::parse(&read("vendor/modules.txt")?)?;
+    let graph = ctx
+        .go()
+        .and_then(|go| Ok(go.mod_graph(dir)?))
+        .map(|text| sbom::parse_graph(&text))
+        .unwrap_or_default();
+    let main = MainModule::new(&modfile, vcs::describe(dir));
+    let created = writer::created(ctx.source_date_epoch);
+    let modules = manifest::modules(&txt, &sum);
+    Ok(sbom::of_module(
+        &main,
+        &created,
+        &modules,
+        &audit.licensed,
+        &graph,
+    ))
+}

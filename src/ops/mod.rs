@@ -1,0 +1,53 @@
+//! The operations, one per command: each composes the domain modules into
+//! what the user asked for and returns data for the binary to print. What the
+//! environment and the terminal say reaches them as a [`Context`], read once
+//! by the binary: nothing below this layer reads either.
+
+pub mod audit;
+pub mod build;
+pub mod diff;
+pub mod images;
+pub mod pack;
+pub mod target;
+pub mod unpack;
+pub mod verify;
+
+use std::path::{Path, PathBuf};
+
+use crate::error::Error;
+use crate::gomod::toolchain::Go;
+use crate::progress::Progress;
+
+/// Answers the password of an encrypted secret key, or none.
+pub type Password = dyn Fn(&Path) -> Option<String> + Sync;
+
+/// What the binary found out about the world before running a command.
+pub struct Context {
+    /// Where private temporaries go (`$TMPDIR`, else `/tmp`).
+    pub temp_dir: PathBuf,
+    /// The `go` command: `$FERRY_GO`, else `go` on PATH.
+    pub go: PathBuf,
+    /// `SOURCE_DATE_EPOCH`, for the manifest's and the zip's times.
+    pub source_date_epoch: Option<i64>,
+    /// The folder of Docker's `config.json` (registry credentials).
+    pub docker_config: Option<PathBuf>,
+    /// The module download cache Go would use (`$GOMODCACHE/cache/download`),
+    /// when it exists: the default of `audit DIR`.
+    pub module_cache: Option<PathBuf>,
+    /// The password of an encrypted secret key, asked only when one is.
+    pub password: Box<Password>,
+    /// Progress bars, drawn or not as the binary decided.
+    pub progress: Box<dyn Progress>,
+}
+
+impl Context {
+    /// The located `go` and its version.
+    pub fn go(&self) -> Result<Go, Error> {
+        Ok(Go::locate(&self.go)?)
+    }
+
+    /// A new private folder under the temporary folder, named for `kind`.
+    pub fn temp(&self, kind: &str) -> Result<tempfile::TempDir, Error> {
+        crate::temp::dir_in(kind, &self.temp_dir).map_err(Error::io(&self.temp_dir))
+    }
+}

@@ -1,0 +1,63 @@
+//! ferry's own Go verification before anything is signed: the module cache
+//! files to carry against go.sum, then every vendored file against its
+//! module's verified zip; then the manifest's module list and the SBOM.
+//! Any finding, or any module left unbound, stops pack.
+
+use std::path::PathBuf;
+
+use super::go::Vendored;
+use super::snapshot::Snapshot;
+use crate::audit::{self, sbom};
+use crate::bundle::manifest::{self, MainModule, Module};
+use crate::bundle::writer;
+use crate::error::Error;
+use crate::fsutil::read_text_if_exists;
+use crate::gomod::check::{self, GoCheck};
+use crate::gomod::diags::Findings;
+use crate::gomod::modcache::{self, CacheFile};
+use crate::gomod::{gosum, modules_txt};
+use crate::ops::Context;
+
+/// What the check proved, and what the bundle will say about it.
+pub struct Checked {
+    /// The module cache files the bundle carries.
+    pub cache_files: Vec<CacheFile>,
+    pub go: GoCheck,
+    pub modules: Vec<Module>,
+    pub main: MainModule,
+    pub sbom: Vec<u8>,
+}
+
+/// Runs the Go check on the scratch tree and the user's module cache.
+pub fn run(snap: &Snapshot, vendored: &Vendored, ctx: &Context) -> Result<Checked, Error> {
+    let tree = &snap.tree;
+    let read = |name: &str| {
+        let path = tree.join(name);
+        read_text_if_exists(&path)
+            .map(Option::unwrap_or_default)
+            .map_err(Error::io(&path))
+    };
+    let sum = gosum::parse(&read("go.sum")?)?;
+    let txt = modules_txt::parse(&read("vendor/modules.txt")?)?;
+    let cache_dir = PathBuf::from(snap.go.env(tree, "GOMODCACHE")?).join("cache/download");
+    let selection = modcache::select(&cache_dir, &vendored.downloads, &sum);
+    let go = check::run_on_disk(tree, Some(&cache_dir))?;
+    let mut findings = selection.findings;
+    findings.extend(go.strict_findings());
+    if !findings.is_empty() {
+        return Err(Findings(findings).into());
+    }
+    let modules = manifest::modules(&txt, &sum);
+    let main = MainModule::new(&snap.modfile, snap.version.clone());
+    let graph = sbom::parse_graph(&snap.go.mod_graph(tree)?);
+    let licensed = audit::licenses(tree, &go);
+    let created = writer::created(ctx.source_date_epoch);
+    let sbom = sbom::of_module(&main, &created, &modules, &licensed, &graph);
+    Ok(Checked {
+        cache_files: selection.files,
+        go,
+        modules,
+        main,
+        sbom,
+    })
+}

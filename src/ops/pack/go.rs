@@ -1,0 +1,55 @@
+//! The Go toolchain's part of pack, in the scratch copy: `go mod download`,
+//! `go mod vendor` (unless a committed vendor/ is kept), `go mod verify`, and
+//! Go's own "inconsistent vendoring" check, offline.
+
+use std::path::Path;
+
+use super::PackOptions;
+use super::snapshot::Snapshot;
+use crate::error::Error;
+use crate::gomod::toolchain::Download;
+use crate::gomod::toolchain::Go;
+use crate::ops::Context;
+
+/// What the go commands did.
+pub struct Vendored {
+    /// The modules `go mod download` reported.
+    pub downloads: Vec<Download>,
+    /// vendor/ was made by `go mod vendor` in this run.
+    pub by_go: bool,
+}
+
+/// Downloads, vendors (or keeps a committed vendor/), and lets Go check both.
+pub fn vendor(snap: &Snapshot, opts: &PackOptions, ctx: &Context) -> Result<Vendored, Error> {
+    let (go, tree) = (&snap.go, snap.tree.as_path());
+    let by_go = !snap.committed_vendor || opts.revendor;
+    let spin = ctx.progress.spinner("go mod download");
+    let downloads = go.mod_download(tree)?;
+    if by_go {
+        spin.set_message("go mod vendor");
+        if opts.revendor {
+            let vendor = tree.join("vendor");
+            std::fs::remove_dir_all(&vendor).map_err(Error::io(&vendor))?;
+        }
+        go.mod_vendor(tree)?;
+    }
+    spin.set_message("go mod verify");
+    go.mod_verify(tree)?;
+    check_vendor_consistency(go, tree)?;
+    spin.finish_and_clear();
+    Ok(Vendored { downloads, by_go })
+}
+
+/// Go's own check that vendor/modules.txt agrees with go.mod ("inconsistent
+/// vendoring"), run offline on the scratch tree.
+fn check_vendor_consistency(go: &Go, tree: &Path) -> Result<(), Error> {
+    if !tree.join("vendor/modules.txt").is_file() {
+        return Ok(());
+    }
+    let mut cmd = go.command(tree);
+    cmd.env("GOFLAGS", "-mod=vendor")
+        .env("GOPROXY", "off")
+        .args(["list", "-deps", "./..."]);
+    go.run(&mut cmd, tree, true)?;
+    Ok(())
+}

@@ -1,0 +1,157 @@
+//! `pack`, the connected-side pipeline, as a list of stages: take a snapshot
+//! of the module in a scratch folder (the user's tree is never written), let
+//! Go download and vendor, check everything against go.sum, pull the images,
+//! plan and prove the offline build, then write and sign one bundle. Any
+//! failure leaves no bundle behind.
+
+mod check;
+mod go;
+mod plan;
+mod proof;
+mod snapshot;
+mod write;
+
+use std::path::PathBuf;
+
+use super::Context;
+use crate::bundle::manifest::{self, BuildMode};
+use crate::error::Error;
+use crate::image::pull;
+use crate::image::registry::Connection;
+
+/// What `ferry pack` was asked to do.
+#[derive(Debug, Clone)]
+pub struct PackOptions {
+    pub dir: PathBuf,
+    pub output: PathBuf,
+    pub key: PathBuf,
+    pub mode: BuildMode,
+    pub main: String,
+    pub tags: Vec<String>,
+    pub ldflags: String,
+    /// Regenerate a committed vendor/ instead of checking it.
+    pub revendor: bool,
+    /// Base images to pull and bundle.
+    pub images: Vec<pull::Request>,
+    /// `docker save` or OCI archives to take images from instead of pulling.
+    pub image_archives: Vec<PathBuf>,
+    /// The platform image indexes resolve to (`linux/amd64`).
+    pub platform: String,
+    pub connection: Connection,
+    /// A Go vulnerability database snapshot (OSV JSON, a folder or a zip) to bundle.
+    pub vulndb: Option<PathBuf>,
+    /// Ports the Dockerfile EXPOSEs.
+    pub expose: Vec<u16>,
+    /// Prove the offline build before signing (`--no-build-check` turns it off).
+    pub build_check: bool,
+}
+
+/// What a successful pack wrote.
+#[derive(Debug, Clone)]
+pub struct Packed {
+    pub output: PathBuf,
+    pub module: String,
+    pub version: String,
+    pub manifest_sha256: String,
+    pub entries: usize,
+    pub modules: usize,
+    pub vendored_by_go: bool,
+    pub key_id: String,
+    /// Modules whose vendored files were bound to their verified source.
+    pub modules_bound: usize,
+    pub vendored_files: usize,
+    pub images: Vec<manifest::Image>,
+    /// Where the offline build may differ from module mode, or could not be judged.
+    pub warnings: Vec<String>,
+    /// How the offline build was proven, when it was.
+    pub build_proof: Option<String>,
+    pub timings: Timings,
+}
+
+/// Where a pack's time went, in seconds: the go commands (download, vendor,
+/// verify, list), ferry's own Go verification, image pulls, the build proof,
+/// and hashing, compressing and writing the bundle.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Timings {
+    pub go: f64,
+    pub verify: f64,
+    pub images: f64,
+    pub build_check: f64,
+    pub bundle: f64,
+    #[serde(skip)]
+    since: std::time::Instant,
+}
+
+impl Timings {
+    fn start() -> Timings {
+        Timings {
+            go: 0.0,
+            verify: 0.0,
+            images: 0.0,
+            build_check: 0.0,
+            bundle: 0.0,
+            since: std::time::Instant::now(),
+        }
+    }
+
+    /// Seconds since the last lap.
+    fn lap(&mut self) -> f64 {
+        let now = std::time::Instant::now();
+        let secs = now.duration_since(self.since).as_secs_f64();
+        self.since = now;
+        secs
+    }
+}
+
+/// Runs the stages in order; each lap of the clock is one reported stage.
+pub fn run(opts: &PackOptions, ctx: &Context) -> Result<Packed, Error> {
+    let snap = snapshot::take(opts, ctx)?;
+    let mut clock = Timings::start();
+    let vendored = go::vendor(&snap, opts, ctx)?;
+    clock.go = clock.lap();
+    let checked = check::run(&snap, &vendored, ctx)?;
+    clock.verify = clock.lap();
+    let images_dir = snap.scratch.path().join("images");
+    let pulled = pull::pull_all(
+        &opts.images,
+        &opts.image_archives,
+        &opts.platform,
+        &opts.connection,
+        &images_dir,
+        &*ctx.progress,
+    )?;
+    clock.images = clock.lap();
+    let plan = plan::plan(opts, &snap.modfile, &pulled, &snap.tree)?;
+    let proof = match opts.build_check {
+        true => Some(proof::prove(&snap, &plan, ctx)?),
+        false => None,
+    };
+    clock.build_check = clock.lap();
+    let parts = write::Parts {
+        opts,
+        snap: &snap,
+        checked: &checked,
+        pulled: &pulled,
+        plan: &plan,
+        proof,
+    };
+    let written = write::write(parts, ctx)?;
+    clock.bundle = clock.lap();
+    let m = written.manifest;
+    Ok(Packed {
+        timings: clock,
+        output: opts.output.clone(),
+        entries: m.entries.len() + 2,
+        modules: m.modules.len(),
+        module: m.module.path,
+        version: m.module.version,
+        manifest_sha256: written.sha256,
+        vendored_by_go: vendored.by_go,
+        key_id: snap.signer.key_id(),
+        modules_bound: checked.go.modules,
+        vendored_files: checked.go.vendored_files,
+        images: m.images,
+        warnings: plan.warnings,
+        build_proof: m.build.checked_with,
+    })
+}

@@ -1,0 +1,85 @@
+//! What the Dockerfile and the build proof build: the builder image (the
+//! bundled one, else the official one for go.mod, which the site must then
+//! provide), the builder's Go held against go.mod, and the warnings of
+//! `build::warnings` where the offline build may differ from module mode.
+
+use std::path::Path;
+
+use super::PackOptions;
+use crate::build::{self, warnings::GoVersion};
+use crate::dockerfile::{self, Spec};
+use crate::error::Error;
+use crate::gomod::modfile::ModFile;
+use crate::image::pull::{Bundled, Role};
+
+/// The build as the Dockerfile and the proof run it, and what to warn about.
+pub struct BuildPlan {
+    pub spec: Spec,
+    pub warnings: Vec<String>,
+}
+
+/// Plans the build for the pulled images and the scratch tree.
+pub fn plan(
+    opts: &PackOptions,
+    modfile: &ModFile,
+    pulled: &[Bundled],
+    tree: &Path,
+) -> Result<BuildPlan, Error> {
+    let role = |r: Role| pulled.iter().find(|b| b.role == r);
+    let builder = role(Role::Builder);
+    let builder_tag = builder.map_or_else(
+        || dockerfile::default_builder(modfile.go.as_deref(), modfile.toolchain.as_deref()),
+        |b| b.tag.clone(),
+    );
+    let mut warnings = Vec::new();
+    let builder_go = builder_go(builder, &builder_tag, modfile, &mut warnings)?;
+    let missing = build::missing_includes(tree);
+    warnings.extend(build::warnings::warnings(&build::warnings::Context {
+        mode: opts.mode,
+        modfile,
+        builder_go,
+        missing_includes: &missing,
+    }));
+    let spec = Spec {
+        module: modfile.module.clone(),
+        mode: opts.mode,
+        main: opts.main.clone(),
+        binary: build::binary_name(&modfile.module, &opts.main),
+        tags: opts.tags.clone(),
+        ldflags: opts.ldflags.clone(),
+        builder: builder_tag,
+        builder_bundled: builder.is_some(),
+        runtime: role(Role::Runtime).map(|r| r.tag.clone()),
+        expose: opts.expose.clone(),
+    };
+    Ok(BuildPlan { spec, warnings })
+}
+
+/// The builder's Go version, refused when older than go.mod needs; a
+/// builder that is not bundled, or whose Go cannot be told, is a warning.
+fn builder_go(
+    builder: Option<&Bundled>,
+    tag: &str,
+    modfile: &ModFile,
+    warnings: &mut Vec<String>,
+) -> Result<Option<GoVersion>, Error> {
+    let found = match builder {
+        Some(b) => b.go_version.as_deref().and_then(GoVersion::parse),
+        None => {
+            warnings.push(format!(
+                "no --builder-image: the Dockerfile names {tag}, which is NOT in the bundle; the site must provide it"
+            ));
+            tag.strip_prefix("golang:").and_then(GoVersion::parse)
+        }
+    };
+    match (found, modfile.go.as_deref()) {
+        (Some(have), Some(line)) => {
+            build::warnings::check_builder_go(tag, have, line).map_err(Error::Usage)?;
+        }
+        (None, _) => warnings.push(format!(
+            "cannot tell which Go the builder image {tag} has (no GOLANG_VERSION in its environment); it is not checked against go.mod"
+        )),
+        _ => {}
+    }
+    Ok(found)
+}

@@ -1,0 +1,80 @@
+//! The first stage of pack: everything that can be refused before anything
+//! slow runs (go.mod, the key, the output folder, the vulnerability
+//! database), then a copy of the module in a private scratch folder, so that
+//! Go never writes into the user's tree.
+
+use std::path::{Path, PathBuf};
+
+use super::PackOptions;
+use crate::audit::vulns::{self, Snapshot as VulnDb};
+use crate::error::Error;
+use crate::gomod::modfile::{self, ModFile};
+use crate::gomod::toolchain::Go;
+use crate::ops::Context;
+use crate::sign::{self, Signer};
+use crate::{source, vcs};
+
+/// The module as pack took it, and what it will sign with.
+pub struct Snapshot {
+    pub go: Go,
+    pub modfile: ModFile,
+    pub signer: Signer,
+    /// The folder the bundle is written in (its temporaries go there too).
+    pub out_dir: PathBuf,
+    pub vulndb: Option<VulnDb>,
+    pub scratch: tempfile::TempDir,
+    /// The copy of the module, inside `scratch`.
+    pub tree: PathBuf,
+    /// vendor/modules.txt was committed with the tree.
+    pub committed_vendor: bool,
+    /// `git describe` of the user's tree, or "unversioned".
+    pub version: String,
+}
+
+/// Checks the inputs, then copies the module (minus the bundle being written).
+pub fn take(opts: &PackOptions, ctx: &Context) -> Result<Snapshot, Error> {
+    let go = ctx.go()?;
+    let modfile = read_modfile(&opts.dir)?;
+    let signer = sign::load_secret_key(&opts.key, &*ctx.password)?;
+    let out_dir = output_dir(&opts.output)?;
+    let vulndb = opts.vulndb.as_deref().map(vulns::load).transpose()?;
+    let scratch = ctx.temp("pack")?;
+    let tree = scratch.path().join("src");
+    let files = source::walk(&opts.dir, true, std::slice::from_ref(&opts.output))?;
+    source::copy_to(&files, &tree)?;
+    let committed_vendor = tree.join("vendor/modules.txt").is_file();
+    Ok(Snapshot {
+        go,
+        modfile,
+        signer,
+        out_dir,
+        vulndb,
+        scratch,
+        tree,
+        committed_vendor,
+        version: vcs::describe(&opts.dir),
+    })
+}
+
+fn read_modfile(dir: &Path) -> Result<ModFile, Error> {
+    let path = dir.join("go.mod");
+    if !path.is_file() {
+        return Err(Error::Usage(format!(
+            "{}: no go.mod: ferry packs a Go module",
+            dir.display()
+        )));
+    }
+    let text = std::fs::read_to_string(&path).map_err(Error::io(&path))?;
+    Ok(modfile::parse(&text)?)
+}
+
+fn output_dir(output: &Path) -> Result<PathBuf, Error> {
+    let dir = crate::fsutil::parent_dir(output);
+    if !dir.is_dir() {
+        return Err(Error::Usage(format!(
+            "{}: the output's folder does not exist",
+            dir.display()
+        )));
+    }
+    Ok(dir.to_path_buf())
+}

@@ -1,0 +1,163 @@
+//! The last stage of pack: every entry hashed and compressed into a payload
+//! beside the output (Dockerfile, src/, images, modcache/, vulndb/, SBOM),
+//! the manifest that lists them, its signature, and one rename into place.
+
+use std::path::PathBuf;
+
+use sha2::{Digest, Sha256};
+
+use super::PackOptions;
+use super::check::Checked;
+use super::plan::BuildPlan;
+use super::snapshot::Snapshot;
+use crate::audit::vulns::Snapshot as VulnDb;
+use crate::bundle::manifest::{self, Build, Manifest, Tool};
+use crate::bundle::writer::{self, Payload, Storage};
+use crate::bundle::{DOCKERFILE, DOCKERIGNORE, SBOM, VULNDB};
+use crate::error::Error;
+use crate::image::pull::Bundled;
+use crate::ops::Context;
+use crate::{dockerfile, sign, source};
+
+/// The signed manifest as written, and its sha256.
+pub struct Written {
+    pub manifest: Manifest,
+    pub sha256: String,
+}
+
+/// What the earlier stages made, for the bundle.
+pub struct Parts<'a> {
+    pub opts: &'a PackOptions,
+    pub snap: &'a Snapshot,
+    pub checked: &'a Checked,
+    pub pulled: &'a [Bundled],
+    pub plan: &'a BuildPlan,
+    /// How the offline build was proven, when it was.
+    pub proof: Option<String>,
+}
+
+/// Writes and signs the bundle at `opts.output`.
+pub fn write(parts: Parts, ctx: &Context) -> Result<Written, Error> {
+    let Parts {
+        opts,
+        snap,
+        checked,
+        pulled,
+        plan,
+        ..
+    } = parts;
+    let time = writer::zip_time(ctx.source_date_epoch);
+    let mut payload = Payload::create_in(&snap.out_dir, time)?;
+    payload.add_bytes(DOCKERFILE, dockerfile::render(&plan.spec).as_bytes(), 0o644)?;
+    payload.add_bytes(DOCKERIGNORE, dockerfile::dockerignore().as_bytes(), 0o644)?;
+    add_tree(&mut payload, snap, ctx)?;
+    for image in pulled {
+        payload.add_file(&image.entry, &image.tar, 0o644, Storage::Stored)?;
+    }
+    let cache: Vec<(String, PathBuf, u32)> = checked
+        .cache_files
+        .iter()
+        .map(|f| (format!("modcache/{}", f.rel), f.source.clone(), 0o644))
+        .collect();
+    payload.add_files(&cache, Storage::by_name, &indicatif::ProgressBar::hidden())?;
+    if let Some(db) = &snap.vulndb {
+        add_vulndb(&mut payload, db)?;
+    }
+    payload.add_bytes(SBOM, &checked.sbom, 0o644)?;
+    let manifest = manifest_of(&parts, &payload, ctx);
+    let bytes = manifest.to_bytes();
+    let sha256 = hex::encode(Sha256::digest(&bytes));
+    let comment = sign::trusted_comment(&manifest.module.path, &manifest.module.version, &sha256);
+    let signature = snap.signer.sign(&bytes, &comment)?;
+    payload.write_bundle(&opts.output, &bytes, signature.as_bytes())?;
+    Ok(Written { manifest, sha256 })
+}
+
+/// The scratch tree under `src/`, with a progress bar over its bytes.
+fn add_tree(payload: &mut Payload, snap: &Snapshot, ctx: &Context) -> Result<(), Error> {
+    let files = source::walk(&snap.tree, false, &[])?;
+    let mut total = 0;
+    for f in &files {
+        total += std::fs::metadata(&f.path)
+            .map_err(Error::io(&f.path))?
+            .len();
+    }
+    let bar = ctx.progress.bytes(total, "bundling");
+    let src: Vec<(String, PathBuf, u32)> = files
+        .iter()
+        .map(|f| (format!("src/{}", f.rel), f.path.clone(), f.mode))
+        .collect();
+    payload.add_files(&src, Storage::by_name, &bar)?;
+    bar.finish_and_clear();
+    Ok(())
+}
+
+/// The snapshot's advisories as `vulndb/<id>.json` (their own bytes), and
+/// `vulndb/db.json` with the snapshot's date.
+fn add_vulndb(payload: &mut Payload, db: &VulnDb) -> Result<(), Error> {
+    if let Some(date) = &db.modified {
+        let json = serde_json::json!({ "modified": date }).to_string();
+        payload.add_bytes(&format!("{VULNDB}db.json"), json.as_bytes(), 0o644)?;
+    }
+    for (adv, bytes) in &db.advisories {
+        let safe = !adv.id.is_empty()
+            && !adv.id.starts_with('.')
+            && adv
+                .id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
+        if !safe {
+            return Err(Error::Usage(format!(
+                "vulnerability database: advisory id {:?} cannot be a file name",
+                adv.id
+            )));
+        }
+        payload.add_bytes(&format!("{VULNDB}{}.json", adv.id), bytes, 0o644)?;
+    }
+    Ok(())
+}
+
+/// The manifest of what was written.
+fn manifest_of(parts: &Parts, payload: &Payload, ctx: &Context) -> Manifest {
+    let opts = parts.opts;
+    let mut entries = payload.entries().to_vec();
+    entries.sort_by(|a, b| a.path.cmp(&b.path));
+    Manifest {
+        format: manifest::FORMAT.into(),
+        tool: Tool {
+            name: "ferry".into(),
+            version: crate::VERSION.into(),
+        },
+        created: writer::created(ctx.source_date_epoch),
+        module: parts.checked.main.clone(),
+        go_version: parts.snap.go.version.clone(),
+        build: Build {
+            mode: opts.mode,
+            main: opts.main.clone(),
+            binary: parts.plan.spec.binary.clone(),
+            tags: opts.tags.clone(),
+            ldflags: opts.ldflags.clone(),
+            checked: parts.proof.is_some(),
+            checked_with: parts.proof.clone(),
+        },
+        modules: parts.checked.modules.clone(),
+        images: images(parts.pulled),
+        entries,
+    }
+}
+
+fn images(pulled: &[Bundled]) -> Vec<manifest::Image> {
+    let mut out: Vec<manifest::Image> = pulled
+        .iter()
+        .map(|b| manifest::Image {
+            reference: b.reference.clone(),
+            tag: b.tag.clone(),
+            digest: b.digest.clone(),
+            platform: b.platform.clone(),
+            role: b.role,
+            entry: b.entry.clone(),
+        })
+        .collect();
+    out.sort_by(|a, b| a.entry.cmp(&b.entry));
+    out
+}

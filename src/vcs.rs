@@ -1,0 +1,20 @@
+//! What version control says of the packed tree: the manifest records
+//! `git describe` so that a bundle names the commit it was made from.
+
+use std::path::Path;
+use std::process::Command;
+
+/// `git describe --tags --always --dirty` of `dir`, when it is a checkout
+/// and git answers with one word; else "unversioned".
+pub fn describe(dir: &Path) -> String {
+    Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["describe", "--tags", "--always", "--dirty"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .filter(|v| !v.is_empty() && !v.contains(char::is_whitespace))
+        .unwrap_or_else(|| "unversioned".into())
+}
