@@ -201,6 +201,8 @@ pub struct Report {
     pub module: Option<String>,
     pub version: Option<String>,
     pub trusted_comment: Option<String>,
+    /// The trusted key that signed it.
+    pub key_id: Option<String>,
     pub entries: usize,
     pub bytes: u64,
     pub checks: Vec<Check>,

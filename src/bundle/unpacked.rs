@@ -1,10 +1,11 @@
-//! An unpacked bundle folder, read again after `unpack` by `images` and
-//! `build`: its `ferry.json` (checked against the signature when a key is
-//! given), and the files under some prefixes checked against that manifest,
-//! none missing, none changed, none added.
+//! An unpacked bundle folder, read again after `unpack` by `images`, `build`
+//! and `diff`: its `ferry.json`, believed only once its signature checks out
+//! against a trusted key, and the files under some prefixes checked against
+//! that manifest, none missing, none changed, none added.
 
 use std::collections::BTreeSet;
 use std::fs::File;
+use std::io;
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
@@ -15,17 +16,17 @@ use crate::bundle::{MANIFEST, SIGNATURE};
 use crate::error::Error;
 use crate::fsutil::read_at_most;
 use crate::gomod::dirhash;
-use crate::sign;
+use crate::sign::{self, TrustedKeys};
 
 pub struct Unpacked {
     pub root: PathBuf,
     pub manifest: Manifest,
-    /// Whether ferry.json's signature was checked in this run.
-    pub signed: bool,
+    /// The id of the trusted key that signed ferry.json.
+    pub key_id: String,
 }
 
-/// Reads `dir/ferry.json`; with `pub_key`, its signature first.
-pub fn open(dir: &Path, pub_key: Option<&Path>) -> Result<Unpacked, Error> {
+/// Reads `dir/ferry.json` and checks its signature before parsing it.
+pub fn open(dir: &Path, keys: &TrustedKeys) -> Result<Unpacked, Error> {
     let path = dir.join(MANIFEST);
     if !path.is_file() {
         return Err(Error::Usage(format!(
@@ -34,19 +35,19 @@ pub fn open(dir: &Path, pub_key: Option<&Path>) -> Result<Unpacked, Error> {
         )));
     }
     let bytes = read_at_most(&path, MAX_MANIFEST_BYTES).map_err(Error::io(&path))?;
-    if let Some(pub_key) = pub_key {
-        let pk = sign::load_public_key(pub_key)?;
-        let sig_path = dir.join(SIGNATURE);
-        let sig =
-            read_at_most(&sig_path, sign::MAX_SIGNATURE_BYTES).map_err(Error::io(&sig_path))?;
-        let digest = hex::encode(Sha256::digest(&bytes));
-        sign::verify_manifest(&pk, &sig, &bytes, &digest).map_err(|source| {
-            BundleError::Signature {
-                path: path.display().to_string(),
-                source,
-            }
-        })?;
-    }
+    let sig_path = dir.join(SIGNATURE);
+    let sig = match read_at_most(&sig_path, sign::MAX_SIGNATURE_BYTES) {
+        Ok(sig) => sig,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            let source = sign::SignError::BadSignature(format!("{SIGNATURE} is missing"));
+            return Err(signature_error(&path, source));
+        }
+        Err(e) => return Err(Error::io(&sig_path)(e)),
+    };
+    let digest = hex::encode(Sha256::digest(&bytes));
+    let (_, signer) = keys
+        .verify_manifest(&sig, &bytes, &digest)
+        .map_err(|source| signature_error(&path, source))?;
     let manifest = Manifest::from_bytes(&bytes).map_err(|reason| BundleError::Unreadable {
         path: path.display().to_string(),
         reason,
@@ -54,8 +55,16 @@ pub fn open(dir: &Path, pub_key: Option<&Path>) -> Result<Unpacked, Error> {
     Ok(Unpacked {
         root: dir.to_path_buf(),
         manifest,
-        signed: pub_key.is_some(),
+        key_id: signer.id.clone(),
     })
+}
+
+fn signature_error(path: &Path, source: sign::SignError) -> Error {
+    BundleError::Signature {
+        path: path.display().to_string(),
+        source,
+    }
+    .into()
 }
 
 impl Unpacked {
@@ -68,9 +77,13 @@ impl Unpacked {
         for entry in self.manifest.entries.iter().filter(|e| under(&e.path)) {
             listed.insert(entry.path.as_str());
             let path = self.root.join(&entry.path);
-            let Ok(mut file) = File::open(&path) else {
-                problems.push(Problem::new(Code::Missing, &entry.path, "is missing"));
-                continue;
+            let mut file = match File::open(&path) {
+                Ok(f) => f,
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                    problems.push(Problem::new(Code::Missing, &entry.path, "is missing"));
+                    continue;
+                }
+                Err(e) => return Err(Error::io(&path)(e)),
             };
             let actual = hex::encode(dirhash::sha256_reader(&mut file).map_err(Error::io(&path))?);
             if actual != entry.sha256 {
@@ -84,7 +97,7 @@ impl Unpacked {
             }
         }
         for prefix in prefixes {
-            for rel in self.files_under(prefix) {
+            for rel in self.files_under(prefix)? {
                 if !listed.contains(rel.as_str()) {
                     problems.push(Problem::new(
                         Code::NotInManifest,
@@ -105,17 +118,23 @@ impl Unpacked {
         Err(BundleError::Rejected(Box::new(report)).into())
     }
 
-    /// Relative `/`-separated paths of everything but folders under `prefix`.
-    fn files_under(&self, prefix: &str) -> Vec<String> {
-        walkdir::WalkDir::new(self.root.join(prefix))
-            .sort_by_file_name()
-            .into_iter()
-            .filter_map(Result::ok)
-            .filter(|e| !e.file_type().is_dir())
-            .filter_map(|e| {
-                let rel = e.path().strip_prefix(&self.root).ok()?;
-                Some(rel.to_string_lossy().replace('\\', "/"))
-            })
-            .collect()
+    /// Relative `/`-separated paths of everything but folders under
+    /// `prefix`; a folder that cannot be read is an error, not skipped.
+    fn files_under(&self, prefix: &str) -> Result<Vec<String>, Error> {
+        let top = self.root.join(prefix);
+        if !top.exists() {
+            return Ok(Vec::new());
+        }
+        let mut out = Vec::new();
+        for e in walkdir::WalkDir::new(&top).sort_by_file_name() {
+            let e = e.map_err(|e| Error::io(&top)(e.into()))?;
+            if e.file_type().is_dir() {
+                continue;
+            }
+            if let Ok(rel) = e.path().strip_prefix(&self.root) {
+                out.push(rel.to_string_lossy().replace('\\', "/"));
+            }
+        }
+        Ok(out)
     }
 }

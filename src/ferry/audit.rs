@@ -33,7 +33,8 @@ pub fn run(args: AuditArgs, quiet: bool, out: &mut dyn Write) -> anyhow::Result<
         }
         return Ok(exit(&audit));
     }
-    let (report, audit) = ops::bundle(&args.target, args.pub_key.as_deref(), &policy, &ctx)?;
+    let keys = crate::context::trusted_keys(&args.pub_keys)?;
+    let (report, audit) = ops::bundle(&args.target, &keys, &policy, &ctx)?;
     let json = !matches!(args.format, AuditFormat::Table);
     match audit {
         Some(audit) if report.ok() => {

@@ -13,7 +13,7 @@ pub fn run(args: BuildArgs, quiet: bool, out: &mut dyn Write) -> anyhow::Result<
     let ctx = crate::context::from_env(quiet)?;
     let (built, warnings) = ferry::ops::build::run(
         &args.dir,
-        args.pub_key.as_deref(),
+        &crate::context::trusted_keys(&args.pub_keys)?,
         args.output.as_deref(),
         &ctx,
     )

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use ferry::Error;
 use ferry::ops::Context;
-use ferry::sign::PASSWORD_ENV;
+use ferry::sign::{PASSWORD_ENV, TRUSTED_KEYS_DIR, TRUSTED_KEYS_ENV, TrustedKeys};
 
 fn var(key: &str) -> Option<PathBuf> {
     std::env::var_os(key)
@@ -62,4 +62,18 @@ fn password(key: &Path) -> Option<String> {
         return None;
     }
     rpassword::prompt_password(format!("Password for {}: ", key.display())).ok()
+}
+
+/// The keys a reading command trusts: each `--pub`, else the folder
+/// `$FERRY_TRUSTED_KEYS`, else `/etc/ferry/trusted.d/` when it exists.
+pub fn trusted_keys(given: &[PathBuf]) -> Result<TrustedKeys, Error> {
+    let sources = if !given.is_empty() {
+        given.to_vec()
+    } else if let Some(dir) = var(TRUSTED_KEYS_ENV) {
+        vec![dir]
+    } else {
+        let dir = PathBuf::from(TRUSTED_KEYS_DIR);
+        if dir.is_dir() { vec![dir] } else { Vec::new() }
+    };
+    Ok(TrustedKeys::load(&sources)?)
 }

@@ -11,7 +11,8 @@ use crate::output::say;
 
 pub fn run(args: DiffArgs, quiet: bool, out: &mut dyn Write) -> anyhow::Result<Exit> {
     let ctx = crate::context::from_env(quiet)?;
-    let d = ferry::ops::diff::run(&args.old, &args.new, args.pub_key.as_deref(), &ctx)?;
+    let keys = crate::context::trusted_keys(&args.pub_keys)?;
+    let d = ferry::ops::diff::run(&args.old, &args.new, &keys, &ctx)?;
     match args.format {
         DiffFormat::Json => say!(out, "{:#}", serde_json::to_value(&d)?),
         DiffFormat::Table => print(&d, args.files, out)?,

@@ -44,6 +44,22 @@ pub enum Command {
     Generate(GenerateArgs),
 }
 
+impl Command {
+    /// Whether the command was asked for machine-readable output, so that
+    /// a failure is reported as JSON on stdout too.
+    pub fn wants_json(&self) -> bool {
+        match self {
+            Command::Pack(a) => a.json,
+            Command::Verify(a) => a.json,
+            Command::Unpack(a) => a.json,
+            Command::Images(ImagesCommand::List(a)) => a.json,
+            Command::Audit(a) => !matches!(a.format, AuditFormat::Table),
+            Command::Diff(a) => matches!(a.format, DiffFormat::Json),
+            _ => false,
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct KeygenArgs {
     /// Path prefix of the key files.
@@ -132,9 +148,11 @@ pub struct PackArgs {
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
     pub bundle: PathBuf,
-    /// The minisign public key of the release engineer.
+    /// A trusted public key, or a folder of .pub files (repeatable; any one
+    /// may have signed). Default: the folder $FERRY_TRUSTED_KEYS, else
+    /// /etc/ferry/trusted.d/.
     #[arg(long = "pub", value_name = "PUB")]
-    pub pub_key: PathBuf,
+    pub pub_keys: Vec<PathBuf>,
     /// Print a machine-readable report of every check that ran.
     #[arg(long)]
     pub json: bool,
@@ -143,9 +161,11 @@ pub struct VerifyArgs {
 #[derive(Debug, Args)]
 pub struct UnpackArgs {
     pub bundle: PathBuf,
-    /// The minisign public key of the release engineer.
+    /// A trusted public key, or a folder of .pub files (repeatable; any one
+    /// may have signed). Default: the folder $FERRY_TRUSTED_KEYS, else
+    /// /etc/ferry/trusted.d/.
     #[arg(long = "pub", value_name = "PUB")]
-    pub pub_key: PathBuf,
+    pub pub_keys: Vec<PathBuf>,
     /// The folder to create (it must not exist, or be empty).
     #[arg(short = 'C', value_name = "DEST")]
     pub dest: PathBuf,
@@ -161,9 +181,11 @@ pub struct BuildArgs {
     /// Where to write the binary (default: ./NAME, NAME from the manifest).
     #[arg(short, long, value_name = "OUT")]
     pub output: Option<PathBuf>,
-    /// Check ferry.json's signature again before building.
+    /// A trusted public key, or a folder of .pub files (repeatable; any one
+    /// may have signed). Default: the folder $FERRY_TRUSTED_KEYS, else
+    /// /etc/ferry/trusted.d/.
     #[arg(long = "pub", value_name = "PUB")]
-    pub pub_key: Option<PathBuf>,
+    pub pub_keys: Vec<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -178,10 +200,11 @@ pub enum ImagesCommand {
 pub struct ImagesTarget {
     /// An unpacked bundle (DIR) or a bundle file.
     pub target: PathBuf,
-    /// The public key that signed the bundle: required for a bundle file; for
-    /// a folder, checks ferry.json's signature again.
+    /// A trusted public key, or a folder of .pub files (repeatable; any one
+    /// may have signed). Default: the folder $FERRY_TRUSTED_KEYS, else
+    /// /etc/ferry/trusted.d/.
     #[arg(long = "pub", value_name = "PUB")]
-    pub pub_key: Option<PathBuf>,
+    pub pub_keys: Vec<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -222,9 +245,11 @@ pub struct AuditArgs {
     pub target: PathBuf,
     #[arg(long, value_enum, default_value = "table")]
     pub format: AuditFormat,
-    /// The public key that signed the bundle (required for a bundle).
+    /// A trusted public key, or a folder of .pub files (repeatable; any one
+    /// may have signed). Default: the folder $FERRY_TRUSTED_KEYS, else
+    /// /etc/ferry/trusted.d/.
     #[arg(long = "pub", value_name = "PUB")]
-    pub pub_key: Option<PathBuf>,
+    pub pub_keys: Vec<PathBuf>,
     /// For a folder: the module download cache in GOPROXY layout (default:
     /// $GOMODCACHE/cache/download); without one, zip checks are "not checked".
     #[arg(long, value_name = "DIR")]
@@ -262,9 +287,11 @@ pub struct DiffArgs {
     /// List each vendored file added, removed or changed.
     #[arg(long)]
     pub files: bool,
-    /// The public key that signed both (required for bundle files).
+    /// A trusted public key, or a folder of .pub files (repeatable; any one
+    /// may have signed). Default: the folder $FERRY_TRUSTED_KEYS, else
+    /// /etc/ferry/trusted.d/.
     #[arg(long = "pub", value_name = "PUB")]
-    pub pub_key: Option<PathBuf>,
+    pub pub_keys: Vec<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

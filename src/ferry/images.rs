@@ -15,29 +15,18 @@ use crate::output::say;
 pub fn run(cmd: ImagesCommand, quiet: bool, out: &mut dyn Write) -> anyhow::Result<Exit> {
     let ctx = crate::context::from_env(quiet)?;
     match cmd {
-        ImagesCommand::List(args) => list(args, quiet, &ctx, out),
-        ImagesCommand::Push(args) => push(args, quiet, &ctx, out),
+        ImagesCommand::List(args) => list(args, &ctx, out),
+        ImagesCommand::Push(args) => push(args, &ctx, out),
     }
 }
 
-fn open(t: &ImagesTarget, quiet: bool, ctx: &Context) -> anyhow::Result<Opened> {
-    let opened = images::open(&t.target, t.pub_key.as_deref(), ctx)?;
-    if !opened.signed && !quiet {
-        eprintln!(
-            "ferry: note: {}: image tars checked against ferry.json, whose signature was not checked again (pass --pub PUB)",
-            t.target.display()
-        );
-    }
-    Ok(opened)
+fn open(t: &ImagesTarget, ctx: &Context) -> anyhow::Result<Opened> {
+    let keys = crate::context::trusted_keys(&t.pub_keys)?;
+    Ok(images::open(&t.target, &keys, ctx)?)
 }
 
-fn list(
-    args: ImagesListArgs,
-    quiet: bool,
-    ctx: &Context,
-    out: &mut dyn Write,
-) -> anyhow::Result<Exit> {
-    let opened = open(&args.target, quiet, ctx)?;
+fn list(args: ImagesListArgs, ctx: &Context, out: &mut dyn Write) -> anyhow::Result<Exit> {
+    let opened = open(&args.target, ctx)?;
     let listed = images::list(&opened)?;
     if args.json {
         say!(
@@ -68,13 +57,8 @@ fn list(
     Ok(Exit::Ok)
 }
 
-fn push(
-    args: ImagesPushArgs,
-    quiet: bool,
-    ctx: &Context,
-    out: &mut dyn Write,
-) -> anyhow::Result<Exit> {
-    let opened = open(&args.target, quiet, ctx)?;
+fn push(args: ImagesPushArgs, ctx: &Context, out: &mut dyn Write) -> anyhow::Result<Exit> {
+    let opened = open(&args.target, ctx)?;
     let insecure = args
         .insecure_registry
         .iter()

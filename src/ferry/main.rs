@@ -26,6 +26,7 @@ use flags::{Cli, Command};
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let quiet = cli.quiet;
+    let json = cli.command.wants_json();
     let out = &mut output::stdout();
     let result = match cli.command {
         Command::Keygen(args) => keygen::run(args, quiet, out),
@@ -41,9 +42,35 @@ fn main() -> ExitCode {
     match result {
         Ok(exit) => ExitCode::from(exit.code()),
         Err(err) => {
+            let exit = classify(&err);
             eprintln!("ferry: error: {}", message(&err));
-            ExitCode::from(classify(&err).code())
+            if json {
+                let _ = output::json_error(out, &message(&err), exit, failed_check(&err));
+            }
+            ExitCode::from(exit.code())
         }
+    }
+}
+
+/// Which check a failure stopped at, named as `verify --json` names checks:
+/// a bundle that cannot be read did not fail its signature.
+fn failed_check(err: &anyhow::Error) -> &'static str {
+    use ferry::Error;
+    use ferry::bundle::diags::BundleError;
+    let Some(e) = err.chain().find_map(|c| c.downcast_ref::<Error>()) else {
+        return "run";
+    };
+    match e {
+        Error::Bundle(BundleError::Signature { .. }) => "signature",
+        Error::Sign(_) => "key",
+        Error::Bundle(BundleError::Io { .. }) | Error::Io { .. } => "read",
+        Error::Bundle(BundleError::Unreadable { .. }) => "format",
+        Error::Bundle(BundleError::Rejected(_)) => "entries",
+        Error::Usage(_) => "usage",
+        Error::Findings(_) | Error::GoCheck(_) => "go",
+        Error::Image(_) => "images",
+        Error::Build(_) => "build",
+        _ => "run",
     }
 }
 

@@ -62,3 +62,20 @@ impl Drop for Out {
         let _ = self.flush();
     }
 }
+
+/// A failed command's result for a `--json` reader: stdout always holds one
+/// JSON object, so a script never has to parse stderr.
+pub fn json_error(
+    out: &mut dyn Write,
+    error: &str,
+    exit: ferry::Exit,
+    check: &str,
+) -> io::Result<()> {
+    let value = serde_json::json!({
+        "ok": false,
+        "exit": exit.code(),
+        "failed": check,
+        "error": error,
+    });
+    writeln!(out, "{value:#}")
+}

@@ -11,7 +11,12 @@ use crate::output::say;
 
 pub fn run(args: UnpackArgs, quiet: bool, out: &mut dyn Write) -> anyhow::Result<Exit> {
     let ctx = crate::context::from_env(quiet)?;
-    let report = match ferry::ops::unpack::run(&args.bundle, &args.pub_key, &args.dest, &ctx) {
+    let report = match ferry::ops::unpack::run(
+        &args.bundle,
+        &crate::context::trusted_keys(&args.pub_keys)?,
+        &args.dest,
+        &ctx,
+    ) {
         Ok(r) => r,
         Err(Error::Bundle(BundleError::Rejected(report))) => {
             let exit = crate::verify::print(&report, args.json, quiet, out)?;

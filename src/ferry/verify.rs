@@ -2,29 +2,17 @@
 
 use std::io::Write;
 
+use ferry::Exit;
 use ferry::bundle::diags::Report;
-use ferry::{Classify, Exit};
 
 use crate::flags::VerifyArgs;
 use crate::output::say;
 
 pub fn run(args: VerifyArgs, quiet: bool, out: &mut dyn Write) -> anyhow::Result<Exit> {
     let ctx = crate::context::from_env(quiet)?;
-    match ferry::ops::verify::run(&args.bundle, &args.pub_key, &ctx) {
-        Ok((report, _)) => print(&report, args.json, quiet, out),
-        Err(e) if args.json => {
-            let json = serde_json::json!({
-                "bundle": args.bundle,
-                "ok": false,
-                "error": e.to_string(),
-                "checks": [{"check": "signature", "ok": false, "detail": e.to_string()}],
-                "problems": [],
-            });
-            say!(out, "{json:#}");
-            Ok(e.exit())
-        }
-        Err(e) => Err(e.into()),
-    }
+    let keys = crate::context::trusted_keys(&args.pub_keys)?;
+    let (report, _) = ferry::ops::verify::run(&args.bundle, &keys, &ctx)?;
+    print(&report, args.json, quiet, out)
 }
 
 /// Prints a report; the exit code says whether it found problems.

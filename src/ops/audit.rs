@@ -13,6 +13,7 @@ use crate::bundle::{SBOM, VULNDB, writer};
 use crate::error::Error;
 use crate::fsutil::read_text_if_exists;
 use crate::gomod::{check, gosum, modfile, modules_txt};
+use crate::sign::TrustedKeys;
 use crate::vcs;
 
 /// Audits a Go module folder with a vendor/; `cache` is a GOPROXY-layout folder.
@@ -40,19 +41,13 @@ pub fn dir(dir: &Path, cache: Option<&Path>, policy: &Policy) -> Result<Audit, E
 /// licenses on its extracted src/ (the Go check reads modcache/ as it streams).
 pub fn bundle(
     bundle: &Path,
-    pub_key: Option<&Path>,
+    keys: &TrustedKeys,
     policy: &Policy,
     ctx: &Context,
 ) -> Result<(Report, Option<Audit>), Error> {
-    let Some(pub_key) = pub_key else {
-        return Err(Error::Usage(format!(
-            "{}: auditing a bundle starts with its signature: pass --pub PUB",
-            bundle.display()
-        )));
-    };
     let temp = ctx.temp("audit")?;
     let sink = Extract::only(temp.path(), &["src/", SBOM, VULNDB]);
-    let checked = super::verify::check_streaming(bundle, pub_key, &sink, ctx)?;
+    let checked = super::verify::check_streaming(bundle, keys, &sink, ctx)?;
     let Some(check) = checked.go else {
         return Ok((checked.report, None));
     };

@@ -9,17 +9,18 @@ use crate::build::{self, Built, warnings};
 use crate::dockerfile::Spec;
 use crate::error::Error;
 use crate::gomod::modfile;
+use crate::sign::TrustedKeys;
 
 /// Builds the unpacked bundle at `dir` into `out` (default `./<binary>`);
 /// returns what was built and the warnings about how the build may differ
 /// from module mode.
 pub fn run(
     dir: &Path,
-    pub_key: Option<&Path>,
+    keys: &TrustedKeys,
     out: Option<&Path>,
     ctx: &Context,
 ) -> Result<(Built, Vec<String>), Error> {
-    let site = super::target::open_folder(dir, pub_key, &["src/"])?;
+    let site = super::target::open_folder(dir, keys, &["src/"])?;
     let go = ctx.go()?;
     let src = site.root.join("src");
     let modfile_path = src.join("go.mod");

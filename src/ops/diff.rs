@@ -8,18 +8,19 @@ use super::Context;
 use crate::audit::diff::{self, Diff, Side};
 use crate::bundle::SBOM;
 use crate::error::Error;
+use crate::sign::TrustedKeys;
 
 /// Compares two releases, each a bundle file or an unpacked folder.
-pub fn run(old: &Path, new: &Path, pub_key: Option<&Path>, ctx: &Context) -> Result<Diff, Error> {
-    let old = side(old, pub_key, ctx)?;
-    let new = side(new, pub_key, ctx)?;
+pub fn run(old: &Path, new: &Path, keys: &TrustedKeys, ctx: &Context) -> Result<Diff, Error> {
+    let old = side(old, keys, ctx)?;
+    let new = side(new, keys, ctx)?;
     Ok(diff::diff(&old, &new))
 }
 
 /// One side: its signed manifest, and each module's license from its SBOM
 /// (none when the bundle carries no SBOM).
-pub fn side(target: &Path, pub_key: Option<&Path>, ctx: &Context) -> Result<Side, Error> {
-    let opened = super::target::open(target, pub_key, &[SBOM], ctx)?;
+pub fn side(target: &Path, keys: &TrustedKeys, ctx: &Context) -> Result<Side, Error> {
+    let opened = super::target::open(target, keys, &[SBOM], ctx)?;
     let path = opened.root.join(SBOM);
     let sbom = match std::fs::read(&path) {
         Ok(bytes) => bytes,

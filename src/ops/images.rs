@@ -13,10 +13,11 @@ use crate::image::ImageError;
 use crate::image::archive::Archive;
 use crate::image::reference::{self, ImageRef};
 use crate::image::registry::{Connection, Pushed, Registry};
+use crate::sign::TrustedKeys;
 
 /// Opens a bundle file or an unpacked folder with its `images/` checked.
-pub fn open(target: &Path, pub_key: Option<&Path>, ctx: &Context) -> Result<Opened, Error> {
-    super::target::open(target, pub_key, &["images/"], ctx)
+pub fn open(target: &Path, keys: &TrustedKeys, ctx: &Context) -> Result<Opened, Error> {
+    super::target::open(target, keys, &["images/"], ctx)
 }
 
 /// One bundled image as `images list` shows it.

@@ -10,14 +10,15 @@ use crate::bundle::extract::Extract;
 use crate::bundle::manifest::Manifest;
 use crate::bundle::unpacked;
 use crate::error::Error;
+use crate::sign::TrustedKeys;
 
 /// A bundle whose needed parts are on disk, checked.
 pub struct Opened {
     /// The folder that holds the checked parts (`images/`, `src/`, …).
     pub root: PathBuf,
     pub manifest: Manifest,
-    /// Whether ferry.json's signature was checked in this run.
-    pub signed: bool,
+    /// The id of the trusted key that signed ferry.json.
+    pub key_id: String,
     _temp: Option<tempfile::TempDir>,
 }
 
@@ -25,52 +26,46 @@ pub struct Opened {
 /// under `prefixes` checked (and, for a file, extracted).
 pub fn open(
     target: &Path,
-    pub_key: Option<&Path>,
+    keys: &TrustedKeys,
     prefixes: &[&'static str],
     ctx: &Context,
 ) -> Result<Opened, Error> {
     if target.is_file() {
-        return open_file(target, pub_key, prefixes, ctx);
+        return open_file(target, keys, prefixes, ctx);
     }
-    open_folder(target, pub_key, prefixes)
+    open_folder(target, keys, prefixes)
 }
 
-/// An unpacked folder: ferry.json (its signature first when a key is given),
+/// An unpacked folder: ferry.json (its signature first),
 /// then every file under `prefixes` against it, none missing, none added.
 pub fn open_folder(
     dir: &Path,
-    pub_key: Option<&Path>,
+    keys: &TrustedKeys,
     prefixes: &[&'static str],
 ) -> Result<Opened, Error> {
-    let folder = unpacked::open(dir, pub_key)?;
+    let folder = unpacked::open(dir, keys)?;
     folder.check(prefixes)?;
     Ok(Opened {
         root: folder.root,
         manifest: folder.manifest,
-        signed: folder.signed,
+        key_id: folder.key_id,
         _temp: None,
     })
 }
 
 fn open_file(
     bundle: &Path,
-    pub_key: Option<&Path>,
+    keys: &TrustedKeys,
     prefixes: &[&'static str],
     ctx: &Context,
 ) -> Result<Opened, Error> {
-    let pub_key = pub_key.ok_or_else(|| {
-        Error::Usage(format!(
-            "{}: reading a bundle starts with its signature: pass --pub PUB",
-            bundle.display()
-        ))
-    })?;
     let temp = ctx.temp("read")?;
     let sink = Extract::only(temp.path(), prefixes);
-    let manifest = super::verify::check_entries(bundle, pub_key, &sink, ctx)?;
+    let (manifest, key_id) = super::verify::check_entries(bundle, keys, &sink, ctx)?;
     Ok(Opened {
         root: temp.path().to_path_buf(),
         manifest,
-        signed: true,
+        key_id,
         _temp: Some(temp),
     })
 }

@@ -12,9 +12,10 @@ use crate::bundle::diags::{BundleError, Report};
 use crate::bundle::extract::{self, Extract};
 use crate::bundle::{MANIFEST, SIGNATURE};
 use crate::error::Error;
+use crate::sign::TrustedKeys;
 
 /// Verifies `bundle` and extracts it to `dest`.
-pub fn run(bundle: &Path, pub_key: &Path, dest: &Path, ctx: &Context) -> Result<Report, Error> {
+pub fn run(bundle: &Path, keys: &TrustedKeys, dest: &Path, ctx: &Context) -> Result<Report, Error> {
     let dest = &resolve(dest)?;
     refuse_bundle_inside(bundle, dest)?;
     check_dest(dest)?;
@@ -22,7 +23,7 @@ pub fn run(bundle: &Path, pub_key: &Path, dest: &Path, ctx: &Context) -> Result<
     let temp = crate::temp::dir_in("unpack", parent).map_err(Error::io(parent))?;
     let root = temp.path().to_path_buf();
     fs::set_permissions(&root, fs::Permissions::from_mode(0o755)).map_err(Error::io(&root))?;
-    let checked = super::verify::check_streaming(bundle, pub_key, &Extract::all(&root), ctx)?;
+    let checked = super::verify::check_streaming(bundle, keys, &Extract::all(&root), ctx)?;
     if !checked.report.ok() {
         return Err(BundleError::Rejected(Box::new(checked.report)).into());
     }

@@ -13,15 +13,15 @@ use crate::bundle::reader::{self, Discard, Sink};
 use crate::error::Error;
 use crate::gomod::check::{self, GoCheck};
 use crate::gomod::diags::Finding;
-use crate::sign;
+use crate::sign::TrustedKeys;
 
 /// Checks a bundle; `Ok` carries the report whether or not problems were found.
 pub fn run(
     bundle: &Path,
-    pub_key: &Path,
+    keys: &TrustedKeys,
     ctx: &Context,
 ) -> Result<(Report, Option<GoCheck>), Error> {
-    let checked = check_streaming(bundle, pub_key, &Discard, ctx)?;
+    let checked = check_streaming(bundle, keys, &Discard, ctx)?;
     Ok((checked.report, checked.go))
 }
 
@@ -38,11 +38,11 @@ pub struct Checked {
 /// verify share it.
 pub fn check_streaming(
     bundle: &Path,
-    pub_key: &Path,
+    keys: &TrustedKeys,
     inner: &dyn Sink,
     ctx: &Context,
 ) -> Result<Checked, Error> {
-    let mut b = open(bundle, pub_key)?;
+    let mut b = reader::open(bundle, keys)?;
     let gather = GoInputs::new(inner, &b.manifest.modules);
     let mut report = check_all(&mut b, &gather, ctx)?;
     if !report.ok() {
@@ -77,25 +77,19 @@ fn add_go(report: &mut Report, go: &GoCheck) {
 
 /// Verifies every entry of `bundle` and passes each to `sink`, without the
 /// Go check: for commands that need part of a bundle. A bundle with any
-/// problem is an error.
+/// problem is an error. Returns the manifest and the signing key's id.
 pub fn check_entries(
     bundle: &Path,
-    pub_key: &Path,
+    keys: &TrustedKeys,
     sink: &dyn Sink,
     ctx: &Context,
-) -> Result<Manifest, Error> {
-    let mut b = open(bundle, pub_key)?;
+) -> Result<(Manifest, String), Error> {
+    let mut b = reader::open(bundle, keys)?;
     let report = check_all(&mut b, sink, ctx)?;
     if !report.ok() {
         return Err(BundleError::Rejected(Box::new(report)).into());
     }
-    Ok(b.manifest)
-}
-
-/// The bundle, once its manifest's signature checked out.
-fn open(bundle: &Path, pub_key: &Path) -> Result<reader::Bundle, Error> {
-    let pk = sign::load_public_key(pub_key)?;
-    Ok(reader::open(bundle, &pk)?)
+    Ok((b.manifest, b.key_id))
 }
 
 /// Every entry through `sink`, with a progress bar.

@@ -13,14 +13,13 @@ use std::io::{self, Read};
 use std::path::Path;
 
 use indicatif::ProgressBar;
-use minisign::PublicKey;
 use sha2::{Digest, Sha256};
 use zip::{CompressionMethod, ZipArchive};
 
 use super::diags::{BundleError, Check, CheckName, Code, Problem, Report};
 use super::manifest::{Entry, MAX_MANIFEST_BYTES, Manifest};
 use super::{MANIFEST, SIGNATURE};
-use crate::sign::{self, MAX_SIGNATURE_BYTES};
+use crate::sign::{MAX_SIGNATURE_BYTES, TrustedKeys};
 
 /// Where verified entry bytes go: nowhere for `verify`, files for `unpack`.
 pub trait Sink: Sync {
@@ -46,10 +45,12 @@ pub struct Bundle {
     pub manifest_bytes: Vec<u8>,
     pub signature_bytes: Vec<u8>,
     pub trusted_comment: String,
+    /// The id of the trusted key that signed it.
+    pub key_id: String,
 }
 
-/// Opens a bundle and checks its signature with `pk`.
-pub fn open(path: &Path, pk: &PublicKey) -> Result<Bundle, BundleError> {
+/// Opens a bundle and checks its signature with the trusted key that made it.
+pub fn open(path: &Path, keys: &TrustedKeys) -> Result<Bundle, BundleError> {
     let shown = path.display().to_string();
     let unreadable = |reason: String| BundleError::Unreadable {
         path: shown.clone(),
@@ -71,11 +72,12 @@ pub fn open(path: &Path, pk: &PublicKey) -> Result<Bundle, BundleError> {
     let signature_bytes =
         read_head(&mut archive, 1, SIGNATURE, MAX_SIGNATURE_BYTES).map_err(unreadable)?;
     let digest = hex::encode(Sha256::digest(&manifest_bytes));
-    let pk_check = sign::verify_manifest(pk, &signature_bytes, &manifest_bytes, &digest);
-    let trusted_comment = pk_check.map_err(|source| BundleError::Signature {
+    let checked = keys.verify_manifest(&signature_bytes, &manifest_bytes, &digest);
+    let (trusted_comment, signer) = checked.map_err(|source| BundleError::Signature {
         path: shown.clone(),
         source,
     })?;
+    let key_id = signer.id.clone();
     let manifest = Manifest::from_bytes(&manifest_bytes)
         .map_err(|e| unreadable(format!("signed {MANIFEST} cannot be read: {e}")))?;
     Ok(Bundle {
@@ -86,6 +88,7 @@ pub fn open(path: &Path, pk: &PublicKey) -> Result<Bundle, BundleError> {
         manifest_bytes,
         signature_bytes,
         trusted_comment,
+        key_id,
     })
 }
 
@@ -187,6 +190,7 @@ impl Bundle {
             module: Some(self.manifest.module.path.clone()),
             version: Some(self.manifest.module.version.clone()),
             trusted_comment: Some(self.trusted_comment.clone()),
+            key_id: Some(self.key_id.clone()),
             entries: count,
             bytes,
             checks: vec![

@@ -16,6 +16,17 @@ use minisign::{KeyPair, PublicKey, PublicKeyBox, SecretKeyBox, SignatureBox};
 
 use crate::exit::{Classify, Exit};
 
+mod trusted;
+
+pub use trusted::{Trusted, TrustedKeys};
+
+/// Where trusted keys are looked for when none is given and
+/// `FERRY_TRUSTED_KEYS` is not set.
+pub const TRUSTED_KEYS_DIR: &str = "/etc/ferry/trusted.d";
+
+/// The environment variable that names a folder of trusted keys.
+pub const TRUSTED_KEYS_ENV: &str = "FERRY_TRUSTED_KEYS";
+
 /// The environment variable that carries the password of an encrypted secret key.
 pub const PASSWORD_ENV: &str = "FERRY_KEY_PASSWORD";
 
@@ -44,6 +55,16 @@ pub enum SignError {
     NeedsPassword { path: PathBuf },
     #[error("signing failed: {0}")]
     Sign(String),
+    #[error(
+        "no trusted key{}: pass --pub PUB (a .pub file or a folder of them, repeatable), or set {TRUSTED_KEYS_ENV} to a folder of .pub files, or put them in {TRUSTED_KEYS_DIR}/",
+        looked(.looked_in)
+    )]
+    NoTrustedKey { looked_in: Vec<PathBuf> },
+    #[error(
+        "signature of ferry.json: made by key {id}, which is not trusted here (trusted: {})",
+        .trusted.join(", ")
+    )]
+    UntrustedKey { id: String, trusted: Vec<String> },
     #[error("signature of ferry.json: {0}")]
     BadSignature(String),
     #[error(
@@ -55,11 +76,24 @@ pub enum SignError {
 impl Classify for SignError {
     fn exit(&self) -> Exit {
         match self {
-            SignError::BadSignature(_) | SignError::CommentMismatch { .. } => Exit::CheckFailed,
-            SignError::Exists { .. } | SignError::Key { .. } | SignError::NeedsPassword { .. } => {
-                Exit::Usage
-            }
+            SignError::BadSignature(_)
+            | SignError::CommentMismatch { .. }
+            | SignError::UntrustedKey { .. } => Exit::CheckFailed,
+            SignError::Exists { .. }
+            | SignError::Key { .. }
+            | SignError::NeedsPassword { .. }
+            | SignError::NoTrustedKey { .. } => Exit::Usage,
             SignError::Io { .. } | SignError::Sign(_) => Exit::CouldNotRun,
+        }
+    }
+}
+
+fn looked(sources: &[PathBuf]) -> String {
+    match sources {
+        [] => String::new(),
+        _ => {
+            let shown: Vec<String> = sources.iter().map(|p| p.display().to_string()).collect();
+            format!(" in {}", shown.join(", "))
         }
     }
 }

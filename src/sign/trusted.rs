@@ -1,0 +1,157 @@
+//! The keys a reader trusts: `.pub` files and folders of them, several at
+//! once (key rotation: the old and the new key are trusted for a while). A
+//! signature is checked against the trusted key with its key id, and a key
+//! nobody trusts is named, not tried.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use minisign::{PublicKey, SignatureBox};
+
+use super::{SignError, load_public_key, verify_manifest};
+
+/// One trusted public key and where it came from.
+pub struct Trusted {
+    pub path: PathBuf,
+    /// The key id as minisign prints it.
+    pub id: String,
+    pub key: PublicKey,
+}
+
+/// Every key a command trusts; never empty.
+pub struct TrustedKeys {
+    keys: Vec<Trusted>,
+}
+
+/// minisign's key id: its 8 bytes little-endian, printed as upper-case hex.
+fn key_id(keynum: &[u8]) -> String {
+    let mut id = keynum.to_vec();
+    id.reverse();
+    hex::encode_upper(id)
+}
+
+impl TrustedKeys {
+    /// Loads each source, a `.pub` file or a folder whose `*.pub` files are
+    /// all trusted. Trusting nothing is refused: it would make every
+    /// signature check pass or fail for the wrong reason.
+    pub fn load(sources: &[PathBuf]) -> Result<TrustedKeys, SignError> {
+        let mut keys = Vec::new();
+        for source in sources {
+            for path in key_files(source)? {
+                let key = load_public_key(&path)?;
+                let id = key_id(&key.keynum());
+                keys.push(Trusted { path, id, key });
+            }
+        }
+        if keys.is_empty() {
+            return Err(SignError::NoTrustedKey {
+                looked_in: sources.to_vec(),
+            });
+        }
+        Ok(TrustedKeys { keys })
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Trusted> {
+        self.keys.iter()
+    }
+
+    /// Checks a `.minisig` of the manifest with the trusted key that made
+    /// it; returns the trusted comment and that key.
+    pub fn verify_manifest(
+        &self,
+        signature: &[u8],
+        manifest: &[u8],
+        manifest_sha256: &str,
+    ) -> Result<(String, &Trusted), SignError> {
+        let id = signer_id(signature)?;
+        let trusted =
+            self.keys
+                .iter()
+                .find(|k| k.id == id)
+                .ok_or_else(|| SignError::UntrustedKey {
+                    id: id.clone(),
+                    trusted: self.keys.iter().map(|k| k.id.clone()).collect(),
+                })?;
+        let comment = verify_manifest(&trusted.key, signature, manifest, manifest_sha256)?;
+        Ok((comment, trusted))
+    }
+}
+
+/// The key id a signature names.
+fn signer_id(signature: &[u8]) -> Result<String, SignError> {
+    let text = std::str::from_utf8(signature)
+        .map_err(|_| SignError::BadSignature("ferry.json.minisig is not UTF-8 text".into()))?;
+    let sig = SignatureBox::from_string(text)
+        .map_err(|e| SignError::BadSignature(format!("ferry.json.minisig: {e}")))?;
+    Ok(key_id(sig.keynum()))
+}
+
+/// A `.pub` file as given, or a folder's `*.pub` files in name order.
+fn key_files(source: &Path) -> Result<Vec<PathBuf>, SignError> {
+    let io = |e| SignError::Io {
+        path: source.to_path_buf(),
+        source: e,
+    };
+    if !fs::metadata(source).map_err(io)?.is_dir() {
+        return Ok(vec![source.to_path_buf()]);
+    }
+    let mut files = Vec::new();
+    for entry in fs::read_dir(source).map_err(io)? {
+        let path = entry.map_err(io)?.path();
+        if path.extension().is_some_and(|e| e == "pub") && path.is_file() {
+            files.push(path);
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sign::{keygen, load_secret_key};
+
+    #[test]
+    fn any_trusted_key_may_have_signed_and_others_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path().join("trusted.d");
+        fs::create_dir(&folder).unwrap();
+        let (old_sk, _) = keygen(&folder.join("old"), None).unwrap();
+        let (new_sk, _) = keygen(&folder.join("new"), None).unwrap();
+        let (stranger_sk, _) = keygen(&dir.path().join("stranger"), None).unwrap();
+        fs::rename(&old_sk, dir.path().join("old.key")).unwrap();
+        fs::rename(&new_sk, dir.path().join("new.key")).unwrap();
+        let keys = TrustedKeys::load(&[folder]).unwrap();
+        assert_eq!(
+            keys.iter().count(),
+            2,
+            "secret keys in the folder are not keys to trust"
+        );
+        let msg = b"{}";
+        for sk in ["old.key", "new.key"] {
+            let signer = load_secret_key(&dir.path().join(sk), &|_| None).unwrap();
+            let sig = signer.sign(msg, "c").unwrap();
+            let (_, by) = keys.verify_manifest(sig.as_bytes(), msg, "").unwrap();
+            assert_eq!(by.id, signer.key_id());
+        }
+        let stranger = load_secret_key(&stranger_sk, &|_| None).unwrap();
+        let sig = stranger.sign(msg, "c").unwrap();
+        match keys.verify_manifest(sig.as_bytes(), msg, "") {
+            Err(SignError::UntrustedKey { id, .. }) => assert_eq!(id, stranger.key_id()),
+            other => panic!("expected an untrusted key, got {:?}", other.map(|(c, _)| c)),
+        }
+    }
+
+    #[test]
+    fn trusting_nothing_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(matches!(
+            TrustedKeys::load(&[dir.path().to_path_buf()]),
+            Err(SignError::NoTrustedKey { .. })
+        ));
+        assert!(matches!(
+            TrustedKeys::load(&[]),
+            Err(SignError::NoTrustedKey { .. })
+        ));
+    }
+}
