@@ -39,7 +39,7 @@ impl TrustedKeys {
         for source in sources {
             for path in key_files(source)? {
                 let key = load_public_key(&path)?;
-                let id = key_id(&key.keynum());
+                let id = key_id(key.keynum());
                 keys.push(Trusted { path, id, key });
             }
         }
