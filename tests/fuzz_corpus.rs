@@ -25,10 +25,10 @@ fn corpus(target: &str) -> Vec<PathBuf> {
 #[test]
 fn bundle_reader_corpus() {
     let pk_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/seeds/fuzz.pub");
-    let pk = ferry::sign::load_public_key(&pk_path).unwrap();
+    let keys = ferry::sign::TrustedKeys::load(&[pk_path]).unwrap();
     let mut opened = 0;
     for file in corpus("bundle_reader") {
-        if let Ok(mut bundle) = reader::open(&file, &pk) {
+        if let Ok(mut bundle) = reader::open(&file, &keys) {
             opened += 1;
             let _ = bundle.check(&Discard, &indicatif::ProgressBar::hidden());
         }

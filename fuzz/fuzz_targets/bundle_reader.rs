@@ -8,14 +8,14 @@ use ferry::bundle::reader::{self, Discard};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let pk = ferry::sign::load_public_key(std::path::Path::new(concat!(
+    let keys = ferry::sign::TrustedKeys::load(&[std::path::PathBuf::from(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/seeds/fuzz.pub"
-    )))
+    ))])
     .expect("fuzz/seeds/fuzz.pub");
     let mut file = tempfile::NamedTempFile::new().expect("temp file");
     file.write_all(data).expect("write");
-    if let Ok(mut bundle) = reader::open(file.path(), &pk) {
+    if let Ok(mut bundle) = reader::open(file.path(), &keys) {
         let _ = bundle.check(&Discard, &indicatif::ProgressBar::hidden());
     }
 });
