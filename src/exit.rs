@@ -25,3 +25,32 @@ impl Exit {
 pub trait Classify {
     fn exit(&self) -> Exit;
 }
+
+/// How serious a diagnostic is: an error fails its check (exit 1), a
+/// warning is reported and never changes the exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+#[cfg(test)]
+mod tests {
+    /// docs/diagnostics.md documents every code a user can meet.
+    #[test]
+    fn every_code_is_documented() {
+        let doc = include_str!("../docs/diagnostics.md");
+        let codes = crate::bundle::diags::Code::ALL
+            .iter()
+            .map(|c| c.as_str())
+            .chain(crate::gomod::diags::Code::ALL.iter().map(|c| c.as_str()))
+            .chain(crate::build::warnings::Code::ALL.iter().map(|c| c.as_str()));
+        for code in codes {
+            assert!(
+                doc.contains(&format!("| `{code}` |")),
+                "docs/diagnostics.md does not list `{code}`"
+            );
+        }
+    }
+}

@@ -4,6 +4,7 @@
 //! `go mod vendor` drops C headers that cgo files include (golang/go#26366).
 
 use crate::bundle::manifest::BuildMode;
+use crate::exit::Severity;
 pub use crate::gomod::goversion::GoVersion;
 use crate::gomod::modfile::ModFile;
 
@@ -37,7 +38,82 @@ pub struct Context<'a> {
 }
 
 /// The warnings for `ctx`, each one sentence a release engineer can act on.
-pub fn warnings(ctx: &Context) -> Vec<String> {
+/// What kind of warning this is; the kebab-case name is stable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Code {
+    /// No `--builder-image`: the Dockerfile names an image the bundle lacks.
+    BuilderNotBundled,
+    /// The builder image's Go version cannot be told.
+    BuilderGoUnknown,
+    /// go.mod's toolchain line is newer than the builder's Go.
+    ToolchainNewer,
+    /// A cgo header that `go mod vendor` did not copy.
+    CgoHeaderMissing,
+    /// GOPATH mode gives loop variables Go 1.22 semantics under an older go line.
+    GopathLoopVariables,
+    /// GOPATH mode takes GODEBUG defaults from the builder, not go.mod.
+    GopathGodebugDefaults,
+    /// GOPATH mode ignores go.mod's godebug lines.
+    GopathGodebugIgnored,
+    /// A `/vN` module path in GOPATH mode.
+    GopathMajorSuffix,
+}
+
+impl Code {
+    /// Every warning code, in the order docs/diagnostics.md lists them.
+    pub const ALL: [Code; 8] = [
+        Code::BuilderNotBundled,
+        Code::BuilderGoUnknown,
+        Code::ToolchainNewer,
+        Code::CgoHeaderMissing,
+        Code::GopathLoopVariables,
+        Code::GopathGodebugDefaults,
+        Code::GopathGodebugIgnored,
+        Code::GopathMajorSuffix,
+    ];
+
+    /// The stable name, as JSON and docs/diagnostics.md spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::BuilderNotBundled => "builder-not-bundled",
+            Code::BuilderGoUnknown => "builder-go-unknown",
+            Code::ToolchainNewer => "toolchain-newer",
+            Code::CgoHeaderMissing => "cgo-header-missing",
+            Code::GopathLoopVariables => "gopath-loop-variables",
+            Code::GopathGodebugDefaults => "gopath-godebug-defaults",
+            Code::GopathGodebugIgnored => "gopath-godebug-ignored",
+            Code::GopathMajorSuffix => "gopath-major-suffix",
+        }
+    }
+}
+
+/// Where the offline build may not do what the user expects: printed, and
+/// recorded in `pack --json`, but never a failure.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Warning {
+    pub code: Code,
+    pub severity: Severity,
+    pub message: String,
+}
+
+impl Warning {
+    pub fn new(code: Code, message: String) -> Warning {
+        Warning {
+            code,
+            severity: Severity::Warning,
+            message,
+        }
+    }
+}
+
+impl std::fmt::Display for Warning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+pub fn warnings(ctx: &Context) -> Vec<Warning> {
     let mut out = Vec::new();
     let go_line = ctx.modfile.go.as_deref().and_then(GoVersion::parse);
     if ctx.mode == BuildMode::Gopath {
@@ -46,47 +122,60 @@ pub fn warnings(ctx: &Context) -> Vec<String> {
     let toolchain = ctx.modfile.toolchain.as_deref().and_then(GoVersion::parse);
     if let (Some(tc), Some(builder)) = (toolchain, ctx.builder_go) {
         if tc > builder {
-            out.push(format!(
+            out.push(Warning::new(
+            Code::ToolchainNewer,
+            format!(
                 "go.mod's toolchain line asks for {tc}, newer than the builder's {builder}; with GOTOOLCHAIN=local nothing is downloaded, so the build uses {builder}"
-            ));
+            )));
         }
     }
     for m in ctx.missing_includes {
-        out.push(format!(
+        out.push(Warning::new(
+            Code::CgoHeaderMissing,
+            format!(
             "{}: #include \"{}\" is not in vendor/: go mod vendor copies no C headers of folders without Go files (golang/go#26366); with CGO_ENABLED=0 the file is not compiled",
             m.file, m.header
-        ));
+        )));
     }
     out
 }
 
-fn gopath_warnings(ctx: &Context, go_line: Option<GoVersion>, out: &mut Vec<String>) {
+fn gopath_warnings(ctx: &Context, go_line: Option<GoVersion>, out: &mut Vec<Warning>) {
     let builder = ctx.builder_go;
     if let (Some(line), Some(b)) = (go_line, builder) {
         if line.language() < (1, 22) && b.language() >= (1, 22) {
-            out.push(format!(
+            out.push(Warning::new(
+            Code::GopathLoopVariables,
+            format!(
                 "go.mod says go {}.{}, but GOPATH mode compiles with the builder's language ({b}): loop variables are per iteration (Go 1.22 semantics), not shared as in module mode",
                 line.0, line.1
-            ));
+            )));
         }
         if line.language() < b.language() {
-            out.push(format!(
+            out.push(Warning::new(
+            Code::GopathGodebugDefaults,
+            format!(
                 "GODEBUG defaults in GOPATH mode are those of {b}, not of go.mod's go {}.{} (for example panicnil, httpmuxgo121, x509negativeserial)",
                 line.0, line.1
-            ));
+            )));
         }
     }
     if !ctx.modfile.godebug.is_empty() {
-        out.push(format!(
-            "go.mod's godebug settings ({}) are ignored in GOPATH mode",
-            ctx.modfile.godebug.join(", ")
+        out.push(Warning::new(
+            Code::GopathGodebugIgnored,
+            format!(
+                "go.mod's godebug settings ({}) are ignored in GOPATH mode",
+                ctx.modfile.godebug.join(", ")
+            ),
         ));
     }
     if let Some(suffix) = major_suffix(&ctx.modfile.module) {
-        out.push(format!(
+        out.push(Warning::new(
+            Code::GopathMajorSuffix,
+            format!(
             "the module path ends in /{suffix}: in GOPATH mode the source sits at /go/src/{} and only imports that spell /{suffix} find it",
             ctx.modfile.module
-        ));
+        )));
     }
 }
 
@@ -121,12 +210,16 @@ mod tests {
 
     fn warn(mode: BuildMode, gomod: &str, builder: &str) -> Vec<String> {
         let m = modfile::parse(gomod).unwrap();
-        warnings(&Context {
+        let found = warnings(&Context {
             mode,
             modfile: &m,
             builder_go: GoVersion::parse(builder),
             missing_includes: &[],
-        })
+        });
+        found
+            .iter()
+            .map(|w| format!("{}: {w}", w.code.as_str()))
+            .collect()
     }
 
     #[test]
@@ -145,8 +238,8 @@ mod tests {
             "go1.26.8",
         );
         assert!(
-            w.iter()
-                .any(|s| s.contains("loop variables are per iteration")),
+            w.iter().any(|s| s.starts_with("gopath-loop-variables: ")
+                && s.contains("loop variables are per iteration")),
             "{w:?}"
         );
         assert!(w.iter().any(|s| s.contains("GODEBUG defaults")), "{w:?}");

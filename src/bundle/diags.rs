@@ -6,7 +6,7 @@ use std::fmt;
 
 use serde::{Serialize, Serializer};
 
-use crate::exit::{Classify, Exit};
+use crate::exit::{Classify, Exit, Severity};
 
 /// What kind of bundle problem this is; the kebab-case name is stable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -128,6 +128,7 @@ impl fmt::Display for Code {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Problem {
     pub code: Code,
+    pub severity: Severity,
     pub entry: String,
     pub problem: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -140,6 +141,7 @@ impl Problem {
     pub fn new(code: Code, entry: impl Into<String>, problem: impl Into<String>) -> Self {
         Problem {
             code,
+            severity: Severity::Error,
             entry: entry.into(),
             problem: problem.into(),
             expected: None,
@@ -156,6 +158,7 @@ impl Problem {
     ) -> Self {
         Problem {
             code,
+            severity: Severity::Error,
             entry: entry.into(),
             problem: problem.into(),
             expected: Some(expected.to_string()),

@@ -6,6 +6,8 @@ use std::fmt;
 
 use serde::Serialize;
 
+use crate::exit::Severity;
+
 /// What kind of Go finding this is; the kebab-case name is stable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -90,6 +92,7 @@ impl fmt::Display for Code {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {
     pub code: Code,
+    pub severity: Severity,
     pub module: String,
     pub version: String,
     pub file: String,
@@ -111,6 +114,7 @@ impl Finding {
     ) -> Finding {
         Finding {
             code,
+            severity: Severity::Error,
             module: module.into(),
             version: version.into(),
             file: file.into(),

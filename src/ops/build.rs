@@ -5,7 +5,8 @@
 use std::path::{Path, PathBuf};
 
 use super::Context;
-use crate::build::{self, Built, warnings};
+use crate::build::warnings::{self, Warning};
+use crate::build::{self, Built};
 use crate::dockerfile::Spec;
 use crate::error::Error;
 use crate::gomod::modfile;
@@ -19,7 +20,7 @@ pub fn run(
     keys: &TrustedKeys,
     out: Option<&Path>,
     ctx: &Context,
-) -> Result<(Built, Vec<String>), Error> {
+) -> Result<(Built, Vec<Warning>), Error> {
     let site = super::target::open_folder(dir, keys, &["src/"])?;
     let go = ctx.go()?;
     let src = site.root.join("src");

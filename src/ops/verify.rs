@@ -114,6 +114,7 @@ fn problem(f: &Finding) -> Problem {
     };
     Problem {
         code: Code::Go(f.code),
+        severity: f.severity,
         entry,
         problem: what,
         expected: f.expected.clone(),

@@ -62,7 +62,7 @@ pub struct Packed {
     pub vendored_files: usize,
     pub images: Vec<manifest::Image>,
     /// Where the offline build may differ from module mode, or could not be judged.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<crate::build::warnings::Warning>,
     /// How the offline build was proven, when it was.
     pub build_proof: Option<String>,
     pub timings: Timings,

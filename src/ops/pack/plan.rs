@@ -6,7 +6,8 @@
 use std::path::Path;
 
 use super::PackOptions;
-use crate::build::{self, warnings::GoVersion};
+use crate::build;
+use crate::build::warnings::{Code, GoVersion, Warning};
 use crate::dockerfile::{self, Spec};
 use crate::error::Error;
 use crate::gomod::modfile::ModFile;
@@ -15,7 +16,7 @@ use crate::image::pull::{Bundled, Role};
 /// The build as the Dockerfile and the proof run it, and what to warn about.
 pub struct BuildPlan {
     pub spec: Spec,
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Warning>,
 }
 
 /// Plans the build for the pulled images and the scratch tree.
@@ -61,13 +62,16 @@ fn builder_go(
     builder: Option<&Bundled>,
     tag: &str,
     modfile: &ModFile,
-    warnings: &mut Vec<String>,
+    warnings: &mut Vec<Warning>,
 ) -> Result<Option<GoVersion>, Error> {
     let found = match builder {
         Some(b) => b.go_version.as_deref().and_then(GoVersion::parse),
         None => {
-            warnings.push(format!(
-                "no --builder-image: the Dockerfile names {tag}, which is NOT in the bundle; the site must provide it"
+            warnings.push(Warning::new(
+                Code::BuilderNotBundled,
+                format!(
+                    "no --builder-image: the Dockerfile names {tag}, which is NOT in the bundle; the site must provide it"
+                ),
             ));
             tag.strip_prefix("golang:").and_then(GoVersion::parse)
         }
@@ -76,8 +80,11 @@ fn builder_go(
         (Some(have), Some(line)) => {
             build::warnings::check_builder_go(tag, have, line).map_err(Error::Usage)?;
         }
-        (None, _) => warnings.push(format!(
-            "cannot tell which Go the builder image {tag} has (no GOLANG_VERSION in its environment); it is not checked against go.mod"
+        (None, _) => warnings.push(Warning::new(
+            Code::BuilderGoUnknown,
+            format!(
+                "cannot tell which Go the builder image {tag} has (no GOLANG_VERSION in its environment); it is not checked against go.mod"
+            ),
         )),
         _ => {}
     }
