@@ -55,6 +55,34 @@ fn clip(value: &str) -> String {
     format!("{}…", &value[..end])
 }
 
+/// A string rule: Ok, or the rule the value breaks.
+pub type Rule = fn(&str) -> Result<(), String>;
+
+/// Every single-string rule by name, for callers that check flags and for fuzzing.
+pub const STRING_RULES: [(&str, Rule); 21] = [
+    ("module_path", module_path),
+    ("import_path", import_path),
+    ("main_module_path", main_module_path),
+    ("version", version),
+    ("go_version", go_version),
+    ("toolchain", toolchain),
+    ("main_version", main_version),
+    ("h1", h1),
+    ("local_replacement", local_replacement),
+    ("binary_name", binary_name),
+    ("plain_file_name", plain_file_name),
+    ("main_package", main_package),
+    ("build_tag", build_tag),
+    ("ldflags", ldflags),
+    ("image_reference", image_reference),
+    ("image_tag", image_tag),
+    ("image_digest", image_digest),
+    ("image_role", image_role),
+    ("image_entry", image_entry),
+    ("entry_path", entry_path),
+    ("sha256_hex", sha256_hex),
+];
+
 /// Every problem in `m`, in field order (entries by index).
 pub fn check(m: &Manifest) -> Vec<FieldProblem> {
     let mut out = Vec::new();
@@ -1934,6 +1962,40 @@ mod tests {
         assert_eq!(check(&sample()), []);
         let seed = include_bytes!("../../fuzz/seeds/manifest/hello.json");
         assert_eq!(check(&Manifest::from_bytes(seed).unwrap()), []);
+    }
+
+    #[test]
+    fn the_hostile_seed_breaks_each_rule_it_aims_at() {
+        let seed = include_bytes!("../../fuzz/seeds/manifest_fields/hostile.json");
+        let fields: Vec<String> = check(&Manifest::from_bytes(seed).unwrap())
+            .into_iter()
+            .map(|p| p.field)
+            .collect();
+        let last = "entries[13].path".to_string();
+        for want in [
+            "module.path",
+            "module.version",
+            "module.go",
+            "module.toolchain",
+            "build.main",
+            "build.binary",
+            "build.tags[0]",
+            "build.ldflags",
+            "modules[0].version",
+            "modules[0].replace.path",
+            "modules[0].go",
+            "modules[0].packages[0]",
+            "images[0].reference",
+            "images[0].tag",
+            "images[0].digest",
+            "images[0].role",
+            "images[0].entry",
+            "entries[0].path",
+            "entries[13].mode",
+            &last,
+        ] {
+            assert!(fields.iter().any(|f| f == want), "{want} not in {fields:?}");
+        }
     }
 
     #[test]
