@@ -47,6 +47,32 @@ fn manifest_corpus() {
 }
 
 #[test]
+fn manifest_fields_corpus() {
+    use ferry::bundle::fields;
+    let mut parsed = 0;
+    for file in corpus("manifest_fields") {
+        let data = std::fs::read(file).unwrap();
+        if let Ok(m) = ferry::bundle::manifest::Manifest::from_bytes(&data) {
+            parsed += 1;
+            for p in fields::check(&m) {
+                let _ = p.to_string();
+            }
+        }
+        if let Ok(text) = std::str::from_utf8(&data) {
+            for (_, rule) in fields::STRING_RULES {
+                let _ = rule(text);
+            }
+            let _ = fields::path_major(text, text);
+            let _ = fields::file_vs_folder(&text.split('\n').collect::<Vec<_>>());
+        }
+    }
+    assert!(
+        parsed > 0,
+        "the seed manifests must parse (fuzz/make-seeds.sh)"
+    );
+}
+
+#[test]
 fn gomod_parsers_corpus() {
     for file in corpus("gomod_parsers") {
         let data = std::fs::read(file).unwrap();

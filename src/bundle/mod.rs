@@ -4,6 +4,7 @@
 
 pub mod diags;
 pub mod extract;
+pub mod fields;
 pub mod go_inputs;
 pub mod manifest;
 pub mod names;
