@@ -27,7 +27,7 @@ m["build"].update(main="./../x", binary="../x", tags=["a,b"], ldflags="-s -extld
 m["modules"][0].update(version="v1.02", go="01.2", packages=["example.com/other"],
                        replace={"path": "../../etc", "version": None})
 m["images"] = [{"reference": "Docker.io/Library/golang:1.26@sha256:" + "A" * 64, "tag": "golang",
-                "digest": "sha256:00", "platform": "linux/amd64", "role": "root", "entry": "images/../x.tar"}]
+                "digest": "sha256:00", "platform": "linux/amd64", "role": "extra", "entry": "images/../x.tar"}]
 m["entries"][0]["path"] = "src/.git/hooks/pre-commit"
 m["entries"].append(dict(m["entries"][1], path=m["entries"][1]["path"] + "/x", mode="4755"))
 json.dump(m, open(sys.argv[2], "w"), indent=2)

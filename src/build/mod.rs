@@ -99,6 +99,12 @@ pub fn offline(
             reason: e.to_string(),
         }
     };
+    if !stays_below(&spec.module) {
+        return Err(BuildError::Setup {
+            path: PathBuf::from(&spec.module),
+            reason: "a module path that is not plain relative folders would lay the source outside the scratch GOPATH".into(),
+        });
+    }
     let work = crate::temp::dir_in("build", temp).map_err(setup(temp))?;
     let gopath = work.path().join("gopath");
     let tree = match spec.mode {
@@ -173,6 +179,16 @@ fn offline_env(cmd: &mut Command, mode: BuildMode, gopath: &Path, modcache: &Pat
     };
 }
 
+/// Whether `rel`, joined to a folder, stays below it whatever it says: the
+/// manifest's fields are checked before a build, and this holds even so.
+fn stays_below(rel: &str) -> bool {
+    let path = Path::new(rel);
+    path.components().next().is_some()
+        && path
+            .components()
+            .all(|c| matches!(c, std::path::Component::Normal(_)))
+}
+
 pub fn mode_name(mode: BuildMode) -> &'static str {
     match mode {
         BuildMode::Gopath => "gopath",
@@ -230,6 +246,14 @@ pub fn binary_name(module: &str, main: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_module_path_never_lays_the_source_outside_gopath() {
+        assert!(stays_below("example.com/app/v2"));
+        for bad in ["", "../x", "/etc", "example.com/../../x", "./x"] {
+            assert!(!stays_below(bad), "{bad}");
+        }
+    }
 
     #[test]
     fn binary_names() {

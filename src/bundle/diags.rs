@@ -167,6 +167,29 @@ impl Problem {
     }
 }
 
+impl From<&crate::bundle::fields::FieldProblem> for Problem {
+    fn from(f: &crate::bundle::fields::FieldProblem) -> Problem {
+        let mut p = Problem::new(Code::ManifestField, super::MANIFEST, f.to_string());
+        p.actual = Some(f.value.clone());
+        p
+    }
+}
+
+/// A manifest whose fields break their owners' rules, as a rejection
+/// report: read as input, it is refused before anything is written.
+pub fn fields_report(bundle: &str, problems: &[crate::bundle::fields::FieldProblem]) -> Report {
+    Report {
+        bundle: bundle.to_string(),
+        checks: vec![Check {
+            check: CheckName::Fields,
+            ok: false,
+            detail: format!("{} manifest field(s) break their rules", problems.len()),
+        }],
+        problems: problems.iter().map(Problem::from).collect(),
+        ..Report::default()
+    }
+}
+
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.entry, self.problem)?;

@@ -8,7 +8,6 @@ use serde::Serialize;
 
 use super::manifest::{Build, Entry, Image, MainModule, Manifest, Module, ModuleReplace};
 use super::names;
-use crate::image::pull::Role;
 
 /// One manifest field that breaks its owner's rules.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -59,7 +58,7 @@ fn clip(value: &str) -> String {
 pub type Rule = fn(&str) -> Result<(), String>;
 
 /// Every single-string rule by name, for callers that check flags and for fuzzing.
-pub const STRING_RULES: [(&str, Rule); 21] = [
+pub const STRING_RULES: [(&str, Rule); 20] = [
     ("module_path", module_path),
     ("import_path", import_path),
     ("main_module_path", main_module_path),
@@ -77,7 +76,6 @@ pub const STRING_RULES: [(&str, Rule); 21] = [
     ("image_reference", image_reference),
     ("image_tag", image_tag),
     ("image_digest", image_digest),
-    ("image_role", image_role),
     ("image_entry", image_entry),
     ("entry_path", entry_path),
     ("sha256_hex", sha256_hex),
@@ -180,7 +178,6 @@ fn image_fields(i: usize, img: &Image, out: &mut Vec<FieldProblem>) {
     );
     add(out, at("tag"), &img.tag, image_tag(&img.tag));
     add(out, at("digest"), &img.digest, image_digest(&img.digest));
-    add(out, at("role"), &img.role, image_role(&img.role));
     add(out, at("entry"), &img.entry, image_entry(&img.entry));
 }
 
@@ -1022,16 +1019,6 @@ pub fn image_digest(d: &str) -> Result<(), String> {
     }
 }
 
-/// One of the roles pack writes (`image::pull::Role`).
-pub fn image_role(role: &str) -> Result<(), String> {
-    let roles = [Role::Builder, Role::Runtime, Role::Extra].map(Role::as_str);
-    if roles.contains(&role) {
-        Ok(())
-    } else {
-        Err(format!("an image role is one of {}", roles.join(", ")))
-    }
-}
-
 /// The image's tar: `images/<plain file name>.tar`.
 pub fn image_entry(entry: &str) -> Result<(), String> {
     let name = entry
@@ -1733,8 +1720,6 @@ mod tests {
                 &format!("sha512:{}", "a".repeat(64)),
             ],
         );
-        ok(image_role, &["builder", "runtime", "extra"]);
-        bad(image_role, &["", "Builder", "base"]);
         ok(
             image_entry,
             &["images/golang_1.26.tar", "images/test_busybox_1.tar"],
@@ -1945,7 +1930,7 @@ mod tests {
                 tag: "golang:1.26".into(),
                 digest: format!("sha256:{hash}"),
                 platform: "linux/amd64".into(),
-                role: "builder".into(),
+                role: crate::image::pull::Role::Builder,
                 entry: "images/golang_1.26.tar".into(),
             }],
             entries: vec![
@@ -1988,7 +1973,6 @@ mod tests {
             "images[0].reference",
             "images[0].tag",
             "images[0].digest",
-            "images[0].role",
             "images[0].entry",
             "entries[0].path",
             "entries[13].mode",
@@ -2003,7 +1987,6 @@ mod tests {
         let mut m = sample();
         m.entries[3].path = "src/main.go/x".into();
         m.entries[1].mode = 0o4755;
-        m.images[0].role = "root".into();
         m.modules[0].replace = Some(ModuleReplace {
             path: "../../etc".into(),
             version: None,
@@ -2019,7 +2002,6 @@ mod tests {
                 "build.binary",
                 "build.ldflags",
                 "modules[0].replace.path",
-                "images[0].role",
                 "entries[1].mode",
                 "entries[3].path",
             ]
@@ -2072,7 +2054,6 @@ mod tests {
             image.reference = s[15].clone();
             image.tag = s[16].clone();
             image.digest = s[17].clone();
-            image.role = s[18].clone();
             image.entry = s[19].clone();
             m.entries[0].path = s[20].clone();
             m.entries[1].path = s[21].clone();

@@ -10,7 +10,8 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-use crate::bundle::diags::{BundleError, Code, Problem, Report};
+use crate::bundle::diags::{BundleError, Code, Problem, Report, fields_report};
+use crate::bundle::fields;
 use crate::bundle::manifest::{MAX_MANIFEST_BYTES, Manifest};
 use crate::bundle::{MANIFEST, SIGNATURE};
 use crate::error::Error;
@@ -52,6 +53,11 @@ pub fn open(dir: &Path, keys: &TrustedKeys) -> Result<Unpacked, Error> {
         path: path.display().to_string(),
         reason,
     })?;
+    let refused = fields::check(&manifest);
+    if !refused.is_empty() {
+        let report = fields_report(&dir.display().to_string(), &refused);
+        return Err(BundleError::Rejected(Box::new(report)).into());
+    }
     Ok(Unpacked {
         root: dir.to_path_buf(),
         manifest,

@@ -12,6 +12,18 @@ use crate::error::Error;
 use crate::gomod::modfile;
 use crate::sign::TrustedKeys;
 
+/// `./<binary>`: in the working folder, whatever the manifest says (its
+/// fields were checked; a name that is not a plain file name is refused even so).
+fn default_output(binary: &str) -> Result<PathBuf, Error> {
+    let path = Path::new(binary);
+    match path.file_name() {
+        Some(name) if path.components().count() == 1 && name == binary => Ok(path.to_path_buf()),
+        _ => Err(Error::Usage(format!(
+            "build.binary {binary:?} is not a plain file name; pass -o PATH"
+        ))),
+    }
+}
+
 /// Builds the unpacked bundle at `dir` into `out` (default `./<binary>`);
 /// returns what was built and the warnings about how the build may differ
 /// from module mode.
@@ -47,7 +59,10 @@ pub fn run(
         builder_go: warnings::GoVersion::parse(&go.version),
         missing_includes: &missing,
     });
-    let out = out.map_or_else(|| PathBuf::from(&b.binary), Path::to_path_buf);
+    let out = match out {
+        Some(given) => given.to_path_buf(),
+        None => default_output(&b.binary)?,
+    };
     let out = std::path::absolute(&out).map_err(Error::io(&out))?;
     let built = build::offline(&go, &src, &spec, &out, &ctx.temp_dir)?;
     Ok((built, notes))

@@ -18,7 +18,7 @@ use zip::{CompressionMethod, ZipArchive};
 
 use super::diags::{BundleError, Check, CheckName, Code, Problem, Report};
 use super::manifest::{Entry, MAX_MANIFEST_BYTES, Manifest};
-use super::{MANIFEST, SIGNATURE};
+use super::{MANIFEST, SIGNATURE, fields};
 use crate::sign::{MAX_SIGNATURE_BYTES, TrustedKeys};
 
 /// Where verified entry bytes go: nowhere for `verify`, files for `unpack`.
@@ -147,6 +147,10 @@ impl Bundle {
         sink: &dyn Sink,
         progress: &ProgressBar,
     ) -> Result<Report, BundleError> {
+        let fields = fields::check(&self.manifest);
+        if !fields.is_empty() {
+            return Ok(self.refuse_fields(&fields));
+        }
         let mut problems = self.check_layout();
         let layout_ok = problems.is_empty();
         let mut seen = vec![false; self.manifest.entries.len()];
@@ -195,11 +199,29 @@ impl Bundle {
             bytes,
             checks: vec![
                 Check { check: CheckName::Signature, ok: true, detail: self.trusted_comment.clone() },
+                Check { check: CheckName::Fields, ok: true, detail: "every manifest field follows its owner's rules".into() },
                 Check { check: CheckName::Layout, ok: layout_ok, detail: "names unique, local headers match the central directory, entries contiguous".into() },
                 Check { check: CheckName::Entries, ok: entries_ok, detail: format!("{count} entries, {bytes} bytes against the manifest") },
             ],
             problems,
         }
+    }
+
+    /// A manifest whose fields are refused: nothing else is read, so no
+    /// entry reaches a sink (an unpack never starts writing).
+    fn refuse_fields(&self, fields: &[fields::FieldProblem]) -> Report {
+        let mut report = super::diags::fields_report(&self.path, fields);
+        report.module = Some(self.manifest.module.path.clone());
+        report.version = Some(self.manifest.module.version.clone());
+        report.trusted_comment = Some(self.trusted_comment.clone());
+        report.key_id = Some(self.key_id.clone());
+        let signature = Check {
+            check: CheckName::Signature,
+            ok: true,
+            detail: self.trusted_comment.clone(),
+        };
+        report.checks.insert(0, signature);
+        report
     }
 
     /// The number of payload bytes the manifest lists, for progress bars.

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use super::PackOptions;
 use crate::audit::vulns::{self, Snapshot as VulnDb};
+use crate::bundle::fields;
 use crate::error::Error;
 use crate::gomod::modfile::{self, ModFile};
 use crate::gomod::toolchain::Go;
@@ -33,6 +34,7 @@ pub struct Snapshot {
 
 /// Checks the inputs, then copies the module (minus the bundle being written).
 pub fn take(opts: &PackOptions, ctx: &Context) -> Result<Snapshot, Error> {
+    check_flags(opts)?;
     let go = ctx.go()?;
     let modfile = read_modfile(&opts.dir)?;
     let signer = sign::load_secret_key(&opts.key, &*ctx.password)?;
@@ -54,6 +56,22 @@ pub fn take(opts: &PackOptions, ctx: &Context) -> Result<Snapshot, Error> {
         committed_vendor,
         version: vcs::describe(&opts.dir),
     })
+}
+
+/// The build flags that land in the manifest follow the rules every
+/// reader will hold them to: refused here, before anything runs.
+fn check_flags(opts: &PackOptions) -> Result<(), Error> {
+    let tags = opts.tags.iter().map(|t| ("--tags", t.as_str(), fields::build_tag(t)));
+    let checks = [
+        ("--main", opts.main.as_str(), fields::main_package(&opts.main)),
+        ("--ldflags", opts.ldflags.as_str(), fields::ldflags(&opts.ldflags)),
+    ];
+    for (flag, value, verdict) in checks.into_iter().chain(tags) {
+        if let Err(rule) = verdict {
+            return Err(Error::Usage(format!("{flag} {value:?}: {rule}")));
+        }
+    }
+    Ok(())
 }
 
 fn read_modfile(dir: &Path) -> Result<ModFile, Error> {

@@ -13,7 +13,7 @@ use super::snapshot::Snapshot;
 use crate::audit::vulns::Snapshot as VulnDb;
 use crate::bundle::manifest::{self, Build, Manifest, Tool};
 use crate::bundle::writer::{self, Payload, Storage};
-use crate::bundle::{DOCKERFILE, DOCKERIGNORE, SBOM, VULNDB};
+use crate::bundle::{DOCKERFILE, DOCKERIGNORE, SBOM, VULNDB, fields};
 use crate::error::Error;
 use crate::image::pull::Bundled;
 use crate::ops::Context;
@@ -65,12 +65,27 @@ pub fn write(parts: Parts, ctx: &Context) -> Result<Written, Error> {
     }
     payload.add_bytes(SBOM, &checked.sbom, 0o644)?;
     let manifest = manifest_of(&parts, &payload, ctx);
+    refuse_fields(&manifest)?;
     let bytes = manifest.to_bytes();
     let sha256 = hex::encode(Sha256::digest(&bytes));
     let comment = sign::trusted_comment(&manifest.module.path, &manifest.module.version, &sha256);
     let signature = snap.signer.sign(&bytes, &comment)?;
     payload.write_bundle(&opts.output, &bytes, signature.as_bytes())?;
     Ok(Written { manifest, sha256 })
+}
+
+/// A bundle every reader would refuse is not signed: the same field rules
+/// as verify's, before the signature.
+fn refuse_fields(manifest: &Manifest) -> Result<(), Error> {
+    let problems = fields::check(manifest);
+    if problems.is_empty() {
+        return Ok(());
+    }
+    let lines: Vec<String> = problems.iter().map(|p| format!("  {p}")).collect();
+    Err(Error::Usage(format!(
+        "the bundle would break the rules readers hold it to; nothing was written:\n{}",
+        lines.join("\n")
+    )))
 }
 
 /// The scratch tree under `src/`, with a progress bar over its bytes.
