@@ -2,12 +2,10 @@
 //! one added, one removed, and one vendored file changed in a module whose
 //! version did not (a local-path replacement edited in place).
 
-mod common;
-
 use std::fs;
 use std::process::Command;
 
-use common::{Sandbox, app, assert_ok, copy_tree};
+use crate::common::{Sandbox, app, assert_ok, copy_tree};
 
 /// Writes a service that uses `imports` (import path, expression) with
 /// `requires` in go.mod, tidies it against the fixture proxy, and packs it.

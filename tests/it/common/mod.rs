@@ -1,7 +1,6 @@
 //! Shared helpers of the integration tests: the ferry binary with a hermetic Go
 //! environment (the file:// proxy of fixtures/, a fresh module cache, no
 //! toolchain switching), key pairs, and packed fixture bundles.
-#![allow(dead_code)]
 
 pub mod containers;
 pub mod rawzip;
@@ -188,6 +187,24 @@ impl Sandbox {
             .output()
             .expect("run minisign")
     }
+}
+
+/// `NAME-<pid>` in `base`, for what one test run makes once and shares (kept
+/// in a `OnceLock`, so never dropped): the folders that earlier runs left
+/// there are removed first, once their process is gone.
+pub fn run_dir(base: &Path, name: &str) -> PathBuf {
+    let prefix = format!("{name}-");
+    for entry in std::fs::read_dir(base).into_iter().flatten().flatten() {
+        let file_name = entry.file_name();
+        let Some(pid) = file_name.to_str().and_then(|n| n.strip_prefix(&prefix)) else {
+            continue;
+        };
+        let is_pid = !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit());
+        if is_pid && !Path::new("/proc").join(pid).exists() {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+    base.join(format!("{name}-{}", std::process::id()))
 }
 
 /// Copies a folder tree (regular files and folders).
