@@ -1,25 +1,54 @@
 //! The fuzz targets' seeds (fuzz/seeds) and every crash input once fixed
 //! (fuzz/regressions) replayed through the code the targets drive, on stable,
-//! in every `cargo test`: a fixed crash stays fixed.
+//! in every `cargo test`: a fixed crash stays fixed. The seeds are real files
+//! (fuzz/make-seeds.sh), so each must also parse: a parser that started
+//! refusing them would otherwise go unnoticed here.
 
 use std::path::{Path, PathBuf};
 
+use ferry::bundle::manifest::Manifest;
 use ferry::bundle::reader::{self, Discard};
+use ferry::image::manifest::{self as image_manifest, Served};
 
-fn corpus(target: &str) -> Vec<PathBuf> {
-    let fuzz = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz");
-    let mut files: Vec<PathBuf> = ["seeds", "regressions"]
-        .iter()
-        .filter_map(|d| std::fs::read_dir(fuzz.join(d).join(target)).ok())
+fn fuzz_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz")
+}
+
+fn files_in(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .into_iter()
         .flatten()
         .map(|e| e.unwrap().path())
         .collect();
     files.sort();
+    files
+}
+
+/// fuzz/make-seeds.sh makes every seed from a real file (a packed bundle, the
+/// fixture apps' go.mod / go.sum / modules.txt, the test images' manifests):
+/// valid inputs, which must parse.
+fn seeds(target: &str) -> Vec<PathBuf> {
+    let files = files_in(&fuzz_dir().join("seeds").join(target));
     assert!(
         !files.is_empty(),
         "fuzz/seeds/{target}: no seeds (fuzz/make-seeds.sh)"
     );
     files
+}
+
+/// Crash inputs once fixed: anything at all, which must only not crash.
+fn regressions(target: &str) -> Vec<PathBuf> {
+    files_in(&fuzz_dir().join("regressions").join(target))
+}
+
+fn corpus(target: &str) -> Vec<PathBuf> {
+    let mut files = seeds(target);
+    files.extend(regressions(target));
+    files
+}
+
+fn name(file: &Path) -> String {
+    file.file_name().unwrap().to_string_lossy().into_owned()
 }
 
 #[test]
@@ -41,14 +70,54 @@ fn bundle_reader_corpus() {
 
 #[test]
 fn manifest_corpus() {
-    for file in corpus("manifest") {
-        let _ = ferry::bundle::manifest::Manifest::from_bytes(&std::fs::read(file).unwrap());
+    for file in seeds("manifest") {
+        let seed = name(&file);
+        let manifest = Manifest::from_bytes(&std::fs::read(&file).unwrap())
+            .unwrap_or_else(|e| panic!("seed {seed}: a real bundle's manifest must parse: {e}"));
+        assert!(!manifest.entries.is_empty(), "seed {seed}: no entries");
+    }
+    for file in regressions("manifest") {
+        let _ = Manifest::from_bytes(&std::fs::read(file).unwrap());
     }
 }
 
 #[test]
 fn gomod_parsers_corpus() {
-    for file in corpus("gomod_parsers") {
+    // Seeds are named after the file they copy (`<app>_go.mod`, `<app>_go.sum`,
+    // `<app>_vendor_modules.txt`): each must parse with its own parser.
+    let (mut mods, mut sums, mut txts) = (0, 0, 0);
+    for file in seeds("gomod_parsers") {
+        let seed = name(&file);
+        let text = std::fs::read_to_string(&file).unwrap();
+        if seed.ends_with("_go.mod") {
+            let modfile = ferry::gomod::modfile::parse(&text)
+                .unwrap_or_else(|e| panic!("seed {seed}: go.mod must parse: {e}"));
+            assert!(
+                modfile.module.starts_with("example.com/"),
+                "seed {seed}: module {:?}",
+                modfile.module
+            );
+            mods += 1;
+        } else if seed.ends_with("_go.sum") {
+            let gosum = ferry::gomod::gosum::parse(&text)
+                .unwrap_or_else(|e| panic!("seed {seed}: go.sum must parse: {e}"));
+            assert!(!gosum.lines.is_empty(), "seed {seed}: no go.sum lines");
+            sums += 1;
+        } else if seed.ends_with("_modules.txt") {
+            let txt = ferry::gomod::modules_txt::parse(&text)
+                .unwrap_or_else(|e| panic!("seed {seed}: modules.txt must parse: {e}"));
+            assert!(!txt.modules.is_empty(), "seed {seed}: no modules");
+            txts += 1;
+        } else {
+            panic!("seed {seed}: not named as fuzz/make-seeds.sh names them");
+        }
+    }
+    assert!(
+        mods > 0 && sums > 0 && txts > 0,
+        "fuzz/seeds/gomod_parsers needs a go.mod, a go.sum and a modules.txt \
+         (fuzz/make-seeds.sh): {mods}, {sums}, {txts}"
+    );
+    for file in regressions("gomod_parsers") {
         let data = std::fs::read(file).unwrap();
         if let Ok(text) = std::str::from_utf8(&data) {
             let _ = ferry::gomod::modfile::parse(text);
@@ -60,9 +129,27 @@ fn gomod_parsers_corpus() {
 
 #[test]
 fn image_manifest_corpus() {
+    // Every seed is a manifest or an index of the test images (make-images.py).
+    let (mut indexes, mut manifests) = (0, 0);
+    for file in seeds("image_manifest") {
+        let data = std::fs::read(&file).unwrap();
+        match image_manifest::parse("corpus", &data) {
+            Ok(Served::Index(_)) => indexes += 1,
+            Ok(Served::Manifest(_)) => manifests += 1,
+            Err(e) => panic!(
+                "seed {}: a real image manifest must parse: {e}",
+                name(&file)
+            ),
+        }
+    }
+    assert!(
+        indexes > 0 && manifests > 0,
+        "fuzz/seeds/image_manifest needs an index and a manifest (fuzz/make-seeds.sh): \
+         {indexes} indexes, {manifests} manifests"
+    );
     for file in corpus("image_manifest") {
         let data = std::fs::read(file).unwrap();
-        let _ = ferry::image::manifest::parse("corpus", &data);
+        let _ = image_manifest::parse("corpus", &data);
         let entries = usize::from(data.first().copied().unwrap_or(0));
         let _ = ferry::bundle::layout::check_tail(&data, entries);
     }
