@@ -1,9 +1,11 @@
 //! `ferry diff` between two releases of a service: one dependency upgraded,
 //! one added, one removed, and one vendored file changed in a module whose
-//! version did not (a local-path replacement edited in place).
+//! version did not (a local-path replacement edited in place). The two
+//! releases are packed once, for all the tests here.
 
 use std::fs;
 use std::process::Command;
+use std::sync::OnceLock;
 
 use crate::common::{Sandbox, app, assert_ok, copy_tree};
 
@@ -64,91 +66,135 @@ fn release(sb: &Sandbox, name: &str, requires: &[&str], imports: &[(&str, &str)]
     ]));
 }
 
-#[test]
-fn a_reviewer_sees_what_changed_between_two_releases() {
-    let sb = Sandbox::new();
-    release(
-        &sb,
-        "v1",
-        &["example.com/strutil v1.0.0", "example.com/greet/v2 v2.1.0"],
-        &[
-            ("example.com/strutil", "strutil.Reverse(\"a\")"),
-            ("example.com/greet/v2", "greet.Banner()"),
-        ],
-        42,
-    );
-    release(
-        &sb,
-        "v2",
-        &[
-            "example.com/strutil v1.1.0",
-            "example.com/Upper/tzinfo v1.0.0",
-        ],
-        &[
-            ("example.com/strutil", "strutil.Title(\"a\")"),
-            ("example.com/Upper/tzinfo", "tzinfo.Zone"),
-        ],
-        43,
-    );
-    let out = sb.run(&[
+/// v1 and v2 of the service, packed as `v1.ferry` and `v2.ferry` with
+/// `rel.key`: v2 upgrades strutil, adds Upper/tzinfo, drops greet/v2 and
+/// edits the vendored localdep in place (its version unchanged).
+fn releases() -> &'static Sandbox {
+    static RELEASES: OnceLock<Sandbox> = OnceLock::new();
+    RELEASES.get_or_init(|| {
+        let sb = Sandbox::shared("diff-releases");
+        release(
+            &sb,
+            "v1",
+            &["example.com/strutil v1.0.0", "example.com/greet/v2 v2.1.0"],
+            &[
+                ("example.com/strutil", "strutil.Reverse(\"a\")"),
+                ("example.com/greet/v2", "greet.Banner()"),
+            ],
+            42,
+        );
+        release(
+            &sb,
+            "v2",
+            &[
+                "example.com/strutil v1.1.0",
+                "example.com/Upper/tzinfo v1.0.0",
+            ],
+            &[
+                ("example.com/strutil", "strutil.Title(\"a\")"),
+                ("example.com/Upper/tzinfo", "tzinfo.Zone"),
+            ],
+            43,
+        );
+        sb
+    })
+}
+
+/// `ferry diff v1.ferry v2.ferry --files`: the table a reviewer reads.
+fn table() -> String {
+    let out = releases().run(&[
         "diff", "v1.ferry", "v2.ferry", "--pub", "rel.pub", "--files",
     ]);
     assert_ok(&out);
-    let table = String::from_utf8(out.stdout).unwrap();
-    for line in [
-        "  + example.com/Upper/tzinfo v1.0.0",
-        "  - example.com/greet/v2 v2.1.0",
-        "  ^ example.com/strutil v1.0.0 -> v1.1.0",
-        "  example.com/localdep: 1 changed, 0 added, 0 removed",
-        "    M vendor/example.com/localdep/localdep.go",
-        "DOCKERFILE unchanged",
-    ] {
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn assert_lines(table: &str, lines: &[&str]) {
+    for line in lines {
         assert!(
-            table.lines().any(|l| l == line),
+            table.lines().any(|l| l == *line),
             "missing {line:?} in:\n{table}"
         );
     }
+}
 
-    let out = sb.run(&[
+/// The `change` the JSON report gives module `path`.
+fn json_change(path: &str) -> String {
+    let out = releases().run(&[
         "diff", "v1.ferry", "v2.ferry", "--pub", "rel.pub", "--format", "json",
     ]);
     assert_ok(&out);
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let changes: Vec<(String, String)> = json["modules"]
-        .as_array()
-        .unwrap()
+    let modules = json["modules"].as_array().unwrap();
+    let module = modules
         .iter()
-        .map(|m| {
-            (
-                m["path"].as_str().unwrap().into(),
-                m["change"].as_str().unwrap().into(),
-            )
-        })
-        .collect();
-    assert!(
-        changes.contains(&("example.com/strutil".into(), "upgraded".into())),
-        "{changes:?}"
-    );
-    assert!(
-        changes.contains(&("example.com/Upper/tzinfo".into(), "added".into())),
-        "{changes:?}"
-    );
-    assert!(
-        changes.contains(&("example.com/greet/v2".into(), "removed".into())),
-        "{changes:?}"
-    );
+        .find(|m| m["path"] == path)
+        .unwrap_or_else(|| panic!("{path} not in the JSON report: {modules:?}"));
+    module["change"].as_str().unwrap().into()
+}
 
-    // The same two, unpacked: the same report; and a bundle against itself is empty.
+#[test]
+fn a_reviewer_sees_what_changed_between_two_releases() {
+    let table = table();
+    assert_lines(
+        &table,
+        &["3 module changes, 10 vendored files changed in 5 modules, 0 images changed"],
+    );
+}
+
+#[test]
+fn an_added_module_is_listed() {
+    assert_lines(&table(), &["  + example.com/Upper/tzinfo v1.0.0"]);
+    assert_eq!(json_change("example.com/Upper/tzinfo"), "added");
+}
+
+#[test]
+fn a_removed_module_is_listed() {
+    assert_lines(&table(), &["  - example.com/greet/v2 v2.1.0"]);
+    assert_eq!(json_change("example.com/greet/v2"), "removed");
+}
+
+#[test]
+fn an_upgraded_module_shows_both_versions() {
+    assert_lines(&table(), &["  ^ example.com/strutil v1.0.0 -> v1.1.0"]);
+    assert_eq!(json_change("example.com/strutil"), "upgraded");
+}
+
+#[test]
+fn a_vendored_file_edited_in_place_is_listed_under_its_module() {
+    assert_lines(
+        &table(),
+        &[
+            "  example.com/localdep: 1 changed, 0 added, 0 removed",
+            "    M vendor/example.com/localdep/localdep.go",
+        ],
+    );
+}
+
+#[test]
+fn an_unchanged_dockerfile_says_so() {
+    assert_lines(&table(), &["DOCKERFILE unchanged"]);
+}
+
+#[test]
+fn the_unpacked_releases_give_the_same_report() {
+    let sb = Sandbox::new();
+    for name in ["rel.pub", "v1.ferry", "v2.ferry"] {
+        fs::copy(releases().path(name), sb.path(name)).unwrap();
+    }
     sb.unpack("v1.ferry", "v1-site");
     sb.unpack("v2.ferry", "v2-site");
     let out = sb.run(&["diff", "v1-site", "v2-site", "--files"]);
     assert_ok(&out);
-    assert_eq!(String::from_utf8(out.stdout).unwrap(), table);
-    let out = sb.run(&["diff", "v2.ferry", "v2.ferry", "--pub", "rel.pub"]);
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), table());
+}
+
+#[test]
+fn a_bundle_against_itself_shows_no_change() {
+    let out = releases().run(&["diff", "v2.ferry", "v2.ferry", "--pub", "rel.pub"]);
     assert_ok(&out);
-    assert!(
-        String::from_utf8(out.stdout)
-            .unwrap()
-            .contains("0 module changes, 0 vendored files changed in 0 modules, 0 images changed")
+    assert_lines(
+        &String::from_utf8(out.stdout).unwrap(),
+        &["0 module changes, 0 vendored files changed in 0 modules, 0 images changed"],
     );
 }

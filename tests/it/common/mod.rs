@@ -31,6 +31,20 @@ impl Sandbox {
         }
     }
 
+    /// A sandbox for a fixture that several tests share (kept in a
+    /// `OnceLock`): `ferry-it-NAME-<pid>` in the temp folder, outside any git
+    /// checkout as `new`'s are, and removed by a later run.
+    pub fn shared(name: &str) -> Sandbox {
+        let dir = run_dir(&std::env::temp_dir(), &format!("ferry-it-{name}"));
+        Sandbox {
+            dir: tempfile::Builder::new()
+                .prefix(dir.file_name().unwrap())
+                .rand_bytes(0)
+                .tempdir_in(dir.parent().unwrap())
+                .expect("shared sandbox"),
+        }
+    }
+
     pub fn path(&self, rel: &str) -> PathBuf {
         self.dir.path().join(rel)
     }
