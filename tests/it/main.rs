@@ -11,6 +11,7 @@ mod diff;
 mod faults;
 mod fuzz_corpus;
 mod go_verification;
+mod golden;
 mod h1_oracle;
 mod hostile;
 mod images;
