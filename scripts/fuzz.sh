@@ -5,7 +5,7 @@
 # installed here when missing. Each target starts from fuzz/seeds/<target>
 # (committed) and grows fuzz/corpus/<target> (local, not committed). A crash
 # stops the run and leaves its input in fuzz/artifacts/<target>: fix it and
-# commit the input to fuzz/regressions/<target>; tests/fuzz_corpus.rs replays
+# commit the input to fuzz/regressions/<target>; tests/it/fuzz_corpus.rs replays
 # seeds and regressions on every `cargo test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."

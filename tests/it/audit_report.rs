@@ -2,11 +2,9 @@
 //! drift; license policy gates; and the CycloneDX SBOM, checked by an
 //! independent validator (cyclonedx-python-lib's JSON schema validation).
 
-mod common;
-
 use std::process::{Command, Stdio};
 
-use common::{Sandbox, app, assert_exit, assert_ok, assert_says, text};
+use crate::common::{Sandbox, app, assert_exit, assert_ok, assert_says, text};
 
 /// Validates a CycloneDX 1.5 JSON document with cyclonedx-python-lib.
 fn validate_cyclonedx(json: &[u8]) {

@@ -2,13 +2,11 @@
 //! ferry signs; keys made by minisign sign bundles that ferry verifies; a
 //! manifest signed by `minisign -S` is accepted; ferry's encrypted keys open in minisign.
 
-mod common;
-
 use std::fs;
 use std::io::Write;
 use std::process::Stdio;
 
-use common::{Sandbox, app, assert_exit, assert_ok, minisign, text};
+use crate::common::{Sandbox, app, assert_exit, assert_ok, minisign, text};
 
 fn extract(sb: &Sandbox, bundle: &str) {
     let bytes = fs::read(sb.path(bundle)).unwrap();

@@ -2,13 +2,11 @@
 //! real-shaped Go advisories, bundled by `pack --vulndb` and matched by
 //! `audit --vulns` (also against a folder, from the published zip layout).
 
-mod common;
-
 use std::fs;
 use std::io::Write;
 use std::path::Path;
 
-use common::{Sandbox, app, assert_exit, assert_says};
+use crate::common::{Sandbox, app, assert_exit, assert_ok, assert_says, text};
 
 fn advisory(id: &str, cve: &str, module: &str, events: &str) -> String {
     format!(
@@ -67,7 +65,7 @@ fn a_bundled_snapshot_finds_what_is_affected_and_nothing_else() {
     let sb = Sandbox::new();
     snapshot(&sb.path("vulndb"));
     let out = sb.pack_with("clockwork", "c.ferry", &["-q", "--vulndb", "vulndb"]);
-    common::assert_ok(&out);
+    assert_ok(&out);
     let out = sb.run(&["audit", "c.ferry", "--pub", "rel.pub", "--vulns"]);
     assert_exit(&out, 1);
     assert_says(
@@ -77,14 +75,14 @@ fn a_bundled_snapshot_finds_what_is_affected_and_nothing_else() {
             "vulnerabilities: 1 found in 3 module versions against 3 advisories (database snapshot of 2099-01-03T00:00:00Z)",
         ],
     );
-    let said = common::text(&out);
+    let said = text(&out);
     assert!(
         !said.contains("GO-2099-0001") && !said.contains("GO-2099-0003"),
         "{said}"
     );
 
     // Without --vulns, the same bundle passes: the check is asked for.
-    common::assert_ok(&sb.run(&["audit", "c.ferry", "--pub", "rel.pub"]));
+    assert_ok(&sb.run(&["audit", "c.ferry", "--pub", "rel.pub"]));
 }
 
 #[test]

@@ -3,14 +3,14 @@
 //! tars ferry writes read back by `skopeo inspect` and `podman load`, and
 //! pushes checked with `skopeo inspect docker://`.
 
-mod common;
-
 use std::process::Command;
 use std::sync::atomic::Ordering;
 
-use common::containers::Store;
-use common::registry::{Registry, TokenFront, skopeo_inspect, skopeo_inspect_as, skopeo_raw};
-use common::{Sandbox, assert_exit, assert_ok, assert_says, text};
+use crate::common::containers::Store;
+use crate::common::registry::{
+    self, Registry, TokenFront, skopeo_inspect, skopeo_inspect_as, skopeo_raw,
+};
+use crate::common::{Sandbox, assert_exit, assert_ok, assert_says, text};
 
 fn manifest(sb: &Sandbox, dest: &str) -> serde_json::Value {
     serde_json::from_slice(&std::fs::read(sb.path(dest).join("ferry.json")).unwrap()).unwrap()
@@ -358,7 +358,7 @@ fn a_tampered_image_tar_is_not_pushed() {
 #[test]
 fn images_come_from_local_archives_with_no_registry() {
     let sb = Sandbox::new();
-    let layout = common::registry::layout();
+    let layout = registry::layout();
     let skopeo = |dest: String| {
         let out = Command::new("skopeo")
             .args(["copy", "-q"])

@@ -3,11 +3,11 @@
 //! fixture proxy's zips and go.mod files, the capitalised path and the /v2
 //! module among them.
 
-mod common;
-
 use std::fs;
 
 use ferry::gomod::{dirhash, escape::escape, gosum, modzip};
+
+use crate::common;
 
 #[test]
 fn h1_of_every_fixture_module_matches_the_go_sum_go_wrote() {

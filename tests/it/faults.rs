@@ -3,15 +3,13 @@
 //! may leave a bundle or a DEST behind: only temporaries named
 //! `.ferry-<kind>-<pid>-…`, which the next run removes.
 
-mod common;
-
 use std::fs;
 use std::io::Write;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{Sandbox, app, assert_exit, assert_ok, assert_says, copy_tree, text};
+use crate::common::{Sandbox, app, assert_exit, assert_ok, assert_says, copy_tree, text};
 
 /// hello plus 24 MB of incompressible assets: pack and unpack take long
 /// enough to be killed in the middle.

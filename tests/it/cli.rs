@@ -2,11 +2,9 @@
 //! name the thing, commands not built yet that say so, and failed packs that
 //! leave no bundle.
 
-mod common;
-
 use std::fs;
 
-use common::{Sandbox, app, assert_exit, assert_ok, text};
+use crate::common::{Sandbox, app, assert_exit, assert_ok, text};
 
 #[test]
 fn images_of_a_bundle_want_its_public_key_and_a_folder_its_manifest() {

@@ -3,7 +3,6 @@
 //! with the central directory, gaps, trailing data, lying sizes and modes.
 //! A faithful rebuild of a good bundle verifies (tests check that first), so
 //! each attack fails for the reason it is about.
-#![allow(dead_code)]
 
 use std::io::{Read, Write};
 

@@ -3,12 +3,10 @@
 //! Altered zips are rebuilt with the zip crate, or patched byte by byte where
 //! its writer refuses to make them (`..` names, duplicates).
 
-mod common;
-
 use std::fs;
 use std::io::{Cursor, Read, Write};
 
-use common::{Sandbox, assert_exit, text};
+use crate::common::{Sandbox, assert_exit, assert_ok, text};
 use zip::write::SimpleFileOptions;
 
 /// What to do with one entry while rewriting a bundle.
@@ -256,6 +254,6 @@ fn unpack_refuses_a_non_empty_destination_and_leaves_it_alone() {
     assert_eq!(fs::read_dir(sb.path("full")).unwrap().count(), 1);
     // An empty folder is fine.
     fs::create_dir(sb.path("empty")).unwrap();
-    common::assert_ok(&sb.run(&["unpack", "good.ferry", "--pub", "rel.pub", "-C", "empty"]));
+    assert_ok(&sb.run(&["unpack", "good.ferry", "--pub", "rel.pub", "-C", "empty"]));
     assert!(sb.path("empty/src/main.go").is_file());
 }

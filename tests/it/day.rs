@@ -2,12 +2,10 @@
 //! keygen, pack, verify, unpack, then an offline build and Go's own re-check
 //! of every module hash on the "isolated" side.
 
-mod common;
-
 use std::fs;
 use std::process::Command;
 
-use common::{Sandbox, app, assert_exit, assert_ok, no_network, text};
+use crate::common::{Sandbox, app, assert_exit, assert_ok, no_network, text};
 
 #[test]
 fn pack_verify_unpack_then_build_offline() {

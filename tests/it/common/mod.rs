@@ -1,7 +1,6 @@
 //! Shared helpers of the integration tests: the ferry binary with a hermetic Go
 //! environment (the file:// proxy of fixtures/, a fresh module cache, no
 //! toolchain switching), key pairs, and packed fixture bundles.
-#![allow(dead_code)]
 
 pub mod containers;
 pub mod rawzip;
@@ -32,6 +31,20 @@ impl Sandbox {
         }
     }
 
+    /// A sandbox for a fixture that several tests share (kept in a
+    /// `OnceLock`): `ferry-it-NAME-<pid>` in the temp folder, outside any git
+    /// checkout as `new`'s are, and removed by a later run.
+    pub fn shared(name: &str) -> Sandbox {
+        let dir = run_dir(&std::env::temp_dir(), &format!("ferry-it-{name}"));
+        Sandbox {
+            dir: tempfile::Builder::new()
+                .prefix(dir.file_name().unwrap())
+                .rand_bytes(0)
+                .tempdir_in(dir.parent().unwrap())
+                .expect("shared sandbox"),
+        }
+    }
+
     pub fn path(&self, rel: &str) -> PathBuf {
         self.dir.path().join(rel)
     }
@@ -48,7 +61,8 @@ impl Sandbox {
             .env("GOMODCACHE", self.path("gomodcache"))
             .env("DOCKER_CONFIG", self.path("docker"))
             .env_remove("SOURCE_DATE_EPOCH")
-            .env_remove("FERRY_KEY_PASSWORD");
+            .env_remove("FERRY_KEY_PASSWORD")
+            .env_remove("FERRY_TRUSTED_KEYS");
     }
 
     pub fn ferry(&self) -> Command {
@@ -188,6 +202,24 @@ impl Sandbox {
             .output()
             .expect("run minisign")
     }
+}
+
+/// `NAME-<pid>` in `base`, for what one test run makes once and shares (kept
+/// in a `OnceLock`, so never dropped): the folders that earlier runs left
+/// there are removed first, once their process is gone.
+pub fn run_dir(base: &Path, name: &str) -> PathBuf {
+    let prefix = format!("{name}-");
+    for entry in std::fs::read_dir(base).into_iter().flatten().flatten() {
+        let file_name = entry.file_name();
+        let Some(pid) = file_name.to_str().and_then(|n| n.strip_prefix(&prefix)) else {
+            continue;
+        };
+        let is_pid = !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit());
+        if is_pid && !Path::new("/proc").join(pid).exists() {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+    base.join(format!("{name}-{}", std::process::id()))
 }
 
 /// Copies a folder tree (regular files and folders).

@@ -4,14 +4,12 @@
 //! --network none --pull=never`, `podman run`; the output must equal the same
 //! app built online in module mode. And `ferry build` under `unshare -n`.
 
-mod common;
-
 use std::path::Path;
 use std::process::Command;
 
-use common::containers::{Store, assert_success};
-use common::registry::{Registry, layout_with_go};
-use common::{Sandbox, app, assert_exit, assert_ok, no_network, text};
+use crate::common::containers::{Store, assert_success};
+use crate::common::registry::{Registry, layout_with_go};
+use crate::common::{Sandbox, app, assert_exit, assert_ok, copy_tree, no_network, text};
 
 /// clockwork built and run online in module mode: the reference output.
 fn online_output(sb: &Sandbox) -> String {
@@ -143,7 +141,7 @@ fn ferry_build_refuses_a_changed_tree() {
 fn a_tree_that_does_not_build_offline_is_never_bundled() {
     let sb = Sandbox::new();
     let tree = sb.path("broken");
-    common::copy_tree(&app("clockwork"), &tree);
+    copy_tree(&app("clockwork"), &tree);
     // Type-checks nowhere, though go mod vendor and go list accept it.
     std::fs::write(
         tree.join("broken.go"),

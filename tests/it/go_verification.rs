@@ -3,15 +3,13 @@
 //! expected and actual hash) by `ferry audit DIR`, by `pack` before signing,
 //! and by `verify` inside a bundle that its signer's key re-signed.
 
-mod common;
-
 use std::fs;
 use std::io::{Read, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{Sandbox, app, assert_exit, assert_ok, text};
+use crate::common::{Sandbox, app, assert_exit, assert_ok, text};
 
 /// A copy of a fixture app, vendored by the real `go`, with its module cache.
 struct Vendored {

@@ -3,7 +3,6 @@
 //! by `skopeo` from the OCI layout `fixtures/images/make-images.py` writes once
 //! per test run; and a small front of the tests' own that speaks the bearer
 //! token flow and can fail or corrupt responses on purpose.
-#![allow(dead_code)]
 
 use std::io::Read;
 use std::net::TcpListener;
@@ -13,7 +12,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
-use super::fixtures;
+use super::{fixtures, run_dir};
 
 pub fn require(tool: &str, package: &str) {
     let found = Command::new("sh")
@@ -49,9 +48,7 @@ pub fn layout_with_go() -> &'static Path {
 fn make_layout(name: &str, flags: &[&str]) -> PathBuf {
     require("umoci", "umoci");
     require("busybox", "busybox-static");
-    let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
-    remove_old_layouts(tmp, name);
-    let dir = tmp.join(format!("{name}-{}", std::process::id()));
+    let dir = run_dir(Path::new(env!("CARGO_TARGET_TMPDIR")), name);
     let status = Command::new("python3")
         .arg(fixtures().join("images/make-images.py"))
         .arg(&dir)
@@ -60,23 +57,6 @@ fn make_layout(name: &str, flags: &[&str]) -> PathBuf {
         .expect("run make-images.py");
     assert!(status.success(), "make-images.py failed");
     dir.join("oci")
-}
-
-/// Layouts that earlier test runs left (`NAME-<pid>`), so they do not pile up.
-fn remove_old_layouts(tmp: &Path, name: &str) {
-    let Ok(entries) = std::fs::read_dir(tmp) else {
-        return;
-    };
-    let prefix = format!("{name}-");
-    for entry in entries.flatten() {
-        let file_name = entry.file_name();
-        let Some(rest) = file_name.to_str().and_then(|n| n.strip_prefix(&prefix)) else {
-            continue;
-        };
-        if !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_digit()) {
-            let _ = std::fs::remove_dir_all(entry.path());
-        }
-    }
 }
 
 /// A `docker-registry serve` process on loopback.

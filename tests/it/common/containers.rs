@@ -1,6 +1,5 @@
 //! podman and buildah as TESTBED.md runs them here: storage (vfs) in a test
 //! folder, runc (crun fails on these hosts), no network, --pull=never.
-#![allow(dead_code)]
 
 use std::path::Path;
 use std::process::{Command, Output};

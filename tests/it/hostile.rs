@@ -4,12 +4,10 @@
 //! The control case first: a faithful rebuild of a good bundle is accepted,
 //! so every other case fails for the reason it is about.
 
-mod common;
-
 use std::fs;
 
-use common::rawzip::{self, RawEntry};
-use common::{Sandbox, assert_exit, assert_ok, text};
+use crate::common::rawzip::{self, RawEntry};
+use crate::common::{Sandbox, app, assert_exit, assert_ok, copy_tree, text};
 use sha2::{Digest, Sha256};
 
 type Entries = Vec<(String, Vec<u8>, u32)>;
@@ -348,7 +346,7 @@ fn signatures_replayed_swapped_or_edited() {
     let (other_sb, other) = {
         let sb2 = Sandbox::new();
         let tree = sb2.path("hello2");
-        common::copy_tree(&common::app("hello"), &tree);
+        copy_tree(&app("hello"), &tree);
         fs::write(tree.join("extra.go"), "package main\n\nvar build = \"2\"\n").unwrap();
         fs::copy(sb.path("rel.key"), sb2.path("rel.key")).unwrap();
         fs::copy(sb.path("rel.pub"), sb2.path("rel.pub")).unwrap();

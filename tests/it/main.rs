@@ -1,0 +1,21 @@
+//! ferry's integration tests, one binary (as ripgrep and cargo have it): one
+//! link instead of one per file, and helpers in `common` that the compiler
+//! checks are used. Most tests drive the built `ferry` binary on the fixture
+//! apps, as a release engineer and an operator would.
+
+mod audit_report;
+mod cli;
+mod common;
+mod day;
+mod diff;
+mod faults;
+mod fuzz_corpus;
+mod go_verification;
+mod golden;
+mod h1_oracle;
+mod hostile;
+mod images;
+mod minisign_interop;
+mod offline_build;
+mod rejections;
+mod vulns;
