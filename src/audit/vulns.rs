@@ -85,11 +85,9 @@ pub fn load(path: &Path) -> Result<Snapshot, VulnDbError> {
     };
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
     if path.is_dir() {
-        for e in walkdir::WalkDir::new(path)
-            .sort_by_file_name()
-            .into_iter()
-            .filter_map(Result::ok)
-        {
+        for e in walkdir::WalkDir::new(path).sort_by_file_name() {
+            // A folder that cannot be read is an error, not a smaller database.
+            let e = e.map_err(|err| bad(err.to_string()))?;
             if e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "json") {
                 let rel = e
                     .path()

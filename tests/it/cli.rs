@@ -12,8 +12,8 @@ fn images_of_a_bundle_want_its_public_key_and_a_folder_its_manifest() {
     sb.pack("hello", "h.ferry");
     let out = sb.run(&["images", "list", "h.ferry"]);
     assert_exit(&out, 2);
-    assert!(text(&out).contains("pass --pub"), "{}", text(&out));
-    let out = sb.run(&["images", "list", "."]);
+    assert!(text(&out).contains("no trusted key"), "{}", text(&out));
+    let out = sb.run(&["images", "list", ".", "--pub", "rel.pub"]);
     assert_exit(&out, 2);
     assert!(text(&out).contains("no ferry.json"), "{}", text(&out));
     let out = sb.run(&["images", "list", "h.ferry", "--pub", "rel.pub"]);

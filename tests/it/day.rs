@@ -315,7 +315,7 @@ fn verify_json_reports_every_check() {
         .iter()
         .map(|c| c["check"].as_str().unwrap())
         .collect();
-    assert_eq!(checks, ["signature", "layout", "entries", "go"]);
+    assert_eq!(checks, ["signature", "fields", "layout", "entries", "go"]);
     let (_, other_pub) = sb.keygen("other");
     let out = sb.run(&[
         "verify",

@@ -184,7 +184,7 @@ fn the_unpacked_releases_give_the_same_report() {
     }
     sb.unpack("v1.ferry", "v1-site");
     sb.unpack("v2.ferry", "v2-site");
-    let out = sb.run(&["diff", "v1-site", "v2-site", "--files"]);
+    let out = sb.run(&["diff", "v1-site", "v2-site", "--files", "--pub", "rel.pub"]);
     assert_ok(&out);
     assert_eq!(String::from_utf8(out.stdout).unwrap(), table());
 }

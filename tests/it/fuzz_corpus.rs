@@ -93,7 +93,10 @@ fn manifest_fields_corpus() {
             let _ = fields::file_vs_folder(&text.split('\n').collect::<Vec<_>>());
         }
     }
-    assert!(parsed > 0, "the seed manifests must parse (fuzz/make-seeds.sh)");
+    assert!(
+        parsed > 0,
+        "the seed manifests must parse (fuzz/make-seeds.sh)"
+    );
 }
 
 #[test]

@@ -7,10 +7,8 @@
 use std::fs;
 
 use crate::common::rawzip::{self, RawEntry};
+use crate::common::resign::{Entries, resigned};
 use crate::common::{Sandbox, app, assert_exit, assert_ok, copy_tree, text};
-use sha2::{Digest, Sha256};
-
-type Entries = Vec<(String, Vec<u8>, u32)>;
 
 /// A sandbox with a packed hello bundle (key `rel`), and its entries.
 fn good() -> (Sandbox, Entries) {
@@ -44,41 +42,6 @@ fn rejected(sb: &Sandbox, case: &str, bytes: &[u8], expect: &[&str]) {
         }
     }
     assert_eq!(sb.listing(), before, "{case}: something was left behind");
-}
-
-/// Signs `manifest` with the sandbox's key using the stock minisign, with
-/// ferry's trusted comment, and returns the signature file's bytes.
-fn sign(sb: &Sandbox, manifest: &[u8]) -> Vec<u8> {
-    fs::write(sb.path("forged.json"), manifest).unwrap();
-    let digest = hex::encode(Sha256::digest(manifest));
-    let comment =
-        format!("ferry/v1 module=example.com/hello version=unversioned manifest=sha256:{digest}");
-    let out = sb.minisign(&[
-        "-S",
-        "-s",
-        "rel.key",
-        "-m",
-        "forged.json",
-        "-x",
-        "forged.sig",
-        "-t",
-        &comment,
-    ]);
-    assert_ok(&out);
-    fs::read(sb.path("forged.sig")).unwrap()
-}
-
-/// The bundle with its manifest edited by `edit` and signed again by the
-/// right key: what an insider, or a stolen key, could make.
-fn resigned(sb: &Sandbox, entries: &Entries, edit: impl Fn(&mut serde_json::Value)) -> Entries {
-    let mut m: serde_json::Value = serde_json::from_slice(&entries[0].1).unwrap();
-    edit(&mut m);
-    let mut bytes = serde_json::to_vec_pretty(&m).unwrap();
-    bytes.push(b'\n');
-    let mut out = entries.to_vec();
-    out[1].1 = sign(sb, &bytes);
-    out[0].1 = bytes;
-    out
 }
 
 #[test]
@@ -310,7 +273,10 @@ fn a_signed_manifest_that_disagrees_with_the_zip() {
         &sb,
         "setuid",
         &zip.build(),
-        &["src/main.go: manifest mode is not 0644 or 0755"],
+        &[
+            "manifest field entries[",
+            ".mode = \"4755\": an entry mode is 0644 or 0755",
+        ],
     );
 
     let mut unlisted = rawzip::rebuild(&entries);

@@ -172,7 +172,7 @@ fn pack_bundles_images_that_skopeo_and_podman_read_back() {
     let listed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(listed.as_array().unwrap().len(), 2);
     assert!(listed[0]["size"].as_u64().unwrap() > 100_000);
-    let out = sb.run(&["images", "list", "app"]);
+    let out = sb.run(&["images", "list", "app", "--pub", "rel.pub"]);
     assert_ok(&out);
     assert!(text(&out).contains("test/busybox:1"), "{}", text(&out));
 }
@@ -337,7 +337,7 @@ fn a_tampered_image_tar_is_not_pushed() {
     std::fs::write(&tar, bytes).unwrap();
 
     let intranet = Registry::start();
-    let out = push(&sb, "app", &intranet.host, &[]);
+    let out = push(&sb, "app", &intranet.host, &["--pub", "rel.pub"]);
     assert_exit(&out, 1);
     assert!(
         text(&out).contains("images/test_busybox_1.tar: sha256"),

@@ -123,7 +123,7 @@ fn ferry_build_refuses_a_changed_tree() {
         "package strutil\n",
     )
     .unwrap();
-    let out = sb.run(&["build", "site", "-o", "bin"]);
+    let out = sb.run(&["build", "site", "-o", "bin", "--pub", "rel.pub"]);
     assert_exit(&out, 1);
     let msg = text(&out);
     assert!(

@@ -113,15 +113,8 @@ impl Bundle {
                 f.size(),
             ));
         }
-        if !matches!(listed.mode, 0o644 | 0o755) {
-            problems.push(Problem::mismatch(
-                Code::Mode,
-                name,
-                "manifest mode is not 0644 or 0755",
-                "0644 or 0755",
-                format!("{:04o}", listed.mode),
-            ));
-        } else if mode & 0o7777 != listed.mode {
+        // The manifest's own mode (0644 or 0755) was checked with its fields.
+        if mode & 0o7777 != listed.mode {
             problems.push(Problem::mismatch(
                 Code::Mode,
                 name,

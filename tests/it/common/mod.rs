@@ -5,6 +5,7 @@
 pub mod containers;
 pub mod rawzip;
 pub mod registry;
+pub mod resign;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

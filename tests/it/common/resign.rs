@@ -1,0 +1,47 @@
+//! Manifests edited and signed again with the release key by the stock
+//! minisign: what an insider or a stolen key could make. The signature is
+//! good; everything else is up to the reader's checks.
+
+use std::fs;
+
+use sha2::{Digest, Sha256};
+
+use super::{Sandbox, assert_ok};
+
+/// A bundle's entries: name, content and mode, in order.
+pub type Entries = Vec<(String, Vec<u8>, u32)>;
+
+/// Signs `manifest` with the sandbox's key using the stock minisign, with
+/// ferry's trusted comment, and returns the signature file's bytes.
+pub fn minisign_sign(sb: &Sandbox, manifest: &[u8]) -> Vec<u8> {
+    fs::write(sb.path("forged.json"), manifest).unwrap();
+    let digest = hex::encode(Sha256::digest(manifest));
+    let comment =
+        format!("ferry/v1 module=example.com/hello version=unversioned manifest=sha256:{digest}");
+    let out = sb.minisign(&[
+        "-S",
+        "-s",
+        "rel.key",
+        "-m",
+        "forged.json",
+        "-x",
+        "forged.sig",
+        "-t",
+        &comment,
+    ]);
+    assert_ok(&out);
+    fs::read(sb.path("forged.sig")).unwrap()
+}
+
+/// The bundle with its manifest edited by `edit` and signed again by the
+/// right key: what an insider, or a stolen key, could make.
+pub fn resigned(sb: &Sandbox, entries: &Entries, edit: impl Fn(&mut serde_json::Value)) -> Entries {
+    let mut m: serde_json::Value = serde_json::from_slice(&entries[0].1).unwrap();
+    edit(&mut m);
+    let mut bytes = serde_json::to_vec_pretty(&m).unwrap();
+    bytes.push(b'\n');
+    let mut out = entries.to_vec();
+    out[1].1 = minisign_sign(sb, &bytes);
+    out[0].1 = bytes;
+    out
+}

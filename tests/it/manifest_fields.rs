@@ -1,0 +1,179 @@
+//! Manifest fields are input: a bundle whose ferry.json was edited and
+//! signed again with the real release key (a signature says who made it,
+//! not that its fields are sane) is refused by `verify` and `unpack` with
+//! exit 1 naming the field, and nothing is written anywhere; the same edits
+//! in an unpacked folder are refused by `build`, which never writes outside
+//! its output.
+
+use std::fs;
+
+use serde_json::{Value, json};
+
+use crate::common::rawzip::{entries_of, rebuild};
+use crate::common::resign::{minisign_sign, resigned};
+use crate::common::{Sandbox, assert_exit, assert_ok, assert_says};
+
+/// The bundle with its manifest edited and signed again by the release key.
+fn resign(sb: &Sandbox, bundle: &[u8], edit: impl Fn(&mut Value)) -> Vec<u8> {
+    rebuild(&resigned(sb, &entries_of(bundle), edit)).build()
+}
+
+/// An edit of the manifest's JSON.
+type Edit = Box<dyn Fn(&mut Value)>;
+
+/// Each edit, and the field the refusal must name.
+fn edits() -> Vec<(&'static str, Edit)> {
+    vec![
+        (
+            "module.path",
+            Box::new(|m| m["module"]["path"] = json!("../../evil")),
+        ),
+        (
+            "modules[0].path",
+            Box::new(|m| m["modules"][0]["path"] = json!("-x")),
+        ),
+        (
+            "modules[0].version",
+            Box::new(|m| m["modules"][0]["version"] = json!("v1.0.0;rm")),
+        ),
+        (
+            "build.binary",
+            Box::new(|m| m["build"]["binary"] = json!("../../escaped")),
+        ),
+        (
+            "build.main",
+            Box::new(|m| m["build"]["main"] = json!("../outside")),
+        ),
+        (
+            "build.tags[0]",
+            Box::new(|m| m["build"]["tags"] = json!(["a b"])),
+        ),
+        (
+            "build.ldflags",
+            Box::new(|m| m["build"]["ldflags"] = json!("-extld=/bin/sh")),
+        ),
+        (
+            "images[0].reference",
+            Box::new(|m| m["images"] = json!([image("Evil/UPPER:1")])),
+        ),
+        (
+            "entries[0].path",
+            Box::new(|m| m["entries"][0]["path"] = json!(".git/hooks/post-checkout")),
+        ),
+        ("src/main.go", Box::new(|m| add_entry(m, "src/main.go/x"))),
+    ]
+}
+
+fn image(reference: &str) -> Value {
+    json!({
+        "reference": reference,
+        "tag": "busybox:1",
+        "digest": format!("sha256:{}", "a".repeat(64)),
+        "platform": "linux/amd64",
+        "role": "builder",
+        "entry": "images/busybox_1.tar",
+    })
+}
+
+/// A manifest entry that makes an existing file a folder's prefix too.
+fn add_entry(m: &mut Value, path: &str) {
+    let list = m["entries"].as_array_mut().unwrap();
+    let mut e = list[0].clone();
+    e["path"] = json!(path);
+    list.push(e);
+    list.sort_by(|a, b| a["path"].as_str().cmp(&b["path"].as_str()));
+}
+
+#[test]
+fn a_re_signed_manifest_with_a_field_against_its_rules_is_refused_before_anything_is_written() {
+    let sb = Sandbox::new();
+    let good = fs::read(sb.pack("hello", "good.ferry")).unwrap();
+    for (field, edit) in edits() {
+        fs::write(sb.path("bad.ferry"), resign(&sb, &good, edit)).unwrap();
+        let before = sb.listing();
+        let out = sb.run(&["verify", "bad.ferry", "--pub", "rel.pub"]);
+        assert_exit(&out, 1);
+        assert_says(&out, &["manifest field", field]);
+        let out = sb.run(&["unpack", "bad.ferry", "--pub", "rel.pub", "-C", "dest"]);
+        assert_exit(&out, 1);
+        assert_says(&out, &[field, "nothing was written"]);
+        assert_eq!(sb.listing(), before, "{field}: something was left behind");
+    }
+}
+
+#[test]
+fn verify_json_names_the_field_check_and_each_problem_code() {
+    let sb = Sandbox::new();
+    let good = fs::read(sb.pack("hello", "good.ferry")).unwrap();
+    let bad = resign(&sb, &good, |m| m["build"]["binary"] = json!("/etc/passwd"));
+    fs::write(sb.path("bad.ferry"), bad).unwrap();
+    let out = sb.run(&["verify", "bad.ferry", "--pub", "rel.pub", "--json"]);
+    assert_exit(&out, 1);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let failed: Vec<&str> = v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["ok"] == false)
+        .map(|c| c["check"].as_str().unwrap())
+        .collect();
+    assert_eq!(failed, ["fields"], "{v:#}");
+    assert_eq!(v["problems"][0]["code"], "manifest-field", "{v:#}");
+    assert_eq!(v["problems"][0]["severity"], "error", "{v:#}");
+    assert_eq!(v["problems"][0]["actual"], "/etc/passwd", "{v:#}");
+}
+
+/// An unpacked folder whose ferry.json an intruder on the share edited:
+/// without a trusted key nothing is believed, with one the edit is found.
+#[test]
+fn ferry_build_never_believes_an_edited_folder_and_never_writes_outside_its_output() {
+    let sb = Sandbox::new();
+    sb.pack("hello", "hello.ferry");
+    sb.unpack("hello.ferry", "site");
+    let manifest = sb.path("site/ferry.json");
+    let mut value: Value = serde_json::from_slice(&fs::read(&manifest).unwrap()).unwrap();
+    value["build"]["binary"] = json!("../escaped");
+    fs::write(&manifest, serde_json::to_vec_pretty(&value).unwrap()).unwrap();
+
+    let out = sb.run(&["build", "site"]);
+    assert_exit(&out, 2);
+    assert_says(&out, &["no trusted key", "--pub", "FERRY_TRUSTED_KEYS"]);
+    let out = sb.run(&["build", "site", "--pub", "rel.pub"]);
+    assert_exit(&out, 1);
+    assert_says(&out, &["signature"]);
+
+    let mut bytes = serde_json::to_vec_pretty(&value).unwrap();
+    bytes.push(b'\n');
+    fs::write(
+        sb.path("site/ferry.json.minisig"),
+        minisign_sign(&sb, &bytes),
+    )
+    .unwrap();
+    fs::write(&manifest, bytes).unwrap();
+    let out = sb.run(&["build", "site", "--pub", "rel.pub"]);
+    assert_exit(&out, 1);
+    assert_says(&out, &["manifest field build.binary", "../escaped"]);
+    assert!(!sb.dir.path().parent().unwrap().join("escaped").exists());
+    assert!(!sb.path("escaped").exists());
+}
+
+#[test]
+fn pack_refuses_flags_that_readers_would_refuse_before_anything_runs() {
+    let sb = Sandbox::new();
+    for (flag, value, says) in [
+        ("--main", "../outside", "--main"),
+        ("--tags", "a b", "--tags"),
+        ("--ldflags", "-extldflags=-static", "--ldflags"),
+    ] {
+        let arg = format!("{flag}={value}");
+        let out = sb.pack_with("hello", "x.ferry", &[arg.as_str()]);
+        assert_exit(&out, 2);
+        assert_says(&out, &[says]);
+        assert!(!sb.path("x.ferry").exists(), "{flag}: a bundle was written");
+    }
+    assert_ok(&sb.pack_with(
+        "hello",
+        "ok.ferry",
+        &["--ldflags=-X main.version=1.2.3", "-q"],
+    ));
+}
