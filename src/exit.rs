@@ -1,4 +1,5 @@
-//! Exit codes of the contract (DESIGN.md), and how each layer's errors map to them.
+//! Exit codes of the contract (README.md, "Exit codes"), how each layer's
+//! errors map to them, and how serious a diagnostic is.
 //! Every error type of the library says which class it belongs to, so the binary
 //! never guesses from message text.
 

@@ -1,4 +1,4 @@
-//! The command line of DESIGN.md, declared once with clap; help, the man page
+//! The command line (docs/guide.md), declared once with clap; help, the man page
 //! and shell completions are all generated from these definitions.
 
 use std::path::PathBuf;

@@ -1,5 +1,5 @@
 //! The `ferry` binary: parse the command line, run one subcommand, and turn
-//! its outcome into the exit code of DESIGN.md. All logic lives in the library.
+//! its outcome into the exit code of the README's table. All logic lives in the library.
 
 mod audit;
 mod build;

@@ -16,45 +16,16 @@ pub fn escape(path: &str) -> String {
     out
 }
 
-/// Reverses [`escape`]; `None` for text that no escaping produces
-/// (an upper-case letter, or `!` not followed by a lower-case one).
-pub fn unescape(escaped: &str) -> Option<String> {
-    let mut out = String::with_capacity(escaped.len());
-    let mut chars = escaped.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '!' => match chars.next() {
-                Some(l) if l.is_ascii_lowercase() => out.push(l.to_ascii_uppercase()),
-                _ => return None,
-            },
-            c if c.is_ascii_uppercase() => return None,
-            c => out.push(c),
-        }
-    }
-    Some(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn round_trips_capitals() {
+    fn escapes_capitals() {
         assert_eq!(
             escape("github.com/Azure/go-AutoRest"),
             "github.com/!azure/go-!auto!rest"
         );
-        assert_eq!(
-            unescape("github.com/!azure/go-!auto!rest").as_deref(),
-            Some("github.com/Azure/go-AutoRest")
-        );
         assert_eq!(escape("example.com/greet/v2"), "example.com/greet/v2");
-    }
-
-    #[test]
-    fn rejects_text_no_escaping_makes() {
-        assert_eq!(unescape("a/B"), None);
-        assert_eq!(unescape("a/!"), None);
-        assert_eq!(unescape("a/!1"), None);
     }
 }

@@ -44,15 +44,6 @@ pub struct ModulesTxt {
     pub workspace: bool,
 }
 
-impl ModulesTxt {
-    /// The vendored module that provides a package, if any.
-    pub fn module_of_package(&self, package: &str) -> Option<&VendoredModule> {
-        self.modules
-            .iter()
-            .find(|m| m.packages.iter().any(|p| p == package))
-    }
-}
-
 const FILE: &str = "vendor/modules.txt";
 
 /// Parses modules.txt text.
@@ -221,12 +212,6 @@ example.com/strutil
         let sys = &m.modules[4];
         assert!(!sys.explicit && sys.packages.is_empty());
         assert_eq!(m.wildcard_replaces.len(), 1);
-        assert_eq!(
-            m.module_of_package("example.com/greet/v2/internal/pad")
-                .unwrap()
-                .path,
-            "example.com/greet/v2"
-        );
     }
 
     #[test]

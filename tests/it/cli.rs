@@ -1,4 +1,4 @@
-//! The command line as a user meets it: exit codes of DESIGN.md, refusals that
+//! The command line as a user meets it: exit codes of the README, refusals that
 //! name the thing, commands not built yet that say so, and failed packs that
 //! leave no bundle.
 
