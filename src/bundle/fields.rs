@@ -1930,7 +1930,7 @@ mod tests {
                 tag: "golang:1.26".into(),
                 digest: format!("sha256:{hash}"),
                 platform: "linux/amd64".into(),
-                role: crate::image::pull::Role::Builder,
+                role: crate::image::Role::Builder,
                 entry: "images/golang_1.26.tar".into(),
             }],
             entries: vec![

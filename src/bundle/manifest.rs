@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::gomod::gosum::GoSum;
 use crate::gomod::modfile::ModFile;
 use crate::gomod::modules_txt::{ModulesTxt, Replacement};
-use crate::image::pull::Role;
+pub use crate::image::Image;
 
 pub const FORMAT: &str = "ferry/v1";
 
@@ -106,19 +106,6 @@ pub struct Module {
     pub explicit: bool,
     pub go: Option<String>,
     pub packages: Vec<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Image {
-    /// The full reference it was pulled by.
-    pub reference: String,
-    /// The tag its tar restores as on `docker load`, and the Dockerfile names.
-    pub tag: String,
-    /// The digest of its manifest (for the platform below).
-    pub digest: String,
-    pub platform: String,
-    pub role: Role,
-    pub entry: String,
 }
 
 /// The manifest's modules, from modules.txt, with the go.sum hashes of the

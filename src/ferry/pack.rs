@@ -5,7 +5,8 @@ use std::io::Write;
 use anyhow::Context;
 use ferry::Exit;
 use ferry::bundle::manifest::BuildMode;
-use ferry::image::pull::{Request, Role};
+use ferry::image::Role;
+use ferry::image::pull::Request;
 use ferry::image::registry::Connection;
 use ferry::ops::pack::{self, PackOptions};
 

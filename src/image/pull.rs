@@ -1,6 +1,7 @@
 //! The images a pack bundles: each requested reference pulled for one
 //! platform and written as one tar, with what the manifest records of it.
 
+use super::{Image, Role};
 use std::path::{Path, PathBuf};
 
 use super::archive::{self, ImageContent};
@@ -10,32 +11,6 @@ use super::manifest::{self, Platform};
 use super::reference::{self, ImageRef};
 use super::registry::{Connection, Registry};
 use crate::progress::Progress;
-
-/// What an image is for in the build (lowercase in ferry.json).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    Builder,
-    Runtime,
-    /// Asked for with `--image`: carried, not named in the Dockerfile.
-    Extra,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Builder => "builder",
-            Role::Runtime => "runtime",
-            Role::Extra => "extra",
-        }
-    }
-}
-
-impl std::fmt::Display for Role {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
 
 /// One image to bundle.
 #[derive(Debug, Clone)]
@@ -47,13 +22,8 @@ pub struct Request {
 /// One image pulled and written.
 #[derive(Debug, Clone)]
 pub struct Bundled {
-    pub reference: String,
-    pub tag: String,
-    pub digest: String,
-    pub platform: String,
-    pub role: Role,
-    /// The bundle entry, `images/<name>.tar`.
-    pub entry: String,
+    /// What the manifest records of it.
+    pub image: Image,
     /// The tar on disk.
     pub tar: PathBuf,
     /// `GOLANG_VERSION` from the image's environment, as official Go images set it.
@@ -157,12 +127,14 @@ fn write(
     let tar = dir.join(entry.trim_start_matches("images/"));
     archive::write(&content, blobs, &tar)?;
     Ok(Bundled {
-        reference: image.whole(),
-        tag: content.tag,
-        digest: content.manifest_digest,
-        platform: platform.to_string(),
-        role,
-        entry,
+        image: Image {
+            reference: image.whole(),
+            tag: content.tag,
+            digest: content.manifest_digest,
+            platform: platform.to_string(),
+            role,
+            entry,
+        },
         tar,
         go_version: env_value(&config, "GOLANG_VERSION"),
     })

@@ -4,14 +4,13 @@
 
 use std::path::Path;
 
-use super::Context;
+use super::{Context, read_go_text};
 use crate::audit::{Audit, Policy, sbom, vulns};
 use crate::bundle::diags::Report;
 use crate::bundle::extract::Extract;
 use crate::bundle::manifest::{self, MainModule};
 use crate::bundle::{SBOM, VULNDB, writer};
 use crate::error::Error;
-use crate::fsutil::read_text_if_exists;
 use crate::gomod::{check, gosum, modfile, modules_txt};
 use crate::sign::TrustedKeys;
 use crate::vcs;
@@ -79,15 +78,9 @@ pub fn bundle(
 /// dependency graph is `go mod graph` from the local module cache, and empty
 /// when Go or the cache cannot give it offline.
 pub fn sbom_of_dir(dir: &Path, audit: &Audit, ctx: &Context) -> Result<Vec<u8>, Error> {
-    let read = |name: &str| {
-        let path = dir.join(name);
-        read_text_if_exists(&path)
-            .map(Option::unwrap_or_default)
-            .map_err(Error::io(&path))
-    };
-    let modfile = modfile::parse(&read("go.mod")?)?;
-    let sum = gosum::parse(&read("go.sum")?)?;
-    let txt = modules_txt::parse(&read("vendor/modules.txt")?)?;
+    let modfile = modfile::parse(&read_go_text(dir, "go.mod")?)?;
+    let sum = gosum::parse(&read_go_text(dir, "go.sum")?)?;
+    let txt = modules_txt::parse(&read_go_text(dir, "vendor/modules.txt")?)?;
     let graph = ctx
         .go()
         .and_then(|go| Ok(go.mod_graph(dir)?))

@@ -40,6 +40,26 @@ pub struct Context {
     pub progress: Box<dyn Progress>,
 }
 
+/// A Go text file of `tree` (`go.sum`, `vendor/modules.txt`), empty when it
+/// does not exist; any other failure to read it is an error.
+pub(crate) fn read_go_text(tree: &Path, name: &str) -> Result<String, Error> {
+    let path = tree.join(name);
+    let text = crate::fsutil::read_text_if_exists(&path).map_err(Error::io(&path))?;
+    Ok(text.unwrap_or_default())
+}
+
+/// The folder that will hold `path`, which must exist (`what` says whose it is).
+pub(crate) fn existing_parent<'a>(path: &'a Path, what: &str) -> Result<&'a Path, Error> {
+    let dir = crate::fsutil::parent_dir(path);
+    if !dir.is_dir() {
+        return Err(Error::Usage(format!(
+            "{}: no such folder {what}",
+            dir.display()
+        )));
+    }
+    Ok(dir)
+}
+
 impl Context {
     /// The located `go` and its version.
     pub fn go(&self) -> Result<Go, Error> {

@@ -7,7 +7,7 @@ use std::io;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-use super::Context;
+use super::{Context, existing_parent};
 use crate::bundle::diags::{BundleError, Report};
 use crate::bundle::extract::{self, Extract};
 use crate::bundle::{MANIFEST, SIGNATURE};
@@ -49,13 +49,7 @@ pub fn run(bundle: &Path, keys: &TrustedKeys, dest: &Path, ctx: &Context) -> Res
 /// and the final rename then name the same real folder, whatever a link in
 /// the path is changed to while the bundle is being checked.
 fn resolve(dest: &Path) -> Result<PathBuf, Error> {
-    let parent = crate::fsutil::parent_dir(dest);
-    if !parent.is_dir() {
-        return Err(Error::Usage(format!(
-            "{}: no such folder to unpack into",
-            parent.display()
-        )));
-    }
+    let parent = existing_parent(dest, "to unpack into")?;
     let real = fs::canonicalize(parent).map_err(Error::io(parent))?;
     let name = dest
         .file_name()
@@ -105,12 +99,6 @@ fn check_dest(dest: &Path) -> Result<(), Error> {
             }
         }
     }
-    let parent = crate::fsutil::parent_dir(dest);
-    if !parent.is_dir() {
-        return Err(Error::Usage(format!(
-            "{}: no such folder to unpack into",
-            parent.display()
-        )));
-    }
+    existing_parent(dest, "to unpack into")?;
     Ok(())
 }

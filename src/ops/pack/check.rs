@@ -11,12 +11,11 @@ use crate::audit::{self, sbom};
 use crate::bundle::manifest::{self, MainModule, Module};
 use crate::bundle::writer;
 use crate::error::Error;
-use crate::fsutil::read_text_if_exists;
 use crate::gomod::check::{self, GoCheck};
 use crate::gomod::diags::Findings;
 use crate::gomod::modcache::{self, CacheFile};
 use crate::gomod::{gosum, modules_txt};
-use crate::ops::Context;
+use crate::ops::{Context, read_go_text};
 
 /// What the check proved, and what the bundle will say about it.
 pub struct Checked {
@@ -31,14 +30,8 @@ pub struct Checked {
 /// Runs the Go check on the scratch tree and the user's module cache.
 pub fn run(snap: &Snapshot, vendored: &Vendored, ctx: &Context) -> Result<Checked, Error> {
     let tree = &snap.tree;
-    let read = |name: &str| {
-        let path = tree.join(name);
-        read_text_if_exists(&path)
-            .map(Option::unwrap_or_default)
-            .map_err(Error::io(&path))
-    };
-    let sum = gosum::parse(&read("go.sum")?)?;
-    let txt = modules_txt::parse(&read("vendor/modules.txt")?)?;
+    let sum = gosum::parse(&read_go_text(tree, "go.sum")?)?;
+    let txt = modules_txt::parse(&read_go_text(tree, "vendor/modules.txt")?)?;
     let cache_dir = PathBuf::from(snap.go.env(tree, "GOMODCACHE")?).join("cache/download");
     let selection = modcache::select(&cache_dir, &vendored.downloads, &sum);
     let go = check::run_on_disk(tree, Some(&cache_dir))?;

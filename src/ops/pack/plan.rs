@@ -11,7 +11,8 @@ use crate::build::warnings::{Code, GoVersion, Warning};
 use crate::dockerfile::{self, Spec};
 use crate::error::Error;
 use crate::gomod::modfile::ModFile;
-use crate::image::pull::{Bundled, Role};
+use crate::image::Role;
+use crate::image::pull::Bundled;
 
 /// The build as the Dockerfile and the proof run it, and what to warn about.
 pub struct BuildPlan {
@@ -26,11 +27,11 @@ pub fn plan(
     pulled: &[Bundled],
     tree: &Path,
 ) -> Result<BuildPlan, Error> {
-    let role = |r: Role| pulled.iter().find(|b| b.role == r);
+    let role = |r: Role| pulled.iter().find(|b| b.image.role == r);
     let builder = role(Role::Builder);
     let builder_tag = builder.map_or_else(
         || dockerfile::default_builder(modfile.go.as_deref(), modfile.toolchain.as_deref()),
-        |b| b.tag.clone(),
+        |b| b.image.tag.clone(),
     );
     let mut warnings = Vec::new();
     let builder_go = builder_go(builder, &builder_tag, modfile, &mut warnings)?;
@@ -50,7 +51,7 @@ pub fn plan(
         ldflags: opts.ldflags.clone(),
         builder: builder_tag,
         builder_bundled: builder.is_some(),
-        runtime: role(Role::Runtime).map(|r| r.tag.clone()),
+        runtime: role(Role::Runtime).map(|r| r.image.tag.clone()),
         expose: opts.expose.clone(),
     };
     Ok(BuildPlan { spec, warnings })

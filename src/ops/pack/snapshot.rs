@@ -11,7 +11,7 @@ use crate::bundle::fields;
 use crate::error::Error;
 use crate::gomod::modfile::{self, ModFile};
 use crate::gomod::toolchain::Go;
-use crate::ops::Context;
+use crate::ops::{Context, existing_parent};
 use crate::sign::{self, Signer};
 use crate::{source, vcs};
 
@@ -98,12 +98,5 @@ fn read_modfile(dir: &Path) -> Result<ModFile, Error> {
 }
 
 fn output_dir(output: &Path) -> Result<PathBuf, Error> {
-    let dir = crate::fsutil::parent_dir(output);
-    if !dir.is_dir() {
-        return Err(Error::Usage(format!(
-            "{}: the output's folder does not exist",
-            dir.display()
-        )));
-    }
-    Ok(dir.to_path_buf())
+    Ok(existing_parent(output, "for the bundle")?.to_path_buf())
 }

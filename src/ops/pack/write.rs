@@ -52,7 +52,7 @@ pub fn write(parts: Parts, ctx: &Context) -> Result<Written, Error> {
     payload.add_bytes(DOCKERIGNORE, dockerfile::dockerignore().as_bytes(), 0o644)?;
     add_tree(&mut payload, snap, ctx)?;
     for image in pulled {
-        payload.add_file(&image.entry, &image.tar, 0o644, Storage::Stored)?;
+        payload.add_file(&image.image.entry, &image.tar, 0o644, Storage::Stored)?;
     }
     let cache: Vec<(String, PathBuf, u32)> = checked
         .cache_files
@@ -162,17 +162,7 @@ fn manifest_of(parts: &Parts, payload: &Payload, ctx: &Context) -> Manifest {
 }
 
 fn images(pulled: &[Bundled]) -> Vec<manifest::Image> {
-    let mut out: Vec<manifest::Image> = pulled
-        .iter()
-        .map(|b| manifest::Image {
-            reference: b.reference.clone(),
-            tag: b.tag.clone(),
-            digest: b.digest.clone(),
-            platform: b.platform.clone(),
-            role: b.role,
-            entry: b.entry.clone(),
-        })
-        .collect();
+    let mut out: Vec<manifest::Image> = pulled.iter().map(|b| b.image.clone()).collect();
     out.sort_by(|a, b| a.entry.cmp(&b.entry));
     out
 }
