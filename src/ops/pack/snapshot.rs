@@ -61,10 +61,21 @@ pub fn take(opts: &PackOptions, ctx: &Context) -> Result<Snapshot, Error> {
 /// The build flags that land in the manifest follow the rules every
 /// reader will hold them to: refused here, before anything runs.
 fn check_flags(opts: &PackOptions) -> Result<(), Error> {
-    let tags = opts.tags.iter().map(|t| ("--tags", t.as_str(), fields::build_tag(t)));
+    let tags = opts
+        .tags
+        .iter()
+        .map(|t| ("--tags", t.as_str(), fields::build_tag(t)));
     let checks = [
-        ("--main", opts.main.as_str(), fields::main_package(&opts.main)),
-        ("--ldflags", opts.ldflags.as_str(), fields::ldflags(&opts.ldflags)),
+        (
+            "--main",
+            opts.main.as_str(),
+            fields::main_package(&opts.main),
+        ),
+        (
+            "--ldflags",
+            opts.ldflags.as_str(),
+            fields::ldflags(&opts.ldflags),
+        ),
     ];
     for (flag, value, verdict) in checks.into_iter().chain(tags) {
         if let Err(rule) = verdict {
