@@ -25,6 +25,8 @@ pub mod progress;
 pub mod sign;
 pub mod source;
 pub mod temp;
+#[cfg(test)]
+pub(crate) mod testutil;
 pub mod vcs;
 
 pub use error::Error;

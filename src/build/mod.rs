@@ -3,6 +3,7 @@
 //! lays it out, the local Go, an empty module cache, no proxy, and an empty
 //! network namespace (`unshare -n`) where the system allows one.
 
+pub mod inputs;
 pub mod warnings;
 
 use std::path::{Path, PathBuf};

@@ -14,6 +14,7 @@ pub mod gosum;
 pub mod goversion;
 pub mod modcache;
 pub mod modfile;
+pub mod module_rules;
 pub mod modules_txt;
 pub mod modzip;
 pub mod semver;

@@ -6,6 +6,7 @@
 pub mod archive;
 pub mod auth;
 pub mod diags;
+pub mod grammar;
 pub mod import;
 pub mod manifest;
 pub mod pull;
