@@ -154,6 +154,7 @@ pub fn dockerignore() -> String {
     "# The build needs src/ only: images are loaded, not copied, and the rest is for ferry.\n\
      images/\n\
      modcache/\n\
+     proofs/\n\
      ferry.json\n\
      ferry.json.minisig\n\
      sbom.cdx.json\n"

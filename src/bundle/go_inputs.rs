@@ -1,10 +1,11 @@
 //! The Go check's inputs gathered while a bundle's entries stream past, so
-//! that nothing has to be written to disk and read back: go.mod, go.sum and
-//! modules.txt kept, each module zip of modcache/ and each .go file of a
-//! local replacement folder read in one pass as it goes by; the rest from
-//! the manifest.
+//! that nothing has to be written to disk and read back: go.mod, go.sum,
+//! modules.txt and the proofs' summaries kept; each module zip of modcache/
+//! read in one pass; each .go file of vendor/, of a local replacement folder
+//! and of a proof scanned for what `go mod vendor` reads in it; the rest
+//! (every file's sha256) from the manifest.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::{self, BufReader, Read, Seek, Write};
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -16,8 +17,10 @@ use super::reader::Sink;
 use crate::fsutil::Tap;
 use crate::gomod::check::{CheckError, Inputs, VendorListing};
 use crate::gomod::dirhash::{self, DirhashError};
+use crate::gomod::modcache::rel_path;
 use crate::gomod::modzip::{self, ModuleZip};
 use crate::gomod::vendor_rules::{GoFile, ModuleFile};
+use crate::gomod::zip_proof::{self, ProofError};
 
 /// An entry larger than this is spooled to an unnamed temporary file, so
 /// memory stays bounded whatever the size of one module zip.
@@ -25,6 +28,7 @@ const IN_MEMORY: usize = 8 << 20;
 const SRC: &str = "src/";
 const VENDOR: &str = "src/vendor/";
 const MODCACHE: &str = "modcache/";
+const PROOFS: &str = "proofs/";
 
 /// A sink that passes every entry on to `inner` and keeps what the Go check
 /// reads. It parses a copy only once the reader has reached a clean end,
@@ -42,7 +46,9 @@ pub struct GoInputs<'a> {
 struct Gathered {
     texts: HashMap<String, Vec<u8>>,
     zips: HashMap<String, Result<ModuleZip, DirhashError>>,
-    go_files: HashMap<String, GoFile>,
+    /// What Go reads in each .go file, by the file's sha256: the same bytes
+    /// give the same facts wherever they sit.
+    go_files: HashMap<[u8; 32], GoFile>,
 }
 
 enum Kind {
@@ -71,14 +77,22 @@ impl<'a> GoInputs<'a> {
     }
 
     fn kind(&self, path: &str) -> Option<Kind> {
+        let summary = format!("/{}", zip_proof::SUMMARY);
         match path {
             "src/go.mod" | "src/go.sum" | "src/vendor/modules.txt" => Some(Kind::Text),
+            p if p.starts_with(PROOFS) && p.ends_with(&summary) => Some(Kind::Text),
             p if p.starts_with(MODCACHE) && p.ends_with(".zip") => Some(Kind::Zip),
-            p if p.ends_with(".go") && self.local_dirs.iter().any(|d| p.starts_with(d)) => {
-                Some(Kind::Go)
-            }
+            p if p.ends_with(".go") && self.scans_go(p) => Some(Kind::Go),
             _ => None,
         }
+    }
+
+    /// The .go files whose facts the check may need: vendored ones, those of
+    /// local replacement folders, and those a proof carries.
+    fn scans_go(&self, path: &str) -> bool {
+        path.starts_with(VENDOR)
+            || (path.starts_with(PROOFS) && path.contains(&format!("/{}", zip_proof::FILES)))
+            || self.local_dirs.iter().any(|d| path.starts_with(d))
     }
 
     /// What was gathered, with the manifest's entries (all of which matched).
@@ -95,14 +109,17 @@ impl<'a> GoInputs<'a> {
         InBundle {
             entries: entries.iter().map(|e| (e.path.as_str(), e)).collect(),
             all: entries,
-            has_cache: entries.iter().any(|e| e.path.starts_with(MODCACHE)),
+            has_cache: entries
+                .iter()
+                .any(|e| e.path.starts_with(MODCACHE) || e.path.starts_with(PROOFS)),
             texts: gathered.texts,
             zips: Mutex::new(zips),
             go_files: gathered.go_files,
         }
     }
 
-    fn gather(&self, kind: Kind, path: &str, copy: SpooledTempFile) -> io::Result<()> {
+    fn gather(&self, kind: Kind, entry: &Entry, copy: SpooledTempFile) -> io::Result<()> {
+        let path = entry.path.as_str();
         let mut copy = BufReader::new(copy);
         match kind {
             Kind::Text => {
@@ -116,7 +133,9 @@ impl<'a> GoInputs<'a> {
             }
             Kind::Go => {
                 let go = GoFile::scan(&mut copy)?;
-                self.lock().go_files.insert(path.to_string(), go);
+                if let Some(sha) = digest(entry) {
+                    self.lock().go_files.insert(sha, go);
+                }
             }
         }
         Ok(())
@@ -140,7 +159,7 @@ impl Sink for GoInputs<'_> {
         self.inner.entry(entry, &mut tee)?;
         io::copy(&mut tee, &mut io::sink())?;
         copy.rewind()?;
-        self.gather(kind, &entry.path, copy)
+        self.gather(kind, entry, copy)
     }
 }
 
@@ -151,7 +170,7 @@ pub struct InBundle<'m> {
     has_cache: bool,
     texts: HashMap<String, Vec<u8>>,
     zips: Mutex<HashMap<String, Result<Arc<ModuleZip>, DirhashError>>>,
-    go_files: HashMap<String, GoFile>,
+    go_files: HashMap<[u8; 32], GoFile>,
 }
 
 fn digest(e: &Entry) -> Option<[u8; 32]> {
@@ -186,14 +205,12 @@ impl Inputs for InBundle<'_> {
             .iter()
             .filter_map(|e| {
                 let below = e.path.strip_prefix(prefix.as_str())?;
-                let go = self.go_files.get(&e.path).cloned();
-                Some((
-                    below.to_string(),
-                    ModuleFile {
-                        sha256: digest(e)?,
-                        go,
-                    },
-                ))
+                let sha256 = digest(e)?;
+                let go = below
+                    .ends_with(".go")
+                    .then(|| self.go_files.get(&sha256).cloned())
+                    .flatten();
+                Some((below.to_string(), ModuleFile { sha256, go }))
             })
             .collect();
         Ok((!files.is_empty()).then_some(files))
@@ -203,25 +220,84 @@ impl Inputs for InBundle<'_> {
         self.has_cache
     }
 
-    fn go_mod_hash(&self, rel: &str) -> Result<Option<String>, CheckError> {
-        let entry = self.entries.get(format!("{MODCACHE}{rel}").as_str());
+    fn go_mod_hash(&self, path: &str, version: &str) -> Result<Option<String>, CheckError> {
+        let cached = format!("{MODCACHE}{}", rel_path(path, version, "mod"));
+        let proved = format!("{}{}", zip_proof::dir(path, version), zip_proof::GO_MOD);
+        let entry = self
+            .entries
+            .get(cached.as_str())
+            .or(self.entries.get(proved.as_str()));
         Ok(entry
             .and_then(|e| digest(e))
             .map(|d| dirhash::hash1_of_digests(vec![("go.mod".into(), d)])))
     }
 
-    fn zip(&self, rel: &str) -> Result<Option<Arc<ModuleZip>>, CheckError> {
-        let path = format!("{MODCACHE}{rel}");
+    fn zip(&self, path: &str, version: &str) -> Result<Option<Arc<ModuleZip>>, CheckError> {
+        let cached = format!("{MODCACHE}{}", rel_path(path, version, "zip"));
         let mut zips = self.zips.lock().unwrap_or_else(|p| p.into_inner());
-        match zips.get(&path) {
-            None => Ok(None),
+        match zips.get(&cached) {
+            None => self.proved_zip(path, version),
             Some(Ok(zip)) => Ok(Some(Arc::clone(zip))),
-            Some(Err(_)) => match zips.remove(&path) {
+            Some(Err(_)) => match zips.remove(&cached) {
                 Some(Err(e)) => Err(e.into()),
                 _ => Ok(None),
             },
         }
     }
+
+    fn unbound_proofs(&self, bound: &BTreeSet<(String, String)>) -> Vec<String> {
+        let wanted: BTreeSet<String> = bound.iter().map(|(p, v)| zip_proof::dir(p, v)).collect();
+        let carried: BTreeSet<&str> = self.all.iter().filter_map(|e| proof_dir(&e.path)).collect();
+        carried
+            .into_iter()
+            .filter(|d| !wanted.contains(*d))
+            .map(str::to_string)
+            .collect()
+    }
+}
+
+impl InBundle<'_> {
+    /// The zip `path@version` as its proof describes it, its carried files
+    /// held to the summary's lines.
+    fn proved_zip(&self, path: &str, version: &str) -> Result<Option<Arc<ModuleZip>>, CheckError> {
+        let dir = zip_proof::dir(path, version);
+        let summary_path = format!("{dir}{}", zip_proof::SUMMARY);
+        let Some(bytes) = self.texts.get(&summary_path) else {
+            return Ok(None);
+        };
+        let refused = |file: &str, reason: String| ProofError {
+            module: path.to_string(),
+            version: version.to_string(),
+            file: file.to_string(),
+            reason,
+        };
+        let summary = std::str::from_utf8(bytes)
+            .map_err(|_| refused(&summary_path, "is not UTF-8 text".into()))?;
+        let prefix = format!("{path}@{version}/");
+        let zip = zip_proof::as_module_zip(summary, &prefix, &self.go_files)
+            .map_err(|reason| refused(&summary_path, reason))?;
+        let named = zip
+            .files_below(&prefix)
+            .into_iter()
+            .map(|(r, f)| (r, f.sha256))
+            .collect();
+        let files = format!("{dir}{}", zip_proof::FILES);
+        let carried: Vec<(String, [u8; 32])> = self
+            .all
+            .iter()
+            .filter_map(|e| Some((e.path.strip_prefix(files.as_str())?.to_string(), digest(e)?)))
+            .collect();
+        zip_proof::check_carried(&named, &carried).map_err(|reason| refused(&files, reason))?;
+        Ok(Some(Arc::new(zip)))
+    }
+}
+
+/// The proof folder an entry lies in (`proofs/<path>/@v/<version>/`).
+fn proof_dir(entry: &str) -> Option<&str> {
+    let rest = entry.strip_prefix(PROOFS)?;
+    let at = rest.find("/@v/")? + "/@v/".len();
+    let end = rest[at..].find('/')? + at + 1;
+    Some(&entry[..PROOFS.len() + end])
 }
 
 /// `src/<rel>/` for a folder of the main module, `None` when `rel` leads out of it.
@@ -300,7 +376,7 @@ mod tests {
             sink.in_memory = in_memory;
             sink.entry(&entry, &mut bytes.as_slice()).expect("sink");
             let entries = [entry.clone()];
-            let got = sink.finish(&entries).zip("example.com/m/@v/v1.0.0.zip");
+            let got = sink.finish(&entries).zip("example.com/m", "v1.0.0");
             let got = got.expect("no error").expect("gathered");
             assert_eq!(got.h1, direct.h1, "spooled past {in_memory} bytes");
             let go = got.files_below("example.com/m@v1.0.0/")["m.go"].go.clone();
@@ -309,7 +385,7 @@ mod tests {
     }
 
     #[test]
-    fn only_local_replacements_have_their_go_files_read() {
+    fn only_the_go_files_the_check_may_need_are_read() {
         let modules = [Module {
             path: "example.com/localdep".into(),
             version: "v0.0.0".into(),
@@ -329,8 +405,18 @@ mod tests {
             Some(Kind::Go)
         ));
         assert!(sink.kind("src/main.go").is_none());
-        assert!(sink.kind("src/vendor/example.com/x/x.go").is_none());
+        assert!(sink.kind("src/internal/report/report.go").is_none());
+        assert!(matches!(
+            sink.kind("src/vendor/example.com/x/x.go"),
+            Some(Kind::Go)
+        ));
+        let carried = "proofs/example.com/x/@v/v1.0.0/files/ignored.go";
+        assert!(matches!(sink.kind(carried), Some(Kind::Go)));
+        let summary = "proofs/example.com/x/@v/v1.0.0/summary";
+        assert!(matches!(sink.kind(summary), Some(Kind::Text)));
         assert!(matches!(sink.kind("src/go.sum"), Some(Kind::Text)));
+        assert_eq!(proof_dir(carried), Some("proofs/example.com/x/@v/v1.0.0/"));
+        assert_eq!(proof_dir("proofs/x/summary"), None);
     }
 
     #[test]

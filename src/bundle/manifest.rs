@@ -9,7 +9,11 @@ use crate::gomod::modfile::ModFile;
 use crate::gomod::modules_txt::{ModulesTxt, Replacement};
 pub use crate::image::Image;
 
-pub const FORMAT: &str = "ferry/v1";
+/// The format this ferry writes: module zips proved, not carried.
+pub const FORMAT: &str = "ferry/v2";
+
+/// Every format this ferry reads: v1 carries every module zip in modcache/.
+pub const READS: [&str; 2] = ["ferry/v1", FORMAT];
 
 /// A manifest larger than this is refused before it is parsed.
 pub const MAX_MANIFEST_BYTES: u64 = 64 * 1024 * 1024;
@@ -161,10 +165,11 @@ impl Manifest {
     /// Parses signed manifest bytes and checks the format marker.
     pub fn from_bytes(bytes: &[u8]) -> Result<Manifest, String> {
         let m: Manifest = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
-        if m.format != FORMAT {
+        if !READS.contains(&m.format.as_str()) {
             return Err(format!(
-                "format is {:?}, this ferry reads {FORMAT:?}",
-                m.format
+                "format is {:?}, this ferry reads {}",
+                m.format,
+                READS.join(" and ")
             ));
         }
         Ok(m)

@@ -1,4 +1,4 @@
-//! The `ferry/v1` bundle: one zip whose first entry is a signed manifest that
+//! The ferry bundle (`ferry/v2`, and `ferry/v1` read): one zip whose first entry is a signed manifest that
 //! lists every other entry by sha256, size and mode. `writer` makes it
 //! deterministically; `reader` trusts nothing in it before the signature.
 

@@ -137,6 +137,11 @@ pub struct PackArgs {
     /// Skip the offline build proof (the manifest records that it was skipped).
     #[arg(long)]
     pub no_build_check: bool,
+    /// Also carry the build list's module cache (GOPROXY layout: .info, .mod,
+    /// .zip) for `go mod verify` at the site or `ferry modules export`;
+    /// without it the bundle proves each module zip without carrying it.
+    #[arg(long)]
+    pub with_modcache: bool,
     /// Regenerate a committed vendor/ with `go mod vendor` instead of checking it.
     #[arg(long)]
     pub revendor: bool,

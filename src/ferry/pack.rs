@@ -32,6 +32,7 @@ pub fn run(args: PackArgs, quiet: bool, out: &mut dyn Write) -> anyhow::Result<E
         vulndb: args.vulndb.clone(),
         expose: args.expose.clone(),
         build_check: !args.no_build_check,
+        with_modcache: args.with_modcache,
         platform: args.platform.clone(),
         connection: Connection {
             insecure: args.insecure_registry.clone(),

@@ -37,28 +37,42 @@ pub fn run(args: UnpackArgs, quiet: bool, out: &mut dyn Write) -> anyhow::Result
             report.version.as_deref().unwrap_or("?"),
             report.entries
         );
-        say!(out, "next, one of:");
-        say!(
-            out,
-            "  for t in {dest}/images/*.tar; do podman load -i \"$t\"; done  # or docker load"
-        );
-        say!(
-            out,
-            "  buildah build --network none --pull=never -t app {dest}     # or docker build"
-        );
-        say!(
-            out,
-            "  ferry images push {dest} --registry HOST:PORT             # an intranet registry"
-        );
-        say!(
-            out,
-            "  ferry build {dest}                                        # Go, no container engine"
-        );
+        next_steps(&args, out)?;
+    }
+    Ok(Exit::Ok)
+}
+
+/// What the operator can run next, with the keys they trusted here.
+fn next_steps(args: &UnpackArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+    let dest = args.dest.display();
+    let keys: String = args
+        .pub_keys
+        .iter()
+        .map(|k| format!(" --pub {}", k.display()))
+        .collect();
+    say!(out, "next, one of:");
+    say!(
+        out,
+        "  for t in {dest}/images/*.tar; do podman load -i \"$t\"; done  # or docker load"
+    );
+    say!(
+        out,
+        "  buildah build --network none --pull=never -t app {dest}     # or docker build"
+    );
+    say!(
+        out,
+        "  ferry images push {dest}{keys} --registry HOST:PORT   # an intranet registry"
+    );
+    say!(
+        out,
+        "  ferry build {dest}{keys}                              # Go, no container engine"
+    );
+    if args.dest.join("modcache").is_dir() {
         say!(out, "re-check every module hash with Go itself:");
         say!(
             out,
             "  (cd {dest}/src && GOPROXY=file://$(realpath {dest})/modcache GOSUMDB=off GOFLAGS=-mod=mod GOTOOLCHAIN=local GOMODCACHE=$(mktemp -d) go mod verify)"
         );
     }
-    Ok(Exit::Ok)
+    Ok(())
 }

@@ -40,11 +40,15 @@ pub enum Code {
     FileMissing,
     /// A module's files could not be bound (no zip, no local folder): never a pass.
     NotChecked,
+    /// A proof lacks a file whose content decides what `go mod vendor` copies.
+    ProofIncomplete,
+    /// A proof of a module zip that no vendored module needs.
+    ProofUnbound,
 }
 
 impl Code {
     /// Every code, in the order docs/diagnostics.md lists them.
-    pub const ALL: [Code; 14] = [
+    pub const ALL: [Code; 16] = [
         Code::NoModulesTxt,
         Code::RequirementDrift,
         Code::ReplacementDrift,
@@ -59,6 +63,8 @@ impl Code {
         Code::FileNotCopiedByGo,
         Code::FileMissing,
         Code::NotChecked,
+        Code::ProofIncomplete,
+        Code::ProofUnbound,
     ];
 
     /// The stable name, as JSON and docs/diagnostics.md spell it.
@@ -78,6 +84,8 @@ impl Code {
             Code::FileNotCopiedByGo => "file-not-copied-by-go",
             Code::FileMissing => "file-missing",
             Code::NotChecked => "not-checked",
+            Code::ProofIncomplete => "proof-incomplete",
+            Code::ProofUnbound => "proof-unbound",
         }
     }
 }

@@ -22,15 +22,29 @@ pub enum DirhashError {
 }
 
 /// Hash1 over already computed per-file sha256 digests, keyed by file name.
-pub fn hash1_of_digests(mut files: Vec<(String, [u8; 32])>) -> String {
+pub fn hash1_of_digests(files: Vec<(String, [u8; 32])>) -> String {
+    hash1_of_summary(summary(files).as_bytes())
+}
+
+/// The summary Hash1 hashes: one `"<sha256 hex>  <name>\n"` line per file,
+/// sorted by name (byte order, as Go's `sort.Strings`).
+pub fn summary(mut files: Vec<(String, [u8; 32])>) -> String {
     files.sort_by(|a, b| a.0.cmp(&b.0));
-    let mut summary = Sha256::new();
+    let mut out = String::with_capacity(files.len() * 100);
     for (name, digest) in &files {
-        summary.update(format!("{}  {}\n", hex::encode(digest), name));
+        out.push_str(&hex::encode(digest));
+        out.push_str("  ");
+        out.push_str(name);
+        out.push('\n');
     }
+    out
+}
+
+/// The `h1:` of a summary's exact bytes.
+pub fn hash1_of_summary(summary: &[u8]) -> String {
     format!(
         "h1:{}",
-        base64::engine::general_purpose::STANDARD.encode(summary.finalize())
+        base64::engine::general_purpose::STANDARD.encode(Sha256::digest(summary))
     )
 }
 

@@ -20,6 +20,7 @@ pub mod modzip;
 pub mod semver;
 pub mod toolchain;
 pub mod vendor_rules;
+pub mod zip_proof;
 
 /// A malformed line in one of Go's text files, named by file and line number.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -148,7 +148,6 @@ impl Go {
         self.run(&mut cmd, dir, false).map(drop)
     }
 
-    /// `go mod verify`: Go's own check of the module cache against go.sum.
     /// `go mod graph`: the requirement graph, from the module cache only.
     pub fn mod_graph(&self, dir: &Path) -> Result<String, ToolchainError> {
         let mut cmd = self.command(dir);
@@ -159,10 +158,25 @@ impl Go {
         Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     }
 
+    /// `go mod verify`: Go's own check of the module cache against go.sum.
     pub fn mod_verify(&self, dir: &Path) -> Result<(), ToolchainError> {
         let mut cmd = self.command(dir);
         cmd.env("GOFLAGS", "-mod=mod").args(["mod", "verify"]);
         self.run(&mut cmd, dir, true).map(drop)
+    }
+
+    /// `go list -m -json M@V…`: puts each module's .info and .mod in the
+    /// module cache, whatever was there before (a bundle's modcache/ then
+    /// depends on go.sum alone, not on what else the cache held).
+    pub fn fetch_go_mods(&self, dir: &Path, modules: &[String]) -> Result<(), ToolchainError> {
+        for chunk in modules.chunks(200) {
+            let mut cmd = self.command(dir);
+            cmd.env("GOFLAGS", "-mod=mod")
+                .args(["list", "-m", "-json"])
+                .args(chunk);
+            self.run(&mut cmd, dir, false)?;
+        }
+        Ok(())
     }
 
     /// Runs a prepared command; `check` marks a failure as a failed check.

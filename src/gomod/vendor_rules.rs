@@ -126,6 +126,27 @@ pub fn expected(
     out
 }
 
+/// The .go files of the vendored packages' folders whose content decides
+/// what `go mod vendor` copies: every non-test one (its build constraints),
+/// and the tests too while the main module's `go` line makes Go read their
+/// `//go:embed` lines (before 1.22).
+pub fn decisive<'a>(
+    module_path: &str,
+    packages: &[String],
+    files: impl Iterator<Item = &'a String>,
+    main_go: &str,
+) -> Vec<&'a String> {
+    let test_embeds = !go_at_least(main_go, (1, 22));
+    let dirs: BTreeSet<&str> = packages
+        .iter()
+        .filter_map(|p| package_dir(module_path, p))
+        .collect();
+    files
+        .filter(|rel| rel.ends_with(".go") && dirs.contains(split(rel).0))
+        .filter(|rel| test_embeds || !rel.ends_with("_test.go"))
+        .collect()
+}
+
 /// A package's folder relative to its module root (`""` for the root).
 pub fn package_dir<'a>(module_path: &str, pkg: &'a str) -> Option<&'a str> {
     if pkg == module_path {

@@ -1,6 +1,7 @@
 //! `build`: the offline build of an unpacked bundle, for sites with Go and
-//! no container engine: its src/ checked against ferry.json (and ferry.json
-//! against its signature when a key is given), then built as the manifest says.
+//! no container engine: ferry.json checked against its signature by a trusted
+//! key and its fields against their rules, src/ against ferry.json, then
+//! built as the manifest says.
 
 use std::path::{Path, PathBuf};
 

@@ -1,6 +1,6 @@
 //! `diff OLD NEW`: each side opened as a bundle file (verified whole) or an
-//! unpacked folder (its SBOM checked against ferry.json), then compared by
-//! `audit::diff`.
+//! unpacked folder (ferry.json against its signature, its SBOM against
+//! ferry.json), then compared by `audit::diff`.
 
 use std::path::Path;
 

@@ -217,8 +217,8 @@ pub fn load_public_key(path: &Path) -> Result<PublicKey, SignError> {
 
 /// The trusted comment: it binds the module, its version and the manifest hash
 /// into the signed text, where nobody can change them without the key.
-pub fn trusted_comment(module: &str, version: &str, manifest_sha256: &str) -> String {
-    format!("ferry/v1 module={module} version={version} manifest=sha256:{manifest_sha256}")
+pub fn trusted_comment(format: &str, module: &str, version: &str, manifest_sha256: &str) -> String {
+    format!("{format} module={module} version={version} manifest=sha256:{manifest_sha256}")
 }
 
 /// A decrypted minisign secret key, ready to sign.
@@ -327,10 +327,13 @@ mod tests {
         let (_d, sk, pk) = pair();
         let msg = br#"{"format":"ferry/v1"}"#;
         let sum = "ab".repeat(32);
-        let sig = sk.sign(msg, &trusted_comment("m", "v1", &sum)).unwrap();
+        let sig = sk
+            .sign(msg, &trusted_comment("ferry/v2", "m", "v1", &sum))
+            .unwrap();
         assert_eq!(
             sig,
-            sk.sign(msg, &trusted_comment("m", "v1", &sum)).unwrap()
+            sk.sign(msg, &trusted_comment("ferry/v2", "m", "v1", &sum))
+                .unwrap()
         );
         let comment = verify_manifest(&pk, sig.as_bytes(), msg, &sum).unwrap();
         assert!(comment.contains("module=m version=v1"));

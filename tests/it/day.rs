@@ -253,7 +253,7 @@ fn the_manifest_records_modules_hashes_and_replacements() {
     let sb = Sandbox::new();
     let bundle = fs::read(sb.pack("clockwork", "cw.ferry")).unwrap();
     let m: serde_json::Value = serde_json::from_slice(&unzip_entry(&bundle, "ferry.json")).unwrap();
-    assert_eq!(m["format"], "ferry/v1");
+    assert_eq!(m["format"], "ferry/v2");
     assert_eq!(m["module"]["path"], "example.com/clockwork");
     assert_eq!(m["module"]["go"], "1.22");
     let modules = m["modules"].as_array().unwrap();

@@ -360,6 +360,7 @@ fn resign(bundle: &[u8], key: &Path, entry: &str, edit: impl Fn(String) -> Strin
     let mbytes = manifest.to_bytes();
     let signer = ferry::sign::load_secret_key(key, &|_| None).unwrap();
     let comment = ferry::sign::trusted_comment(
+        &manifest.format,
         &manifest.module.path,
         &manifest.module.version,
         &hex::encode(Sha256::digest(&mbytes)),

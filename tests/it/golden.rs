@@ -182,3 +182,46 @@ fn differences(want: &[u8], got: &[u8]) -> String {
     }
     lines.join("\n") + "\n"
 }
+
+/// Readers accept `ferry/v1`: a bundle packed by the code before the v2
+/// format (every module zip in modcache/) verifies, unpacks and audits.
+#[test]
+fn a_v1_bundle_still_verifies_unpacks_and_audits() {
+    let sb = Sandbox::new();
+    let v1 = golden("hello-v1.ferry");
+    let key = golden("golden-test-only.pub");
+    let run = |args: &[&str]| {
+        let out = sb
+            .ferry()
+            .args(args)
+            .arg("--pub")
+            .arg(&key)
+            .output()
+            .unwrap();
+        assert_ok(&out);
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let v1 = v1.to_str().unwrap();
+    let said = run(&["verify", v1, "--json"]);
+    let report: serde_json::Value = serde_json::from_str(&said).unwrap();
+    assert!(
+        report["trusted_comment"]
+            .as_str()
+            .unwrap()
+            .starts_with("ferry/v1 "),
+        "{report:#}"
+    );
+    let go = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["check"] == "go");
+    assert_eq!(go.unwrap()["ok"], true, "{report:#}");
+    run(&["unpack", v1, "-C", sb.path("site").to_str().unwrap()]);
+    assert!(
+        sb.path("site/modcache/example.com/strutil/@v/v1.0.0.zip")
+            .is_file()
+    );
+    let audit = run(&["audit", v1]);
+    assert!(audit.contains("example.com/strutil"), "{audit}");
+}

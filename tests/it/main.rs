@@ -18,6 +18,7 @@ mod images;
 mod manifest_fields;
 mod minisign_interop;
 mod offline_build;
+mod proofs;
 mod rejections;
 mod trust;
 mod vulns;

@@ -37,7 +37,7 @@ fn stock_minisign_verifies_what_ferry_signs() {
     assert_ok(&out);
     let said = text(&out);
     assert!(
-        said.contains("Trusted comment: ferry/v1 module=example.com/clockwork"),
+        said.contains("Trusted comment: ferry/v2 module=example.com/clockwork"),
         "{said}"
     );
     assert!(said.contains("manifest=sha256:"), "{said}");

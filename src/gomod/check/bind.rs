@@ -119,6 +119,18 @@ pub(super) fn bind(
             problem,
         )
     };
+    // A .go file whose content is not here (a proof that lacks it) cannot be
+    // judged "not copied": that would let a bundle drop any file it likes.
+    let decisive = vendor_rules::decisive(&m.path, &m.packages, files.keys(), main_go);
+    for rel in decisive.into_iter().filter(|r| files[*r].go.is_none()) {
+        out.findings.push(found(
+            Code::ProofIncomplete,
+            &format!("{prefix}{rel}"),
+            format!(
+                "its content decides what go mod vendor copies, and neither vendor/ nor {source}'s proof holds it"
+            ),
+        ));
+    }
     let sha = |d: &[u8; 32]| Some(format!("sha256:{}", hex::encode(d)));
     for f in mine {
         let rel = f.strip_prefix(prefix.as_str()).unwrap_or(f);

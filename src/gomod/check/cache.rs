@@ -24,17 +24,17 @@ pub(super) fn read_zips(
     sum: &GoSum,
     bound: &BTreeSet<(String, String)>,
 ) -> Result<Zips, CheckError> {
-    let wanted: BTreeSet<String> = sum
+    let wanted: BTreeSet<(String, String)> = sum
         .lines
         .iter()
         .filter(|l| !l.go_mod)
         .map(|l| (&l.path, &l.version))
         .chain(bound.iter().map(|(p, v)| (p, v)))
-        .map(|(p, v)| rel_path(p, v, "zip"))
+        .map(|(p, v)| (p.clone(), v.clone()))
         .collect();
     let read: Vec<_> = wanted
         .into_par_iter()
-        .map(|rel| Ok(inputs.zip(&rel)?.map(|z| (rel, z))))
+        .map(|(p, v)| Ok(inputs.zip(&p, &v)?.map(|z| (rel_path(&p, &v, "zip"), z))))
         .collect::<Result<_, CheckError>>()?;
     Ok(read.into_iter().flatten().collect())
 }
@@ -52,7 +52,7 @@ pub(super) fn check(
         let ext = if line.go_mod { "mod" } else { "zip" };
         let rel = rel_path(&line.path, &line.version, ext);
         let actual = if line.go_mod {
-            inputs.go_mod_hash(&rel)?
+            inputs.go_mod_hash(&line.path, &line.version)?
         } else if skip.contains(&(line.path.clone(), line.version.clone())) {
             continue;
         } else {

@@ -3,7 +3,7 @@
 //! (`bundle::go_inputs`), with the types both give and the error they share.
 //! The check itself does no I/O of its own.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs::{self, File};
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
@@ -13,8 +13,10 @@ use rayon::prelude::*;
 
 use crate::gomod::ParseError;
 use crate::gomod::dirhash::{self, DirhashError};
+use crate::gomod::modcache::rel_path;
 use crate::gomod::modzip::{self, ModuleZip};
 use crate::gomod::vendor_rules::ModuleFile;
+use crate::gomod::zip_proof::ProofError;
 
 /// The Go check could not read its inputs.
 #[derive(Debug, thiserror::Error)]
@@ -28,6 +30,8 @@ pub enum CheckError {
     Parse(#[from] ParseError),
     #[error(transparent)]
     Dirhash(#[from] DirhashError),
+    #[error("proof of a module zip: {0}")]
+    Proof(#[from] ProofError),
 }
 
 /// What is in vendor/ (but modules.txt): each file's sha256 and size, by
@@ -49,10 +53,14 @@ pub trait Inputs: Sync {
     fn folder(&self, rel: &str) -> Result<Option<BTreeMap<String, ModuleFile>>, CheckError>;
     /// Whether there is a module cache at all.
     fn has_cache(&self) -> bool;
-    /// The go.sum `/go.mod` hash of a cached `.mod` file.
-    fn go_mod_hash(&self, rel: &str) -> Result<Option<String>, CheckError>;
-    /// A cached module zip, read in one pass.
-    fn zip(&self, rel: &str) -> Result<Option<Arc<ModuleZip>>, CheckError>;
+    /// The go.sum `/go.mod` hash of a module's go.mod, when it is here.
+    fn go_mod_hash(&self, path: &str, version: &str) -> Result<Option<String>, CheckError>;
+    /// A module zip read in one pass, or what a proof of it says.
+    fn zip(&self, path: &str, version: &str) -> Result<Option<Arc<ModuleZip>>, CheckError>;
+    /// Proofs of zips other than `bound`'s: a bundle carries none.
+    fn unbound_proofs(&self, _bound: &BTreeSet<(String, String)>) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 /// A module folder, and a module cache in GOPROXY layout
@@ -127,16 +135,16 @@ impl Inputs for Disk<'_> {
         self.cache.is_some()
     }
 
-    fn go_mod_hash(&self, rel: &str) -> Result<Option<String>, CheckError> {
-        let Some(path) = self.cached(rel) else {
+    fn go_mod_hash(&self, path: &str, version: &str) -> Result<Option<String>, CheckError> {
+        let Some(path) = self.cached(&rel_path(path, version, "mod")) else {
             return Ok(None);
         };
         let bytes = fs::read(&path).map_err(io(&path))?;
         Ok(Some(dirhash::hash_go_mod(&bytes)))
     }
 
-    fn zip(&self, rel: &str) -> Result<Option<Arc<ModuleZip>>, CheckError> {
-        let Some(path) = self.cached(rel) else {
+    fn zip(&self, path: &str, version: &str) -> Result<Option<Arc<ModuleZip>>, CheckError> {
+        let Some(path) = self.cached(&rel_path(path, version, "zip")) else {
             return Ok(None);
         };
         let file = File::open(&path).map_err(io(&path))?;

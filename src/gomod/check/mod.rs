@@ -89,6 +89,15 @@ pub fn run(inputs: &dyn Inputs) -> Result<GoCheck, CheckError> {
     out.vendored_files = listing.files.len();
     bind::check_package_folders(&txt, &listing.files, &mut out);
     let bound = cache::bound_zips(&txt);
+    for dir in inputs.unbound_proofs(&bound) {
+        out.findings.push(Finding::new(
+            Code::ProofUnbound,
+            "",
+            "",
+            &dir,
+            "proves a module zip that no module of vendor/modules.txt vendors code from",
+        ));
+    }
     let zips = cache::read_zips(inputs, &sum, &bound)?;
     cache::check(inputs, &zips, &sum, &bound, &mut out)?;
     let owners = bind::owners(&txt, &listing.files, &mut out);

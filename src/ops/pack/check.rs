@@ -5,6 +5,7 @@
 
 use std::path::PathBuf;
 
+use super::PackOptions;
 use super::go::Vendored;
 use super::snapshot::Snapshot;
 use crate::audit::{self, sbom};
@@ -19,8 +20,10 @@ use crate::ops::{Context, read_go_text};
 
 /// What the check proved, and what the bundle will say about it.
 pub struct Checked {
-    /// The module cache files the bundle carries.
+    /// The module cache files the bundle carries (`--with-modcache`).
     pub cache_files: Vec<CacheFile>,
+    /// The proofs of the module zips, as `(entry, bytes)`.
+    pub proofs: Vec<(String, Vec<u8>)>,
     pub go: GoCheck,
     pub modules: Vec<Module>,
     pub main: MainModule,
@@ -28,7 +31,12 @@ pub struct Checked {
 }
 
 /// Runs the Go check on the scratch tree and the user's module cache.
-pub fn run(snap: &Snapshot, vendored: &Vendored, ctx: &Context) -> Result<Checked, Error> {
+pub fn run(
+    snap: &Snapshot,
+    vendored: &Vendored,
+    opts: &PackOptions,
+    ctx: &Context,
+) -> Result<Checked, Error> {
     let tree = &snap.tree;
     let sum = gosum::parse(&read_go_text(tree, "go.sum")?)?;
     let txt = modules_txt::parse(&read_go_text(tree, "vendor/modules.txt")?)?;
@@ -40,14 +48,21 @@ pub fn run(snap: &Snapshot, vendored: &Vendored, ctx: &Context) -> Result<Checke
     if !findings.is_empty() {
         return Err(Findings(findings).into());
     }
+    let main_go = snap.modfile.go.as_deref().unwrap_or("1.16");
+    let proofs = super::zip_proofs::make(&txt, main_go, &cache_dir)?;
     let modules = manifest::modules(&txt, &sum);
     let main = MainModule::new(&snap.modfile, snap.version.clone());
     let graph = sbom::parse_graph(&snap.go.mod_graph(tree)?);
     let licensed = audit::licenses(tree, &go);
     let created = writer::created(ctx.source_date_epoch);
     let sbom = sbom::of_module(&main, &created, &modules, &licensed, &graph);
+    let cache_files = match opts.with_modcache {
+        true => selection.files,
+        false => Vec::new(),
+    };
     Ok(Checked {
-        cache_files: selection.files,
+        cache_files,
+        proofs,
         go,
         modules,
         main,

@@ -10,6 +10,7 @@ mod plan;
 mod proof;
 mod snapshot;
 mod write;
+mod zip_proofs;
 
 use std::path::PathBuf;
 
@@ -44,6 +45,9 @@ pub struct PackOptions {
     pub expose: Vec<u16>,
     /// Prove the offline build before signing (`--no-build-check` turns it off).
     pub build_check: bool,
+    /// Carry the build list's module cache (GOPROXY layout) as well as the
+    /// proofs, for sites that fill a module proxy or run `go mod verify`.
+    pub with_modcache: bool,
 }
 
 /// What a successful pack wrote.
@@ -109,7 +113,7 @@ pub fn run(opts: &PackOptions, ctx: &Context) -> Result<Packed, Error> {
     let mut clock = Timings::start();
     let vendored = go::vendor(&snap, opts, ctx)?;
     clock.go = clock.lap();
-    let checked = check::run(&snap, &vendored, ctx)?;
+    let checked = check::run(&snap, &vendored, opts, ctx)?;
     clock.verify = clock.lap();
     let images_dir = snap.scratch.path().join("images");
     let pulled = pull::pull_all(

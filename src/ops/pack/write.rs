@@ -60,6 +60,9 @@ pub fn write(parts: Parts, ctx: &Context) -> Result<Written, Error> {
         .map(|f| (format!("modcache/{}", f.rel), f.source.clone(), 0o644))
         .collect();
     payload.add_files(&cache, Storage::by_name, &indicatif::ProgressBar::hidden())?;
+    for (entry, bytes) in &checked.proofs {
+        payload.add_bytes(entry, bytes, 0o644)?;
+    }
     if let Some(db) = &snap.vulndb {
         add_vulndb(&mut payload, db)?;
     }
@@ -68,7 +71,12 @@ pub fn write(parts: Parts, ctx: &Context) -> Result<Written, Error> {
     refuse_fields(&manifest)?;
     let bytes = manifest.to_bytes();
     let sha256 = hex::encode(Sha256::digest(&bytes));
-    let comment = sign::trusted_comment(&manifest.module.path, &manifest.module.version, &sha256);
+    let comment = sign::trusted_comment(
+        &manifest.format,
+        &manifest.module.path,
+        &manifest.module.version,
+        &sha256,
+    );
     let signature = snap.signer.sign(&bytes, &comment)?;
     payload.write_bundle(&opts.output, &bytes, signature.as_bytes())?;
     Ok(Written { manifest, sha256 })
