@@ -10,7 +10,9 @@ use crate::common::{Sandbox, app, assert_exit, assert_ok, no_network, text};
 #[test]
 fn pack_verify_unpack_then_build_offline() {
     let sb = Sandbox::new();
-    let bundle = sb.pack("clockwork", "cw.ferry");
+    // A site that re-checks with Go itself wants the module zips: --with-modcache.
+    assert_ok(&sb.pack_with("clockwork", "cw.ferry", &["-q", "--with-modcache"]));
+    let bundle = sb.path("cw.ferry");
     let out = sb.run(&["verify", "cw.ferry", "--pub", "rel.pub"]);
     assert_ok(&out);
     let said = text(&out);
@@ -293,7 +295,8 @@ fn the_manifest_records_modules_hashes_and_replacements() {
         paths.windows(2).all(|w| w[0] < w[1]),
         "entries must be sorted"
     );
-    assert!(paths.contains(&"modcache/example.com/!upper/tzinfo/@v/v1.0.0.zip"));
+    assert!(paths.contains(&"proofs/example.com/!upper/tzinfo/@v/v1.0.0/summary"));
+    assert!(!paths.iter().any(|p| p.starts_with("modcache/")), "{paths:?}");
     assert!(
         entries
             .iter()
