@@ -62,6 +62,15 @@ impl Error {
     }
 }
 
+/// The items an error reports, one a line, each indented by two spaces.
+pub(crate) fn indented<T: std::fmt::Display>(items: &[T]) -> String {
+    items
+        .iter()
+        .map(|item| format!("  {item}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 impl Classify for Error {
     fn exit(&self) -> Exit {
         match self {

@@ -25,11 +25,7 @@ fn export(args: ModulesExportArgs, quiet: bool, out: &mut dyn Write) -> anyhow::
     let opened = modules::open(&args.target, &keys, &ctx)?;
     let exported = modules::export(&opened, &args.to, layout)?;
     if args.json {
-        say!(
-            out,
-            "{:#}",
-            serde_json::to_value(&exported).unwrap_or_default()
-        );
+        say!(out, "{:#}", serde_json::to_value(&exported)?);
         return Ok(Exit::Ok);
     }
     for m in &exported.modules {

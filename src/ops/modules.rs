@@ -118,7 +118,7 @@ pub enum ExportError {
     /// A `modcache/` entry whose name is no module cache file.
     #[error("{entry}: {why}")]
     Entry { entry: String, why: String },
-    #[error("{}: {} conflict(s) with the bundle's files; nothing was written\n{}", .to.display(), .conflicts.len(), list(.conflicts))]
+    #[error("{}: {} conflict(s) with the bundle's files; nothing was written\n{}", .to.display(), .conflicts.len(), crate::error::indented(.conflicts))]
     Conflicts {
         to: PathBuf,
         conflicts: Vec<Conflict>,
@@ -163,14 +163,6 @@ impl fmt::Display for Conflict {
             Conflict::NotAFile { path } => write!(f, "{}: not a regular file", path.display()),
         }
     }
-}
-
-fn list(conflicts: &[Conflict]) -> String {
-    conflicts
-        .iter()
-        .map(|c| format!("  {c}"))
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 impl Classify for ExportError {
@@ -455,53 +447,59 @@ mod tests {
     }
 
     #[test]
-    fn goproxy_layout_escapes_and_leaves_ziphash_behind() {
-        let at = |ext| {
-            layout_path(
+    fn each_layout_puts_each_file_in_its_place() {
+        let tz = "example.com/Upper/tzinfo";
+        let cases = [
+            (
                 Layout::Goproxy,
-                &name("example.com/Upper/tzinfo", "v1.0.0", ext),
-            )
-        };
-        assert_eq!(
-            at("info").as_deref(),
-            Some("example.com/!upper/tzinfo/@v/v1.0.0.info")
-        );
-        assert_eq!(
-            at("mod").as_deref(),
-            Some("example.com/!upper/tzinfo/@v/v1.0.0.mod")
-        );
-        assert_eq!(
-            at("zip").as_deref(),
-            Some("example.com/!upper/tzinfo/@v/v1.0.0.zip")
-        );
-        assert_eq!(at("ziphash"), None);
-        assert_eq!(
-            list_path("example.com/Upper/tzinfo"),
-            "example.com/!upper/tzinfo/@v/list"
-        );
-    }
-
-    #[test]
-    fn athens_layout_is_its_fs_storage() {
-        let at = |ext| {
-            layout_path(
+                "v1.0.0",
+                "info",
+                Some("example.com/!upper/tzinfo/@v/v1.0.0.info"),
+            ),
+            (
+                Layout::Goproxy,
+                "v1.0.0",
+                "mod",
+                Some("example.com/!upper/tzinfo/@v/v1.0.0.mod"),
+            ),
+            (
+                Layout::Goproxy,
+                "v1.0.0",
+                "zip",
+                Some("example.com/!upper/tzinfo/@v/v1.0.0.zip"),
+            ),
+            (
+                Layout::Goproxy,
+                "v1.0.0-RC1",
+                "zip",
+                Some("example.com/!upper/tzinfo/@v/v1.0.0-!r!c1.zip"),
+            ),
+            (Layout::Goproxy, "v1.0.0", "ziphash", None),
+            (
                 Layout::Athens,
-                &name("example.com/Upper/tzinfo", "v1.0.0-RC1", ext),
-            )
-        };
-        assert_eq!(
-            at("mod").as_deref(),
-            Some("example.com/Upper/tzinfo/v1.0.0-RC1/go.mod")
-        );
-        assert_eq!(
-            at("zip").as_deref(),
-            Some("example.com/Upper/tzinfo/v1.0.0-RC1/source.zip")
-        );
-        assert_eq!(
-            at("info").as_deref(),
-            Some("example.com/Upper/tzinfo/v1.0.0-RC1/v1.0.0-RC1.info")
-        );
-        assert_eq!(at("ziphash"), None);
+                "v1.0.0-RC1",
+                "mod",
+                Some("example.com/Upper/tzinfo/v1.0.0-RC1/go.mod"),
+            ),
+            (
+                Layout::Athens,
+                "v1.0.0-RC1",
+                "zip",
+                Some("example.com/Upper/tzinfo/v1.0.0-RC1/source.zip"),
+            ),
+            (
+                Layout::Athens,
+                "v1.0.0-RC1",
+                "info",
+                Some("example.com/Upper/tzinfo/v1.0.0-RC1/v1.0.0-RC1.info"),
+            ),
+            (Layout::Athens, "v1.0.0", "ziphash", None),
+        ];
+        for (layout, version, ext, want) in cases {
+            let got = layout_path(layout, &name(tz, version, ext));
+            assert_eq!(got.as_deref(), want, "{layout} {version} {ext}");
+        }
+        assert_eq!(list_path(tz), "example.com/!upper/tzinfo/@v/list");
     }
 
     #[test]

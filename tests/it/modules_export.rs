@@ -35,6 +35,11 @@ fn listing(dir: &Path) -> Vec<String> {
     out
 }
 
+/// The folder's listing is still `before`.
+fn assert_unchanged(dir: &Path, before: &[String], what: &str) {
+    assert_eq!(listing(dir), before, "{what} changed {}", dir.display());
+}
+
 /// Runs `go ARGS` in `dir` with the exported folder as its only proxy and a
 /// module cache of its own.
 fn go_from(sb: &Sandbox, proxy: &Path, dir: &Path, args: &[&str]) -> std::process::Output {
@@ -93,11 +98,7 @@ fn exported_proxy_serves_the_real_go_and_a_second_export_changes_nothing() {
     ]);
     assert_exit(&again, 0);
     assert_says(&again, &["3 modules, 0 files written, "]);
-    assert_eq!(
-        listing(&proxy),
-        before,
-        "a second export changed the folder"
-    );
+    assert_unchanged(&proxy, &before, "a second export");
 }
 
 #[test]
@@ -145,11 +146,7 @@ fn lists_are_merged_and_a_file_in_the_way_leaves_the_folder_as_it_was() {
             "nothing was written",
         ],
     );
-    assert_eq!(
-        listing(&proxy),
-        before,
-        "a refused export changed the folder"
-    );
+    assert_unchanged(&proxy, &before, "a refused export");
 }
 
 #[test]
