@@ -14,6 +14,7 @@ use crate::gomod::diags::Findings;
 use crate::gomod::dirhash::DirhashError;
 use crate::gomod::toolchain::ToolchainError;
 use crate::image::ImageError;
+use crate::ops::modules::ExportError;
 use crate::sign::SignError;
 use crate::source::SourceError;
 
@@ -43,6 +44,8 @@ pub enum Error {
     Build(#[from] BuildError),
     #[error(transparent)]
     VulnDb(#[from] VulnDbError),
+    #[error(transparent)]
+    Export(#[from] ExportError),
     #[error("{0}")]
     Usage(String),
     #[error("{path}: {source}")]
@@ -57,6 +60,15 @@ impl Error {
         let path = path.into();
         move |source| Error::Io { path, source }
     }
+}
+
+/// The items an error reports, one a line, each indented by two spaces.
+pub(crate) fn indented<T: std::fmt::Display>(items: &[T]) -> String {
+    items
+        .iter()
+        .map(|item| format!("  {item}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 impl Classify for Error {
@@ -75,6 +87,7 @@ impl Classify for Error {
             Error::Image(e) => e.exit(),
             Error::Build(e) => e.exit(),
             Error::VulnDb(e) => e.exit(),
+            Error::Export(e) => e.exit(),
             Error::Usage(_) => Exit::Usage,
         }
     }

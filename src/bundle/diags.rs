@@ -256,16 +256,8 @@ pub enum BundleError {
         path: String,
         source: crate::sign::SignError,
     },
-    #[error("{} rejected: {} problem(s)\n{}", .0.bundle, .0.problems.len(), list(&.0.problems))]
+    #[error("{} rejected: {} problem(s)\n{}", .0.bundle, .0.problems.len(), crate::error::indented(&.0.problems))]
     Rejected(Box<Report>),
-}
-
-fn list(problems: &[Problem]) -> String {
-    problems
-        .iter()
-        .map(|p| format!("  {p}"))
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 impl Classify for BundleError {

@@ -36,6 +36,9 @@ pub enum Command {
     /// List bundled base images, or push them to an intranet registry.
     #[command(subcommand)]
     Images(ImagesCommand),
+    /// Merge a bundle's module download cache into a module proxy's folder.
+    #[command(subcommand)]
+    Modules(ModulesCommand),
     /// Report on the vendored dependencies of a bundle or a Go module folder.
     Audit(AuditArgs),
     /// Show what third-party code changed between two bundles.
@@ -53,6 +56,7 @@ impl Command {
             Command::Verify(a) => a.json,
             Command::Unpack(a) => a.json,
             Command::Images(ImagesCommand::List(a)) => a.json,
+            Command::Modules(ModulesCommand::Export(a)) => a.json,
             Command::Audit(a) => !matches!(a.format, AuditFormat::Table),
             Command::Diff(a) => matches!(a.format, DiffFormat::Json),
             _ => false,
@@ -233,6 +237,44 @@ pub struct ImagesListArgs {
     #[command(flatten)]
     pub target: ImagesTarget,
     /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ModulesCommand {
+    /// Write the bundle's modcache/ into a module proxy's folder, merged
+    /// with what is there; a file already there with other bytes fails the
+    /// export and nothing is written.
+    Export(ModulesExportArgs),
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ModulesLayout {
+    /// `<escaped path>/@v/{list,VERSION.info,.mod,.zip}`: what
+    /// GOPROXY=file://FOLDER and any static web server serve.
+    Goproxy,
+    /// Athens' disk storage: `<path>/<version>/{go.mod,source.zip,<version>.info}`.
+    Athens,
+}
+
+#[derive(Debug, Args)]
+pub struct ModulesExportArgs {
+    /// An unpacked bundle (DIR) or a bundle file.
+    #[arg(value_name = "BUNDLE|DIR")]
+    pub target: PathBuf,
+    /// The module proxy's folder (made when missing; its parent must exist).
+    #[arg(long, value_name = "FOLDER")]
+    pub to: PathBuf,
+    /// How the proxy lays out its files.
+    #[arg(long, value_enum, default_value = "goproxy")]
+    pub layout: ModulesLayout,
+    /// A trusted public key, or a folder of .pub files (repeatable; any one
+    /// may have signed). Default: the folder $FERRY_TRUSTED_KEYS, else
+    /// /etc/ferry/trusted.d/.
+    #[arg(long = "pub", value_name = "PUB")]
+    pub pub_keys: Vec<PathBuf>,
+    /// Print the result as JSON.
     #[arg(long)]
     pub json: bool,
 }

@@ -9,6 +9,7 @@ mod flags;
 mod generate;
 mod images;
 mod keygen;
+mod modules;
 mod output;
 mod pack;
 mod progress;
@@ -36,6 +37,7 @@ fn main() -> ExitCode {
         Command::Generate(args) => generate::run(args, out),
         Command::Build(args) => build::run(args, quiet, out),
         Command::Images(cmd) => images::run(cmd, quiet, out),
+        Command::Modules(cmd) => modules::run(cmd, quiet, out),
         Command::Audit(args) => audit::run(args, quiet, out),
         Command::Diff(args) => diff::run(args, quiet, out),
     };
@@ -70,6 +72,7 @@ fn failed_check(err: &anyhow::Error) -> &'static str {
         Error::Findings(_) | Error::GoCheck(_) => "go",
         Error::Image(_) => "images",
         Error::Build(_) => "build",
+        Error::Export(_) => "export",
         _ => "run",
     }
 }

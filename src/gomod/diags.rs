@@ -160,13 +160,5 @@ impl fmt::Display for Finding {
 
 /// A list of findings, as the error of a check that failed.
 #[derive(Debug, Clone, thiserror::Error)]
-#[error("{} Go verification problem(s):\n{}", .0.len(), list(.0))]
+#[error("{} Go verification problem(s):\n{}", .0.len(), crate::error::indented(.0))]
 pub struct Findings(pub Vec<Finding>);
-
-fn list(findings: &[Finding]) -> String {
-    findings
-        .iter()
-        .map(|f| format!("  {f}"))
-        .collect::<Vec<_>>()
-        .join("\n")
-}

@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use super::diags::{Code, Finding};
-use super::escape::escape;
+use super::escape::{escape, unescape};
 use super::gosum::GoSum;
 use super::toolchain::Download;
 
@@ -83,6 +83,48 @@ pub fn rel_path(path: &str, version: &str, ext: &str) -> String {
     format!("{}/@v/{}.{ext}", escape(path), escape(version))
 }
 
+/// The cache file kinds a bundle's `modcache/` holds.
+pub const EXTENSIONS: [&str; 4] = ["info", "mod", "zip", "ziphash"];
+
+/// A cache file named by what it holds: the module, its version and the
+/// kind of file (one of [`EXTENSIONS`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CacheName {
+    pub path: String,
+    pub version: String,
+    pub ext: String,
+}
+
+/// Reverses [`rel_path`] for untrusted text: the path and version come back
+/// unescaped and checked against Go's rules (a module path, a canonical
+/// version), so they are safe to name files with.
+pub fn parse_rel(rel: &str) -> Result<CacheName, String> {
+    let (path, file) = rel
+        .split_once("/@v/")
+        .ok_or("not <escaped path>/@v/<escaped version>.<ext>")?;
+    let (version, ext) = file
+        .rsplit_once('.')
+        .ok_or("the file name has no extension")?;
+    if !EXTENSIONS.contains(&ext) {
+        return Err(format!(
+            "{ext:?} is not a module cache file kind ({})",
+            EXTENSIONS.join(", ")
+        ));
+    }
+    let unescaped = |text: &str, what: &str| {
+        unescape(text).ok_or_else(|| format!("{what} {text:?} is not escaped as Go escapes it"))
+    };
+    let path = unescaped(path, "module path")?;
+    let version = unescaped(version, "version")?;
+    super::module_rules::module_path(&path)?;
+    super::module_rules::version(&version)?;
+    Ok(CacheName {
+        path,
+        version,
+        ext: ext.to_string(),
+    })
+}
+
 fn missing(d: &Download, file: &str, code: Code, problem: &str) -> Finding {
     Finding::new(
         code,
@@ -103,5 +145,43 @@ mod tests {
             rel_path("example.com/Upper/tzinfo", "v1.0.0", "zip"),
             "example.com/!upper/tzinfo/@v/v1.0.0.zip"
         );
+    }
+
+    #[test]
+    fn cache_names_parse_back() {
+        let name = parse_rel("example.com/!upper/tzinfo/@v/v1.0.0.zip").unwrap();
+        assert_eq!(
+            name,
+            CacheName {
+                path: "example.com/Upper/tzinfo".into(),
+                version: "v1.0.0".into(),
+                ext: "zip".into(),
+            }
+        );
+        assert_eq!(
+            rel_path(&name.path, &name.version, &name.ext),
+            "example.com/!upper/tzinfo/@v/v1.0.0.zip"
+        );
+        let pre = parse_rel("example.com/m/@v/v1.0.0-!r!c1.info").unwrap();
+        assert_eq!(pre.version, "v1.0.0-RC1");
+    }
+
+    #[test]
+    fn hostile_cache_names_are_refused() {
+        for rel in [
+            "example.com/m/@v/v1.0.0.lock",
+            "example.com/m/@v/list",
+            "example.com/m/v1.0.0.zip",
+            "example.com/Upper/@v/v1.0.0.zip",
+            "example.com/../etc/@v/v1.0.0.zip",
+            "/etc/@v/v1.0.0.zip",
+            "example.com/m/@v/../../x.zip",
+            "example.com/m/@v/v1.0.0/../x.zip",
+            "example.com/m/@v/v1.0.zip",
+            "example.com/m/@v/!v1.0.0.zip",
+            "localhost/m/@v/v1.0.0.zip",
+        ] {
+            assert!(parse_rel(rel).is_err(), "{rel} accepted");
+        }
     }
 }

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod build;
 pub mod diff;
 pub mod images;
+pub mod modules;
 pub mod pack;
 pub mod target;
 pub mod unpack;

@@ -296,7 +296,10 @@ fn the_manifest_records_modules_hashes_and_replacements() {
         "entries must be sorted"
     );
     assert!(paths.contains(&"proofs/example.com/!upper/tzinfo/@v/v1.0.0/summary"));
-    assert!(!paths.iter().any(|p| p.starts_with("modcache/")), "{paths:?}");
+    assert!(
+        !paths.iter().any(|p| p.starts_with("modcache/")),
+        "{paths:?}"
+    );
     assert!(
         entries
             .iter()

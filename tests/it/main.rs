@@ -17,6 +17,7 @@ mod hostile;
 mod images;
 mod manifest_fields;
 mod minisign_interop;
+mod modules_export;
 mod offline_build;
 mod proofs;
 mod rejections;

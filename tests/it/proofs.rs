@@ -211,10 +211,7 @@ fn files_the_proof_says_go_mod_vendor_copies_must_be_there() {
         &sb,
         "banner",
         &edited,
-        &[
-            "example.com/greet/v2@v2.1.0",
-            "banner.txt: is missing from vendor/",
-        ],
+        &["banner.txt: example.com/greet/v2@v2.1.0: is missing from vendor/"],
     );
 
     // Without gen.go's content nothing shows it is ignore-tagged: dropping it
