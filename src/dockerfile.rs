@@ -3,7 +3,18 @@
 //! every dependency is in `src/vendor/`, so no line of it fetches anything.
 //! A pure function of the build settings: the same bundle, the same text.
 
-use crate::bundle::manifest::BuildMode;
+use serde::{Deserialize, Serialize};
+
+/// How the offline build finds vendored code; the Dockerfile and `ferry
+/// build` use the same one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BuildMode {
+    /// `GO111MODULE=off`, the source under `$GOPATH/src/<module>`.
+    Gopath,
+    /// `-mod=vendor` in module mode.
+    Vendor,
+}
 
 /// What the Dockerfile builds, and from which images.
 #[derive(Debug, Clone)]

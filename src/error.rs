@@ -12,9 +12,9 @@ use crate::gomod::ParseError;
 use crate::gomod::check::CheckError;
 use crate::gomod::diags::Findings;
 use crate::gomod::dirhash::DirhashError;
+use crate::gomod::proxy::ExportError;
 use crate::gomod::toolchain::ToolchainError;
 use crate::image::ImageError;
-use crate::ops::modules::ExportError;
 use crate::sign::SignError;
 use crate::source::SourceError;
 
@@ -60,15 +60,6 @@ impl Error {
         let path = path.into();
         move |source| Error::Io { path, source }
     }
-}
-
-/// The items an error reports, one a line, each indented by two spaces.
-pub(crate) fn indented<T: std::fmt::Display>(items: &[T]) -> String {
-    items
-        .iter()
-        .map(|item| format!("  {item}"))
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 impl Classify for Error {

@@ -2,8 +2,8 @@
 //! Dockerfile will read them: the binary's name, the main package, build tags
 //! and `-ldflags` (split as Go splits them, refusing flags that reach outside).
 
-use crate::bundle::names::invisible_format;
 use crate::gomod::module_rules::import_path_elem;
+use crate::text::invisible_format;
 
 /// The binary's file name: it becomes `/out/<name>` in the build and a
 /// shell-form `COPY` line in the Dockerfile, which splits on whitespace and

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-use crate::bundle::manifest::BuildMode;
+use crate::dockerfile::BuildMode;
 use crate::dockerfile::{self, Spec};
 use crate::exit::{Classify, Exit};
 use crate::gomod::toolchain::Go;

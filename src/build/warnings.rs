@@ -3,7 +3,7 @@
 //! paths change; a builder older than go.mod asks cannot build it at all; and
 //! `go mod vendor` drops C headers that cgo files include (golang/go#26366).
 
-use crate::bundle::manifest::BuildMode;
+use crate::dockerfile::BuildMode;
 use crate::exit::Severity;
 pub use crate::gomod::goversion::GoVersion;
 use crate::gomod::modfile::ModFile;

@@ -251,12 +251,14 @@ pub enum BundleError {
     },
     #[error("{path} is not a readable ferry bundle: {reason}")]
     Unreadable { path: String, reason: String },
+    #[error("{path}: not an unpacked bundle folder (no ferry.json)")]
+    NotUnpacked { path: String },
     #[error("{path}: {source}")]
     Signature {
         path: String,
         source: crate::sign::SignError,
     },
-    #[error("{} rejected: {} problem(s)\n{}", .0.bundle, .0.problems.len(), crate::error::indented(&.0.problems))]
+    #[error("{} rejected: {} problem(s)\n{}", .0.bundle, .0.problems.len(), crate::text::indented(&.0.problems))]
     Rejected(Box<Report>),
 }
 
@@ -264,6 +266,7 @@ impl Classify for BundleError {
     fn exit(&self) -> Exit {
         match self {
             BundleError::Io { .. } => Exit::CouldNotRun,
+            BundleError::NotUnpacked { .. } => Exit::Usage,
             BundleError::Signature { source, .. } => source.exit(),
             BundleError::Unreadable { .. } | BundleError::Rejected(_) => Exit::CheckFailed,
         }

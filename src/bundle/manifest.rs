@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::dockerfile::BuildMode;
 use crate::gomod::gosum::GoSum;
 use crate::gomod::modfile::ModFile;
 use crate::gomod::modules_txt::{ModulesTxt, Replacement};
@@ -58,15 +59,6 @@ impl MainModule {
             toolchain: modfile.toolchain.clone(),
         }
     }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum BuildMode {
-    /// `GO111MODULE=off`, the source under `$GOPATH/src/<module>`.
-    Gopath,
-    /// `-mod=vendor` in module mode.
-    Vendor,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -255,13 +247,17 @@ mod tests {
     }
 
     #[test]
-    fn refuses_other_formats() {
+    fn reads_v1_and_v2_and_refuses_other_formats() {
         let mut m = sample();
-        m.format = "ferry/v2".into();
+        for read in READS {
+            m.format = read.into();
+            assert_eq!(Manifest::from_bytes(&m.to_bytes()).unwrap().format, read);
+        }
+        m.format = "ferry/v3".into();
+        let refused = Manifest::from_bytes(&m.to_bytes()).unwrap_err();
         assert!(
-            Manifest::from_bytes(&m.to_bytes())
-                .unwrap_err()
-                .contains("ferry/v2")
+            refused.contains("ferry/v3") && refused.contains("ferry/v1"),
+            "{refused}"
         );
     }
 }

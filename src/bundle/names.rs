@@ -40,15 +40,6 @@ pub fn check(raw: &[u8]) -> Result<&str, String> {
     Ok(name)
 }
 
-/// Format characters (bidi overrides, zero-width) that make a name read
-/// differently than it compares: refused by the rules for names a person
-/// reads (file names, versions).
-pub fn invisible_format(c: char) -> bool {
-    matches!(c,
-        '\u{00AD}' | '\u{061C}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
-        | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{206F}' | '\u{FEFF}' | '\u{FFF9}'..='\u{FFFB}')
-}
-
 #[cfg(test)]
 mod tests {
     use super::check;

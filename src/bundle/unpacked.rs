@@ -14,7 +14,6 @@ use crate::bundle::diags::{BundleError, Code, Problem, Report, fields_report};
 use crate::bundle::fields;
 use crate::bundle::manifest::{MAX_MANIFEST_BYTES, Manifest};
 use crate::bundle::{MANIFEST, SIGNATURE};
-use crate::error::Error;
 use crate::fsutil::read_at_most;
 use crate::gomod::dirhash;
 use crate::sign::{self, TrustedKeys};
@@ -27,15 +26,14 @@ pub struct Unpacked {
 }
 
 /// Reads `dir/ferry.json` and checks its signature before parsing it.
-pub fn open(dir: &Path, keys: &TrustedKeys) -> Result<Unpacked, Error> {
+pub fn open(dir: &Path, keys: &TrustedKeys) -> Result<Unpacked, BundleError> {
     let path = dir.join(MANIFEST);
     if !path.is_file() {
-        return Err(Error::Usage(format!(
-            "{}: not an unpacked bundle folder (no {MANIFEST})",
-            dir.display()
-        )));
+        return Err(BundleError::NotUnpacked {
+            path: dir.display().to_string(),
+        });
     }
-    let bytes = read_at_most(&path, MAX_MANIFEST_BYTES).map_err(Error::io(&path))?;
+    let bytes = read_at_most(&path, MAX_MANIFEST_BYTES).map_err(io_error(&path))?;
     let sig_path = dir.join(SIGNATURE);
     let sig = match read_at_most(&sig_path, sign::MAX_SIGNATURE_BYTES) {
         Ok(sig) => sig,
@@ -43,7 +41,7 @@ pub fn open(dir: &Path, keys: &TrustedKeys) -> Result<Unpacked, Error> {
             let source = sign::SignError::BadSignature(format!("{SIGNATURE} is missing"));
             return Err(signature_error(&path, source));
         }
-        Err(e) => return Err(Error::io(&sig_path)(e)),
+        Err(e) => return Err(io_error(&sig_path)(e)),
     };
     let digest = hex::encode(Sha256::digest(&bytes));
     let (_, signer) = keys
@@ -56,7 +54,7 @@ pub fn open(dir: &Path, keys: &TrustedKeys) -> Result<Unpacked, Error> {
     let refused = fields::check(&manifest);
     if !refused.is_empty() {
         let report = fields_report(&dir.display().to_string(), &refused);
-        return Err(BundleError::Rejected(Box::new(report)).into());
+        return Err(BundleError::Rejected(Box::new(report)));
     }
     Ok(Unpacked {
         root: dir.to_path_buf(),
@@ -65,18 +63,24 @@ pub fn open(dir: &Path, keys: &TrustedKeys) -> Result<Unpacked, Error> {
     })
 }
 
-fn signature_error(path: &Path, source: sign::SignError) -> Error {
+fn io_error(path: &Path) -> impl FnOnce(io::Error) -> BundleError + '_ {
+    move |source| BundleError::Io {
+        path: path.display().to_string(),
+        source,
+    }
+}
+
+fn signature_error(path: &Path, source: sign::SignError) -> BundleError {
     BundleError::Signature {
         path: path.display().to_string(),
         source,
     }
-    .into()
 }
 
 impl Unpacked {
     /// Every manifest entry under `prefixes` is on disk with its sha256, and
     /// no other file is there; otherwise an error listing each problem.
-    pub fn check(&self, prefixes: &[&str]) -> Result<(), Error> {
+    pub fn check(&self, prefixes: &[&str]) -> Result<(), BundleError> {
         let under = |p: &str| prefixes.iter().any(|x| p.starts_with(x));
         let mut problems = Vec::new();
         let mut listed = BTreeSet::new();
@@ -89,9 +93,9 @@ impl Unpacked {
                     problems.push(Problem::new(Code::Missing, &entry.path, "is missing"));
                     continue;
                 }
-                Err(e) => return Err(Error::io(&path)(e)),
+                Err(e) => return Err(io_error(&path)(e)),
             };
-            let actual = hex::encode(dirhash::sha256_reader(&mut file).map_err(Error::io(&path))?);
+            let actual = hex::encode(dirhash::sha256_reader(&mut file).map_err(io_error(&path))?);
             if actual != entry.sha256 {
                 problems.push(Problem::mismatch(
                     Code::Sha256,
@@ -121,19 +125,19 @@ impl Unpacked {
             problems,
             ..Report::default()
         };
-        Err(BundleError::Rejected(Box::new(report)).into())
+        Err(BundleError::Rejected(Box::new(report)))
     }
 
     /// Relative `/`-separated paths of everything but folders under
     /// `prefix`; a folder that cannot be read is an error, not skipped.
-    fn files_under(&self, prefix: &str) -> Result<Vec<String>, Error> {
+    fn files_under(&self, prefix: &str) -> Result<Vec<String>, BundleError> {
         let top = self.root.join(prefix);
         if !top.exists() {
             return Ok(Vec::new());
         }
         let mut out = Vec::new();
         for e in walkdir::WalkDir::new(&top).sort_by_file_name() {
-            let e = e.map_err(|e| Error::io(&top)(e.into()))?;
+            let e = e.map_err(|e| io_error(&top)(e.into()))?;
             if e.file_type().is_dir() {
                 continue;
             }

@@ -68,7 +68,10 @@ fn next_steps(args: &UnpackArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         "  ferry build {dest}{keys}                              # Go, no container engine"
     );
     if args.dest.join("modcache").is_dir() {
-        say!(out, "  ferry modules export {dest}{keys} --to FOLDER        # an intranet module proxy");
+        say!(
+            out,
+            "  ferry modules export {dest}{keys} --to FOLDER        # an intranet module proxy"
+        );
         say!(out, "re-check every module hash with Go itself:");
         say!(
             out,

@@ -160,5 +160,5 @@ impl fmt::Display for Finding {
 
 /// A list of findings, as the error of a check that failed.
 #[derive(Debug, Clone, thiserror::Error)]
-#[error("{} Go verification problem(s):\n{}", .0.len(), crate::error::indented(.0))]
+#[error("{} Go verification problem(s):\n{}", .0.len(), crate::text::indented(.0))]
 pub struct Findings(pub Vec<Finding>);

@@ -17,6 +17,7 @@ pub mod modfile;
 pub mod module_rules;
 pub mod modules_txt;
 pub mod modzip;
+pub mod proxy;
 pub mod semver;
 pub mod toolchain;
 pub mod vendor_rules;

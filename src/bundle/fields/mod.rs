@@ -7,8 +7,8 @@ use std::fmt;
 use serde::Serialize;
 
 use super::manifest::{Build, Entry, Image, MainModule, Manifest, Module, ModuleReplace};
-use super::names::invisible_format;
 use crate::gomod::module_rules::package_of;
+use crate::text::invisible_format;
 
 mod entries;
 
