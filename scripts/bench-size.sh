@@ -7,9 +7,10 @@
 #   - tar czf and zip -qr of the module folder with its vendor/,
 #   - ferry pack (the default bundle) and, when this ferry has the flag,
 #     ferry pack --with-modcache; plus the share of the default bundle that is
-#     modcache/ entries,
+#     proofs/ entries,
 #   - ferry verify against unzip -tq on the default bundle (median of 3).
-# Prints a Markdown section; appends it to FILE when given. Not a test: it
+# Prints a Markdown section; puts it in FILE (its own section, between
+# `<!-- bench-size.sh: begin/end -->` markers) when given. Not a test: it
 # needs the network (the Go module proxy) and a release build of ferry.
 #   scripts/bench-size.sh [FILE]
 set -euo pipefail
@@ -37,7 +38,10 @@ export GOTOOLCHAIN=local GOSUMDB=off GOMODCACHE="$work/gomodcache" GOFLAGS=-mod=
 cp -r "$root/bench/realworld" src
 rm -rf src/vendor
 echo "bench-size: go mod download + go mod vendor from $proxy" >&2
-(cd src && GOPROXY="$proxy" go mod download && GOPROXY="$proxy" go mod vendor)
+# go list -m all loads the whole module graph: every go.mod go.sum names is
+# then in the cache, for pack --with-modcache to carry.
+(cd src && GOPROXY="$proxy" go mod download && GOPROXY="$proxy" go list -m all >/dev/null \
+  && GOPROXY="$proxy" go mod vendor)
 files=$(find src/vendor -type f | wc -l)
 modules=$(grep -c '^# ' src/vendor/modules.txt)
 zips=$(find "$GOMODCACHE/cache/download" -name '*.zip' | wc -l)
@@ -64,19 +68,19 @@ zip -qr src.zip src
 
 echo "bench-size: ferry pack" >&2
 "$ferry" pack src -o out.ferry --key k.key --no-build-check -q
-rows=("tar czf|$(bytes src.tar.gz)" "zip -r|$(bytes src.zip)" "ferry (default)|$(bytes out.ferry)")
+rows=("tar czf|$(bytes src.tar.gz)" "zip -r|$(bytes src.zip)" "ferry v2, default (proofs)|$(bytes out.ferry)")
 if "$ferry" pack --help | grep -q -- '--with-modcache'; then
   echo "bench-size: ferry pack --with-modcache" >&2
   "$ferry" pack src -o modcache.ferry --key k.key --no-build-check --with-modcache -q
-  rows+=("ferry --with-modcache|$(bytes modcache.ferry)")
+  rows+=("ferry v2 --with-modcache (every zip, as v1 carried)|$(bytes modcache.ferry)")
 else
   rows+=("ferry --with-modcache|")
 fi
 
 # modcache/ entries of the default bundle: uncompressed (unzip -l) and as stored (unzip -v)
-read -r mc_len all_len < <(unzip -l out.ferry | awk '
-  NR > 3 && $4 != "" { all += $1; if ($4 ~ /^modcache\//) mc += $1 } END { print mc + 0, all + 0 }')
-mc_stored=$(unzip -v out.ferry | awk 'NR > 3 && $8 ~ /^modcache\// { s += $3 } END { print s + 0 }')
+read -r pr_len all_len < <(unzip -l out.ferry | awk '
+  NR > 3 && $4 != "" { all += $1; if ($4 ~ /^proofs\//) pr += $1 } END { print pr + 0, all + 0 }')
+pr_stored=$(unzip -v out.ferry | awk 'NR > 3 && $8 ~ /^proofs\// { s += $3 } END { print s + 0 }')
 
 echo "bench-size: verify vs unzip -tq" >&2
 "$ferry" verify out.ferry --pub k.pub -q
@@ -102,14 +106,16 @@ report() {
     fi
   done
   echo
-  echo "modcache/ entries of the default bundle: $(calc %.1f "$mc_len / 1000000") MB of" \
-       "$(calc %.1f "$all_len / 1000000") MB uncompressed ($(calc %.0f "100 * $mc_len / $all_len")%, unzip -l);" \
-       "$(calc %.1f "$mc_stored / 1000000") MB as stored ($(calc %.0f "100 * $mc_stored / $(bytes out.ferry)")% of the bundle's bytes)."
+  echo "proofs/ entries of the default bundle: $(calc %.1f "$pr_len / 1000000") MB of" \
+       "$(calc %.1f "$all_len / 1000000") MB uncompressed ($(calc %.0f "100 * $pr_len / $all_len")%, unzip -l);" \
+       "$(calc %.1f "$pr_stored / 1000000") MB as stored ($(calc %.0f "100 * $pr_stored / $(bytes out.ferry)")% of the bundle's bytes)."
   echo "ferry verify: $(calc %.2f "$t_verify") s; unzip -tq: $(calc %.2f "$t_unzip") s (medians of 3 on the default bundle)."
   echo
 }
 if [ -n "$out" ]; then
-  report | tee -a "$out"
+  report > "$work/size.md"
+  cat "$work/size.md"
+  "$root/scripts/splice-section.sh" bench-size.sh "$out" < "$work/size.md"
 else
   report
 fi

@@ -135,9 +135,7 @@ read -r _ huge_push_rss < <(once "$ferry" images push huge.ferry --pub k.pub --r
 
 ratio() { python3 -c "print(f'{$1 / $2:.2f}')"; }
 cpu=$(lscpu | sed -n 's/^Model name: *//p' | head -n1)
-cat > "$root/BENCHMARKS.md" <<EOF
-# Benchmarks
-
+"$root/scripts/splice-section.sh" bench.sh "$root/BENCHMARKS.md" <<EOF
 Made by \`scripts/bench.sh $runs\` on $(date -u +%Y-%m-%d): $(nproc) cores ($cpu), $(free -g | awk '/^Mem:/{print $2}') GiB,
 $(uname -sr), $("$ferry" --version), $(go version | cut -d' ' -f3).
 Medians of $runs runs; peak RSS of one run.
@@ -172,4 +170,4 @@ the file system creates files. The go commands' time, which \`pack --json\`
 reports apart, is left out of pack's row: it is mostly \`go mod vendor\`
 creating vendor/, which the hand pipeline would run as well.
 EOF
-cat "$root/BENCHMARKS.md"
+sed -n '/<!-- bench.sh: begin -->/,/<!-- bench.sh: end -->/p' "$root/BENCHMARKS.md"

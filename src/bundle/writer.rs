@@ -137,7 +137,7 @@ impl Payload {
         SimpleFileOptions::default()
             .compression_method(method)
             .compression_level(if storage == Storage::Deflated {
-                Some(6)
+                Some(9)
             } else {
                 None
             })

@@ -22,6 +22,9 @@ pub struct CacheFile {
 pub struct Selection {
     pub files: Vec<CacheFile>,
     pub findings: Vec<Finding>,
+    /// `path@version` of each `/go.mod` line of go.sum whose go.mod the
+    /// cache lacks (after `go list -m all`, none should).
+    pub missing_go_mods: Vec<String>,
 }
 
 /// Picks the cache files under `download_dir` (`$GOMODCACHE/cache/download`)
@@ -54,14 +57,15 @@ pub fn select(download_dir: &Path, downloads: &[Download], sum: &GoSum) -> Selec
             &["info", "zip", "ziphash"],
         );
     }
+    // Only the go.mod of a module the build does not download: its .info
+    // is in the cache or not depending on what else the cache was used for.
     for line in sum.lines.iter().filter(|l| l.go_mod) {
-        add(
-            &mut sel,
-            download_dir,
-            &line.path,
-            &line.version,
-            &["info", "mod"],
-        );
+        let rel = rel_path(&line.path, &line.version, "mod");
+        if !download_dir.join(&rel).is_file() {
+            sel.missing_go_mods
+                .push(format!("{}@{}", line.path, line.version));
+        }
+        add(&mut sel, download_dir, &line.path, &line.version, &["mod"]);
     }
     sel.files.sort_by(|a, b| a.rel.cmp(&b.rel));
     sel.files.dedup_by(|a, b| a.rel == b.rel);

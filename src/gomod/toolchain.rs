@@ -165,18 +165,13 @@ impl Go {
         self.run(&mut cmd, dir, true).map(drop)
     }
 
-    /// `go list -m -json M@V…`: puts each module's .info and .mod in the
-    /// module cache, whatever was there before (a bundle's modcache/ then
-    /// depends on go.sum alone, not on what else the cache held).
-    pub fn fetch_go_mods(&self, dir: &Path, modules: &[String]) -> Result<(), ToolchainError> {
-        for chunk in modules.chunks(200) {
-            let mut cmd = self.command(dir);
-            cmd.env("GOFLAGS", "-mod=mod")
-                .args(["list", "-m", "-json"])
-                .args(chunk);
-            self.run(&mut cmd, dir, false)?;
-        }
-        Ok(())
+    /// `go list -m all`: loads the whole module graph, which puts the go.mod
+    /// of every module in it (every `/go.mod` line of a tidy go.sum) in the
+    /// module cache, whatever was there before.
+    pub fn load_module_graph(&self, dir: &Path) -> Result<(), ToolchainError> {
+        let mut cmd = self.command(dir);
+        cmd.env("GOFLAGS", "-mod=mod").args(["list", "-m", "all"]);
+        self.run(&mut cmd, dir, false).map(drop)
     }
 
     /// Runs a prepared command; `check` marks a failure as a failed check.

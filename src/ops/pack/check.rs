@@ -30,6 +30,18 @@ pub struct Checked {
     pub sbom: Vec<u8>,
 }
 
+/// A `--with-modcache` bundle carries every go.mod go.sum names, so that
+/// what it carries is a function of go.sum, never of the cache's history.
+fn complete(files: Vec<CacheFile>, missing: &[String]) -> Result<Vec<CacheFile>, Error> {
+    match missing {
+        [] => Ok(files),
+        _ => Err(Error::Usage(format!(
+            "--with-modcache: after `go list -m all` the module cache still lacks the go.mod of {}",
+            missing.join(", ")
+        ))),
+    }
+}
+
 /// Runs the Go check on the scratch tree and the user's module cache.
 pub fn run(
     snap: &Snapshot,
@@ -57,7 +69,7 @@ pub fn run(
     let created = writer::created(ctx.source_date_epoch);
     let sbom = sbom::of_module(&main, &created, &modules, &licensed, &graph);
     let cache_files = match opts.with_modcache {
-        true => selection.files,
+        true => complete(selection.files, &selection.missing_go_mods)?,
         false => Vec::new(),
     };
     Ok(Checked {

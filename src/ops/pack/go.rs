@@ -2,13 +2,11 @@
 //! `go mod vendor` (unless a committed vendor/ is kept), `go mod verify`, and
 //! Go's own "inconsistent vendoring" check, offline.
 
-use std::collections::BTreeSet;
 use std::path::Path;
 
 use super::PackOptions;
 use super::snapshot::Snapshot;
 use crate::error::Error;
-use crate::gomod::gosum;
 use crate::gomod::toolchain::Download;
 use crate::gomod::toolchain::Go;
 use crate::ops::Context;
@@ -36,33 +34,14 @@ pub fn vendor(snap: &Snapshot, opts: &PackOptions, ctx: &Context) -> Result<Vend
         go.mod_vendor(tree)?;
     }
     if opts.with_modcache {
-        spin.set_message("go list -m");
-        go.fetch_go_mods(tree, &go_mod_only(tree, &downloads)?)?;
+        spin.set_message("go list -m all");
+        go.load_module_graph(tree)?;
     }
     spin.set_message("go mod verify");
     go.mod_verify(tree)?;
     check_vendor_consistency(go, tree)?;
     spin.finish_and_clear();
     Ok(Vendored { downloads, by_go })
-}
-
-/// The modules whose go.mod go.sum hashes but whose zip was not downloaded:
-/// their .info and .mod are fetched, so that what a `--with-modcache`
-/// bundle carries depends on go.sum alone.
-fn go_mod_only(tree: &Path, downloads: &[Download]) -> Result<Vec<String>, Error> {
-    let sum = gosum::parse(&crate::ops::read_go_text(tree, "go.sum")?)?;
-    let downloaded: BTreeSet<(&str, &str)> = downloads
-        .iter()
-        .map(|d| (d.path.as_str(), d.version.as_str()))
-        .collect();
-    let mut out: Vec<String> = sum
-        .lines
-        .iter()
-        .filter(|l| l.go_mod && !downloaded.contains(&(l.path.as_str(), l.version.as_str())))
-        .map(|l| format!("{}@{}", l.path, l.version))
-        .collect();
-    out.dedup();
-    Ok(out)
 }
 
 /// Go's own check that vendor/modules.txt agrees with go.mod ("inconsistent
