@@ -7,8 +7,8 @@
 use std::fs;
 
 use crate::common::rawzip::{self, RawEntry};
-use crate::common::resign::{Entries, resigned};
-use crate::common::{Sandbox, app, assert_exit, assert_ok, copy_tree, text};
+use crate::common::resign::{Entries, rejected, resigned};
+use crate::common::{Sandbox, app, assert_ok, copy_tree};
 
 /// A sandbox with a packed hello bundle (key `rel`), and its entries.
 fn good() -> (Sandbox, Entries) {
@@ -19,29 +19,6 @@ fn good() -> (Sandbox, Entries) {
 
 fn find(entries: &[(String, Vec<u8>, u32)], name: &str) -> usize {
     entries.iter().position(|e| e.0 == name).unwrap()
-}
-
-/// Verify and unpack `bytes`: both exit 1 and name `expect`; nothing is left.
-fn rejected(sb: &Sandbox, case: &str, bytes: &[u8], expect: &[&str]) {
-    let name = format!("{case}.ferry");
-    fs::write(sb.path(&name), bytes).unwrap();
-    let before = sb.listing();
-    for args in [
-        vec!["verify", name.as_str(), "--pub", "rel.pub"],
-        vec!["unpack", name.as_str(), "--pub", "rel.pub", "-C", "dest"],
-    ] {
-        let out = sb.run(&args);
-        assert_exit(&out, 1);
-        for e in expect {
-            assert!(
-                text(&out).contains(e),
-                "{case}: {} did not say {e:?}:\n{}",
-                args[0],
-                text(&out)
-            );
-        }
-    }
-    assert_eq!(sb.listing(), before, "{case}: something was left behind");
 }
 
 #[test]

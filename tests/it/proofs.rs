@@ -10,8 +10,8 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use crate::common::rawzip::{entries_of, rebuild};
-use crate::common::resign::{Entries, resigned};
-use crate::common::{Sandbox, assert_exit, assert_ok, assert_says, text};
+use crate::common::resign::{Entries, rejected, resigned};
+use crate::common::{Sandbox, assert_ok, assert_says};
 
 const GREET: &str = "proofs/example.com/greet/v2/@v/v2.1.0/";
 const STRUTIL: &str = "proofs/example.com/strutil/@v/v1.1.0/";
@@ -57,27 +57,9 @@ fn text_of(entries: &Entries, name: &str) -> String {
     String::from_utf8(entries[find(entries, name)].1.clone()).unwrap()
 }
 
-/// verify and unpack both refuse, saying each of `says`; nothing is left.
+/// verify and unpack both refuse `entries`, saying each of `says`.
 fn refused(sb: &Sandbox, case: &str, entries: &Entries, says: &[&str]) {
-    let name = format!("{case}.ferry");
-    fs::write(sb.path(&name), rebuild(entries).build()).unwrap();
-    let before = sb.listing();
-    for args in [
-        vec!["verify", name.as_str(), "--pub", "rel.pub"],
-        vec!["unpack", name.as_str(), "--pub", "rel.pub", "-C", "dest"],
-    ] {
-        let out = sb.run(&args);
-        assert_exit(&out, 1);
-        for s in says {
-            assert!(
-                text(&out).contains(s),
-                "{case}: {} did not say {s:?}:\n{}",
-                args[0],
-                text(&out)
-            );
-        }
-    }
-    assert_eq!(sb.listing(), before, "{case}: something was left behind");
+    rejected(sb, case, &rebuild(entries).build(), says);
 }
 
 #[test]

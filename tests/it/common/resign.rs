@@ -6,7 +6,7 @@ use std::fs;
 
 use sha2::{Digest, Sha256};
 
-use super::{Sandbox, assert_ok};
+use super::{Sandbox, assert_exit, assert_ok, text};
 
 /// A bundle's entries: name, content and mode, in order.
 pub type Entries = Vec<(String, Vec<u8>, u32)>;
@@ -44,4 +44,27 @@ pub fn resigned(sb: &Sandbox, entries: &Entries, edit: impl Fn(&mut serde_json::
     out[1].1 = minisign_sign(sb, &bytes);
     out[0].1 = bytes;
     out
+}
+
+/// Verify and unpack `bytes`: both exit 1 and name `expect`; nothing is left.
+pub fn rejected(sb: &Sandbox, case: &str, bytes: &[u8], expect: &[&str]) {
+    let name = format!("{case}.ferry");
+    fs::write(sb.path(&name), bytes).unwrap();
+    let before = sb.listing();
+    for args in [
+        vec!["verify", name.as_str(), "--pub", "rel.pub"],
+        vec!["unpack", name.as_str(), "--pub", "rel.pub", "-C", "dest"],
+    ] {
+        let out = sb.run(&args);
+        assert_exit(&out, 1);
+        for e in expect {
+            assert!(
+                text(&out).contains(e),
+                "{case}: {} did not say {e:?}:\n{}",
+                args[0],
+                text(&out)
+            );
+        }
+    }
+    assert_eq!(sb.listing(), before, "{case}: something was left behind");
 }
