@@ -22,9 +22,18 @@ pub use crate::gomod::proxy::Layout;
 /// Where the bundle keeps the module cache.
 const MODCACHE: &str = "modcache/";
 
-/// Opens a bundle file or an unpacked folder with its `modcache/` checked.
+/// Opens a bundle file or an unpacked folder with its `modcache/` checked;
+/// one without a module cache (the default since the v2 format) is refused.
 pub fn open(target: &Path, keys: &TrustedKeys, ctx: &Context) -> Result<Opened, Error> {
-    super::target::open(target, keys, &[MODCACHE], ctx)
+    let opened = super::target::open(target, keys, &[MODCACHE], ctx)?;
+    let entries = &opened.manifest.entries;
+    if !entries.iter().any(|e| e.path.starts_with(MODCACHE)) {
+        return Err(Error::Usage(format!(
+            "{}: the bundle carries no modcache/ (its module zips are proved, not carried); pack it with --with-modcache",
+            target.display()
+        )));
+    }
+    Ok(opened)
 }
 
 /// What an export did.
@@ -146,12 +155,6 @@ fn plan(opened: &Opened, layout: Layout) -> Result<Vec<Planned>, Error> {
         .iter()
         .filter(|e| e.path.starts_with(MODCACHE))
         .collect();
-    if entries.is_empty() {
-        return Err(Error::Usage(format!(
-            "{}: the bundle carries no modcache/; pack it with --with-modcache",
-            opened.root.display()
-        )));
-    }
     let mut planned = Vec::new();
     let mut seen = BTreeSet::new();
     for entry in entries {

@@ -68,7 +68,7 @@ fn add_go(report: &mut Report, go: &GoCheck) {
         check: CheckName::Go,
         ok: problems.is_empty(),
         detail: format!(
-            "{} modules bound: {} vendored files against their module zips, {} hashes against go.sum",
+            "{} modules bound: {} vendored files against their module zips (or their proofs), {} hashes against go.sum",
             go.modules, go.vendored_files, go.hashes_checked
         ),
     });
