@@ -53,13 +53,15 @@ pub enum Code {
     Sha256,
     /// A manifest field breaks its owner's rules.
     ManifestField,
+    /// The manifest's module list is not what modules.txt and go.sum say.
+    ManifestModules,
     /// A Go verification finding, by its own code.
     Go(crate::gomod::diags::Code),
 }
 
 impl Code {
     /// Every bundle code but `Go(_)`, in the order docs/diagnostics.md lists them.
-    pub const ALL: [Code; 21] = [
+    pub const ALL: [Code; 22] = [
         Code::PrefixData,
         Code::DuplicateName,
         Code::ManifestUnsorted,
@@ -81,6 +83,7 @@ impl Code {
         Code::Size,
         Code::Sha256,
         Code::ManifestField,
+        Code::ManifestModules,
     ];
 
     /// The stable name, as JSON and docs/diagnostics.md spell it.
@@ -107,6 +110,7 @@ impl Code {
             Code::Size => "size",
             Code::Sha256 => "sha256",
             Code::ManifestField => "manifest-field",
+            Code::ManifestModules => "manifest-modules",
             Code::Go(go) => go.as_str(),
         }
     }

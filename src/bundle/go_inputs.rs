@@ -5,7 +5,7 @@
 //! and of a proof scanned for what `go mod vendor` reads in it; the rest
 //! (every file's sha256) from the manifest.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use std::io::{self, BufReader, Read, Seek, Write};
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -20,7 +20,7 @@ use crate::gomod::dirhash::{self, DirhashError};
 use crate::gomod::modcache::rel_path;
 use crate::gomod::modzip::{self, ModuleZip};
 use crate::gomod::vendor_rules::{GoFile, ModuleFile};
-use crate::gomod::zip_proof::{self, ProofError};
+use crate::gomod::zip_proof::{self, agree};
 
 /// An entry larger than this is spooled to an unnamed temporary file, so
 /// memory stays bounded whatever the size of one module zip.
@@ -223,20 +223,42 @@ impl Inputs for InBundle<'_> {
     fn go_mod_hash(&self, path: &str, version: &str) -> Result<Option<String>, CheckError> {
         let cached = format!("{MODCACHE}{}", rel_path(path, version, "mod"));
         let proved = format!("{}{}", zip_proof::dir(path, version), zip_proof::GO_MOD);
-        let entry = self
-            .entries
-            .get(cached.as_str())
-            .or(self.entries.get(proved.as_str()));
-        Ok(entry
-            .and_then(|e| digest(e))
-            .map(|d| dirhash::hash1_of_digests(vec![("go.mod".into(), d)])))
+        let digest_of = |name: &str| self.entries.get(name).and_then(|e| digest(e));
+        let go_mod = zip_proof::one_go_mod(path, version, digest_of(&cached), digest_of(&proved))?;
+        Ok(go_mod.map(|d| dirhash::hash1_of_digests(vec![("go.mod".into(), d)])))
     }
 
     fn zip(&self, path: &str, version: &str) -> Result<Option<Arc<ModuleZip>>, CheckError> {
+        let cached = self.cached_zip(path, version)?;
+        let proved = self.proved_zip(path, version)?;
+        Ok(match (cached, proved) {
+            (Some(zip), Some(proof)) => Some(agree(path, version, zip, &proof)?),
+            (Some(zip), None) => Some(zip),
+            (None, proved) => proved.map(Arc::new),
+        })
+    }
+
+    fn carried_cache(&self) -> Result<Vec<String>, CheckError> {
+        let carried = self
+            .all
+            .iter()
+            .filter_map(|e| e.path.strip_prefix(MODCACHE));
+        Ok(carried.map(str::to_string).collect())
+    }
+
+    fn proof_entries(&self) -> Result<Vec<String>, CheckError> {
+        let proofs = self.all.iter().filter(|e| e.path.starts_with(PROOFS));
+        Ok(proofs.map(|e| e.path.clone()).collect())
+    }
+}
+
+impl InBundle<'_> {
+    /// The carried zip `path@version` of modcache/, read as it streamed.
+    fn cached_zip(&self, path: &str, version: &str) -> Result<Option<Arc<ModuleZip>>, CheckError> {
         let cached = format!("{MODCACHE}{}", rel_path(path, version, "zip"));
         let mut zips = self.zips.lock().unwrap_or_else(|p| p.into_inner());
         match zips.get(&cached) {
-            None => self.proved_zip(path, version),
+            None => Ok(None),
             Some(Ok(zip)) => Ok(Some(Arc::clone(zip))),
             Some(Err(_)) => match zips.remove(&cached) {
                 Some(Err(e)) => Err(e.into()),
@@ -245,59 +267,26 @@ impl Inputs for InBundle<'_> {
         }
     }
 
-    fn unbound_proofs(&self, bound: &BTreeSet<(String, String)>) -> Vec<String> {
-        let wanted: BTreeSet<String> = bound.iter().map(|(p, v)| zip_proof::dir(p, v)).collect();
-        let carried: BTreeSet<&str> = self.all.iter().filter_map(|e| proof_dir(&e.path)).collect();
-        carried
-            .into_iter()
-            .filter(|d| !wanted.contains(*d))
-            .map(str::to_string)
-            .collect()
-    }
-}
-
-impl InBundle<'_> {
-    /// The zip `path@version` as its proof describes it, its carried files
-    /// held to the summary's lines.
-    fn proved_zip(&self, path: &str, version: &str) -> Result<Option<Arc<ModuleZip>>, CheckError> {
+    /// The zip `path@version` as its proof describes it.
+    fn proved_zip(&self, path: &str, version: &str) -> Result<Option<ModuleZip>, CheckError> {
         let dir = zip_proof::dir(path, version);
-        let summary_path = format!("{dir}{}", zip_proof::SUMMARY);
-        let Some(bytes) = self.texts.get(&summary_path) else {
+        let Some(summary) = self.texts.get(&format!("{dir}{}", zip_proof::SUMMARY)) else {
             return Ok(None);
         };
-        let refused = |file: &str, reason: String| ProofError {
-            module: path.to_string(),
-            version: version.to_string(),
-            file: file.to_string(),
-            reason,
-        };
-        let summary = std::str::from_utf8(bytes)
-            .map_err(|_| refused(&summary_path, "is not UTF-8 text".into()))?;
-        let prefix = format!("{path}@{version}/");
-        let zip = zip_proof::as_module_zip(summary, &prefix, &self.go_files)
-            .map_err(|reason| refused(&summary_path, reason))?;
-        let named = zip
-            .files_below(&prefix)
-            .into_iter()
-            .map(|(r, f)| (r, f.sha256))
-            .collect();
         let files = format!("{dir}{}", zip_proof::FILES);
         let carried: Vec<(String, [u8; 32])> = self
             .all
             .iter()
             .filter_map(|e| Some((e.path.strip_prefix(files.as_str())?.to_string(), digest(e)?)))
             .collect();
-        zip_proof::check_carried(&named, &carried).map_err(|reason| refused(&files, reason))?;
-        Ok(Some(Arc::new(zip)))
+        Ok(Some(zip_proof::prove(
+            path,
+            version,
+            summary,
+            &carried,
+            &self.go_files,
+        )?))
     }
-}
-
-/// The proof folder an entry lies in (`proofs/<path>/@v/<version>/`).
-fn proof_dir(entry: &str) -> Option<&str> {
-    let rest = entry.strip_prefix(PROOFS)?;
-    let at = rest.find("/@v/")? + "/@v/".len();
-    let end = rest[at..].find('/')? + at + 1;
-    Some(&entry[..PROOFS.len() + end])
 }
 
 /// `src/<rel>/` for a folder of the main module, `None` when `rel` leads out of it.
@@ -415,8 +404,6 @@ mod tests {
         let summary = "proofs/example.com/x/@v/v1.0.0/summary";
         assert!(matches!(sink.kind(summary), Some(Kind::Text)));
         assert!(matches!(sink.kind("src/go.sum"), Some(Kind::Text)));
-        assert_eq!(proof_dir(carried), Some("proofs/example.com/x/@v/v1.0.0/"));
-        assert_eq!(proof_dir("proofs/x/summary"), None);
     }
 
     #[test]

@@ -44,11 +44,13 @@ pub enum Code {
     ProofIncomplete,
     /// A proof of a module zip that no vendored module needs.
     ProofUnbound,
+    /// An entry below proofs/ that is no part of a proof.
+    ProofStray,
 }
 
 impl Code {
     /// Every code, in the order docs/diagnostics.md lists them.
-    pub const ALL: [Code; 16] = [
+    pub const ALL: [Code; 17] = [
         Code::NoModulesTxt,
         Code::RequirementDrift,
         Code::ReplacementDrift,
@@ -65,6 +67,7 @@ impl Code {
         Code::NotChecked,
         Code::ProofIncomplete,
         Code::ProofUnbound,
+        Code::ProofStray,
     ];
 
     /// The stable name, as JSON and docs/diagnostics.md spell it.
@@ -86,6 +89,7 @@ impl Code {
             Code::NotChecked => "not-checked",
             Code::ProofIncomplete => "proof-incomplete",
             Code::ProofUnbound => "proof-unbound",
+            Code::ProofStray => "proof-stray",
         }
     }
 }

@@ -197,3 +197,136 @@ pub fn check_carried(
     }
     Ok(())
 }
+
+/// What an entry below `proofs/` is: the part of which proof folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Part<'a> {
+    Summary,
+    GoMod,
+    File(&'a str),
+}
+
+/// Splits `proofs/<path>/@v/<version>/<part>` into its folder (with the
+/// trailing `/`) and its part; `None` for anything a proof does not hold.
+pub fn classify(entry: &str) -> Option<(&str, Part<'_>)> {
+    let rest = entry.strip_prefix("proofs/")?;
+    let at = rest.find("/@v/")? + "/@v/".len();
+    let end = rest[at..].find('/')? + at + 1;
+    let (dir, part) = entry.split_at("proofs/".len() + end);
+    let part = match part {
+        SUMMARY => Part::Summary,
+        GO_MOD => Part::GoMod,
+        p => Part::File(p.strip_prefix(FILES).filter(|f| !f.is_empty())?),
+    };
+    Some((dir, part))
+}
+
+/// The zip `path@version` as its proof describes it: the summary parsed
+/// strictly and hashed as it is, each .go file's facts taken from content
+/// with its sha256 (`facts`), and each carried file held to its summary line.
+pub fn prove(
+    path: &str,
+    version: &str,
+    summary: &[u8],
+    carried: &[(String, [u8; 32])],
+    facts: &HashMap<[u8; 32], GoFile>,
+) -> Result<ModuleZip, ProofError> {
+    let dir = dir(path, version);
+    let refused = |part: &str, reason: String| ProofError {
+        module: path.to_string(),
+        version: version.to_string(),
+        file: format!("{dir}{part}"),
+        reason,
+    };
+    let text =
+        std::str::from_utf8(summary).map_err(|_| refused(SUMMARY, "is not UTF-8 text".into()))?;
+    let prefix = format!("{path}@{version}/");
+    let zip = as_module_zip(text, &prefix, facts).map_err(|r| refused(SUMMARY, r))?;
+    let named = zip
+        .files_below(&prefix)
+        .into_iter()
+        .map(|(r, f)| (r, f.sha256))
+        .collect();
+    check_carried(&named, carried).map_err(|r| refused(FILES, r))?;
+    Ok(zip)
+}
+
+/// A zip carried in modcache/ and its proof must be the same zip: a reader
+/// checks both, so neither can hide behind the other.
+pub fn agree(
+    path: &str,
+    version: &str,
+    zip: std::sync::Arc<ModuleZip>,
+    proof: &ModuleZip,
+) -> Result<std::sync::Arc<ModuleZip>, ProofError> {
+    if zip.h1 == proof.h1 {
+        return Ok(zip);
+    }
+    Err(ProofError {
+        module: path.to_string(),
+        version: version.to_string(),
+        file: format!("{}{SUMMARY}", dir(path, version)),
+        reason: format!("describes {}, but the carried zip is {}", proof.h1, zip.h1),
+    })
+}
+
+/// The go.mod a reader hashes when both modcache/ and the proof carry one:
+/// they must be the same bytes.
+pub fn one_go_mod(
+    path: &str,
+    version: &str,
+    cached: Option<[u8; 32]>,
+    proved: Option<[u8; 32]>,
+) -> Result<Option<[u8; 32]>, ProofError> {
+    match (cached, proved) {
+        (Some(c), Some(p)) if c != p => Err(ProofError {
+            module: path.to_string(),
+            version: version.to_string(),
+            file: format!("{}{GO_MOD}", dir(path, version)),
+            reason: "differs from the go.mod carried in modcache/".into(),
+        }),
+        (c, p) => Ok(c.or(p)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_summary_go_mod_and_files_are_parts_of_a_proof() {
+        let d = "proofs/example.com/!upper/x/@v/v1.0.0/";
+        assert_eq!(classify(&format!("{d}summary")), Some((d, Part::Summary)));
+        assert_eq!(classify(&format!("{d}go.mod")), Some((d, Part::GoMod)));
+        assert_eq!(
+            classify(&format!("{d}files/a/b.go")),
+            Some((d, Part::File("a/b.go")))
+        );
+        for stray in [
+            "proofs/x",
+            "proofs/m/@v/v1.zip",
+            &format!("{d}other"),
+            &format!("{d}files/"),
+        ] {
+            assert_eq!(classify(stray), None, "{stray}");
+        }
+    }
+
+    #[test]
+    fn a_summary_is_read_strictly() {
+        let sha = "ab".repeat(32);
+        let good = format!("{sha}  m@v1.0.0/a.go\n{sha}  m@v1.0.0/b.go\n");
+        assert_eq!(parse_summary(&good, "m@v1.0.0/").unwrap().len(), 2);
+        for bad in [
+            format!("{sha}  m@v1.0.0/b.go\n{sha}  m@v1.0.0/a.go\n"),
+            format!("{sha}  m@v1.0.0/a.go\n{sha}  m@v1.0.0/a.go\n"),
+            format!("{sha} m@v1.0.0/a.go\n"),
+            format!("{}  m@v1.0.0/a.go\n", sha.to_uppercase()),
+            format!("{sha}  other@v1.0.0/a.go\n"),
+            format!("{sha}  m@v1.0.0/a.go"),
+            format!("{sha}  m@v1.0.0/\n"),
+        ] {
+            assert!(parse_summary(&bad, "m@v1.0.0/").is_err(), "{bad:?}");
+        }
+    }
+}

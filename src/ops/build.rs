@@ -34,7 +34,7 @@ pub fn run(
     out: Option<&Path>,
     ctx: &Context,
 ) -> Result<(Built, Vec<Warning>), Error> {
-    let site = super::target::open_folder(dir, keys, &["src/"])?;
+    let site = super::target::open_proven(dir, keys, &["src/"], ctx)?;
     let go = ctx.go()?;
     let src = site.root.join("src");
     let modfile_path = src.join("go.mod");

@@ -20,7 +20,7 @@ pub fn run(old: &Path, new: &Path, keys: &TrustedKeys, ctx: &Context) -> Result<
 /// One side: its signed manifest, and each module's license from its SBOM
 /// (none when the bundle carries no SBOM).
 pub fn side(target: &Path, keys: &TrustedKeys, ctx: &Context) -> Result<Side, Error> {
-    let opened = super::target::open(target, keys, &[SBOM], ctx)?;
+    let opened = super::target::open_proven(target, keys, &[SBOM], ctx)?;
     let path = opened.root.join(SBOM);
     let sbom = match std::fs::read(&path) {
         Ok(bytes) => bytes,

@@ -25,7 +25,7 @@ const MODCACHE: &str = "modcache/";
 /// Opens a bundle file or an unpacked folder with its `modcache/` checked;
 /// one without a module cache (the default since the v2 format) is refused.
 pub fn open(target: &Path, keys: &TrustedKeys, ctx: &Context) -> Result<Opened, Error> {
-    let opened = super::target::open(target, keys, &[MODCACHE], ctx)?;
+    let opened = super::target::open_proven(target, keys, &[MODCACHE], ctx)?;
     let entries = &opened.manifest.entries;
     if !entries.iter().any(|e| e.path.starts_with(MODCACHE)) {
         return Err(Error::Usage(format!(

@@ -6,10 +6,13 @@
 use std::path::{Path, PathBuf};
 
 use super::Context;
+use crate::bundle::diags::{BundleError, Report};
 use crate::bundle::extract::Extract;
 use crate::bundle::manifest::Manifest;
 use crate::bundle::unpacked;
 use crate::error::Error;
+use crate::gomod::check::{self, unpacked::Unpacked};
+use crate::gomod::diags::Findings;
 use crate::sign::TrustedKeys;
 
 /// A bundle whose needed parts are on disk, checked.
@@ -38,11 +41,7 @@ pub fn open(
 
 /// An unpacked folder: ferry.json (its signature first),
 /// then every file under `prefixes` against it, none missing, none added.
-pub fn open_folder(
-    dir: &Path,
-    keys: &TrustedKeys,
-    prefixes: &[&'static str],
-) -> Result<Opened, Error> {
+pub fn open_folder(dir: &Path, keys: &TrustedKeys, prefixes: &[&str]) -> Result<Opened, Error> {
     let folder = unpacked::open(dir, keys)?;
     folder.check(prefixes)?;
     Ok(Opened {
@@ -51,6 +50,53 @@ pub fn open_folder(
         key_id: folder.key_id,
         _temp: None,
     })
+}
+
+/// Opens `target` as [`open`] does, and proves its Go side too: the Go
+/// check (vendor/ against go.sum through the proofs or the module cache)
+/// and the manifest's module list against the tree. For commands that
+/// report on or act upon the third-party code: `diff`, `modules export`,
+/// `build`.
+pub fn open_proven(
+    target: &Path,
+    keys: &TrustedKeys,
+    prefixes: &[&'static str],
+    ctx: &Context,
+) -> Result<Opened, Error> {
+    if target.is_file() {
+        let temp = ctx.temp("read")?;
+        let sink = Extract::only(temp.path(), prefixes);
+        let checked = super::verify::check_streaming(target, keys, &sink, ctx)?;
+        if !checked.report.ok() {
+            return Err(BundleError::Rejected(Box::new(checked.report)).into());
+        }
+        return Ok(Opened {
+            root: temp.path().to_path_buf(),
+            key_id: checked.bundle.key_id,
+            manifest: checked.bundle.manifest,
+            _temp: Some(temp),
+        });
+    }
+    let mut wanted = vec!["src/", "proofs/", "modcache/"];
+    wanted.extend(prefixes);
+    wanted.sort_unstable();
+    wanted.dedup();
+    let opened = open_folder(target, keys, &wanted)?;
+    let inputs = Unpacked::new(&opened.root);
+    let findings = check::run(&inputs)?.strict_findings();
+    if !findings.is_empty() {
+        return Err(Findings(findings).into());
+    }
+    let disagree = super::verify::modules_agree(&opened.manifest, &inputs)?;
+    if !disagree.is_empty() {
+        let report = Report {
+            bundle: target.display().to_string(),
+            problems: disagree,
+            ..Report::default()
+        };
+        return Err(BundleError::Rejected(Box::new(report)).into());
+    }
+    Ok(opened)
 }
 
 fn open_file(

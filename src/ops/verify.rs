@@ -3,16 +3,19 @@
 //! modcache/, each zip against go.sum). The Go check reads what streamed past
 //! (`bundle::go_inputs`): verify writes nothing anywhere.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use super::Context;
+use crate::bundle::MANIFEST;
 use crate::bundle::diags::{BundleError, Check, CheckName, Code, Problem, Report};
 use crate::bundle::go_inputs::GoInputs;
-use crate::bundle::manifest::Manifest;
+use crate::bundle::manifest::{self, Manifest, Module};
 use crate::bundle::reader::{self, Discard, Sink};
 use crate::error::Error;
-use crate::gomod::check::{self, GoCheck};
+use crate::gomod::check::{self, GoCheck, Inputs};
 use crate::gomod::diags::Finding;
+use crate::gomod::{gosum, modules_txt};
 use crate::sign::TrustedKeys;
 
 /// Checks a bundle; `Ok` carries the report whether or not problems were found.
@@ -52,8 +55,10 @@ pub fn check_streaming(
             go: None,
         });
     }
-    let go = check::run(&gather.finish(&b.manifest.entries))?;
-    add_go(&mut report, &go);
+    let inputs = gather.finish(&b.manifest.entries);
+    let go = check::run(&inputs)?;
+    let disagree = modules_agree(&b.manifest, &inputs)?;
+    add_go(&mut report, &go, disagree);
     Ok(Checked {
         bundle: b,
         report,
@@ -61,9 +66,11 @@ pub fn check_streaming(
     })
 }
 
-/// The Go check as one more check of the report; "not checked" fails it.
-fn add_go(report: &mut Report, go: &GoCheck) {
-    let problems: Vec<Problem> = go.strict_findings().iter().map(problem).collect();
+/// The Go check as one more check of the report; "not checked" fails it,
+/// and so does a manifest whose module list is not the tree's.
+fn add_go(report: &mut Report, go: &GoCheck, disagree: Vec<Problem>) {
+    let mut problems: Vec<Problem> = go.strict_findings().iter().map(problem).collect();
+    problems.extend(disagree);
     report.checks.push(Check {
         check: CheckName::Go,
         ok: problems.is_empty(),
@@ -98,6 +105,50 @@ fn check_all(b: &mut reader::Bundle, sink: &dyn Sink, ctx: &Context) -> Result<R
     let report = b.check(sink, &bar)?;
     bar.finish_and_clear();
     Ok(report)
+}
+
+/// The manifest's module list, which `diff`, the SBOM and `audit --vulns`
+/// read, is exactly what modules.txt and go.sum (both signed, both checked
+/// by the Go check) say; each module that differs is a problem.
+pub fn modules_agree(manifest: &Manifest, inputs: &dyn Inputs) -> Result<Vec<Problem>, Error> {
+    let sum = gosum::parse(&inputs.text("go.sum")?.unwrap_or_default())?;
+    let txt = modules_txt::parse(&inputs.text("vendor/modules.txt")?.unwrap_or_default())?;
+    let want = manifest::modules(&txt, &sum);
+    let key = |m: &Module| (m.path.clone(), m.version.clone());
+    let listed: BTreeMap<_, _> = manifest.modules.iter().map(|m| (key(m), m)).collect();
+    let said: BTreeMap<_, _> = want.iter().map(|m| (key(m), m)).collect();
+    let mut out = Vec::new();
+    for k in listed.keys().chain(said.keys()).collect::<BTreeSet<_>>() {
+        let (l, s) = (listed.get(k), said.get(k));
+        if l != s {
+            let what = |m: Option<&&Module>| m.map_or("absent".into(), |m| describe(m));
+            let problem = format!(
+                "manifest field modules: {}@{} is {} in the manifest, and {} by vendor/modules.txt and go.sum",
+                k.0,
+                k.1,
+                what(l),
+                what(s)
+            );
+            out.push(Problem::new(Code::ManifestModules, MANIFEST, problem));
+        }
+    }
+    Ok(out)
+}
+
+/// A module as the manifest records it, in one line.
+fn describe(m: &Module) -> String {
+    let replace = m.replace.as_ref().map_or(String::new(), |r| {
+        format!(" => {} {}", r.path, r.version.as_deref().unwrap_or(""))
+    });
+    format!(
+        "{}{replace}, h1 {}, go.mod h1 {}, explicit {}, go {}, packages [{}]",
+        m.version,
+        m.h1.as_deref().unwrap_or("none"),
+        m.go_mod_h1.as_deref().unwrap_or("none"),
+        m.explicit,
+        m.go.as_deref().unwrap_or("none"),
+        m.packages.join(" ")
+    )
 }
 
 /// A Go finding as a bundle problem, named by its entry in the bundle.

@@ -40,7 +40,7 @@ impl TrustedKeys {
             for path in key_files(source)? {
                 let key = load_public_key(&path)?;
                 let id = key_id(key.keynum());
-                keys.push(Trusted { path, id, key });
+                add(&mut keys, Trusted { path, id, key })?;
             }
         }
         if keys.is_empty() {
@@ -77,6 +77,28 @@ impl TrustedKeys {
     }
 }
 
+/// Adds a key; the same key twice is one key, but two keys with one id
+/// (the id is chosen by whoever makes a key) are refused: a signature names
+/// its key by id alone.
+fn add(keys: &mut Vec<Trusted>, new: Trusted) -> Result<(), SignError> {
+    match keys.iter().find(|k| k.id == new.id) {
+        None => keys.push(new),
+        Some(k) if k.key.to_bytes() == new.key.to_bytes() => {}
+        Some(k) => {
+            return Err(SignError::Key {
+                path: new.path,
+                what: "public key",
+                reason: format!(
+                    "its key id {} is also the id of {}, another key",
+                    new.id,
+                    k.path.display()
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
 /// The key id a signature names.
 fn signer_id(signature: &[u8]) -> Result<String, SignError> {
     let text = std::str::from_utf8(signature)
@@ -110,6 +132,8 @@ fn key_files(source: &Path) -> Result<Vec<PathBuf>, SignError> {
 mod tests {
     use super::*;
     use crate::sign::{keygen, load_secret_key};
+    use base64::Engine;
+    use base64::engine::general_purpose::STANDARD as B64;
 
     #[test]
     fn any_trusted_key_may_have_signed_and_others_are_named() {
@@ -140,6 +164,36 @@ mod tests {
             Err(SignError::UntrustedKey { id, .. }) => assert_eq!(id, stranger.key_id()),
             other => panic!("expected an untrusted key, got {:?}", other.map(|(c, _)| c)),
         }
+    }
+
+    #[test]
+    fn two_keys_with_one_id_are_refused_and_one_key_twice_is_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let (_, a) = keygen(&dir.path().join("a"), None).unwrap();
+        let (_, b) = keygen(&dir.path().join("b"), None).unwrap();
+        let twice = TrustedKeys::load(&[a.clone(), a.clone()]).unwrap();
+        assert_eq!(twice.iter().count(), 1);
+        // b's key with a's id: minisign's public key line is "Ed" + id + key.
+        let line = |p: &std::path::Path| {
+            fs::read_to_string(p)
+                .unwrap()
+                .lines()
+                .nth(1)
+                .unwrap()
+                .to_string()
+        };
+        let (mut raw_b, raw_a) = (B64.decode(line(&b)).unwrap(), B64.decode(line(&a)).unwrap());
+        raw_b[2..10].copy_from_slice(&raw_a[2..10]);
+        let forged = dir.path().join("forged.pub");
+        fs::write(
+            &forged,
+            format!("untrusted comment: forged\n{}\n", B64.encode(raw_b)),
+        )
+        .unwrap();
+        assert!(matches!(
+            TrustedKeys::load(&[a, forged]),
+            Err(SignError::Key { .. })
+        ));
     }
 
     #[test]

@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 
 use crate::common::rawzip::{entries_of, rebuild};
 use crate::common::resign::{Entries, rejected, resigned};
-use crate::common::{Sandbox, assert_ok, assert_says};
+use crate::common::{Sandbox, assert_exit, assert_ok, assert_says, text};
 
 const GREET: &str = "proofs/example.com/greet/v2/@v/v2.1.0/";
 const STRUTIL: &str = "proofs/example.com/strutil/@v/v1.1.0/";
@@ -270,4 +270,92 @@ fn with_modcache_the_bundle_depends_on_go_sum_not_on_the_module_cache() {
         !names.iter().any(|n| n.contains("strutil/@v/v1.0.0")),
         "{names:?}"
     );
+}
+
+fn clockwork_with_modcache() -> (Sandbox, Entries) {
+    let sb = Sandbox::new();
+    assert_ok(&sb.pack_with("clockwork", "m.ferry", &["-q", "--with-modcache"]));
+    let bundle = fs::read(sb.path("m.ferry")).unwrap();
+    (sb, entries_of(&bundle))
+}
+
+#[test]
+fn a_carried_zip_and_its_proof_are_both_checked() {
+    let (sb, entries) = clockwork_with_modcache();
+    let summary = format!("{STRUTIL}summary");
+    let edited = with_entry(&sb, &entries, &summary, Some(b"garbage\n"));
+    refused(
+        &sb,
+        "garbage",
+        &edited,
+        &["example.com/strutil@v1.1.0", &summary],
+    );
+
+    // A zip go.sum does not pin, carried beside the real ones.
+    let other = "modcache/example.com/strutil/@v/v1.2.0.zip";
+    let zip = text_of(&entries, &format!("{STRUTIL}summary"));
+    let edited = with_entry(&sb, &entries, other, Some(zip.as_bytes()));
+    refused(
+        &sb,
+        "unpinned",
+        &edited,
+        &[other, "go.sum pins no such file"],
+    );
+}
+
+#[test]
+fn modules_export_refuses_a_bundle_whose_module_cache_fails_the_go_check() {
+    let (sb, entries) = clockwork_with_modcache();
+    let zip = "modcache/example.com/greet/v2/@v/v2.1.0.zip";
+    let swapped = entries[find(&entries, "modcache/example.com/strutil/@v/v1.1.0.zip")]
+        .1
+        .clone();
+    let edited = with_entry(&sb, &entries, zip, Some(&swapped));
+    fs::write(sb.path("swapped.ferry"), rebuild(&edited).build()).unwrap();
+    let out = sb.run(&[
+        "modules",
+        "export",
+        "swapped.ferry",
+        "--pub",
+        "rel.pub",
+        "--to",
+        "proxy",
+    ]);
+    assert_exit(&out, 1);
+    assert_says(&out, &["example.com/greet/v2@v2.1.0"]);
+    assert!(!sb.path("proxy").exists(), "{}", text(&out));
+}
+
+#[test]
+fn proofs_hold_nothing_but_proofs() {
+    let (sb, entries) = clockwork();
+    for stray in [
+        "proofs/readme.txt".to_string(),
+        format!("{STRUTIL}other"),
+        "proofs/example.com/strutil/@v/v9.9.9.zip".to_string(),
+    ] {
+        let edited = with_entry(&sb, &entries, &stray, Some(b"x\n"));
+        refused(&sb, "stray", &edited, &[&stray, "is no part of a proof"]);
+    }
+}
+
+#[test]
+fn the_manifest_module_list_is_the_tree_s_and_diff_believes_no_other() {
+    let (sb, entries) = clockwork();
+    let edited = resigned(&sb, &entries, |m| {
+        for module in m["modules"].as_array_mut().unwrap() {
+            if module["path"] == "example.com/greet/v2" {
+                module["version"] = json!("v2.2.0");
+            }
+        }
+    });
+    refused(
+        &sb,
+        "lying",
+        &edited,
+        &["manifest field modules: example.com/greet/v2@v2.2.0"],
+    );
+    let out = sb.run(&["diff", "good.ferry", "lying.ferry", "--pub", "rel.pub"]);
+    assert_exit(&out, 1);
+    assert_says(&out, &["example.com/greet/v2"]);
 }

@@ -93,6 +93,20 @@ pub(super) fn owners<'a>(
     map
 }
 
+/// A module that vendors no package has no file in vendor/: `go mod
+/// vendor` copies files of packages, and of the folders above them.
+pub(super) fn no_packages(m: &VendoredModule, mine: &[&String], out: &mut GoCheck) {
+    for f in mine {
+        out.findings.push(Finding::new(
+            Code::FileNotCopiedByGo,
+            &m.path,
+            &m.version,
+            &format!("vendor/{f}"),
+            "belongs to a module that vendors no package; go mod vendor copies no file of it",
+        ));
+    }
+}
+
 /// Every vendored file of `m` is in its module, byte for byte, and is one that
 /// `go mod vendor` copies; every file it copies is there.
 pub(super) fn bind(

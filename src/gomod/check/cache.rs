@@ -10,7 +10,7 @@ use rayon::prelude::*;
 use super::{CheckError, GoCheck, Inputs, NotChecked};
 use crate::gomod::diags::{Code, Finding};
 use crate::gomod::gosum::GoSum;
-use crate::gomod::modcache::rel_path;
+use crate::gomod::modcache::{parse_rel, rel_path};
 use crate::gomod::modules_txt::{ModulesTxt, VendoredModule};
 use crate::gomod::modzip::ModuleZip;
 use crate::gomod::vendor_rules::ModuleFile;
@@ -73,6 +73,40 @@ pub(super) fn check(
                 )
                 .hashes(Some(line.hash.clone()), Some(actual)),
             );
+        }
+    }
+    Ok(())
+}
+
+/// Nothing unhashed crosses: every file a bundle carries in modcache/ is of
+/// a module version go.sum pins (its zip, or its go.mod for `.mod`).
+pub(super) fn check_pinned(
+    inputs: &dyn Inputs,
+    sum: &GoSum,
+    out: &mut GoCheck,
+) -> Result<(), CheckError> {
+    for rel in inputs.carried_cache()? {
+        let file = format!("modcache/{rel}");
+        let name = match parse_rel(&rel) {
+            Ok(name) => name,
+            Err(why) => {
+                out.findings
+                    .push(Finding::new(Code::GoSumMissing, "", "", &file, why));
+                continue;
+            }
+        };
+        if sum
+            .hash(&name.path, &name.version, name.ext == "mod")
+            .is_none()
+        {
+            let problem = "is carried, but go.sum pins no such file of this module version";
+            out.findings.push(Finding::new(
+                Code::GoSumMissing,
+                &name.path,
+                &name.version,
+                &file,
+                problem,
+            ));
         }
     }
     Ok(())

@@ -3,7 +3,7 @@
 //! (`bundle::go_inputs`), with the types both give and the error they share.
 //! The check itself does no I/O of its own.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::fs::{self, File};
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
@@ -57,9 +57,15 @@ pub trait Inputs: Sync {
     fn go_mod_hash(&self, path: &str, version: &str) -> Result<Option<String>, CheckError>;
     /// A module zip read in one pass, or what a proof of it says.
     fn zip(&self, path: &str, version: &str) -> Result<Option<Arc<ModuleZip>>, CheckError>;
-    /// Proofs of zips other than `bound`'s: a bundle carries none.
-    fn unbound_proofs(&self, _bound: &BTreeSet<(String, String)>) -> Vec<String> {
-        Vec::new()
+    /// The entries below `proofs/` (`proofs/<path>/@v/<version>/…`), which
+    /// the check holds to what proofs may contain; none outside a bundle.
+    fn proof_entries(&self) -> Result<Vec<String>, CheckError> {
+        Ok(Vec::new())
+    }
+    /// The files a bundle carries in modcache/, by their path below it;
+    /// none for the user's own module cache, which holds what it holds.
+    fn carried_cache(&self) -> Result<Vec<String>, CheckError> {
+        Ok(Vec::new())
     }
 }
 
@@ -160,17 +166,17 @@ impl Disk<'_> {
 }
 
 /// A non-folder found below a folder.
-struct Found {
+pub(super) struct Found {
     /// Its path relative to the folder walked.
-    rel: String,
-    path: PathBuf,
+    pub(super) rel: String,
+    pub(super) path: PathBuf,
     /// A regular file, not a symlink or device.
-    regular: bool,
-    size: u64,
+    pub(super) regular: bool,
+    pub(super) size: u64,
 }
 
 /// Every non-folder below `dir`, with the size the walk already read.
-fn walk(dir: &Path) -> Result<Vec<Found>, CheckError> {
+pub(super) fn walk(dir: &Path) -> Result<Vec<Found>, CheckError> {
     let mut out = Vec::new();
     for e in walkdir::WalkDir::new(dir).follow_links(false) {
         let e = e.map_err(walk_err(dir))?;

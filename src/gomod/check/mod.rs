@@ -6,7 +6,9 @@
 mod bind;
 mod cache;
 pub mod inputs;
+mod proofs;
 pub mod status;
+pub mod unpacked;
 
 use std::path::Path;
 
@@ -61,6 +63,12 @@ pub fn run_on_disk(tree: &Path, cache: Option<&Path>) -> Result<GoCheck, CheckEr
     run(&Disk { tree, cache })
 }
 
+/// Runs every check on an unpacked bundle folder: `root/src` with what the
+/// bundle carried beside it (`proofs/`, `modcache/`), all held to go.sum.
+pub fn run_on_unpacked(root: &Path) -> Result<GoCheck, CheckError> {
+    run(&unpacked::Unpacked::new(root))
+}
+
 /// Runs every check on what `inputs` give.
 pub fn run(inputs: &dyn Inputs) -> Result<GoCheck, CheckError> {
     let modfile = modfile::parse(&inputs.text("go.mod")?.unwrap_or_default())?;
@@ -89,29 +97,23 @@ pub fn run(inputs: &dyn Inputs) -> Result<GoCheck, CheckError> {
     out.vendored_files = listing.files.len();
     bind::check_package_folders(&txt, &listing.files, &mut out);
     let bound = cache::bound_zips(&txt);
-    for dir in inputs.unbound_proofs(&bound) {
-        out.findings.push(Finding::new(
-            Code::ProofUnbound,
-            "",
-            "",
-            &dir,
-            "proves a module zip that no module of vendor/modules.txt vendors code from",
-        ));
-    }
+    proofs::check(inputs, &bound, &sum, &mut out)?;
+    cache::check_pinned(inputs, &sum, &mut out)?;
     let zips = cache::read_zips(inputs, &sum, &bound)?;
     cache::check(inputs, &zips, &sum, &bound, &mut out)?;
     let owners = bind::owners(&txt, &listing.files, &mut out);
     let main_go = modfile.go.as_deref().unwrap_or("1.16");
     for (i, m) in txt.modules.iter().enumerate() {
-        if m.packages.is_empty() {
-            continue;
-        }
-        out.modules += 1;
         let mine: Vec<&String> = owners
             .iter()
             .filter(|(_, o)| **o == i)
             .map(|(f, _)| *f)
             .collect();
+        if m.packages.is_empty() {
+            bind::no_packages(m, &mine, &mut out);
+            continue;
+        }
+        out.modules += 1;
         if let Some(files) = cache::module_files(inputs, &zips, m, &sum, &mut out)? {
             bind::bind(m, &files, &mine, &listing.files, main_go, &mut out);
         }
