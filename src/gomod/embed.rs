@@ -1,59 +1,76 @@
 //! `//go:embed` patterns of a package, and the files they select, so that the
 //! vendor check knows which files below a package folder `go mod vendor` copies.
+//! go/build records a file's patterns only when it imports "embed", from every
+//! `//go:embed` comment go/scanner finds in it (see `gosyntax`).
 
 use globset::GlobBuilder;
 
-/// The patterns of every `//go:embed` line of one Go source file: the
-/// whole-file form, against which tests hold `vendor_rules::GoFile::scan`.
+use super::gosyntax::{EmbedImport, GoReader, space_prefix, trim_space, unquote_prefix};
+
+/// The patterns go/build records for one Go source file: the whole-file form,
+/// against which tests hold the one-pass `vendor_rules::GoFile::scan`.
 #[cfg(test)]
 pub(crate) fn patterns(source: &[u8]) -> Vec<String> {
-    source
-        .split(|&b| b == b'\n')
-        .filter_map(line_patterns)
+    let source = source.strip_prefix(b"\xef\xbb\xbf").unwrap_or(source);
+    let mut reader = GoReader::default();
+    reader.feed(source);
+    recorded(reader)
+}
+
+/// The patterns of a file read whole: none unless it imports "embed" (an
+/// import section that does not parse counts as importing it, the answer
+/// that expects more files) and its package is not `documentation`.
+pub fn recorded(reader: GoReader) -> Vec<String> {
+    let (import, documentation, comments) = reader.finish();
+    if import == EmbedImport::No || documentation {
+        return Vec::new();
+    }
+    comments
+        .iter()
+        .filter_map(|c| comment_patterns(c))
         .flatten()
         .collect()
 }
 
-/// The patterns of one line, when it is a `//go:embed` directive.
-pub fn line_patterns(line: &[u8]) -> Option<Vec<String>> {
-    let rest = line.trim_ascii_start().strip_prefix(b"//go:embed")?;
-    if !rest.starts_with(b" ") && !rest.starts_with(b"\t") {
-        return None;
+/// The arguments of a `//go:embed` comment, as go/ast's ParseDirective and
+/// ParseArgs read them; `None` for a comment that is no such directive or
+/// whose arguments do not parse (go/build skips those lines).
+fn comment_patterns(comment: &[u8]) -> Option<Vec<String>> {
+    let rest = comment.strip_prefix(b"//go:embed")?;
+    let args = &rest[space_prefix(rest)..];
+    if args.len() == rest.len() && !rest.is_empty() {
+        return None; // //go:embedded: another directive
     }
-    Some(split_args(&String::from_utf8_lossy(rest)))
+    split_args(trim_space(args))
 }
 
-/// Splits an embed line into patterns: bare words, "quoted" or `raw` strings.
-fn split_args(s: &str) -> Vec<String> {
+/// Splits directive arguments: bare words, or "quoted" or `raw` strings
+/// followed by white space or the end.
+fn split_args(mut s: &[u8]) -> Option<Vec<String>> {
     let mut out = Vec::new();
-    let mut chars = s.trim().chars().peekable();
-    while let Some(&c) = chars.peek() {
-        if c.is_whitespace() {
-            chars.next();
-            continue;
+    loop {
+        s = &s[space_prefix(s)..];
+        if s.is_empty() {
+            return Some(out);
         }
-        let mut arg = String::new();
-        if c == '"' || c == '`' {
-            chars.next();
-            while let Some(n) = chars.next() {
-                match n {
-                    '\\' if c == '"' => arg.extend(chars.next()),
-                    n if n == c => break,
-                    n => arg.push(n),
+        let (arg, n) = match s[0] {
+            b'"' | b'`' => {
+                let (arg, n) = unquote_prefix(s)?;
+                if n < s.len() && space_prefix(&s[n..]) == 0 {
+                    return None;
                 }
+                (arg, n)
             }
-        } else {
-            while let Some(&n) = chars.peek() {
-                if n.is_whitespace() {
-                    break;
-                }
-                arg.push(n);
-                chars.next();
+            _ => {
+                let n = (0..s.len())
+                    .find(|&i| space_prefix(&s[i..]) > 0)
+                    .unwrap_or(s.len());
+                (s[..n].to_vec(), n)
             }
-        }
-        out.push(arg);
+        };
+        out.push(String::from_utf8_lossy(&arg).into_owned());
+        s = &s[n..];
     }
-    out
 }
 
 /// The files (paths relative to the package folder) that `patterns` embed,
@@ -105,10 +122,24 @@ mod tests {
 
     #[test]
     fn reads_patterns_in_every_form() {
-        let src = b"package a\n\n//go:embed banner.txt \"with space.txt\" `raw/*.tmpl`\n//go:embed all:static\nvar x string\n//go:embedded no\n";
+        let src = b"package a\n\nimport _ \"embed\"\n\n//go:embed banner.txt \"with space.txt\" `raw/*.tmpl`\n//go:embed all:static\nvar x string\n//go:embedded no\n";
         assert_eq!(
             patterns(src),
             ["banner.txt", "with space.txt", "raw/*.tmpl", "all:static"]
+        );
+        let nbsp = "package a\nimport \"embed\"\n//go:embed\u{a0}nb\u{2003}x\u{a0}\n";
+        assert_eq!(patterns(nbsp.as_bytes()), ["nb", "x"]);
+    }
+
+    #[test]
+    fn skips_lines_go_skips() {
+        let src = "package a\nimport \"embed\"\n//go:embed \"a\"b c\n//go:embed \"open d\n//go:embed ok\n";
+        assert_eq!(patterns(src.as_bytes()), ["ok"]);
+        assert!(patterns(b"package a\n//go:embed x\n").is_empty());
+        assert!(patterns(b"package documentation\nimport \"embed\"\n//go:embed x\n").is_empty());
+        assert_eq!(
+            patterns(b"package a\nimport \"embed\n//go:embed x\n"),
+            ["x"]
         );
     }
 

@@ -11,6 +11,7 @@ pub mod dirhash;
 pub mod embed;
 pub mod escape;
 pub mod gosum;
+pub mod gosyntax;
 pub mod goversion;
 pub mod modcache;
 pub mod modfile;

@@ -1,13 +1,17 @@
 //! Which files of a module `go mod vendor` copies, as cmd/go decides: every
 //! regular file directly in a vendored package's folder except tests (and
-//! go.mod/go.sum from Go 1.17), minus .go files tagged `ignore`; metadata files
-//! (LICENSE…, by capitalised prefix) from the folders above it up to the module
-//! root; and the files its `//go:embed` patterns select.
+//! go.mod/go.sum from Go 1.17), minus .go files whose build constraints need
+//! the `ignore` tag; metadata files (LICENSE…, by capitalised prefix) from the
+//! folders above it up to the module root; and the files selected by the
+//! `//go:embed` patterns of the package's files as go/build lists them (every
+//! .go file whatever its constraints, but none named `_…` or `.…`).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{self, BufRead, Read};
+use std::io::{self, BufRead};
 
-use super::{constraint, embed};
+use super::constraint::Header;
+use super::embed;
+use super::gosyntax::GoReader;
 
 /// Capitalised name prefixes that Go copies from parent folders.
 const META_PREFIXES: &[&str] = &[
@@ -30,7 +34,8 @@ pub struct ModuleFile {
 }
 
 /// What `go mod vendor` reads in a .go file: whether its build constraints
-/// keep it, and the patterns of its `//go:embed` lines.
+/// keep it, and the `//go:embed` patterns go/build records for it (whatever
+/// its constraints: Go reads the package with `UseAllFiles`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct GoFile {
     pub vendored: bool,
@@ -38,41 +43,106 @@ pub struct GoFile {
 }
 
 impl GoFile {
-    /// Reads a .go file once, line by line, holding one line at a time.
+    /// Reads a .go file once, holding at most one header line and one
+    /// `//go:embed` comment (each cut at 64 KiB) at a time.
     pub fn scan(source: &mut dyn BufRead) -> io::Result<GoFile> {
-        let mut header = Vec::new();
-        let mut in_header = true;
-        let mut embeds = Vec::new();
-        let mut line = Vec::new();
-        while next_line(source, &mut line)? {
-            if in_header {
-                match constraint::header_line(&line) {
-                    Some(l) => header.push(l),
-                    None => in_header = false,
-                }
+        let mut scan = Scan::default();
+        loop {
+            let chunk = source.fill_buf()?;
+            if chunk.is_empty() {
+                return Ok(scan.finish());
             }
-            embeds.extend(embed::line_patterns(&line).into_iter().flatten());
+            let n = chunk.len();
+            scan.feed(chunk);
+            source.consume(n);
         }
-        let vendored = constraint::vendors_header(&header);
-        if !vendored {
-            embeds.clear();
-        }
-        Ok(GoFile { vendored, embeds })
     }
 }
 
-/// Directives are short: of a longer line only the start is kept and the
-/// rest skipped, so that a file with no newline is never held whole.
-const MAX_LINE: u64 = 64 << 10;
+/// Header lines are short: of a longer one only the start is kept (and the
+/// file then counts as copied), so that a file with no newline is never held whole.
+const MAX_LINE: usize = 64 << 10;
 
-/// Reads the next line (cut at [`MAX_LINE`]) into `line`; false at the end.
-fn next_line(source: &mut dyn BufRead, line: &mut Vec<u8>) -> io::Result<bool> {
-    line.clear();
-    let n = Read::take(&mut *source, MAX_LINE).read_until(b'\n', line)?;
-    if n as u64 == MAX_LINE && line.last() != Some(&b'\n') {
-        source.skip_until(b'\n')?;
+const BOM: &[u8] = b"\xef\xbb\xbf";
+
+/// One pass over a .go file: its header line by line, all of it token by token.
+struct Scan {
+    /// The first bytes, held until they show whether the file starts with a
+    /// byte order mark, which Go's readers drop.
+    lead: Option<Vec<u8>>,
+    line: Vec<u8>,
+    cut: bool,
+    header: Header,
+    reader: GoReader,
+    nul: bool,
+}
+
+impl Default for Scan {
+    fn default() -> Self {
+        Scan {
+            lead: Some(Vec::new()),
+            line: Vec::new(),
+            cut: false,
+            header: Header::new(),
+            reader: GoReader::default(),
+            nul: false,
+        }
     }
-    Ok(n > 0)
+}
+
+impl Scan {
+    fn feed(&mut self, mut chunk: &[u8]) {
+        if let Some(lead) = &mut self.lead {
+            let take = (BOM.len() - lead.len()).min(chunk.len());
+            lead.extend_from_slice(&chunk[..take]);
+            chunk = &chunk[take..];
+            if lead.len() < BOM.len() {
+                return;
+            }
+            self.end_lead();
+        }
+        self.bytes(chunk);
+    }
+
+    fn end_lead(&mut self) {
+        if let Some(lead) = self.lead.take().filter(|l| l != BOM) {
+            self.bytes(&lead);
+        }
+    }
+
+    fn bytes(&mut self, bytes: &[u8]) {
+        // Go's import reader fails on a NUL, and then vendor copies the file;
+        // a NUL anywhere counts so (Go source never holds one).
+        self.nul |= bytes.contains(&0);
+        self.reader.feed(bytes);
+        let mut rest = bytes;
+        while !self.header.is_done() && !rest.is_empty() {
+            let (part, newline) = match rest.iter().position(|&b| b == b'\n') {
+                Some(i) => (&rest[..i], true),
+                None => (rest, false),
+            };
+            let room = MAX_LINE - self.line.len();
+            self.cut |= part.len() > room;
+            self.line.extend_from_slice(&part[..part.len().min(room)]);
+            rest = &rest[(part.len() + usize::from(newline)).min(rest.len())..];
+            if newline {
+                self.header.line(&self.line, self.cut);
+                self.line.clear();
+                self.cut = false;
+            }
+        }
+    }
+
+    fn finish(mut self) -> GoFile {
+        self.end_lead();
+        if !self.line.is_empty() {
+            self.header.line(&self.line, self.cut);
+        }
+        GoFile {
+            vendored: self.nul || self.header.vendors(),
+            embeds: embed::recorded(self.reader),
+        }
+    }
 }
 
 /// Compares Go versions such as `1.21`, `1.22.3` or `1.23rc1` by major and minor.
@@ -109,7 +179,9 @@ pub fn expected(
             let name = split(rel).1;
             let is_test = name.ends_with("_test.go");
             let go = f.go.as_ref().filter(|_| name.ends_with(".go"));
-            if let Some(go) = go.filter(|_| !is_test || test_embeds) {
+            // go/build skips files named _… or .… (vendor still copies them).
+            let in_package = !name.starts_with(['_', '.']);
+            if let Some(go) = go.filter(|_| in_package && (!is_test || test_embeds)) {
                 patterns.extend(go.embeds.iter().cloned());
             }
             if is_test || (strip_mod && (name == "go.mod" || name == "go.sum")) {
@@ -192,6 +264,7 @@ fn add_embeds(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::gomod::constraint;
 
     fn files(list: &[(&str, &str)]) -> BTreeMap<String, ModuleFile> {
         list.iter()
@@ -218,9 +291,12 @@ mod tests {
             ("go.mod", ""),
             (
                 "a.go",
-                "package a\n//go:embed banner.txt static\nvar b string\n",
+                "package a\nimport \"embed\"\n//go:embed banner.txt static\nvar b embed.FS\n",
             ),
-            ("a_test.go", "package a\n//go:embed testdata/x\n"),
+            (
+                "a_test.go",
+                "package a\nimport _ \"embed\"\n//go:embed testdata/x\n",
+            ),
             ("gen.go", "//go:build ignore\n\npackage main\n"),
             ("banner.txt", ""),
             ("static/site.css", ""),
@@ -259,20 +335,91 @@ mod tests {
         );
     }
 
+    fn scan(src: &str) -> GoFile {
+        GoFile::scan(&mut src.as_bytes()).expect("reading from memory")
+    }
+
+    /// (source, copied?, embeds): what `go mod vendor` does with one file.
+    const FILES: &[(&str, bool, &[&str])] = &[
+        (
+            "// Copyright 2020 The Authors.\n\n// +build ignore\npackage sec\n",
+            true,
+            &[],
+        ),
+        ("//go:build-x\n\npackage a\n", true, &[]),
+        ("// +buildignore\n\npackage a\n", true, &[]),
+        ("//+build ignore\n\npackage a\n", false, &[]),
+        ("//go:build a\n//go:build b\n\npackage a\n", false, &[]),
+        ("/* x */\n//go:build ignore\npackage a\n", false, &[]),
+        ("\u{feff}//go:build ignore\n\npackage a\n", false, &[]),
+        ("package a\n//go:embed x\nvar x string\n", true, &[]),
+        (
+            "package a\nimport \"embed\"\n//go:embed x\nvar x embed.FS\n",
+            true,
+            &["x"],
+        ),
+        (
+            "//go:build ignore\n\npackage a\nimport _ \"embed\"\n//go:embed x\nvar x string\n",
+            false,
+            &["x"],
+        ),
+        (
+            "package a\nimport _ \"embed\"\nvar s = `\n//go:embed raw\n`\nvar x = 1 //go:embed y\n",
+            true,
+            &["y"],
+        ),
+    ];
+
+    #[test]
+    fn reads_each_file_as_go_does() {
+        for (src, vendored, embeds) in FILES {
+            let want = GoFile {
+                vendored: *vendored,
+                embeds: embeds.iter().map(|e| e.to_string()).collect(),
+            };
+            assert_eq!(scan(src), want, "{src:?}");
+        }
+    }
+
+    #[test]
+    fn embeds_of_files_go_build_skips_do_not_count() {
+        let body = "package a\nimport \"embed\"\n//go:embed e\nvar x embed.FS\n";
+        let m = files(&[
+            ("_a.go", body),
+            (".b.go", body),
+            ("c.go", "package a\n"),
+            ("e/f", ""),
+        ]);
+        let got = expected("example.com/m", &["example.com/m".to_string()], &m, "1.22");
+        assert_eq!(
+            got.into_iter().collect::<Vec<_>>(),
+            [".b.go", "_a.go", "c.go"]
+        );
+    }
+
     #[test]
     fn a_long_line_is_cut_not_held() {
-        let long = "x".repeat(3 * MAX_LINE as usize);
-        let src = format!("package a\n{long}//go:embed hidden\n//go:embed a.txt\nvar b string\n");
-        let go = GoFile::scan(&mut src.as_bytes()).expect("reading from memory");
-        assert_eq!(go.embeds, ["a.txt"]);
+        let long = "x".repeat(3 * MAX_LINE);
+        let src = format!(
+            "package a\nimport \"embed\"\n{long}//go:embed after\n//go:embed a.txt\nvar b string\n"
+        );
+        assert_eq!(scan(&src).embeds, ["after", "a.txt"]);
+        let header = format!("//{long}\n// +build ignore\n\npackage a\n");
+        assert!(scan(&header).vendored, "a cut header line counts as copied");
+        let comment = format!("package a\nimport \"embed\"\n//go:embed a {long}\n");
+        assert_eq!(scan(&comment).embeds.len(), 2);
     }
 
     proptest::proptest! {
         #[test]
-        fn one_pass_scan_agrees_with_the_parsers(src in "((//go:build|// \\+build|//go:embed|package|) ?[a-z!&|() ]{0,12}\n){0,6}") {
-            let go = GoFile::scan(&mut src.as_bytes()).expect("reading from memory");
+        fn one_pass_scan_agrees_with_the_parsers(
+            src in "(\u{feff}?)((//go:build|// \\+build|//go:embed|/\\*|\\*/|package|import|\"|`) ?[a-z!&|()\"` ]{0,12}\n){0,6}",
+            capacity in 1usize..8,
+        ) {
+            let mut reader = io::BufReader::with_capacity(capacity, src.as_bytes());
+            let go = GoFile::scan(&mut reader).expect("reading from memory");
             let vendored = constraint::vendors_go_file(src.as_bytes());
-            let embeds = if vendored { embed::patterns(src.as_bytes()) } else { Vec::new() };
+            let embeds = embed::patterns(src.as_bytes());
             proptest::prop_assert_eq!(go, GoFile { vendored, embeds });
         }
     }

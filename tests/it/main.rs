@@ -22,4 +22,5 @@ mod offline_build;
 mod proofs;
 mod rejections;
 mod trust;
+mod vendor_rules_oracle;
 mod vulns;
