@@ -8,14 +8,29 @@ use ferry::bundle::manifest::BuildMode;
 use ferry::image::Role;
 use ferry::image::pull::Request;
 use ferry::image::registry::Connection;
-use ferry::ops::pack::{self, PackOptions};
+use ferry::ops::pack::{self, PackOptions, Packed};
 
 use crate::flags::{Mode, PackArgs};
 use crate::output::say;
 
 pub fn run(args: PackArgs, quiet: bool, out: &mut dyn Write) -> anyhow::Result<Exit> {
     let ctx = crate::context::from_env(quiet)?;
-    let opts = PackOptions {
+    let opts = options(&args, &ctx);
+    let packed = pack::run(&opts, &ctx).with_context(|| format!("pack {}", args.dir.display()))?;
+    match (args.json, quiet) {
+        (true, _) => print_json(&packed, out)?,
+        (false, false) => print_text(&packed, out)?,
+        (false, true) => {}
+    }
+    for w in &packed.warnings {
+        eprintln!("ferry: warning: {w}");
+    }
+    Ok(Exit::Ok)
+}
+
+/// What the command line asks of the pipeline.
+fn options(args: &PackArgs, ctx: &ferry::ops::Context) -> PackOptions {
+    PackOptions {
         dir: args.dir.clone(),
         output: args.output.clone(),
         key: args.key.clone(),
@@ -27,7 +42,7 @@ pub fn run(args: PackArgs, quiet: bool, out: &mut dyn Write) -> anyhow::Result<E
         tags: args.tags.clone(),
         ldflags: args.ldflags.clone(),
         revendor: args.revendor,
-        images: image_requests(&args),
+        images: image_requests(args),
         image_archives: args.image_archive.clone(),
         vulndb: args.vulndb.clone(),
         expose: args.expose.clone(),
@@ -38,64 +53,62 @@ pub fn run(args: PackArgs, quiet: bool, out: &mut dyn Write) -> anyhow::Result<E
             insecure: args.insecure_registry.clone(),
             docker_config: ctx.docker_config.clone(),
         },
-    };
-    let packed = pack::run(&opts, &ctx).with_context(|| format!("pack {}", args.dir.display()))?;
-    if args.json {
-        let json = serde_json::json!({
-            "bundle": packed.output,
-            "module": packed.module,
-            "version": packed.version,
-            "manifest_sha256": packed.manifest_sha256,
-            "entries": packed.entries,
-            "modules": packed.modules,
-            "vendored_by_go": packed.vendored_by_go,
-            "key_id": packed.key_id,
-            "modules_bound": packed.modules_bound,
-            "vendored_files": packed.vendored_files,
-            "images": packed.images,
-            "warnings": packed.warnings,
-            "build_proof": packed.build_proof,
-            "seconds": packed.timings,
-        });
-        say!(out, "{json:#}");
-    } else if !quiet {
+    }
+}
+
+fn print_json(packed: &Packed, out: &mut dyn Write) -> anyhow::Result<()> {
+    let json = serde_json::json!({
+        "bundle": packed.output,
+        "module": packed.module,
+        "version": packed.version,
+        "manifest_sha256": packed.manifest_sha256,
+        "entries": packed.entries,
+        "modules": packed.modules,
+        "vendored_by_go": packed.vendored_by_go,
+        "key_id": packed.key_id,
+        "modules_bound": packed.modules_bound,
+        "vendored_files": packed.vendored_files,
+        "images": packed.images,
+        "warnings": packed.warnings,
+        "build_proof": packed.build_proof,
+        "seconds": packed.timings,
+    });
+    say!(out, "{json:#}");
+    Ok(())
+}
+
+fn print_text(packed: &Packed, out: &mut dyn Write) -> anyhow::Result<()> {
+    say!(
+        out,
+        "packed {} {} into {}: {} entries, {} vendored modules ({} vendored files bound to their verified zips), manifest sha256:{}, signed by key {}",
+        packed.module,
+        packed.version,
+        packed.output.display(),
+        packed.entries,
+        packed.modules,
+        packed.vendored_files,
+        packed.manifest_sha256,
+        packed.key_id
+    );
+    for i in &packed.images {
         say!(
             out,
-            "packed {} {} into {}: {} entries, {} vendored modules ({} vendored files bound to their verified zips), manifest sha256:{}, signed by key {}",
-            packed.module,
-            packed.version,
-            packed.output.display(),
-            packed.entries,
-            packed.modules,
-            packed.vendored_files,
-            packed.manifest_sha256,
-            packed.key_id
+            "  image {} ({}) {} {} as {}",
+            i.reference,
+            i.role,
+            i.platform,
+            i.digest,
+            i.entry
         );
-        for image in &packed.images {
-            say!(
-                out,
-                "  image {} ({}) {} {} as {}",
-                image.reference,
-                image.role,
-                image.platform,
-                image.digest,
-                image.entry
-            );
-        }
     }
-    if !quiet && !args.json {
-        match &packed.build_proof {
-            Some(how) => say!(out, "  offline build proven: {how}"),
-            None => say!(
-                out,
-                "  offline build NOT proven (--no-build-check); the manifest says so"
-            ),
-        }
+    match &packed.build_proof {
+        Some(how) => say!(out, "  offline build proven: {how}"),
+        None => say!(
+            out,
+            "  offline build NOT proven (--no-build-check); the manifest says so"
+        ),
     }
-    for w in &packed.warnings {
-        eprintln!("ferry: warning: {w}");
-    }
-    Ok(Exit::Ok)
+    Ok(())
 }
 
 /// The images to bundle: the builder, the runtime unless it is `scratch`

@@ -47,6 +47,15 @@ fn recorded<'a>(txt: &'a ModulesTxt, path: &str, version: Option<&str>) -> Optio
 /// Every difference between go.mod and modules.txt, as Go would report it.
 pub fn check(modfile: &ModFile, txt: &ModulesTxt) -> Vec<Finding> {
     let mut out = Vec::new();
+    requirements_listed(modfile, txt, &mut out);
+    replacements_recorded(modfile, txt, &mut out);
+    explicit_required(modfile, txt, &mut out);
+    recorded_replaced(modfile, txt, &mut out);
+    out
+}
+
+/// Each requirement of go.mod is listed at its version, marked `## explicit`.
+fn requirements_listed(modfile: &ModFile, txt: &ModulesTxt, out: &mut Vec<Finding>) {
     for r in &modfile.requires {
         let listed = txt
             .modules
@@ -76,6 +85,10 @@ pub fn check(modfile: &ModFile, txt: &ModulesTxt) -> Vec<Finding> {
             ));
         }
     }
+}
+
+/// Each replacement of go.mod is recorded in modules.txt, the same one.
+fn replacements_recorded(modfile: &ModFile, txt: &ModulesTxt, out: &mut Vec<Finding>) {
     for rep in &modfile.replaces {
         match recorded(txt, &rep.path, rep.version.as_deref()) {
             None => out.push(finding(
@@ -100,6 +113,10 @@ pub fn check(modfile: &ModFile, txt: &ModulesTxt) -> Vec<Finding> {
             Some(_) => {}
         }
     }
+}
+
+/// Each module marked `## explicit` is required by go.mod at that version.
+fn explicit_required(modfile: &ModFile, txt: &ModulesTxt, out: &mut Vec<Finding>) {
     for m in txt.modules.iter().filter(|m| m.explicit) {
         if !modfile
             .requires
@@ -116,6 +133,10 @@ pub fn check(modfile: &ModFile, txt: &ModulesTxt) -> Vec<Finding> {
             ));
         }
     }
+}
+
+/// Each replacement modules.txt records is one go.mod makes.
+fn recorded_replaced(modfile: &ModFile, txt: &ModulesTxt, out: &mut Vec<Finding>) {
     let replaced = txt
         .modules
         .iter()
@@ -151,7 +172,6 @@ pub fn check(modfile: &ModFile, txt: &ModulesTxt) -> Vec<Finding> {
             ));
         }
     }
-    out
 }
 
 #[cfg(test)]

@@ -2,10 +2,14 @@
 //! relative path, listed), its kind (a regular file), no encryption, stored
 //! or deflate, and the size and mode the manifest signs.
 
+use std::fs::File;
+
 use zip::CompressionMethod;
+use zip::read::ZipFile;
 
 use super::Bundle;
 use crate::bundle::diags::{Code, Problem};
+use crate::bundle::manifest::Entry;
 use crate::bundle::{MANIFEST, SIGNATURE, names};
 
 impl Bundle {
@@ -13,102 +17,26 @@ impl Bundle {
     /// entry; returns its position in the manifest when it is listed there.
     pub(super) fn check_metadata(&mut self, index: usize) -> (Option<usize>, Vec<Problem>) {
         let Ok(f) = self.archive.by_index_raw(index) else {
+            let at = format!("(entry {index})");
             return (
                 None,
-                vec![Problem::new(
-                    Code::UnreadableHeader,
-                    format!("(entry {index})"),
-                    "unreadable entry",
-                )],
+                vec![Problem::new(Code::UnreadableHeader, at, "unreadable entry")],
             );
         };
-        let raw = f.name_raw().to_vec();
-        let shown = shorten(&String::from_utf8_lossy(&raw));
-        let name = match names::check(&raw) {
-            Ok(n) => n,
-            Err(reason) => {
-                return (
-                    None,
-                    vec![Problem::new(
-                        Code::RefusedName,
-                        format!("{shown:?}"),
-                        format!("refused entry name: {reason}"),
-                    )],
-                );
-            }
-        };
-        let mut problems = Vec::new();
-        let fixed = [MANIFEST, SIGNATURE];
-        if index < 2 || fixed.contains(&name) {
-            if fixed.get(index) != Some(&name) {
-                problems.push(Problem::new(Code::FixedEntryMisplaced, name, format!("at position {index}: {MANIFEST} and {SIGNATURE} must be the first two entries")));
-            }
-            return (None, problems);
-        }
-        let Ok(pos) = self
-            .manifest
-            .entries
-            .binary_search_by(|e| e.path.as_str().cmp(name))
-        else {
-            return (
-                None,
-                vec![Problem::new(
-                    Code::NotInManifest,
-                    name,
-                    "not listed in the manifest",
-                )],
-            );
+        let (pos, name) = match listed_name(&self.manifest.entries, index, f.name_raw()) {
+            Ok(Listed::At(pos, name)) => (pos, name),
+            Ok(Listed::Fixed) => return (None, Vec::new()),
+            Err(problem) => return (None, vec![problem]),
         };
         let listed = &self.manifest.entries[pos];
-        if f.is_dir() {
-            problems.push(Problem::new(
-                Code::NotRegularFile,
-                name,
-                "is a directory entry",
-            ));
-        }
-        if f.is_symlink() {
-            problems.push(Problem::new(
-                Code::NotRegularFile,
-                name,
-                "is a symbolic link",
-            ));
-        }
-        // The raw Unix mode: the zip crate's unix_mode() clears setuid,
-        // setgid and sticky bits, which are exactly what must be seen.
-        let mode = match f.system() {
-            zip::System::Unix => f.external_attributes() >> 16,
-            _ => f.unix_mode().unwrap_or(0),
-        };
-        let kind = mode & 0o170000;
-        if kind != 0 && kind != 0o100000 {
-            problems.push(Problem::new(
-                Code::NotRegularFile,
-                name,
-                format!("is not a regular file (mode {mode:06o})"),
-            ));
-        }
-        if f.encrypted() {
-            problems.push(Problem::new(Code::Encrypted, name, "is encrypted"));
-        }
-        if !matches!(
-            f.compression(),
-            CompressionMethod::Stored | CompressionMethod::Deflated
-        ) {
-            problems.push(Problem::new(
-                Code::Compression,
-                name,
-                format!(
-                    "compression {:?} is neither stored nor deflate",
-                    f.compression()
-                ),
-            ));
-        }
+        let mut problems = kind_problems(&name, &f);
+        let mode = raw_mode(&f);
         if f.size() != listed.size {
+            let what = "declared size differs from the manifest";
             problems.push(Problem::mismatch(
                 Code::DeclaredSize,
-                name,
-                "declared size differs from the manifest",
+                &name,
+                what,
                 listed.size,
                 f.size(),
             ));
@@ -117,7 +45,7 @@ impl Bundle {
         if mode & 0o7777 != listed.mode {
             problems.push(Problem::mismatch(
                 Code::Mode,
-                name,
+                &name,
                 "mode differs from the manifest",
                 format!("{:04o}", listed.mode),
                 format!("{:04o}", mode & 0o7777),
@@ -125,6 +53,88 @@ impl Bundle {
         }
         (Some(pos), problems)
     }
+}
+
+/// Where an entry's name puts it.
+enum Listed {
+    /// ferry.json or its signature, where they must be.
+    Fixed,
+    /// A payload entry, at this position of the manifest.
+    At(usize, String),
+}
+
+/// The entry's name checked: a plain relative path, the fixed entries
+/// first, every other one listed in the manifest.
+fn listed_name(entries: &[Entry], index: usize, raw: &[u8]) -> Result<Listed, Problem> {
+    let name = names::check(raw).map_err(|reason| {
+        let shown = shorten(&String::from_utf8_lossy(raw));
+        Problem::new(
+            Code::RefusedName,
+            format!("{shown:?}"),
+            format!("refused entry name: {reason}"),
+        )
+    })?;
+    let fixed = [MANIFEST, SIGNATURE];
+    if index < 2 || fixed.contains(&name) {
+        if fixed.get(index) != Some(&name) {
+            let why = format!(
+                "at position {index}: {MANIFEST} and {SIGNATURE} must be the first two entries"
+            );
+            return Err(Problem::new(Code::FixedEntryMisplaced, name, why));
+        }
+        return Ok(Listed::Fixed);
+    }
+    match entries.binary_search_by(|e| e.path.as_str().cmp(name)) {
+        Ok(pos) => Ok(Listed::At(pos, name.to_string())),
+        Err(_) => Err(Problem::new(
+            Code::NotInManifest,
+            name,
+            "not listed in the manifest",
+        )),
+    }
+}
+
+/// The raw Unix mode: the zip crate's unix_mode() clears setuid, setgid
+/// and sticky bits, which are exactly what must be seen.
+fn raw_mode(f: &ZipFile<'_, File>) -> u32 {
+    match f.system() {
+        zip::System::Unix => f.external_attributes() >> 16,
+        _ => f.unix_mode().unwrap_or(0),
+    }
+}
+
+/// A regular file, not encrypted, stored or deflated.
+fn kind_problems(name: &str, f: &ZipFile<'_, File>) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    let mut refuse = |code, why: String| problems.push(Problem::new(code, name, why));
+    if f.is_dir() {
+        refuse(Code::NotRegularFile, "is a directory entry".into());
+    }
+    if f.is_symlink() {
+        refuse(Code::NotRegularFile, "is a symbolic link".into());
+    }
+    let mode = raw_mode(f);
+    let kind = mode & 0o170000;
+    if kind != 0 && kind != 0o100000 {
+        refuse(
+            Code::NotRegularFile,
+            format!("is not a regular file (mode {mode:06o})"),
+        );
+    }
+    if f.encrypted() {
+        refuse(Code::Encrypted, "is encrypted".into());
+    }
+    if !matches!(
+        f.compression(),
+        CompressionMethod::Stored | CompressionMethod::Deflated
+    ) {
+        let what = format!(
+            "compression {:?} is neither stored nor deflate",
+            f.compression()
+        );
+        refuse(Code::Compression, what);
+    }
+    problems
 }
 
 /// A refused name as it is shown: long ones cut, so a report stays readable.
