@@ -22,6 +22,8 @@ pub enum Code {
     PackageFolderMissing,
     /// vendor/ holds a folder of Go files that modules.txt does not list.
     PackageUnlisted,
+    /// modules.txt lists one package under two modules.
+    PackageListedTwice,
     /// A vendored file belongs to no module of modules.txt.
     FileWithoutModule,
     /// A module zip or go.mod does not hash to its go.sum line.
@@ -50,12 +52,13 @@ pub enum Code {
 
 impl Code {
     /// Every code, in the order docs/diagnostics.md lists them.
-    pub const ALL: [Code; 17] = [
+    pub const ALL: [Code; 18] = [
         Code::NoModulesTxt,
         Code::RequirementDrift,
         Code::ReplacementDrift,
         Code::PackageFolderMissing,
         Code::PackageUnlisted,
+        Code::PackageListedTwice,
         Code::FileWithoutModule,
         Code::GoSumMismatch,
         Code::GoSumMissing,
@@ -78,6 +81,7 @@ impl Code {
             Code::ReplacementDrift => "replacement-drift",
             Code::PackageFolderMissing => "package-folder-missing",
             Code::PackageUnlisted => "package-unlisted",
+            Code::PackageListedTwice => "package-listed-twice",
             Code::FileWithoutModule => "file-without-module",
             Code::GoSumMismatch => "go-sum-mismatch",
             Code::GoSumMissing => "go-sum-missing",

@@ -18,6 +18,7 @@ fn dir_of(rel: &str) -> &str {
 
 /// Each listed package has a folder with files; no folder of Go files is unlisted.
 pub(super) fn check_package_folders(txt: &ModulesTxt, vendored: &Vendored, out: &mut GoCheck) {
+    listed_once(txt, out);
     let dirs_with_files: BTreeSet<&str> = vendored.keys().map(|f| dir_of(f)).collect();
     let listed: BTreeSet<&str> = txt
         .modules
@@ -55,6 +56,25 @@ pub(super) fn check_package_folders(txt: &ModulesTxt, vendored: &Vendored, out: 
     }
 }
 
+/// A package belongs to one module: `go mod vendor` never lists one twice,
+/// and two owners would make the binding pick one of them.
+fn listed_once(txt: &ModulesTxt, out: &mut GoCheck) {
+    let mut owner: BTreeMap<&str, &str> = BTreeMap::new();
+    for m in &txt.modules {
+        for p in &m.packages {
+            if let Some(first) = owner.insert(p, &m.path) {
+                out.findings.push(Finding::new(
+                    Code::PackageListedTwice,
+                    &m.path,
+                    &m.version,
+                    "vendor/modules.txt",
+                    format!("package {p} is listed under {first} and under {}", m.path),
+                ));
+            }
+        }
+    }
+}
+
 /// Which vendored module each vendored file belongs to: the module of its
 /// package folder, else the longest module path above it.
 pub(super) fn owners<'a>(
@@ -65,10 +85,12 @@ pub(super) fn owners<'a>(
     let mut map = BTreeMap::new();
     for f in vendored.keys() {
         let dir = dir_of(f);
+        // The last module that lists the package, as Go's readVendorList
+        // keeps it (a package listed twice is a finding of its own).
         let by_pkg = txt
             .modules
             .iter()
-            .position(|m| m.packages.iter().any(|p| p == dir));
+            .rposition(|m| m.packages.iter().any(|p| p == dir));
         let by_prefix = || {
             txt.modules
                 .iter()
@@ -173,5 +195,28 @@ pub(super) fn bind(
             out.findings
                 .push(found(Code::FileMissing, &f, problem).hashes(sha(&mf.sha256), None));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gomod::modules_txt;
+
+    #[test]
+    fn a_package_listed_under_two_modules_is_a_finding() {
+        let txt = modules_txt::parse(
+            "# example.com/a v1.0.0\n## explicit\nexample.com/a/x\n# example.com/b v1.0.0\n## explicit\nexample.com/a/x\n",
+        )
+        .unwrap();
+        let mut out = GoCheck::default();
+        listed_once(&txt, &mut out);
+        assert_eq!(out.findings.len(), 1);
+        assert_eq!(out.findings[0].code, Code::PackageListedTwice);
+        assert!(
+            out.findings[0]
+                .problem
+                .contains("under example.com/a and under example.com/b")
+        );
     }
 }
