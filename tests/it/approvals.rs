@@ -51,18 +51,22 @@ fn key_id(sb: &Sandbox, public: &str) -> String {
 }
 
 fn verify(sb: &Sandbox, required: &str, approvers: &[&str]) -> std::process::Output {
-    let mut args = vec![
-        "verify",
-        "h.ferry",
-        "--pub",
-        "rel.pub",
-        "--require-approvals",
-        required,
-    ];
+    requiring(sb, &["verify", "h.ferry"], required, approvers)
+}
+
+/// `ferry ARGS… --pub rel.pub --require-approvals N --approver A…`.
+fn requiring(
+    sb: &Sandbox,
+    args: &[&str],
+    required: &str,
+    approvers: &[&str],
+) -> std::process::Output {
+    let mut all = args.to_vec();
+    all.extend(["--pub", "rel.pub", "--require-approvals", required]);
     for a in approvers {
-        args.extend(["--approver", a]);
+        all.extend(["--approver", a]);
     }
-    sb.run(&args)
+    sb.run(&all)
 }
 
 #[test]
@@ -102,34 +106,22 @@ fn one_approval_carries_the_release_through_unpack_and_build() {
         )],
     );
 
-    let out = sb.run(&[
-        "unpack",
-        "h.ferry",
-        "--pub",
-        "rel.pub",
-        "-C",
-        "site",
-        "--require-approvals",
+    let out = requiring(
+        &sb,
+        &["unpack", "h.ferry", "-C", "site"],
         "1",
-        "--approver",
-        "reviewer.pub",
-    ]);
+        &["reviewer.pub"],
+    );
     assert_ok(&out);
     assert_says(&out, &["approvals: 1 approval required, 1 valid"]);
     assert!(sb.path(&format!("site/approvals/{id}.minisig")).is_file());
 
-    let out = sb.run(&[
-        "build",
-        "site",
-        "--pub",
-        "rel.pub",
-        "-o",
-        "hello-bin",
-        "--require-approvals",
+    let out = requiring(
+        &sb,
+        &["build", "site", "-o", "hello-bin"],
         "1",
-        "--approver",
-        "reviewer.pub",
-    ]);
+        &["reviewer.pub"],
+    );
     assert_ok(&out);
     assert!(sb.path("hello-bin").is_file());
 
@@ -155,20 +147,12 @@ fn too_few_approvals_name_who_approved_and_how_many_more() {
             "1 more needed",
         ],
     );
-    let out = sb.run(&[
-        "unpack",
-        "h.ferry",
-        "--pub",
-        "rel.pub",
-        "-C",
-        "site",
-        "--require-approvals",
+    let out = requiring(
+        &sb,
+        &["unpack", "h.ferry", "-C", "site"],
         "2",
-        "--approver",
-        "alice.pub",
-        "--approver",
-        "bob.pub",
-    ]);
+        &["alice.pub", "bob.pub"],
+    );
     assert_exit(&out, 1);
     assert_says(&out, &["1 more needed", "nothing was written"]);
     assert!(!sb.path("site").exists());
@@ -201,24 +185,7 @@ fn the_bundles_own_key_never_counts() {
     assert_says(&out, &["signed the bundle"]);
     // …and one made by the stock minisign is not counted, even when the
     // release key is listed as an approver.
-    extract_manifest(&sb);
-    let sha = hex::encode(Sha256::digest(fs::read(sb.path("ferry.json")).unwrap()));
-    fs::create_dir(sb.path("h.ferry.approvals")).unwrap();
-    let id = key_id(&sb, "rel.pub");
-    let sig = format!("h.ferry.approvals/{id}.minisig");
-    let comment =
-        format!("ferry-approval module=example.com/hello manifest=sha256:{sha} comment=me");
-    assert_ok(&sb.minisign(&[
-        "-S",
-        "-s",
-        "rel.key",
-        "-m",
-        "ferry.json",
-        "-x",
-        &sig,
-        "-t",
-        &comment,
-    ]));
+    let id = minisign_approval(&sb, "rel", "me");
     let out = verify(&sb, "1", &["rel.pub"]);
     assert_exit(&out, 1);
     assert_says(&out, &[&format!("{id} (signed the bundle)")]);
@@ -303,24 +270,7 @@ fn copies_grafts_truncations_and_strangers_are_named_not_counted() {
 #[test]
 fn an_approval_made_by_the_stock_minisign_counts() {
     let sb = release(&["reviewer"]);
-    extract_manifest(&sb);
-    let sha = hex::encode(Sha256::digest(fs::read(sb.path("ferry.json")).unwrap()));
-    fs::create_dir(sb.path("h.ferry.approvals")).unwrap();
-    let id = key_id(&sb, "reviewer.pub");
-    let sig = format!("h.ferry.approvals/{id}.minisig");
-    let comment =
-        format!("ferry-approval module=example.com/hello manifest=sha256:{sha} comment=by hand");
-    assert_ok(&sb.minisign(&[
-        "-S",
-        "-s",
-        "reviewer.key",
-        "-m",
-        "ferry.json",
-        "-x",
-        &sig,
-        "-t",
-        &comment,
-    ]));
+    let id = minisign_approval(&sb, "reviewer", "by hand");
     let out = verify(&sb, "1", &["reviewer.pub"]);
     assert_ok(&out);
     assert_says(&out, &[&format!("1 valid: {id} (reviewer: \"by hand\")")]);
@@ -346,10 +296,32 @@ fn requiring_approvals_needs_an_approver_key_and_comments_are_one_line() {
     assert!(!sb.path("h.ferry.approvals").exists());
 }
 
-/// ferry.json as signed, out of the bundle.
-fn extract_manifest(sb: &Sandbox) {
+/// An approval of h.ferry made by the stock `minisign -S` with `NAME.key`
+/// over the extracted ferry.json, as a reviewer without ferry would make
+/// it; returns the key id.
+fn minisign_approval(sb: &Sandbox, name: &str, comment: &str) -> String {
     let bytes = fs::read(sb.path("h.ferry")).unwrap();
     let mut z = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
     let mut out = fs::File::create(sb.path("ferry.json")).unwrap();
     std::io::copy(&mut z.by_name("ferry.json").unwrap(), &mut out).unwrap();
+    let sha = hex::encode(Sha256::digest(fs::read(sb.path("ferry.json")).unwrap()));
+    fs::create_dir_all(sb.path("h.ferry.approvals")).unwrap();
+    let id = key_id(sb, &format!("{name}.pub"));
+    let sig = format!("h.ferry.approvals/{id}.minisig");
+    let key = format!("{name}.key");
+    let comment =
+        format!("ferry-approval module=example.com/hello manifest=sha256:{sha} comment={comment}");
+    let args = [
+        "-S",
+        "-s",
+        &key,
+        "-m",
+        "ferry.json",
+        "-x",
+        &sig,
+        "-t",
+        &comment,
+    ];
+    assert_ok(&sb.minisign(&args));
+    id
 }
