@@ -16,12 +16,15 @@ use crate::gomod::proxy::ExportError;
 use crate::gomod::toolchain::ToolchainError;
 use crate::image::ImageError;
 use crate::sign::SignError;
+use crate::sign::approvals::ApprovalError;
 use crate::source::SourceError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error(transparent)]
     Sign(#[from] SignError),
+    #[error(transparent)]
+    Approval(#[from] ApprovalError),
     #[error(transparent)]
     Bundle(#[from] BundleError),
     #[error(transparent)]
@@ -66,6 +69,7 @@ impl Classify for Error {
     fn exit(&self) -> Exit {
         match self {
             Error::Sign(e) => e.exit(),
+            Error::Approval(e) => e.exit(),
             Error::Bundle(e) => e.exit(),
             Error::Write(e) => e.exit(),
             Error::Source(e) => e.exit(),

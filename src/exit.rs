@@ -46,7 +46,8 @@ mod tests {
             .iter()
             .map(|c| c.as_str())
             .chain(crate::gomod::diags::Code::ALL.iter().map(|c| c.as_str()))
-            .chain(crate::build::warnings::Code::ALL.iter().map(|c| c.as_str()));
+            .chain(crate::build::warnings::Code::ALL.iter().map(|c| c.as_str()))
+            .chain(crate::sign::approvals::Status::ALL);
         for code in codes {
             assert!(
                 doc.contains(&format!("| `{code}` |")),

@@ -7,6 +7,7 @@ use std::fmt;
 use serde::{Serialize, Serializer};
 
 use crate::exit::{Classify, Exit, Severity};
+use crate::sign::approvals::ApprovalReport;
 
 /// What kind of bundle problem this is; the kebab-case name is stable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -55,13 +56,15 @@ pub enum Code {
     ManifestField,
     /// The manifest's module list is not what modules.txt and go.sum say.
     ManifestModules,
+    /// Fewer valid reviewer approvals than `--require-approvals` asks.
+    ApprovalsMissing,
     /// A Go verification finding, by its own code.
     Go(crate::gomod::diags::Code),
 }
 
 impl Code {
     /// Every bundle code but `Go(_)`, in the order docs/diagnostics.md lists them.
-    pub const ALL: [Code; 22] = [
+    pub const ALL: [Code; 23] = [
         Code::PrefixData,
         Code::DuplicateName,
         Code::ManifestUnsorted,
@@ -84,6 +87,7 @@ impl Code {
         Code::Sha256,
         Code::ManifestField,
         Code::ManifestModules,
+        Code::ApprovalsMissing,
     ];
 
     /// The stable name, as JSON and docs/diagnostics.md spell it.
@@ -111,6 +115,7 @@ impl Code {
             Code::Sha256 => "sha256",
             Code::ManifestField => "manifest-field",
             Code::ManifestModules => "manifest-modules",
+            Code::ApprovalsMissing => "approvals-missing",
             Code::Go(go) => go.as_str(),
         }
     }
@@ -214,6 +219,7 @@ pub enum CheckName {
     Entries,
     Fields,
     Go,
+    Approvals,
 }
 
 /// One check that ran, for `verify --json`.
@@ -237,6 +243,10 @@ pub struct Report {
     pub bytes: u64,
     pub checks: Vec<Check>,
     pub problems: Vec<Problem>,
+    /// The reviewer approvals beside the bundle, when there are any or some
+    /// were required.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub approvals: Option<ApprovalReport>,
 }
 
 impl Report {

@@ -21,6 +21,8 @@ use crate::sign::{self, TrustedKeys};
 pub struct Unpacked {
     pub root: PathBuf,
     pub manifest: Manifest,
+    /// ferry.json as signed.
+    pub manifest_bytes: Vec<u8>,
     /// The id of the trusted key that signed ferry.json.
     pub key_id: String,
 }
@@ -59,6 +61,7 @@ pub fn open(dir: &Path, keys: &TrustedKeys) -> Result<Unpacked, BundleError> {
     Ok(Unpacked {
         root: dir.to_path_buf(),
         manifest,
+        manifest_bytes: bytes,
         key_id: signer.id.clone(),
     })
 }

@@ -3,23 +3,33 @@
 //! and what could not be checked.
 
 use std::io::Write;
+use std::path::Path;
 
 use ferry::audit::{Audit, Policy};
 use ferry::gomod::check::Status;
 use ferry::ops::audit as ops;
+use ferry::sign::approvals::ApprovalReport;
 use ferry::{Error, Exit};
 
 use crate::flags::{AuditArgs, AuditFormat};
 use crate::output::say;
 
 pub fn run(args: AuditArgs, quiet: bool, out: &mut dyn Write) -> anyhow::Result<Exit> {
-    let ctx = crate::context::from_env(quiet)?;
+    let mut ctx = crate::context::from_env(quiet)?;
+    ctx.approvals = crate::context::approvals(&args.approval)?;
     let policy = Policy {
         deny: args.deny_license.clone(),
         allow: args.allow_license.clone(),
         vulns: args.vulns || args.vulndb.is_some(),
         vulndb: args.vulndb.clone(),
     };
+    if args.approvals && !args.target.is_file() {
+        return Err(Error::Usage(format!(
+            "{}: --approvals lists the approvals of a bundle file",
+            args.target.display()
+        ))
+        .into());
+    }
     if args.target.is_dir() {
         if let Some(m) = args.modcache.as_ref().filter(|m| !m.is_dir()) {
             return Err(Error::Usage(format!("--modcache {}: no such folder", m.display())).into());
@@ -34,8 +44,16 @@ pub fn run(args: AuditArgs, quiet: bool, out: &mut dyn Write) -> anyhow::Result<
         return Ok(exit(&audit));
     }
     let keys = crate::context::trusted_keys(&args.pub_keys)?;
-    let (report, audit) = ops::bundle(&args.target, &keys, &policy, &ctx)?;
     let json = !matches!(args.format, AuditFormat::Table);
+    if args.approvals {
+        let (report, _) = ferry::ops::verify::run(&args.target, &keys, &ctx)?;
+        if !report.ok() {
+            return crate::verify::print(&report, json, quiet, out);
+        }
+        print_approvals(&args.target, report.approvals.as_ref(), json, out)?;
+        return Ok(Exit::Ok);
+    }
+    let (report, audit) = ops::bundle(&args.target, &keys, &policy, &ctx)?;
     match audit {
         Some(audit) if report.ok() => {
             match (&audit.sbom, args.format) {
@@ -57,6 +75,46 @@ pub fn run(args: AuditArgs, quiet: bool, out: &mut dyn Write) -> anyhow::Result<
         }
         None => crate::verify::print(&report, json, quiet, out),
     }
+}
+
+/// Each approval beside a bundle: whose, its trusted comment, and whether
+/// it counts (and why not).
+fn print_approvals(
+    bundle: &Path,
+    approvals: Option<&ApprovalReport>,
+    json: bool,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    if json {
+        let value = serde_json::json!({ "ok": true, "approvals": approvals });
+        say!(out, "{value:#}");
+        return Ok(());
+    }
+    let Some(report) = approvals else {
+        let folder = ferry::ops::approvals::folder(bundle);
+        say!(out, "no approvals: {} holds none", folder.display());
+        return Ok(());
+    };
+    let rows: Vec<[String; 5]> = report
+        .approvals
+        .iter()
+        .map(|a| {
+            [
+                a.file.clone(),
+                a.key_id.clone().unwrap_or_default(),
+                a.approver.clone().unwrap_or_default(),
+                a.status.to_string(),
+                a.trusted_comment.clone().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    crate::table::print(
+        out,
+        ["FILE", "KEY ID", "APPROVER", "STATUS", "TRUSTED COMMENT"],
+        &rows,
+    )?;
+    say!(out, "approvals: {report}");
+    Ok(())
 }
 
 fn exit(audit: &Audit) -> Exit {

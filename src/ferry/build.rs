@@ -10,7 +10,8 @@ use crate::flags::BuildArgs;
 use crate::output::say;
 
 pub fn run(args: BuildArgs, quiet: bool, out: &mut dyn Write) -> anyhow::Result<Exit> {
-    let ctx = crate::context::from_env(quiet)?;
+    let mut ctx = crate::context::from_env(quiet)?;
+    ctx.approvals = crate::context::approvals(&args.approvals)?;
     let (built, warnings) = ferry::ops::build::run(
         &args.dir,
         &crate::context::trusted_keys(&args.pub_keys)?,

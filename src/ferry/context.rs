@@ -1,6 +1,6 @@
 //! The one place ferry reads its environment: temporary folder, the `go`
 //! command, `SOURCE_DATE_EPOCH`, registry credentials, the module cache,
-//! the key password, and whether stderr is a terminal. The library gets
+//! the key password, approver keys, and whether stderr is a terminal. The library gets
 //! what is read here as an `ops::Context`.
 
 use std::io::IsTerminal;
@@ -8,7 +8,11 @@ use std::path::{Path, PathBuf};
 
 use ferry::Error;
 use ferry::ops::Context;
-use ferry::sign::{PASSWORD_ENV, TRUSTED_KEYS_DIR, TRUSTED_KEYS_ENV, TrustedKeys};
+use ferry::ops::approvals::Quorum;
+use ferry::sign::approvals::{APPROVERS_DIR, APPROVERS_ENV, ApprovalError};
+use ferry::sign::{PASSWORD_ENV, SignError, TRUSTED_KEYS_DIR, TRUSTED_KEYS_ENV, TrustedKeys};
+
+use crate::flags::ApprovalArgs;
 
 fn var(key: &str) -> Option<PathBuf> {
     std::env::var_os(key)
@@ -26,6 +30,7 @@ pub fn from_env(quiet: bool) -> Result<Context, Error> {
         module_cache: module_cache(),
         password: Box::new(password),
         progress: crate::progress::for_run(quiet),
+        approvals: Quorum::default(),
     })
 }
 
@@ -67,13 +72,43 @@ fn password(key: &Path) -> Option<String> {
 /// The keys a reading command trusts: each `--pub`, else the folder
 /// `$FERRY_TRUSTED_KEYS`, else `/etc/ferry/trusted.d/` when it exists.
 pub fn trusted_keys(given: &[PathBuf]) -> Result<TrustedKeys, Error> {
-    let sources = if !given.is_empty() {
+    Ok(TrustedKeys::load(&key_sources(
+        given,
+        TRUSTED_KEYS_ENV,
+        TRUSTED_KEYS_DIR,
+    ))?)
+}
+
+/// The approvals a command requires and whose count: each `--approver`,
+/// else the folder `$FERRY_APPROVERS`, else `/etc/ferry/approvers.d/` when
+/// it exists. With none, approvals are listed unchecked, and requiring any
+/// is a usage error that says how to give an approver key.
+pub fn approvals(args: &ApprovalArgs) -> Result<Quorum, Error> {
+    let required = args.require_approvals;
+    let sources = key_sources(&args.approver, APPROVERS_ENV, APPROVERS_DIR);
+    let approvers = match TrustedKeys::load(&sources) {
+        Ok(keys) => Some(keys),
+        Err(SignError::NoTrustedKey { .. }) if required == 0 => None,
+        Err(SignError::NoTrustedKey { .. }) => {
+            return Err(ApprovalError::NoApprovers { required }.into());
+        }
+        Err(e) => return Err(e.into()),
+    };
+    Ok(Quorum {
+        required,
+        approvers,
+    })
+}
+
+/// Where keys come from: those given, else the folder `env` names, else
+/// `dir` when it exists.
+fn key_sources(given: &[PathBuf], env: &str, dir: &str) -> Vec<PathBuf> {
+    if !given.is_empty() {
         given.to_vec()
-    } else if let Some(dir) = var(TRUSTED_KEYS_ENV) {
+    } else if let Some(dir) = var(env) {
         vec![dir]
     } else {
-        let dir = PathBuf::from(TRUSTED_KEYS_DIR);
+        let dir = PathBuf::from(dir);
         if dir.is_dir() { vec![dir] } else { Vec::new() }
-    };
-    Ok(TrustedKeys::load(&sources)?)
+    }
 }

@@ -29,6 +29,8 @@ pub enum Command {
     Pack(PackArgs),
     /// Check a bundle's signature, then every entry, writing nothing.
     Verify(VerifyArgs),
+    /// Reviewer side: approve a bundle's signed manifest with your own key.
+    Approve(ApproveArgs),
     /// Verify a bundle and extract it into a new or empty folder.
     Unpack(UnpackArgs),
     /// Build an unpacked bundle offline with the local Go toolchain.
@@ -54,6 +56,7 @@ impl Command {
         match self {
             Command::Pack(a) => a.json,
             Command::Verify(a) => a.json,
+            Command::Approve(a) => a.json,
             Command::Unpack(a) => a.json,
             Command::Images(ImagesCommand::List(a)) => a.json,
             Command::Modules(ModulesCommand::Export(a)) => a.json,
@@ -162,7 +165,44 @@ pub struct VerifyArgs {
     /// /etc/ferry/trusted.d/.
     #[arg(long = "pub", value_name = "PUB")]
     pub pub_keys: Vec<PathBuf>,
+    #[command(flatten)]
+    pub approvals: ApprovalArgs,
     /// Print a machine-readable report of every check that ran.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// The reviewer approvals a reading command requires (`ferry approve`).
+#[derive(Debug, Args)]
+pub struct ApprovalArgs {
+    /// Refuse unless N distinct approver keys (never the bundle's signer)
+    /// approved this exact signed manifest.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub require_approvals: usize,
+    /// An approver's public key, or a folder of .pub files (repeatable).
+    /// Default: the folder $FERRY_APPROVERS, else /etc/ferry/approvers.d/.
+    #[arg(long, value_name = "PUB")]
+    pub approver: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ApproveArgs {
+    /// A bundle file (the approval goes to BUNDLE.approvals/) or an
+    /// unpacked bundle folder (to DIR/approvals/).
+    #[arg(value_name = "BUNDLE|DIR")]
+    pub target: PathBuf,
+    /// The reviewer's minisign secret key.
+    #[arg(long, value_name = "KEY")]
+    pub key: PathBuf,
+    /// Words for the record, one line: the end of the trusted comment.
+    #[arg(long, value_name = "TEXT", default_value = "")]
+    pub comment: String,
+    /// A trusted public key, or a folder of .pub files (repeatable; any one
+    /// may have signed). Default: the folder $FERRY_TRUSTED_KEYS, else
+    /// /etc/ferry/trusted.d/.
+    #[arg(long = "pub", value_name = "PUB")]
+    pub pub_keys: Vec<PathBuf>,
+    /// Print the result as JSON.
     #[arg(long)]
     pub json: bool,
 }
@@ -175,6 +215,8 @@ pub struct UnpackArgs {
     /// /etc/ferry/trusted.d/.
     #[arg(long = "pub", value_name = "PUB")]
     pub pub_keys: Vec<PathBuf>,
+    #[command(flatten)]
+    pub approvals: ApprovalArgs,
     /// The folder to create (it must not exist, or be empty).
     #[arg(short = 'C', value_name = "DEST")]
     pub dest: PathBuf,
@@ -195,6 +237,8 @@ pub struct BuildArgs {
     /// /etc/ferry/trusted.d/.
     #[arg(long = "pub", value_name = "PUB")]
     pub pub_keys: Vec<PathBuf>,
+    #[command(flatten)]
+    pub approvals: ApprovalArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -230,6 +274,8 @@ pub struct ImagesPushArgs {
     /// A path inside the registry to push under (`base` gives HOST/base/golang:1.26).
     #[arg(long, value_name = "P")]
     pub repo_prefix: Option<String>,
+    #[command(flatten)]
+    pub approvals: ApprovalArgs,
 }
 
 #[derive(Debug, Args)]
@@ -297,6 +343,12 @@ pub struct AuditArgs {
     /// /etc/ferry/trusted.d/.
     #[arg(long = "pub", value_name = "PUB")]
     pub pub_keys: Vec<PathBuf>,
+    /// For a bundle: list its reviewer approvals (who, and whether each
+    /// counts) instead of its modules.
+    #[arg(long)]
+    pub approvals: bool,
+    #[command(flatten)]
+    pub approval: ApprovalArgs,
     /// For a folder: the module download cache in GOPROXY layout (default:
     /// $GOMODCACHE/cache/download); without one, zip checks are "not checked".
     #[arg(long, value_name = "DIR")]

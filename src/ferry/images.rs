@@ -13,7 +13,10 @@ use crate::flags::{ImagesCommand, ImagesListArgs, ImagesPushArgs, ImagesTarget};
 use crate::output::say;
 
 pub fn run(cmd: ImagesCommand, quiet: bool, out: &mut dyn Write) -> anyhow::Result<Exit> {
-    let ctx = crate::context::from_env(quiet)?;
+    let mut ctx = crate::context::from_env(quiet)?;
+    if let ImagesCommand::Push(args) = &cmd {
+        ctx.approvals = crate::context::approvals(&args.approvals)?;
+    }
     match cmd {
         ImagesCommand::List(args) => list(args, &ctx, out),
         ImagesCommand::Push(args) => push(args, &ctx, out),

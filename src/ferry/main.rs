@@ -1,6 +1,7 @@
 //! The `ferry` binary: parse the command line, run one subcommand, and turn
 //! its outcome into the exit code of the README's table. All logic lives in the library.
 
+mod approve;
 mod audit;
 mod build;
 mod context;
@@ -33,6 +34,7 @@ fn main() -> ExitCode {
         Command::Keygen(args) => keygen::run(args, quiet, out),
         Command::Pack(args) => pack::run(args, quiet, out),
         Command::Verify(args) => verify::run(args, quiet, out),
+        Command::Approve(args) => approve::run(args, quiet, out),
         Command::Unpack(args) => unpack::run(args, quiet, out),
         Command::Generate(args) => generate::run(args, out),
         Command::Build(args) => build::run(args, quiet, out),
@@ -65,6 +67,7 @@ fn failed_check(err: &anyhow::Error) -> &'static str {
     match e {
         Error::Bundle(BundleError::Signature { .. }) => "signature",
         Error::Sign(_) => "key",
+        Error::Approval(_) => "approvals",
         Error::Bundle(BundleError::Io { .. }) | Error::Io { .. } => "read",
         Error::Bundle(BundleError::Unreadable { .. }) => "format",
         Error::Bundle(BundleError::Rejected(_)) => "entries",

@@ -10,7 +10,8 @@ use crate::flags::UnpackArgs;
 use crate::output::say;
 
 pub fn run(args: UnpackArgs, quiet: bool, out: &mut dyn Write) -> anyhow::Result<Exit> {
-    let ctx = crate::context::from_env(quiet)?;
+    let mut ctx = crate::context::from_env(quiet)?;
+    ctx.approvals = crate::context::approvals(&args.approvals)?;
     let report = match ferry::ops::unpack::run(
         &args.bundle,
         &crate::context::trusted_keys(&args.pub_keys)?,
@@ -37,6 +38,9 @@ pub fn run(args: UnpackArgs, quiet: bool, out: &mut dyn Write) -> anyhow::Result
             report.version.as_deref().unwrap_or("?"),
             report.entries
         );
+        if let Some(approvals) = &report.approvals {
+            say!(out, "approvals: {approvals}");
+        }
         next_steps(&args, out)?;
     }
     Ok(Exit::Ok)
@@ -45,11 +49,18 @@ pub fn run(args: UnpackArgs, quiet: bool, out: &mut dyn Write) -> anyhow::Result
 /// What the operator can run next, with the keys they trusted here.
 fn next_steps(args: &UnpackArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let dest = args.dest.display();
-    let keys: String = args
+    let mut keys: String = args
         .pub_keys
         .iter()
         .map(|k| format!(" --pub {}", k.display()))
         .collect();
+    let a = &args.approvals;
+    if a.require_approvals > 0 {
+        keys.push_str(&format!(" --require-approvals {}", a.require_approvals));
+        for k in &a.approver {
+            keys.push_str(&format!(" --approver {}", k.display()));
+        }
+    }
     say!(out, "next, one of:");
     say!(
         out,

@@ -9,7 +9,8 @@ use crate::flags::VerifyArgs;
 use crate::output::say;
 
 pub fn run(args: VerifyArgs, quiet: bool, out: &mut dyn Write) -> anyhow::Result<Exit> {
-    let ctx = crate::context::from_env(quiet)?;
+    let mut ctx = crate::context::from_env(quiet)?;
+    ctx.approvals = crate::context::approvals(&args.approvals)?;
     let keys = crate::context::trusted_keys(&args.pub_keys)?;
     let (report, _) = ferry::ops::verify::run(&args.bundle, &keys, &ctx)?;
     print(&report, args.json, quiet, out)
@@ -38,6 +39,9 @@ pub fn print(
                 report.bytes,
                 report.trusted_comment.as_deref().unwrap_or("")
             );
+            if let Some(approvals) = &report.approvals {
+                say!(out, "approvals: {approvals}");
+            }
         }
     } else {
         say!(

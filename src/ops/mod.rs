@@ -3,6 +3,7 @@
 //! environment and the terminal say reaches them as a [`Context`], read once
 //! by the binary: nothing below this layer reads either.
 
+pub mod approvals;
 pub mod audit;
 pub mod build;
 pub mod diff;
@@ -39,6 +40,9 @@ pub struct Context {
     pub password: Box<Password>,
     /// Progress bars, drawn or not as the binary decided.
     pub progress: Box<dyn Progress>,
+    /// The reviewer approvals a bundle needs (`--require-approvals`,
+    /// `--approver`, `FERRY_APPROVERS`): checked wherever a bundle is read.
+    pub approvals: approvals::Quorum,
 }
 
 /// A Go text file of `tree` (`go.sum`, `vendor/modules.txt`), empty when it

@@ -36,13 +36,19 @@ pub fn open(
     if target.is_file() {
         return open_file(target, keys, prefixes, ctx);
     }
-    open_folder(target, keys, prefixes)
+    open_folder(target, keys, prefixes, ctx)
 }
 
-/// An unpacked folder: ferry.json (its signature first),
-/// then every file under `prefixes` against it, none missing, none added.
-pub fn open_folder(dir: &Path, keys: &TrustedKeys, prefixes: &[&str]) -> Result<Opened, Error> {
+/// An unpacked folder: ferry.json (its signature first), the approvals
+/// the context requires, then every file under `prefixes` against it, none missing, none added.
+pub fn open_folder(
+    dir: &Path,
+    keys: &TrustedKeys,
+    prefixes: &[&str],
+    ctx: &Context,
+) -> Result<Opened, Error> {
     let folder = unpacked::open(dir, keys)?;
+    super::approvals::require(dir, &folder.manifest_bytes, &folder.key_id, ctx)?;
     folder.check(prefixes)?;
     Ok(Opened {
         root: folder.root,
@@ -81,7 +87,7 @@ pub fn open_proven(
     wanted.extend(prefixes);
     wanted.sort_unstable();
     wanted.dedup();
-    let opened = open_folder(target, keys, &wanted)?;
+    let opened = open_folder(target, keys, &wanted, ctx)?;
     let inputs = Unpacked::new(&opened.root);
     let findings = check::run(&inputs)?.strict_findings();
     if !findings.is_empty() {

@@ -27,6 +27,7 @@ pub fn run(bundle: &Path, keys: &TrustedKeys, dest: &Path, ctx: &Context) -> Res
     if !checked.report.ok() {
         return Err(BundleError::Rejected(Box::new(checked.report)).into());
     }
+    super::approvals::carry(bundle, &root)?;
     for (name, bytes) in [
         (MANIFEST, &checked.bundle.manifest_bytes),
         (SIGNATURE, &checked.bundle.signature_bytes),

@@ -46,8 +46,10 @@ pub fn check_streaming(
     ctx: &Context,
 ) -> Result<Checked, Error> {
     let mut b = reader::open(bundle, keys)?;
+    let approvals = super::approvals::check(bundle, &b.manifest_bytes, &b.key_id, ctx)?;
     let gather = GoInputs::new(inner, &b.manifest.modules);
     let mut report = check_all(&mut b, &gather, ctx)?;
+    super::approvals::add_to(&mut report, approvals);
     if !report.ok() {
         return Ok(Checked {
             bundle: b,
@@ -92,7 +94,9 @@ pub fn check_entries(
     ctx: &Context,
 ) -> Result<(Manifest, String), Error> {
     let mut b = reader::open(bundle, keys)?;
-    let report = check_all(&mut b, sink, ctx)?;
+    let approvals = super::approvals::check(bundle, &b.manifest_bytes, &b.key_id, ctx)?;
+    let mut report = check_all(&mut b, sink, ctx)?;
+    super::approvals::add_to(&mut report, approvals);
     if !report.ok() {
         return Err(BundleError::Rejected(Box::new(report)).into());
     }

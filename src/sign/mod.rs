@@ -16,6 +16,7 @@ use minisign::{KeyPair, PublicKey, PublicKeyBox, SecretKeyBox, SignatureBox};
 
 use crate::exit::{Classify, Exit};
 
+pub mod approvals;
 mod trusted;
 
 pub use trusted::{Trusted, TrustedKeys};
@@ -255,7 +256,21 @@ impl Signer {
 
     /// Signs `message` in minisign's prehashed form; returns the `.minisig` text.
     pub fn sign(&self, message: &[u8], trusted_comment: &str) -> Result<String, SignError> {
-        if trusted_comment.contains(['\n', '\r']) {
+        self.sign_as(
+            message,
+            "signature of ferry.json, by ferry",
+            trusted_comment,
+        )
+    }
+
+    /// [`Signer::sign`] with another (unsigned, informative) untrusted comment.
+    pub fn sign_as(
+        &self,
+        message: &[u8],
+        untrusted_comment: &str,
+        trusted_comment: &str,
+    ) -> Result<String, SignError> {
+        if trusted_comment.contains(['\n', '\r']) || untrusted_comment.contains(['\n', '\r']) {
             return Err(SignError::Sign("trusted comment must be one line".into()));
         }
         let digest = Blake2b512::digest(message);
@@ -268,7 +283,7 @@ impl Signer {
         global.extend_from_slice(trusted_comment.as_bytes());
         let global_sig = self.key.sign(&global).to_bytes();
         Ok(format!(
-            "untrusted comment: signature of ferry.json, by ferry\n{}\ntrusted comment: {}\n{}\n",
+            "untrusted comment: {untrusted_comment}\n{}\ntrusted comment: {}\n{}\n",
             B64.encode(sig_line),
             trusted_comment,
             B64.encode(global_sig)

@@ -24,7 +24,7 @@ pub struct TrustedKeys {
 }
 
 /// minisign's key id: its 8 bytes little-endian, printed as upper-case hex.
-fn key_id(keynum: &[u8]) -> String {
+pub(super) fn key_id(keynum: &[u8]) -> String {
     let mut id = keynum.to_vec();
     id.reverse();
     hex::encode_upper(id)

@@ -3,6 +3,7 @@
 //! checks are used. Most tests drive the built `ferry` binary on the fixture
 //! apps, as a release engineer and an operator would.
 
+mod approvals;
 mod audit_report;
 mod cli;
 mod common;

@@ -204,6 +204,7 @@ impl Bundle {
                 Check { check: CheckName::Entries, ok: entries_ok, detail: format!("{count} entries, {bytes} bytes against the manifest") },
             ],
             problems,
+            approvals: None,
         }
     }
 

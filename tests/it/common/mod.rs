@@ -63,7 +63,8 @@ impl Sandbox {
             .env("DOCKER_CONFIG", self.path("docker"))
             .env_remove("SOURCE_DATE_EPOCH")
             .env_remove("FERRY_KEY_PASSWORD")
-            .env_remove("FERRY_TRUSTED_KEYS");
+            .env_remove("FERRY_TRUSTED_KEYS")
+            .env_remove("FERRY_APPROVERS");
     }
 
     pub fn ferry(&self) -> Command {

@@ -1,0 +1,213 @@
+//! Reviewer approvals on disk: `ferry approve` writes one beside a bundle
+//! (`BUNDLE.approvals/<KEYID>.minisig`) or in an unpacked folder
+//! (`DIR/approvals/`); the reading commands count them against the quorum
+//! the binary read (`--require-approvals`, `--approver`); `unpack` carries
+//! them into DEST. Counting itself is `sign::approvals::count`.
+
+use std::fs;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use super::Context;
+use crate::bundle::MANIFEST;
+use crate::bundle::diags::{Check, CheckName, Code, Problem, Report};
+use crate::bundle::{reader, unpacked};
+use crate::error::Error;
+use crate::sign::approvals::{self, ApprovalError, ApprovalReport};
+use crate::sign::{self, MAX_SIGNATURE_BYTES, TrustedKeys};
+
+/// How many approvals a command requires, and whose count.
+#[derive(Default)]
+pub struct Quorum {
+    /// Distinct approver keys that must have approved the manifest; 0: none.
+    pub required: usize,
+    /// The keys trusted as approvers; `None` when none was given (then
+    /// `required` is 0, and approvals are listed, not checked).
+    pub approvers: Option<TrustedKeys>,
+}
+
+/// The approvals folder of `target`, a bundle file or an unpacked folder.
+pub fn folder(target: &Path) -> PathBuf {
+    approvals::folder_of(target, target.is_file())
+}
+
+/// Every `*.minisig` file of `folder` (none when it does not exist), each
+/// read to one byte past the size a signature may have.
+pub fn read(folder: &Path) -> Result<Vec<(String, Vec<u8>)>, Error> {
+    let entries = match fs::read_dir(folder) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(Error::io(folder)(e)),
+    };
+    let mut files = Vec::new();
+    for entry in entries {
+        let path = entry.map_err(Error::io(folder))?.path();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if !name.ends_with(".minisig") || !path.is_file() {
+            continue;
+        }
+        let mut bytes = Vec::new();
+        fs::File::open(&path)
+            .and_then(|f| f.take(MAX_SIGNATURE_BYTES + 1).read_to_end(&mut bytes))
+            .map_err(Error::io(&path))?;
+        files.push((name, bytes));
+    }
+    Ok(files)
+}
+
+/// Counts the approvals of `target` whose signed manifest is `manifest`,
+/// signed by `key_id`; `None` when there is nothing to say (none found,
+/// none required).
+pub fn check(
+    target: &Path,
+    manifest: &[u8],
+    key_id: &str,
+    ctx: &Context,
+) -> Result<Option<ApprovalReport>, Error> {
+    let files = read(&folder(target))?;
+    let q = &ctx.approvals;
+    let sha = hex::encode(Sha256::digest(manifest));
+    let report = approvals::count(
+        manifest,
+        &sha,
+        key_id,
+        q.approvers.as_ref(),
+        &files,
+        q.required,
+    );
+    Ok((!report.is_empty()).then_some(report))
+}
+
+/// [`check`], and an error when fewer approvals count than are required.
+pub fn require(
+    target: &Path,
+    manifest: &[u8],
+    key_id: &str,
+    ctx: &Context,
+) -> Result<Option<ApprovalReport>, Error> {
+    let report = check(target, manifest, key_id, ctx)?;
+    match report {
+        Some(r) if !r.ok() => Err(ApprovalError::Missing(Box::new(r)).into()),
+        other => Ok(other),
+    }
+}
+
+/// Puts the approvals into a bundle report: a check when some are
+/// required, and a problem when too few count.
+pub fn add_to(report: &mut Report, approvals: Option<ApprovalReport>) {
+    let Some(a) = approvals else { return };
+    if a.required > 0 {
+        report.checks.push(Check {
+            check: CheckName::Approvals,
+            ok: a.ok(),
+            detail: a.to_string(),
+        });
+    }
+    if !a.ok() {
+        let problem = Problem::new(Code::ApprovalsMissing, MANIFEST, a.to_string());
+        report.problems.push(problem);
+    }
+    report.approvals = Some(a);
+}
+
+/// Copies the approvals beside `bundle` into `root/approvals/`: only files
+/// named `<KEYID>.minisig`, regular, no larger than a signature may be.
+/// They are checked when read, not here. Returns how many were copied.
+pub fn carry(bundle: &Path, root: &Path) -> Result<usize, Error> {
+    let from = folder(bundle);
+    let wanted: Vec<(String, Vec<u8>)> = read(&from)?
+        .into_iter()
+        .filter(|(name, bytes)| {
+            approvals::is_file_name(name) && bytes.len() as u64 <= MAX_SIGNATURE_BYTES
+        })
+        .collect();
+    if wanted.is_empty() {
+        return Ok(0);
+    }
+    let to = root.join(approvals::FOLDER);
+    if to.exists() {
+        return Err(Error::Usage(format!(
+            "{}: the bundle has entries under {}/, where unpack puts the approvals beside it; unpack it without them",
+            bundle.display(),
+            approvals::FOLDER
+        )));
+    }
+    fs::create_dir(&to).map_err(Error::io(&to))?;
+    for (name, bytes) in &wanted {
+        let path = to.join(name);
+        crate::bundle::extract::write_new(&path, &mut bytes.as_slice(), 0o644)
+            .map_err(Error::io(&path))?;
+    }
+    Ok(wanted.len())
+}
+
+/// What `ferry approve` wrote.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Approved {
+    pub module: String,
+    pub version: String,
+    pub manifest_sha256: String,
+    pub key_id: String,
+    pub file: PathBuf,
+    /// An earlier approval by the same key was replaced.
+    pub replaced: bool,
+}
+
+/// Approves `target` (a bundle file, its signature checked against `keys`,
+/// or an unpacked folder) with the reviewer's secret key: a detached
+/// signature over ferry.json's signed bytes, written atomically as
+/// `<KEYID>.minisig` in its approvals folder.
+pub fn approve(
+    target: &Path,
+    keys: &TrustedKeys,
+    key: &Path,
+    comment: &str,
+    ctx: &Context,
+) -> Result<Approved, Error> {
+    let (manifest, bytes, bundle_key) = if target.is_file() {
+        let b = reader::open(target, keys)?;
+        (b.manifest, b.manifest_bytes, b.key_id)
+    } else {
+        let u = unpacked::open(target, keys)?;
+        (u.manifest, u.manifest_bytes, u.key_id)
+    };
+    let sha = hex::encode(Sha256::digest(&bytes));
+    let (module, version) = (manifest.module.path, manifest.module.version);
+    let text = approvals::approval_comment(&module, &version, &sha, comment)?;
+    let signer = sign::load_secret_key(key, &*ctx.password)?;
+    let key_id = signer.key_id();
+    if key_id == bundle_key {
+        return Err(ApprovalError::SignerApproves { key_id }.into());
+    }
+    let signature = signer.sign_as(&bytes, "approval of ferry.json, by ferry approve", &text)?;
+    let dir = folder(target);
+    fs::create_dir_all(&dir).map_err(Error::io(&dir))?;
+    let file = dir.join(format!("{key_id}.minisig"));
+    let replaced = file.exists();
+    write_replacing(&dir, &file, signature.as_bytes())?;
+    Ok(Approved {
+        module,
+        version,
+        manifest_sha256: sha,
+        key_id,
+        file,
+        replaced,
+    })
+}
+
+/// Writes `bytes` beside `file` in `dir`, then renames it into place.
+fn write_replacing(dir: &Path, file: &Path, bytes: &[u8]) -> Result<(), Error> {
+    use std::os::unix::fs::PermissionsExt;
+    let mut temp = crate::temp::file_in("approval", dir, ".tmp").map_err(Error::io(dir))?;
+    temp.write_all(bytes)
+        .and_then(|_| temp.as_file().sync_all())
+        .and_then(|_| fs::set_permissions(temp.path(), fs::Permissions::from_mode(0o644)))
+        .map_err(Error::io(temp.path().to_path_buf()))?;
+    temp.persist(file).map_err(|e| Error::io(file)(e.error))?;
+    Ok(())
+}
