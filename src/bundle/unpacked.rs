@@ -23,6 +23,8 @@ pub struct Unpacked {
     pub manifest: Manifest,
     /// The id of the trusted key that signed ferry.json.
     pub key_id: String,
+    /// The hex sha256 of the signed ferry.json bytes.
+    pub manifest_sha256: String,
 }
 
 /// Reads `dir/ferry.json` and checks its signature before parsing it.
@@ -60,6 +62,7 @@ pub fn open(dir: &Path, keys: &TrustedKeys) -> Result<Unpacked, BundleError> {
         root: dir.to_path_buf(),
         manifest,
         key_id: signer.id.clone(),
+        manifest_sha256: digest,
     })
 }
 
