@@ -50,6 +50,11 @@ python3 -c 'import cyclonedx.validation.json, jsonschema' 2>/dev/null || {
   echo "setup: installing cyclonedx-python-lib (SBOM validation)" >&2
   python3 -m pip install -q --disable-pip-version-check 'cyclonedx-python-lib[json-validation]==9.1.0'
 }
+# The independent in-toto reader the provenance test uses (Statement v1, SLSA Provenance v1).
+python3 -c 'import in_toto_attestation.v1.statement, in_toto_attestation.predicates.provenance.v1.provenance_pb2' 2>/dev/null || {
+  echo "setup: installing in-toto-attestation (provenance validation)" >&2
+  python3 -m pip install -q --disable-pip-version-check 'in-toto-attestation==0.9.3'
+}
 command -v cargo >/dev/null 2>&1 || { echo "setup: cargo (Rust) is required: https://rustup.rs" >&2; exit 3; }
 export GOTOOLCHAIN=local
 echo "setup: $(go version), $(minisign -v 2>&1 | head -n1), $(cargo --version)" >&2

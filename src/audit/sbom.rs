@@ -79,7 +79,7 @@ pub fn cyclonedx(input: &SbomInput) -> Vec<u8> {
 
 /// The code a module entry stands for: its replacement's when replaced by a
 /// version; a local-path replacement has no version.
-fn code(m: &Module) -> (&str, Option<&str>) {
+pub fn code(m: &Module) -> (&str, Option<&str>) {
     match &m.replace {
         Some(r) if r.version.is_some() => (r.path.as_str(), r.version.as_deref()),
         Some(_) => (m.path.as_str(), None),

@@ -4,6 +4,7 @@
 //! network namespace (`unshare -n`) where the system allows one.
 
 pub mod inputs;
+pub mod provenance;
 pub mod warnings;
 
 use std::path::{Path, PathBuf};
@@ -132,11 +133,7 @@ pub fn offline(
         }
         Isolation::ProxyOff => Command::new(&go.program),
     };
-    let mut args = dockerfile::build_args(spec);
-    args.remove(0);
-    if let Some(o) = args.iter().position(|a| a == "-o") {
-        args[o + 1] = out.display().to_string();
-    }
+    let args = go_args(spec, &out.display().to_string());
     cmd.args(&args).current_dir(&tree);
     offline_env(&mut cmd, spec.mode, &gopath, &modcache);
     let output = cmd.output().map_err(setup(&go.program))?;
@@ -161,23 +158,42 @@ pub fn offline(
     })
 }
 
+/// The arguments of `go` for the build, as the Dockerfile's `go build` but
+/// writing to `out`.
+pub fn go_args(spec: &Spec, out: &str) -> Vec<String> {
+    let mut args = dockerfile::build_args(spec);
+    args.remove(0);
+    if let Some(o) = args.iter().position(|a| a == "-o") {
+        args[o + 1] = out.to_string();
+    }
+    args
+}
+
+/// The variables the build sets besides its scratch folders (`GOPATH`,
+/// `GOMODCACHE`): the Dockerfile's builder stage, for the mode.
+pub fn offline_vars(mode: BuildMode) -> Vec<(&'static str, &'static str)> {
+    let mut vars = vec![
+        ("GOPROXY", "off"),
+        ("GOSUMDB", "off"),
+        ("GOTOOLCHAIN", "local"),
+        ("GOENV", "off"),
+        ("CGO_ENABLED", "0"),
+    ];
+    match mode {
+        BuildMode::Gopath => vars.extend([("GO111MODULE", "off"), ("GOFLAGS", "")]),
+        BuildMode::Vendor => vars.extend([("GOFLAGS", "-mod=vendor"), ("GOWORK", "off")]),
+    }
+    vars
+}
+
 /// The environment of the Dockerfile's builder stage, nothing inherited that
 /// could reach out or change how Go resolves packages.
 fn offline_env(cmd: &mut Command, mode: BuildMode, gopath: &Path, modcache: &Path) {
     for var in ["GOFLAGS", "GO111MODULE", "GOWORK", "GONOPROXY", "GOPRIVATE"] {
         cmd.env_remove(var);
     }
-    cmd.env("GOPATH", gopath)
-        .env("GOMODCACHE", modcache)
-        .env("GOPROXY", "off")
-        .env("GOSUMDB", "off")
-        .env("GOTOOLCHAIN", "local")
-        .env("GOENV", "off")
-        .env("CGO_ENABLED", "0");
-    match mode {
-        BuildMode::Gopath => cmd.env("GO111MODULE", "off").env("GOFLAGS", ""),
-        BuildMode::Vendor => cmd.env("GOFLAGS", "-mod=vendor").env("GOWORK", "off"),
-    };
+    cmd.env("GOPATH", gopath).env("GOMODCACHE", modcache);
+    cmd.envs(offline_vars(mode));
 }
 
 /// Whether `rel`, joined to a folder, stays below it whatever it says: the

@@ -25,6 +25,8 @@ pub struct Unpacked {
     pub manifest_bytes: Vec<u8>,
     /// The id of the trusted key that signed ferry.json.
     pub key_id: String,
+    /// The hex sha256 of the signed ferry.json bytes.
+    pub manifest_sha256: String,
 }
 
 /// Reads `dir/ferry.json` and checks its signature before parsing it.
@@ -63,6 +65,7 @@ pub fn open(dir: &Path, keys: &TrustedKeys) -> Result<Unpacked, BundleError> {
         manifest,
         manifest_bytes: bytes,
         key_id: signer.id.clone(),
+        manifest_sha256: digest,
     })
 }
 

@@ -12,23 +12,24 @@ use crate::output::say;
 pub fn run(args: BuildArgs, quiet: bool, out: &mut dyn Write) -> anyhow::Result<Exit> {
     let mut ctx = crate::context::from_env(quiet)?;
     ctx.approvals = crate::context::approvals(&args.approvals)?;
-    let (built, warnings) = ferry::ops::build::run(
+    let done = ferry::ops::build::run(
         &args.dir,
         &crate::context::trusted_keys(&args.pub_keys)?,
         args.output.as_deref(),
         &ctx,
     )
     .with_context(|| format!("build {}", args.dir.display()))?;
-    for w in &warnings {
+    for w in &done.warnings {
         eprintln!("ferry: warning: {w}");
     }
     if !quiet {
         say!(
             out,
-            "built {} with {} ({})",
-            built.binary.display(),
-            built.go_version,
-            built.isolation
+            "built {} with {} ({}); provenance {}",
+            done.built.binary.display(),
+            done.built.go_version,
+            done.built.isolation,
+            done.provenance.display()
         );
     }
     Ok(Exit::Ok)

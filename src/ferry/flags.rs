@@ -229,7 +229,8 @@ pub struct UnpackArgs {
 pub struct BuildArgs {
     /// An unpacked bundle folder.
     pub dir: PathBuf,
-    /// Where to write the binary (default: ./NAME, NAME from the manifest).
+    /// Where to write the binary (default: ./NAME, NAME from the manifest);
+    /// its provenance goes beside it as OUT.intoto.json.
     #[arg(short, long, value_name = "OUT")]
     pub output: Option<PathBuf>,
     /// A trusted public key, or a folder of .pub files (repeatable; any one

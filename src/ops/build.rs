@@ -1,17 +1,33 @@
 //! `build`: the offline build of an unpacked bundle, for sites with Go and
 //! no container engine: ferry.json checked against its signature by a trusted
 //! key and its fields against their rules, src/ against ferry.json, then
-//! built as the manifest says.
+//! built as the manifest says, with `<binary>.intoto.json` beside it: what
+//! was built, from what, and how (an unsigned SLSA provenance statement).
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::Context;
+use super::target::Opened;
+use crate::audit::sbom;
+use crate::build::provenance::{self, Pinned};
 use crate::build::warnings::{self, Warning};
 use crate::build::{self, Built};
 use crate::dockerfile::Spec;
 use crate::error::Error;
-use crate::gomod::modfile;
+use crate::gomod::{dirhash, modfile};
+use crate::image::Role;
 use crate::sign::TrustedKeys;
+
+/// What `ferry build` made.
+#[derive(Debug)]
+pub struct Outcome {
+    pub built: Built,
+    /// `<binary>.intoto.json`, beside the binary.
+    pub provenance: PathBuf,
+    /// How the build may differ from module mode.
+    pub warnings: Vec<Warning>,
+}
 
 /// `./<binary>`: in the working folder, whatever the manifest says (its
 /// fields were checked; a name that is not a plain file name is refused even so).
@@ -25,15 +41,14 @@ fn default_output(binary: &str) -> Result<PathBuf, Error> {
     }
 }
 
-/// Builds the unpacked bundle at `dir` into `out` (default `./<binary>`);
-/// returns what was built and the warnings about how the build may differ
-/// from module mode.
+/// Builds the unpacked bundle at `dir` into `out` (default `./<binary>`)
+/// and writes its provenance beside it.
 pub fn run(
     dir: &Path,
     keys: &TrustedKeys,
     out: Option<&Path>,
     ctx: &Context,
-) -> Result<(Built, Vec<Warning>), Error> {
+) -> Result<Outcome, Error> {
     let site = super::target::open_proven(dir, keys, &["src/"], ctx)?;
     let go = ctx.go()?;
     let src = site.root.join("src");
@@ -65,6 +80,84 @@ pub fn run(
         None => default_output(&b.binary)?,
     };
     let out = std::path::absolute(&out).map_err(Error::io(&out))?;
+    let started_on = now();
     let built = build::offline(&go, &src, &spec, &out, &ctx.temp_dir)?;
-    Ok((built, notes))
+    let provenance = write_provenance(&site, &spec, &built, &started_on)?;
+    Ok(Outcome {
+        built,
+        provenance,
+        warnings: notes,
+    })
+}
+
+/// The system clock, RFC 3339 in UTC: the one place `build` reads it.
+fn now() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+/// `<binary>.intoto.json` in the binary's folder, written whole (a
+/// temporary there, then one rename).
+fn write_provenance(
+    site: &Opened,
+    spec: &Spec,
+    built: &Built,
+    started_on: &str,
+) -> Result<PathBuf, Error> {
+    let binary = &built.binary;
+    let name = binary
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .ok_or_else(|| Error::Usage(format!("{}: not a file name", binary.display())))?;
+    let mut file = std::fs::File::open(binary).map_err(Error::io(binary))?;
+    let binary_sha256 = hex::encode(dirhash::sha256_reader(&mut file).map_err(Error::io(binary))?);
+    let manifest = &site.manifest;
+    let manifest_sha256 = site
+        .manifest_sha256
+        .as_deref()
+        .ok_or_else(|| Error::Usage("the signed ferry.json's digest was not kept".into()))?;
+    // A local-path replacement has no version and no h1: its files are
+    // pinned by ferry.json, recorded below, and left out here.
+    let modules: Vec<Pinned> = manifest
+        .modules
+        .iter()
+        .filter_map(|m| match (sbom::code(m), &m.h1) {
+            ((path, Some(version)), Some(h1)) => Some(Pinned {
+                uri: sbom::purl(path, Some(version)),
+                digest: h1.clone(),
+            }),
+            _ => None,
+        })
+        .collect();
+    let images: Vec<Pinned> = manifest
+        .images
+        .iter()
+        .filter(|i| i.role == Role::Builder)
+        .map(|i| Pinned {
+            uri: i.reference.clone(),
+            digest: i.digest.clone(),
+        })
+        .collect();
+    let statement = provenance::statement(&provenance::Inputs {
+        binary: &name,
+        binary_sha256: &binary_sha256,
+        manifest_sha256,
+        spec,
+        module_version: &manifest.module.version,
+        go_version: &built.go_version,
+        isolation: built.isolation,
+        modules: &modules,
+        images: &images,
+        started_on,
+        finished_on: &now(),
+    });
+    let dir = crate::fsutil::parent_dir(binary);
+    let path = dir.join(format!("{name}{}", provenance::SUFFIX));
+    let mut temp =
+        crate::temp::file_in("provenance", dir, provenance::SUFFIX).map_err(Error::io(dir))?;
+    temp.write_all(&provenance::to_bytes(&statement))
+        .map_err(Error::io(temp.path()))?;
+    temp.persist(&path).map_err(|e| Error::io(&path)(e.error))?;
+    Ok(path)
 }

@@ -5,6 +5,8 @@
 
 use std::path::{Path, PathBuf};
 
+use sha2::{Digest, Sha256};
+
 use super::Context;
 use crate::bundle::diags::{BundleError, Report};
 use crate::bundle::extract::Extract;
@@ -22,6 +24,9 @@ pub struct Opened {
     pub manifest: Manifest,
     /// The id of the trusted key that signed ferry.json.
     pub key_id: String,
+    /// The hex sha256 of the signed ferry.json bytes, when they were kept
+    /// (an unpacked folder, or a bundle file opened by [`open_proven`]).
+    pub manifest_sha256: Option<String>,
     _temp: Option<tempfile::TempDir>,
 }
 
@@ -54,6 +59,7 @@ pub fn open_folder(
         root: folder.root,
         manifest: folder.manifest,
         key_id: folder.key_id,
+        manifest_sha256: Some(folder.manifest_sha256),
         _temp: None,
     })
 }
@@ -79,6 +85,7 @@ pub fn open_proven(
         return Ok(Opened {
             root: temp.path().to_path_buf(),
             key_id: checked.bundle.key_id,
+            manifest_sha256: Some(hex::encode(Sha256::digest(&checked.bundle.manifest_bytes))),
             manifest: checked.bundle.manifest,
             _temp: Some(temp),
         });
@@ -118,6 +125,7 @@ fn open_file(
         root: temp.path().to_path_buf(),
         manifest,
         key_id,
+        manifest_sha256: None,
         _temp: Some(temp),
     })
 }

@@ -21,6 +21,7 @@ mod minisign_interop;
 mod modules_export;
 mod offline_build;
 mod proofs;
+mod provenance;
 mod rejections;
 mod trust;
 mod vendor_rules_oracle;

@@ -9,7 +9,7 @@ use std::process::Command;
 
 use crate::common::containers::{Store, assert_success};
 use crate::common::registry::{Registry, layout_with_go};
-use crate::common::{Sandbox, app, assert_exit, assert_ok, copy_tree, no_network, text};
+use crate::common::{Sandbox, app, assert_exit, assert_ok, copy_tree, text};
 
 /// clockwork built and run online in module mode: the reference output.
 fn online_output(sb: &Sandbox) -> String {
@@ -93,15 +93,7 @@ fn ferry_build_with_no_network_gives_the_same_program() {
         assert_ok(&out);
         sb.unpack(&bundle, mode);
         let bin = sb.path(&format!("{mode}-bin"));
-        let out = no_network()
-            .arg(env!("CARGO_BIN_EXE_ferry"))
-            .args(["build", mode, "--pub", "rel.pub", "-o"])
-            .arg(&bin)
-            .current_dir(sb.dir.path())
-            .env("GOTOOLCHAIN", "local")
-            .env("GOPROXY", "off")
-            .output()
-            .unwrap();
+        let out = sb.build_offline(mode, &bin);
         assert_ok(&out);
         assert!(text(&out).contains("no network"), "{}", text(&out));
         let run = Command::new(&bin).output().unwrap();

@@ -78,6 +78,20 @@ impl Sandbox {
         self.ferry().args(args).output().expect("run ferry")
     }
 
+    /// `ferry build DIR --pub rel.pub -o OUT` under `unshare -n`, with no
+    /// module proxy: the isolated side.
+    pub fn build_offline(&self, dir: &str, out: &Path) -> Output {
+        no_network()
+            .arg(env!("CARGO_BIN_EXE_ferry"))
+            .args(["build", dir, "--pub", "rel.pub", "-o"])
+            .arg(out)
+            .current_dir(self.dir.path())
+            .env("GOTOOLCHAIN", "local")
+            .env("GOPROXY", "off")
+            .output()
+            .expect("run ferry build under unshare -n")
+    }
+
     /// `ferry keygen --no-password -o NAME`; returns (secret, public).
     pub fn keygen(&self, name: &str) -> (PathBuf, PathBuf) {
         let out = self.run(&["keygen", "--no-password", "-o", name]);
