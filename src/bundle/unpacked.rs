@@ -25,6 +25,8 @@ pub struct Unpacked {
     pub manifest_bytes: Vec<u8>,
     /// The id of the trusted key that signed ferry.json.
     pub key_id: String,
+    /// That key's 32 bytes: what the key is, whatever its id says.
+    pub signer_key: [u8; 32],
     /// The hex sha256 of the signed ferry.json bytes.
     pub manifest_sha256: String,
 }
@@ -65,6 +67,7 @@ pub fn open(dir: &Path, keys: &TrustedKeys) -> Result<Unpacked, BundleError> {
         manifest,
         manifest_bytes: bytes,
         key_id: signer.id.clone(),
+        signer_key: crate::sign::key_bytes(&signer.key),
         manifest_sha256: digest,
     })
 }

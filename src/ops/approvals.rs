@@ -15,7 +15,7 @@ use crate::bundle::MANIFEST;
 use crate::bundle::diags::{Check, CheckName, Code, Problem, Report};
 use crate::bundle::{reader, unpacked};
 use crate::error::Error;
-use crate::sign::approvals::{self, ApprovalError, ApprovalReport};
+use crate::sign::approvals::{self, ApprovalError, ApprovalReport, BundleSigner};
 use crate::sign::{self, MAX_SIGNATURE_BYTES, TrustedKeys};
 
 /// How many approvals a command requires, and whose count.
@@ -33,9 +33,11 @@ pub fn folder(target: &Path) -> PathBuf {
     approvals::folder_of(target, target.is_file())
 }
 
-/// Every `*.minisig` file of `folder` (none when it does not exist), each
-/// read to one byte past the size a signature may have.
-pub fn read(folder: &Path) -> Result<Vec<(String, Vec<u8>)>, Error> {
+/// Every `*.minisig` item of `folder` (none when it does not exist): a
+/// regular file read to one byte past the size a signature may have, or
+/// why it cannot be an approval (a link is never followed, a pipe never
+/// waited on), so that each is named, never skipped.
+pub fn read(folder: &Path) -> Result<approvals::Files, Error> {
     let entries = match fs::read_dir(folder) {
         Ok(entries) => entries,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -48,16 +50,30 @@ pub fn read(folder: &Path) -> Result<Vec<(String, Vec<u8>)>, Error> {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        if !name.ends_with(".minisig") || !path.is_file() {
-            continue;
+        if name.ends_with(".minisig") {
+            files.push((name, read_plain(&path)));
         }
-        let mut bytes = Vec::new();
-        fs::File::open(&path)
-            .and_then(|f| f.take(MAX_SIGNATURE_BYTES + 1).read_to_end(&mut bytes))
-            .map_err(Error::io(&path))?;
-        files.push((name, bytes));
     }
     Ok(files)
+}
+
+/// A regular file's bytes, opened without following a link or blocking.
+fn read_plain(path: &Path) -> Result<Vec<u8>, String> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path)
+        .map_err(|e| format!("cannot be opened as a plain file: {e}"))?;
+    let meta = file.metadata().map_err(|e| e.to_string())?;
+    if !meta.is_file() {
+        return Err("not a regular file".into());
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_SIGNATURE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| e.to_string())?;
+    Ok(bytes)
 }
 
 /// Counts the approvals of `target` whose signed manifest is `manifest`,
@@ -66,16 +82,21 @@ pub fn read(folder: &Path) -> Result<Vec<(String, Vec<u8>)>, Error> {
 pub fn check(
     target: &Path,
     manifest: &[u8],
-    key_id: &str,
+    signer: &BundleSigner,
     ctx: &Context,
 ) -> Result<Option<ApprovalReport>, Error> {
-    let files = read(&folder(target))?;
     let q = &ctx.approvals;
+    // Approvals are read when the command asks for them: a stray file
+    // beside a bundle must not stop a plain verify.
+    if q.required == 0 && q.approvers.is_none() {
+        return Ok(None);
+    }
+    let files = read(&folder(target))?;
     let sha = hex::encode(Sha256::digest(manifest));
     let report = approvals::count(
         manifest,
         &sha,
-        key_id,
+        signer,
         q.approvers.as_ref(),
         &files,
         q.required,
@@ -87,10 +108,10 @@ pub fn check(
 pub fn require(
     target: &Path,
     manifest: &[u8],
-    key_id: &str,
+    signer: &BundleSigner,
     ctx: &Context,
 ) -> Result<Option<ApprovalReport>, Error> {
-    let report = check(target, manifest, key_id, ctx)?;
+    let report = check(target, manifest, signer, ctx)?;
     match report {
         Some(r) if !r.ok() => Err(ApprovalError::Missing(Box::new(r)).into()),
         other => Ok(other),
@@ -122,6 +143,7 @@ pub fn carry(bundle: &Path, root: &Path) -> Result<usize, Error> {
     let from = folder(bundle);
     let wanted: Vec<(String, Vec<u8>)> = read(&from)?
         .into_iter()
+        .filter_map(|(name, bytes)| Some((name, bytes.ok()?)))
         .filter(|(name, bytes)| {
             approvals::is_file_name(name) && bytes.len() as u64 <= MAX_SIGNATURE_BYTES
         })
@@ -210,4 +232,25 @@ fn write_replacing(dir: &Path, file: &Path, bytes: &[u8]) -> Result<(), Error> {
         .map_err(Error::io(temp.path().to_path_buf()))?;
     temp.persist(file).map_err(|e| Error::io(file)(e.error))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_link_or_a_folder_is_named_never_followed() {
+        let dir = tempfile::tempdir().unwrap();
+        let secret = dir.path().join("secret");
+        fs::write(&secret, "SOME_TOKEN=hunter2").unwrap();
+        let approvals = dir.path().join("h.ferry.approvals");
+        fs::create_dir(&approvals).unwrap();
+        std::os::unix::fs::symlink(&secret, approvals.join("ABCDEF0123456789.minisig")).unwrap();
+        fs::create_dir(approvals.join("0000000000000000.minisig")).unwrap();
+        fs::write(approvals.join("notes.txt"), "not an approval").unwrap();
+        let mut read = read(&approvals).unwrap();
+        read.sort_by(|a, b| a.0.cmp(&b.0));
+        assert_eq!(read.len(), 2);
+        assert!(read.iter().all(|(_, r)| r.is_err()), "{read:?}");
+    }
 }

@@ -156,8 +156,15 @@ fn write_provenance(
     let path = dir.join(format!("{name}{}", provenance::SUFFIX));
     let mut temp =
         crate::temp::file_in("provenance", dir, provenance::SUFFIX).map_err(Error::io(dir))?;
-    temp.write_all(&provenance::to_bytes(&statement))
-        .map_err(Error::io(temp.path()))?;
+    let write = |temp: &mut tempfile::NamedTempFile| -> std::io::Result<()> {
+        use std::os::unix::fs::PermissionsExt;
+        temp.write_all(&provenance::to_bytes(&statement))?;
+        // Readable like the binary it describes, and on disk before it is named.
+        temp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644))?;
+        temp.as_file().sync_all()
+    };
+    write(&mut temp).map_err(Error::io(temp.path()))?;
     temp.persist(&path).map_err(|e| Error::io(&path)(e.error))?;
     Ok(path)
 }

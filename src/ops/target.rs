@@ -16,6 +16,7 @@ use crate::error::Error;
 use crate::gomod::check::{self, unpacked::Unpacked};
 use crate::gomod::diags::Findings;
 use crate::sign::TrustedKeys;
+use crate::sign::approvals::BundleSigner;
 
 /// A bundle whose needed parts are on disk, checked.
 pub struct Opened {
@@ -53,7 +54,11 @@ pub fn open_folder(
     ctx: &Context,
 ) -> Result<Opened, Error> {
     let folder = unpacked::open(dir, keys)?;
-    super::approvals::require(dir, &folder.manifest_bytes, &folder.key_id, ctx)?;
+    let signer = BundleSigner {
+        id: &folder.key_id,
+        key: folder.signer_key,
+    };
+    super::approvals::require(dir, &folder.manifest_bytes, &signer, ctx)?;
     folder.check(prefixes)?;
     Ok(Opened {
         root: folder.root,

@@ -17,6 +17,7 @@ use crate::gomod::check::{self, GoCheck, Inputs};
 use crate::gomod::diags::Finding;
 use crate::gomod::{gosum, modules_txt};
 use crate::sign::TrustedKeys;
+use crate::sign::approvals::BundleSigner;
 
 /// Checks a bundle; `Ok` carries the report whether or not problems were found.
 pub fn run(
@@ -46,7 +47,11 @@ pub fn check_streaming(
     ctx: &Context,
 ) -> Result<Checked, Error> {
     let mut b = reader::open(bundle, keys)?;
-    let approvals = super::approvals::check(bundle, &b.manifest_bytes, &b.key_id, ctx)?;
+    let signer = BundleSigner {
+        id: &b.key_id,
+        key: b.signer_key,
+    };
+    let approvals = super::approvals::check(bundle, &b.manifest_bytes, &signer, ctx)?;
     let gather = GoInputs::new(inner, &b.manifest.modules);
     let mut report = check_all(&mut b, &gather, ctx)?;
     super::approvals::add_to(&mut report, approvals);
@@ -94,7 +99,11 @@ pub fn check_entries(
     ctx: &Context,
 ) -> Result<(Manifest, String), Error> {
     let mut b = reader::open(bundle, keys)?;
-    let approvals = super::approvals::check(bundle, &b.manifest_bytes, &b.key_id, ctx)?;
+    let signer = BundleSigner {
+        id: &b.key_id,
+        key: b.signer_key,
+    };
+    let approvals = super::approvals::check(bundle, &b.manifest_bytes, &signer, ctx)?;
     let mut report = check_all(&mut b, sink, ctx)?;
     super::approvals::add_to(&mut report, approvals);
     if !report.ok() {

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 
 use minisign::SignatureBox;
 
-use super::trusted::key_id;
+use super::trusted::{key_bytes, key_id};
 use super::{MAX_SIGNATURE_BYTES, SignError, TrustedKeys, verify_manifest};
 use crate::exit::{Classify, Exit};
 
@@ -183,11 +183,15 @@ impl Approval {
     fn who_or_file(&self) -> String {
         match &self.key_id {
             Some(id) if self.file == format!("{id}.minisig") => self.who(),
-            Some(_) => format!("{} in {}", self.who(), self.file),
-            None => self.file.clone(),
+            Some(_) => format!("{} in {:?}", self.who(), self.file),
+            None => format!("{:?}", self.file),
         }
     }
 }
+
+/// Approval files as read: each file's name and its bytes, or why it
+/// cannot be an approval.
+pub type Files = Vec<(String, Result<Vec<u8>, String>)>;
 
 /// Every approval beside a bundle, and how many were required.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
@@ -250,14 +254,14 @@ impl fmt::Display for ApprovalReport {
 pub fn count(
     manifest: &[u8],
     manifest_sha256: &str,
-    bundle_key_id: &str,
+    signer: &BundleSigner,
     approvers: Option<&TrustedKeys>,
-    files: &[(String, Vec<u8>)],
+    files: &[(String, Result<Vec<u8>, String>)],
     required: usize,
 ) -> ApprovalReport {
-    let mut sorted: Vec<&(String, Vec<u8>)> = files.iter().collect();
+    let mut sorted: Vec<&(String, Result<Vec<u8>, String>)> = files.iter().collect();
     sorted.sort_by(|a, b| a.0.cmp(&b.0));
-    let mut counted: BTreeMap<String, String> = BTreeMap::new();
+    let mut counted: BTreeMap<[u8; 32], String> = BTreeMap::new();
     let mut approvals = Vec::new();
     for (file, bytes) in sorted {
         let mut a = Approval {
@@ -268,20 +272,19 @@ pub fn count(
             comment: None,
             status: Status::Counted,
         };
-        a.status = judge(
-            &mut a,
-            bytes,
-            manifest,
-            manifest_sha256,
-            bundle_key_id,
-            approvers,
-        );
-        if a.status == Status::Counted {
-            let id = a.key_id.clone().unwrap_or_default();
-            if let Some(first) = counted.get(&id) {
+        let key = match bytes {
+            Ok(bytes) => judge(&mut a, bytes, manifest, manifest_sha256, signer, approvers),
+            Err(why) => {
+                a.status = Status::Malformed(why.clone());
+                None
+            }
+        };
+        // Distinct keys count, not distinct ids: an id is the key maker's choice.
+        if let (Status::Counted, Some(key)) = (&a.status, key) {
+            if let Some(first) = counted.get(&key) {
                 a.status = Status::Duplicate(first.clone());
             } else {
-                counted.insert(id, file.clone());
+                counted.insert(key, file.clone());
             }
         }
         approvals.push(a);
@@ -293,14 +296,41 @@ pub fn count(
     }
 }
 
-/// One file's status, filling in what could be read of it.
+/// The key that signed the bundle: its id, and the key itself.
+pub struct BundleSigner<'a> {
+    pub id: &'a str,
+    pub key: [u8; 32],
+}
+
+/// One file's status, and the approver key that made it when it counts.
 fn judge(
     a: &mut Approval,
     bytes: &[u8],
     manifest: &[u8],
     manifest_sha256: &str,
-    bundle_key_id: &str,
+    signer: &BundleSigner,
     approvers: Option<&TrustedKeys>,
+) -> Option<[u8; 32]> {
+    let mut key = None;
+    a.status = judge_status(
+        a,
+        bytes,
+        (manifest, manifest_sha256),
+        signer,
+        approvers,
+        &mut key,
+    );
+    key
+}
+
+/// [`judge`]'s verdict on one file.
+fn judge_status(
+    a: &mut Approval,
+    bytes: &[u8],
+    (manifest, manifest_sha256): (&[u8], &str),
+    signer: &BundleSigner,
+    approvers: Option<&TrustedKeys>,
+    found: &mut Option<[u8; 32]>,
 ) -> Status {
     if bytes.len() as u64 > MAX_SIGNATURE_BYTES {
         return Status::Malformed(format!("larger than {MAX_SIGNATURE_BYTES} bytes"));
@@ -314,7 +344,7 @@ fn judge(
     };
     let id = key_id(sig.keynum());
     a.key_id = Some(id.clone());
-    if id == bundle_key_id {
+    if id == signer.id {
         return Status::SignedBundle;
     }
     let Some(approvers) = approvers else {
@@ -323,6 +353,12 @@ fn judge(
     let Some(key) = approvers.iter().find(|k| k.id == id) else {
         return Status::NotApprover;
     };
+    // The release key listed as an approver under another id is still the
+    // key that signed the bundle.
+    if key_bytes(&key.key) == signer.key {
+        return Status::SignedBundle;
+    }
+    *found = Some(key_bytes(&key.key));
     a.approver = key
         .path
         .file_stem()
@@ -425,17 +461,52 @@ mod tests {
         by.sign(manifest, &comment).unwrap().into_bytes()
     }
 
-    fn run(k: &Keys, files: Vec<(&str, Vec<u8>)>, required: usize) -> ApprovalReport {
-        let files: Vec<(String, Vec<u8>)> =
-            files.into_iter().map(|(n, b)| (n.to_string(), b)).collect();
+    fn release_key(k: &Keys) -> [u8; 32] {
+        let id = k.release.key_id();
+        let release = k.approvers.iter().find(|t| t.id == id).unwrap();
+        key_bytes(&release.key)
+    }
+
+    fn run_as(
+        k: &Keys,
+        signer_id: &str,
+        files: Vec<(&str, Vec<u8>)>,
+        required: usize,
+    ) -> ApprovalReport {
+        let files: Vec<(String, Result<Vec<u8>, String>)> = files
+            .into_iter()
+            .map(|(n, b)| (n.to_string(), Ok(b)))
+            .collect();
+        let signer = BundleSigner {
+            id: signer_id,
+            key: release_key(k),
+        };
         count(
             MANIFEST,
             &sha(MANIFEST),
-            &k.release.key_id(),
+            &signer,
             Some(&k.approvers),
             &files,
             required,
         )
+    }
+
+    fn run(k: &Keys, files: Vec<(&str, Vec<u8>)>, required: usize) -> ApprovalReport {
+        run_as(k, &k.release.key_id(), files, required)
+    }
+
+    #[test]
+    fn the_release_key_never_counts_whatever_id_it_shows() {
+        let k = keys();
+        // The bundle's signature named another id for the same key.
+        let r = run_as(
+            &k,
+            "0123456789ABCDEF",
+            vec![("a.minisig", approve(&k.release, MANIFEST))],
+            1,
+        );
+        assert_eq!(codes(&r), ["signed-bundle"]);
+        assert!(!r.ok());
     }
 
     fn codes(r: &ApprovalReport) -> Vec<&'static str> {
@@ -497,7 +568,7 @@ mod tests {
             "{said}"
         );
         assert!(said.contains("(alice: \"looked at it\")"), "{said}");
-        assert!(said.contains("6.minisig (malformed: "), "{said}");
+        assert!(said.contains("\"6.minisig\" (malformed: "), "{said}");
         assert!(said.ends_with("; 1 more needed"), "{said}");
     }
 
@@ -515,8 +586,12 @@ mod tests {
     #[test]
     fn without_approver_keys_nothing_is_checked_or_counted() {
         let k = keys();
-        let files = vec![("a.minisig".to_string(), approve(&k.alice, MANIFEST))];
-        let r = count(MANIFEST, &sha(MANIFEST), "X", None, &files, 0);
+        let files = vec![("a.minisig".to_string(), Ok(approve(&k.alice, MANIFEST)))];
+        let signer = BundleSigner {
+            id: "X",
+            key: [0; 32],
+        };
+        let r = count(MANIFEST, &sha(MANIFEST), &signer, None, &files, 0);
         assert_eq!((codes(&r), r.valid, r.ok()), (vec!["unchecked"], 0, true));
     }
 

@@ -19,7 +19,7 @@ use crate::exit::{Classify, Exit};
 pub mod approvals;
 mod trusted;
 
-pub use trusted::{Trusted, TrustedKeys};
+pub use trusted::{Trusted, TrustedKeys, key_bytes};
 
 /// Where trusted keys are looked for when none is given and
 /// `FERRY_TRUSTED_KEYS` is not set.
@@ -291,6 +291,25 @@ impl Signer {
     }
 }
 
+/// The signature line (`Ed` + key id + 64 bytes) and the global signature
+/// (64 bytes) decode to their exact sizes: the minisign crate slices them
+/// without checking, and a short one must be a refusal, not a panic.
+fn check_lengths(text: &str) -> Result<(), SignError> {
+    let lines: Vec<&str> = text.lines().collect();
+    let decoded = |i: usize| {
+        lines
+            .get(i)
+            .and_then(|l| B64.decode(l.trim()).ok())
+            .map(|b| b.len())
+    };
+    match (decoded(1), decoded(3)) {
+        (Some(74), Some(64)) => Ok(()),
+        _ => Err(SignError::BadSignature(
+            "not a minisign signature (its signature lines are not 74 and 64 bytes)".into(),
+        )),
+    }
+}
+
 /// Checks a `.minisig` over the manifest bytes, and that a `manifest=sha256:`
 /// field in the trusted comment (when present) names these very bytes.
 /// Returns the trusted comment.
@@ -302,6 +321,7 @@ pub fn verify_manifest(
 ) -> Result<String, SignError> {
     let text = std::str::from_utf8(signature)
         .map_err(|_| SignError::BadSignature("ferry.json.minisig is not UTF-8 text".into()))?;
+    check_lengths(text)?;
     let sig = SignatureBox::from_string(text)
         .map_err(|e| SignError::BadSignature(format!("ferry.json.minisig: {e}")))?;
     minisign::verify(pk, &sig, Cursor::new(manifest), true, false, false)
@@ -361,6 +381,23 @@ mod tests {
             verify_manifest(&pk, sig.as_bytes(), b"{}", &sum),
             Err(SignError::BadSignature(_))
         ));
+    }
+
+    #[test]
+    fn a_short_signature_line_is_refused_not_a_panic() {
+        let (_dir, sk, pk) = pair();
+        let msg = b"{}";
+        let good = sk.sign(msg, "c").unwrap();
+        let lines: Vec<&str> = good.lines().collect();
+        for (i, short) in [(3, "AAAA"), (1, "RWQ=")] {
+            let mut bad = lines.clone();
+            bad[i] = short;
+            let bad = bad.join("\n") + "\n";
+            assert!(matches!(
+                verify_manifest(&pk, bad.as_bytes(), msg, ""),
+                Err(SignError::BadSignature(_))
+            ));
+        }
     }
 
     #[test]

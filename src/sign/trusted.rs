@@ -77,22 +77,40 @@ impl TrustedKeys {
     }
 }
 
-/// Adds a key; the same key twice is one key, but two keys with one id
-/// (the id is chosen by whoever makes a key) are refused: a signature names
-/// its key by id alone.
+/// The 32 bytes of an Ed25519 public key: what a key is. Its minisign id
+/// is chosen by whoever makes the key and is not covered by signatures, so
+/// one key can be shown under any id.
+pub fn key_bytes(key: &PublicKey) -> [u8; 32] {
+    let raw = key.to_bytes();
+    let mut out = [0u8; 32];
+    if let Some(pk) = raw.get(10..42) {
+        out.copy_from_slice(pk);
+    }
+    out
+}
+
+/// Adds a key; the same key twice (same id, same bytes) is one key, but two
+/// keys under one id, or one key under two ids, are refused: a signature
+/// names its key by id, and a quorum must count keys, not ids.
 fn add(keys: &mut Vec<Trusted>, new: Trusted) -> Result<(), SignError> {
-    match keys.iter().find(|k| k.id == new.id) {
+    let bytes = key_bytes(&new.key);
+    let clash = keys
+        .iter()
+        .find(|k| k.id == new.id || key_bytes(&k.key) == bytes);
+    match clash {
         None => keys.push(new),
-        Some(k) if k.key.to_bytes() == new.key.to_bytes() => {}
+        Some(k) if k.id == new.id && key_bytes(&k.key) == bytes => {}
         Some(k) => {
+            let reason = format!(
+                "it and {} share a key id or a key ({} and {}): one key under two ids, or two keys under one id, is refused",
+                k.path.display(),
+                k.id,
+                new.id
+            );
             return Err(SignError::Key {
                 path: new.path,
                 what: "public key",
-                reason: format!(
-                    "its key id {} is also the id of {}, another key",
-                    new.id,
-                    k.path.display()
-                ),
+                reason,
             });
         }
     }
@@ -191,7 +209,21 @@ mod tests {
         )
         .unwrap();
         assert!(matches!(
-            TrustedKeys::load(&[a, forged]),
+            TrustedKeys::load(&[a.clone(), forged]),
+            Err(SignError::Key { .. })
+        ));
+        // And one key under two ids: a's key with b's id.
+        let (raw_a, raw_b) = (B64.decode(line(&a)).unwrap(), B64.decode(line(&b)).unwrap());
+        let mut renamed = raw_a.clone();
+        renamed[2..10].copy_from_slice(&raw_b[2..10]);
+        let twin = dir.path().join("twin.pub");
+        fs::write(
+            &twin,
+            format!("untrusted comment: twin\n{}\n", B64.encode(renamed)),
+        )
+        .unwrap();
+        assert!(matches!(
+            TrustedKeys::load(&[a, twin]),
             Err(SignError::Key { .. })
         ));
     }

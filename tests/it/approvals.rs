@@ -206,7 +206,7 @@ fn copies_grafts_truncations_and_strangers_are_named_not_counted() {
         &out,
         &[
             "1 valid",
-            "in copy.minisig (the same key as ",
+            "in \"copy.minisig\" (the same key as ",
             "1 more needed",
         ],
     );
@@ -222,7 +222,7 @@ fn copies_grafts_truncations_and_strangers_are_named_not_counted() {
         &out,
         &[
             "2 valid",
-            "cut.minisig (malformed: ",
+            "\"cut.minisig\" (malformed: ",
             &format!("{mallory} (not an approver key)"),
             "1 more needed",
         ],

@@ -47,6 +47,8 @@ pub struct Bundle {
     pub trusted_comment: String,
     /// The id of the trusted key that signed it.
     pub key_id: String,
+    /// That key's 32 bytes: what the key is, whatever its id says.
+    pub signer_key: [u8; 32],
 }
 
 /// Opens a bundle and checks its signature with the trusted key that made it.
@@ -78,6 +80,7 @@ pub fn open(path: &Path, keys: &TrustedKeys) -> Result<Bundle, BundleError> {
         source,
     })?;
     let key_id = signer.id.clone();
+    let signer_key = crate::sign::key_bytes(&signer.key);
     let manifest = Manifest::from_bytes(&manifest_bytes)
         .map_err(|e| unreadable(format!("signed {MANIFEST} cannot be read: {e}")))?;
     Ok(Bundle {
@@ -89,6 +92,7 @@ pub fn open(path: &Path, keys: &TrustedKeys) -> Result<Bundle, BundleError> {
         signature_bytes,
         trusted_comment,
         key_id,
+        signer_key,
     })
 }
 
