@@ -14,7 +14,9 @@ rm -rf demo && mkdir demo && cd demo
 # Connected side: Go downloads from the hermetic fixture proxy.
 export GOPROXY="file://$root/fixtures/goproxy" GOSUMDB=off GOFLAGS= GOMODCACHE="$PWD/gomodcache"
 "$ferry" keygen --no-password -o release
-"$ferry" pack "$root/fixtures/apps/clockwork" -o clockwork.ferry --key release.key
+# --with-modcache: the module zips travel too, for Go's own re-check below
+# (the default bundle proves them without carrying them).
+"$ferry" pack "$root/fixtures/apps/clockwork" -o clockwork.ferry --key release.key --with-modcache
 
 # Isolated side: no network from here on.
 unshare -n "$ferry" verify clockwork.ferry --pub release.pub
