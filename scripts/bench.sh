@@ -109,7 +109,7 @@ push_runs=(); skopeo_push_runs=()
 tar_in_site=$(ls site/images/*.tar)
 for i in $(seq "$runs"); do
   start_registry "push-ferry-$i"
-  push_runs+=("$(once "$ferry" images push site --registry "127.0.0.1:$port" --insecure-registry -q)")
+  push_runs+=("$(once "$ferry" images push site --pub k.pub --registry "127.0.0.1:$port" --insecure-registry -q)")
   kill "${reg_pids[-1]}"
   start_registry "push-skopeo-$i"
   skopeo_push_runs+=("$(once skopeo copy -q --dest-tls-verify=false "oci-archive:$tar_in_site" "docker://127.0.0.1:$port/bench/big:1")")

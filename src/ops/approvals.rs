@@ -141,6 +141,11 @@ pub fn add_to(report: &mut Report, approvals: Option<ApprovalReport>) {
 /// They are checked when read, not here. Returns how many were copied.
 pub fn carry(bundle: &Path, root: &Path) -> Result<usize, Error> {
     let from = folder(bundle);
+    // Something else under that name (a file) is no approvals folder: there
+    // is nothing to carry, and an unpack that asked for none must not fail.
+    if !fs::symlink_metadata(&from).is_ok_and(|m| m.is_dir()) {
+        return Ok(0);
+    }
     let wanted: Vec<(String, Vec<u8>)> = read(&from)?
         .into_iter()
         .filter_map(|(name, bytes)| Some((name, bytes.ok()?)))
