@@ -161,10 +161,11 @@ Peak RSS on the $huge_mb MiB bundle (the same corpus and a 1 GiB image; target
 ferry does more in each row than its baseline: pack also hashes every file
 into a signed manifest, checks every module zip against go.sum with its own
 dirhash and every vendored file against its zip, and writes one zip; verify
-and unpack check a signature, the archive's layout, every entry's sha256, and
-bind every vendored file to its module zip again (the baselines check CRCs or
-hashes only). verify writes nothing: the binding reads each module zip as it
-streams out of the bundle, and takes vendored files' hashes from the
+and unpack check a signature, the manifest's fields, the archive's layout,
+every entry's sha256, and bind every vendored file to its module zip again
+through the zip's proof (the baselines check CRCs or hashes only). verify
+writes nothing: the binding reads each proof as it streams out of the
+bundle, and takes vendored files' hashes from the
 verified manifest. unpack writes every file, and its time follows how fast
 the file system creates files. The go commands' time, which \`pack --json\`
 reports apart, is left out of pack's row: it is mostly \`go mod vendor\`

@@ -6,10 +6,15 @@
 #   scripts/splice-section.sh NAME FILE < section.md
 set -euo pipefail
 name="$1" file="$2"
-python3 - "$name" "$file" <<'PY'
+body="$(mktemp)"
+trap 'rm -f "$body"' EXIT
+cat > "$body"
+# The section arrives on stdin, so python reads it from a file: its own
+# program is the heredoc below.
+python3 - "$name" "$file" "$body" <<'PY'
 import sys
-name, path = sys.argv[1], sys.argv[2]
-body = sys.stdin.read().rstrip("\n") + "\n"
+name, path, body_path = sys.argv[1], sys.argv[2], sys.argv[3]
+body = open(body_path).read().rstrip("\n") + "\n"
 begin, end = f"<!-- {name}: begin -->\n", f"<!-- {name}: end -->\n"
 try:
     text = open(path).read()
