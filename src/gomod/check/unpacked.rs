@@ -12,9 +12,10 @@ use std::sync::{Arc, OnceLock};
 use super::inputs::{CheckError, Disk, Inputs, VendorListing, walk};
 use crate::gomod::dirhash;
 use crate::gomod::modcache::rel_path;
+use crate::gomod::module_rules;
 use crate::gomod::modzip::{self, ModuleZip};
 use crate::gomod::vendor_rules::{GoFile, ModuleFile};
-use crate::gomod::zip_proof;
+use crate::gomod::zip_proof::{self, ProofError};
 
 /// The folder `unpack` made (or any folder laid out the same way).
 pub struct Unpacked {
@@ -92,6 +93,7 @@ impl Unpacked {
     }
 
     fn proved_zip(&self, path: &str, version: &str) -> Result<Option<ModuleZip>, CheckError> {
+        plain(path, version)?;
         let dir = self.root.join(zip_proof::dir(path, version));
         let summary_path = dir.join(zip_proof::SUMMARY);
         if !summary_path.is_file() {
@@ -127,6 +129,19 @@ impl Unpacked {
     }
 }
 
+/// A module path and version named by the folder's go.sum or modules.txt
+/// become file names below it only when they are what Go accepts: a `..`
+/// in either must not read a file outside the folder.
+fn plain(path: &str, version: &str) -> Result<(), ProofError> {
+    let refused = module_rules::module_path(path).and_then(|_| module_rules::version(version));
+    refused.map_err(|reason| ProofError {
+        module: path.to_string(),
+        version: version.to_string(),
+        file: "go.sum or vendor/modules.txt".into(),
+        reason: format!("not a module version Go accepts, so no file of it is read: {reason}"),
+    })
+}
+
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> CheckError + '_ {
     move |source| CheckError::Io {
         path: path.to_path_buf(),
@@ -155,6 +170,7 @@ impl Inputs for Unpacked {
     }
 
     fn go_mod_hash(&self, path: &str, version: &str) -> Result<Option<String>, CheckError> {
+        plain(path, version)?;
         let cached = self
             .cache
             .as_ref()
@@ -169,6 +185,7 @@ impl Inputs for Unpacked {
     }
 
     fn zip(&self, path: &str, version: &str) -> Result<Option<Arc<ModuleZip>>, CheckError> {
+        plain(path, version)?;
         let cached = self.disk().zip(path, version)?;
         Ok(match (cached, self.proved_zip(path, version)?) {
             (Some(zip), Some(proof)) => Some(zip_proof::agree(path, version, zip, &proof)?),
@@ -189,5 +206,31 @@ impl Inputs for Unpacked {
         Ok(found
             .filter_map(|p| p.strip_prefix("modcache/").map(str::to_string))
             .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_module_versions_go_accepts_become_file_names() {
+        assert!(plain("example.com/Upper/tzinfo", "v1.0.0").is_ok());
+        assert!(plain("example.com/x", "v0.0.0-20240101000000-abcdefabcdef").is_ok());
+        for (path, version) in [
+            ("../../etc", "v1.0.0"),
+            ("example.com/x", "v1.0.0/../../y"),
+            ("/abs", "v1.0.0"),
+        ] {
+            assert!(plain(path, version).is_err(), "{path}@{version}");
+        }
+        let folder = tempfile::tempdir().unwrap();
+        let inputs = Unpacked::new(folder.path());
+        assert!(inputs.zip("../../etc", "v1.0.0").is_err());
+        assert!(
+            inputs
+                .go_mod_hash("example.com/x", "v1/../../../y")
+                .is_err()
+        );
     }
 }
