@@ -289,7 +289,13 @@ impl InBundle<'_> {
     }
 }
 
-/// `src/<rel>/` for a folder of the main module, `None` when `rel` leads out of it.
+/// What vendor/ holds, from a manifest whose entries were all checked (a
+/// bundle's as it streamed, or an unpacked folder's files against it), so
+/// that nothing is hashed a second time.
+pub fn vendor_listing(entries: &[Entry]) -> VendorListing {
+    listing(entries, VENDOR)
+}
+
 /// What vendor/ holds, from a signed manifest whose entries were all
 /// verified: the entries under `prefix` (`src/vendor/`), so nothing needs
 /// extracting to be hashed.
@@ -310,6 +316,7 @@ fn listing(entries: &[Entry], prefix: &str) -> VendorListing {
     out
 }
 
+/// `src/<rel>/` for a folder of the main module, `None` when `rel` leads out of it.
 fn inside_src(rel: &str) -> Option<String> {
     let mut parts: Vec<&str> = Vec::new();
     for part in rel.split('/') {

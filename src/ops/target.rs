@@ -100,7 +100,10 @@ pub fn open_proven(
     wanted.sort_unstable();
     wanted.dedup();
     let opened = open_folder(target, keys, &wanted, ctx)?;
-    let inputs = Unpacked::new(&opened.root);
+    // open_folder checked every file under src/ against the manifest: its
+    // entries say what vendor/ holds without hashing it again.
+    let listing = crate::bundle::go_inputs::vendor_listing(&opened.manifest.entries);
+    let inputs = Unpacked::new(&opened.root).with_listing(listing);
     let findings = check::run(&inputs)?.strict_findings();
     if !findings.is_empty() {
         return Err(Findings(findings).into());

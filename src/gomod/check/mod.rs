@@ -63,12 +63,6 @@ pub fn run_on_disk(tree: &Path, cache: Option<&Path>) -> Result<GoCheck, CheckEr
     run(&Disk { tree, cache })
 }
 
-/// Runs every check on an unpacked bundle folder: `root/src` with what the
-/// bundle carried beside it (`proofs/`, `modcache/`), all held to go.sum.
-pub fn run_on_unpacked(root: &Path) -> Result<GoCheck, CheckError> {
-    run(&unpacked::Unpacked::new(root))
-}
-
 /// Runs every check on what `inputs` give.
 pub fn run(inputs: &dyn Inputs) -> Result<GoCheck, CheckError> {
     let modfile = modfile::parse(&inputs.text("go.mod")?.unwrap_or_default())?;

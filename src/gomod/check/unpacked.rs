@@ -24,6 +24,7 @@ pub struct Unpacked {
     proofs: PathBuf,
     root: PathBuf,
     facts: OnceLock<Result<HashMap<[u8; 32], GoFile>, String>>,
+    listing: Option<VendorListing>,
 }
 
 impl Unpacked {
@@ -35,7 +36,15 @@ impl Unpacked {
             proofs: root.join("proofs"),
             root: root.to_path_buf(),
             facts: OnceLock::new(),
+            listing: None,
         }
+    }
+
+    /// vendor/ as the caller already checked it file by file (against the
+    /// signed manifest), so that it is not hashed again.
+    pub fn with_listing(mut self, listing: VendorListing) -> Unpacked {
+        self.listing = Some(listing);
+        self
     }
 
     fn disk(&self) -> Disk<'_> {
@@ -155,7 +164,10 @@ impl Inputs for Unpacked {
     }
 
     fn vendor(&self) -> Result<VendorListing, CheckError> {
-        self.disk().vendor()
+        match &self.listing {
+            Some(listing) => Ok(listing.clone()),
+            None => self.disk().vendor(),
+        }
     }
 
     fn folder(
