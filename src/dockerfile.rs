@@ -16,16 +16,26 @@ pub enum BuildMode {
     Vendor,
 }
 
+/// One main package and the binary built from it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MainPackage {
+    /// Relative to the module root (`.` or `./cmd/x`).
+    pub package: String,
+    /// The binary's file name.
+    pub binary: String,
+}
+
 /// What the Dockerfile builds, and from which images.
 #[derive(Debug, Clone)]
 pub struct Spec {
     pub module: String,
     pub mode: BuildMode,
-    /// The main package, relative to the module root (`.` or `./cmd/x`).
-    pub main: String,
-    pub binary: String,
+    /// Every binary, in order; the first is the image's `ENTRYPOINT`.
+    pub mains: Vec<MainPackage>,
     pub tags: Vec<String>,
     pub ldflags: String,
+    /// `CGO_ENABLED=1`: the builder needs a C toolchain, the runtime a libc.
+    pub cgo: bool,
     /// The tag the builder image restores as.
     pub builder: String,
     /// Whether the builder is in images/ (else the site must provide it).
@@ -73,29 +83,40 @@ fn builder_stage(out: &mut String, spec: &Spec) {
             out.push_str(
                 "# GOPATH mode, the classic recipe: no module resolution at all, imports come\n\
                  # from vendor/ beside the source, which must sit under $GOPATH/src/<module path>.\n\
-                 ENV GO111MODULE=off GOPATH=/go GOFLAGS= GOPROXY=off GOSUMDB=off GOTOOLCHAIN=local CGO_ENABLED=0\n",
+                 ENV GO111MODULE=off GOPATH=/go GOFLAGS= GOPROXY=off GOSUMDB=off GOTOOLCHAIN=local ",
             );
-            out.push_str(&format!("WORKDIR /go/src/{}\n", spec.module));
         }
         BuildMode::Vendor => {
             out.push_str(
                 "# Module mode from vendor/ only: -mod=vendor, no proxy, no checksum database,\n\
                  # and no toolchain download whatever go.mod says.\n\
-                 ENV GOFLAGS=-mod=vendor GOPROXY=off GOSUMDB=off GOTOOLCHAIN=local CGO_ENABLED=0\n\
-                 WORKDIR /src\n",
+                 ENV GOFLAGS=-mod=vendor GOPROXY=off GOSUMDB=off GOTOOLCHAIN=local ",
             );
         }
+    }
+    out.push_str(&format!("CGO_ENABLED={}\n", cgo_enabled(spec.cgo)));
+    match spec.mode {
+        BuildMode::Gopath => out.push_str(&format!("WORKDIR /go/src/{}\n", spec.module)),
+        BuildMode::Vendor => out.push_str("WORKDIR /src\n"),
     }
     out.push_str("COPY src/ ./\n");
     out.push_str(
         "# -trimpath and -s -w: no build paths or symbols in the binary; the timetzdata tag\n\
          # embeds the time zone database, as a scratch image has none.\n",
     );
-    out.push_str(&format!("RUN {}\n\n", json_array(&build_args(spec))));
+    for main in &spec.mains {
+        out.push_str(&format!("RUN {}\n", json_array(&build_args(spec, main))));
+    }
+    out.push('\n');
 }
 
-/// `go build` as the Dockerfile and `ferry build` run it.
-pub fn build_args(spec: &Spec) -> Vec<String> {
+/// The value of `CGO_ENABLED` for the build.
+pub fn cgo_enabled(cgo: bool) -> &'static str {
+    if cgo { "1" } else { "0" }
+}
+
+/// `go build` of one main package as the Dockerfile and `ferry build` run it.
+pub fn build_args(spec: &Spec, main: &MainPackage) -> Vec<String> {
     let mut tags = vec!["timetzdata".to_string()];
     tags.extend(spec.tags.iter().filter(|t| !t.is_empty()).cloned());
     let mut ldflags = "-s -w".to_string();
@@ -112,8 +133,8 @@ pub fn build_args(spec: &Spec) -> Vec<String> {
         "-ldflags",
         &ldflags,
         "-o",
-        &format!("/out/{}", spec.binary),
-        &main_package(&spec.main),
+        &format!("/out/{}", main.binary),
+        &main_package(&main.package),
     ]
     .map(String::from)
     .to_vec()
@@ -140,19 +161,25 @@ fn final_stage(out: &mut String, spec: &Spec) {
         "# CA certificates from the builder, for the service's TLS clients.\n\
          COPY --from=build /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt\n",
     );
-    out.push_str(&format!(
-        "COPY --from=build /out/{bin} /{bin}\n\
-         # Not root: nobody:nogroup, which needs no /etc/passwd.\n\
+    for main in &spec.mains {
+        out.push_str(&format!(
+            "COPY --from=build /out/{bin} /{bin}\n",
+            bin = main.binary
+        ));
+    }
+    out.push_str(
+        "# Not root: nobody:nogroup, which needs no /etc/passwd.\n\
          USER 65534:65534\n",
-        bin = spec.binary
-    ));
+    );
     for port in &spec.expose {
         out.push_str(&format!("EXPOSE {port}\n"));
     }
-    out.push_str(&format!(
-        "ENTRYPOINT {}\n",
-        json_array(&[format!("/{}", spec.binary)])
-    ));
+    if let Some(first) = spec.mains.first() {
+        out.push_str(&format!(
+            "ENTRYPOINT {}\n",
+            json_array(&[format!("/{}", first.binary)])
+        ));
+    }
 }
 
 /// Exec form: a JSON array, so no shell is needed and no flag is re-split.
@@ -190,10 +217,13 @@ mod tests {
         Spec {
             module: "example.com/clockwork".into(),
             mode,
-            main: ".".into(),
-            binary: "clockwork".into(),
+            mains: vec![MainPackage {
+                package: ".".into(),
+                binary: "clockwork".into(),
+            }],
             tags: vec!["netgo".into()],
             ldflags: "-X main.version=1.4.0".into(),
+            cgo: false,
             builder: "golang:1.26.8-alpine3.22".into(),
             builder_bundled: true,
             runtime: None,
@@ -244,7 +274,7 @@ ENTRYPOINT ["/clockwork"]"#
     fn vendor_mode_and_a_runtime_image() {
         let mut s = spec(BuildMode::Vendor);
         s.runtime = Some("team/base:2".into());
-        s.main = "./cmd/agent/".into();
+        s.mains[0].package = "./cmd/agent/".into();
         s.builder_bundled = false;
         let text = render(&s);
         assert!(text.contains("ENV GOFLAGS=-mod=vendor GOPROXY=off GOSUMDB=off GOTOOLCHAIN=local CGO_ENABLED=0\nWORKDIR /src\n"));
@@ -258,9 +288,43 @@ ENTRYPOINT ["/clockwork"]"#
     fn ldflags_with_quotes_stay_one_argument() {
         let mut s = spec(BuildMode::Vendor);
         s.ldflags = r#"-X "main.name=a b""#.into();
-        let args = build_args(&s);
+        let args = build_args(&s, &s.mains[0]);
         assert_eq!(args[6], r#"-s -w -X "main.name=a b""#);
         assert!(render(&s).contains(r#""-s -w -X \"main.name=a b\"""#));
+    }
+
+    #[test]
+    fn several_binaries_are_each_built_copied_and_the_first_is_the_entrypoint() {
+        for mode in [BuildMode::Gopath, BuildMode::Vendor] {
+            let mut s = spec(mode);
+            s.mains = ["server", "migrate"]
+                .map(|b| MainPackage {
+                    package: format!("./cmd/{b}"),
+                    binary: b.into(),
+                })
+                .to_vec();
+            let text = render(&s);
+            for b in ["server", "migrate"] {
+                assert!(
+                    text.contains(&format!(r#""-o","/out/{b}","./cmd/{b}"]"#)),
+                    "{text}"
+                );
+                assert!(text.contains(&format!("COPY --from=build /out/{b} /{b}\n")));
+            }
+            assert_eq!(text.matches("RUN [").count(), 2);
+            assert!(text.ends_with("ENTRYPOINT [\"/server\"]\n"), "{text}");
+        }
+    }
+
+    #[test]
+    fn cgo_turns_cgo_on_in_both_modes() {
+        for mode in [BuildMode::Gopath, BuildMode::Vendor] {
+            let mut s = spec(mode);
+            assert!(render(&s).contains(" CGO_ENABLED=0\n"));
+            s.cgo = true;
+            let text = render(&s);
+            assert!(text.contains(" CGO_ENABLED=1\n") && !text.contains("CGO_ENABLED=0"));
+        }
     }
 
     #[test]

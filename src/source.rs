@@ -22,19 +22,54 @@ pub enum SourceError {
     #[error("reading the source tree: {0}")]
     Walk(#[from] ignore::Error),
     #[error(
-        "{path} is a symbolic link: ferry bundles regular files only; list it in {IGNORE_FILE} or replace it with the file"
+        "{}: ferry bundles regular files only; list each in {IGNORE_FILE} or replace it with the file it points to:\n{}",
+        count(.0.len()), crate::text::indented(.0)
     )]
-    Symlink { path: PathBuf },
-    #[error("{path} is not a regular file or folder")]
-    Special { path: PathBuf },
+    NotRegular(Vec<NotRegular>),
+}
+
+fn count(n: usize) -> String {
+    match n {
+        1 => "1 path in the tree is not a regular file".into(),
+        n => format!("{n} paths in the tree are not regular files"),
+    }
+}
+
+/// A path the tree holds that is not a regular file or folder, and what it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotRegular {
+    pub path: PathBuf,
+    pub kind: &'static str,
+}
+
+impl std::fmt::Display for NotRegular {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({})", self.path.display(), self.kind)
+    }
 }
 
 impl Classify for SourceError {
     fn exit(&self) -> Exit {
         match self {
-            SourceError::Symlink { .. } | SourceError::Special { .. } => Exit::Usage,
+            SourceError::NotRegular(_) => Exit::Usage,
             _ => Exit::CouldNotRun,
         }
+    }
+}
+
+/// What a file type that is neither a regular file nor a folder is.
+fn kind_of(ft: &fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if ft.is_symlink() {
+        "symbolic link"
+    } else if ft.is_fifo() {
+        "named pipe"
+    } else if ft.is_socket() {
+        "socket"
+    } else if ft.is_block_device() || ft.is_char_device() {
+        "device"
+    } else {
+        "not a regular file"
     }
 }
 
@@ -49,7 +84,8 @@ pub struct SourceFile {
 
 const NEVER: &[&str] = &[".git", ".hg", ".svn", ".bzr"];
 
-/// Lists the files of `root`, sorted, skipping `skip` (such as the output bundle).
+/// Lists the files of `root`, sorted, skipping `skip` (such as the output
+/// bundle); every path that is not a regular file is refused in one error.
 pub fn walk(
     root: &Path,
     use_ignore_files: bool,
@@ -74,20 +110,26 @@ pub fn walk(
         builder.add_custom_ignore_filename(IGNORE_FILE);
     }
     let mut files = Vec::new();
+    let mut refused = Vec::new();
     for item in builder.build() {
         let entry = item?;
-        let ft = entry.file_type().ok_or_else(|| SourceError::Special {
-            path: entry.path().to_path_buf(),
-        })?;
+        let path = entry.path().to_path_buf();
+        let Some(ft) = entry.file_type() else {
+            refused.push(NotRegular {
+                path,
+                kind: "stdin",
+            });
+            continue;
+        };
         if ft.is_dir() {
             continue;
         }
-        let path = entry.path().to_path_buf();
-        if ft.is_symlink() {
-            return Err(SourceError::Symlink { path });
-        }
         if !ft.is_file() {
-            return Err(SourceError::Special { path });
+            refused.push(NotRegular {
+                path,
+                kind: kind_of(&ft),
+            });
+            continue;
         }
         if path.extension().is_some_and(|e| e == "ferry")
             || fs::canonicalize(&path).is_ok_and(|c| skip.contains(&c))
@@ -105,6 +147,9 @@ pub fn walk(
             .map(|r| r.to_string_lossy().replace(std::path::MAIN_SEPARATOR, "/"))
             .unwrap_or_default();
         files.push(SourceFile { rel, path, mode });
+    }
+    if !refused.is_empty() {
+        return Err(SourceError::NotRegular(refused));
     }
     files.sort_by(|a, b| a.rel.cmp(&b.rel));
     Ok(files)
@@ -158,12 +203,27 @@ mod tests {
     }
 
     #[test]
-    fn refuses_symlinks() {
+    fn refuses_every_symlink_at_once() {
         let d = tempfile::tempdir().unwrap();
+        fs::create_dir(d.path().join("sub")).unwrap();
         std::os::unix::fs::symlink("/etc/passwd", d.path().join("leak")).unwrap();
-        assert!(matches!(
-            walk(d.path(), true, &[]),
-            Err(SourceError::Symlink { .. })
-        ));
+        std::os::unix::fs::symlink("../leak", d.path().join("sub/again")).unwrap();
+        fs::write(d.path().join("main.go"), "package main\n").unwrap();
+        let err = walk(d.path(), true, &[]).unwrap_err();
+        let SourceError::NotRegular(found) = &err else {
+            panic!("{err}");
+        };
+        let names: Vec<_> = found
+            .iter()
+            .map(|n| n.path.strip_prefix(d.path()).unwrap().to_path_buf())
+            .collect();
+        assert_eq!(names, [Path::new("leak"), Path::new("sub/again")]);
+        let msg = err.to_string();
+        assert!(
+            msg.starts_with("2 paths in the tree are not regular files"),
+            "{msg}"
+        );
+        assert!(msg.contains("sub/again (symbolic link)"), "{msg}");
+        assert_eq!(err.exit(), Exit::Usage);
     }
 }

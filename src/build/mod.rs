@@ -3,6 +3,7 @@
 //! lays it out, the local Go, an empty module cache, no proxy, and an empty
 //! network namespace (`unshare -n`) where the system allows one.
 
+pub mod executable;
 pub mod inputs;
 pub mod provenance;
 pub mod warnings;
@@ -12,7 +13,7 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 use crate::dockerfile::BuildMode;
-use crate::dockerfile::{self, Spec};
+use crate::dockerfile::{self, MainPackage, Spec};
 use crate::exit::{Classify, Exit};
 use crate::gomod::toolchain::Go;
 use crate::source;
@@ -26,6 +27,14 @@ pub enum BuildError {
         command: String,
         output: String,
     },
+    #[error(
+        "the offline build of {package} wrote {path}, which is not a program: {reason}; nothing was built"
+    )]
+    NotExecutable {
+        package: String,
+        path: PathBuf,
+        reason: String,
+    },
     #[error("{path}: {reason}")]
     Setup { path: PathBuf, reason: String },
 }
@@ -33,7 +42,7 @@ pub enum BuildError {
 impl Classify for BuildError {
     fn exit(&self) -> Exit {
         match self {
-            BuildError::Failed { .. } => Exit::CheckFailed,
+            BuildError::Failed { .. } | BuildError::NotExecutable { .. } => Exit::CheckFailed,
             BuildError::Setup { .. } => Exit::CouldNotRun,
         }
     }
@@ -85,15 +94,17 @@ pub struct Built {
     pub go_version: String,
 }
 
-/// Builds the module tree at `src` (with its vendor/) into `out` as `spec`
-/// says, in a scratch folder under `temp` laid out for the mode.
+/// Builds the module tree at `src` (with its vendor/) as `spec` says, each
+/// main package of `spec.mains` into the path at the same place in `outs`,
+/// in a scratch folder under `temp` laid out for the mode. Each result must
+/// be a program.
 pub fn offline(
     go: &Go,
     src: &Path,
     spec: &Spec,
-    out: &Path,
+    outs: &[PathBuf],
     temp: &Path,
-) -> Result<Built, BuildError> {
+) -> Result<Vec<Built>, BuildError> {
     let setup = |path: &Path| {
         let path = path.to_path_buf();
         move |e: std::io::Error| BuildError::Setup {
@@ -123,7 +134,33 @@ pub fn offline(
     })?;
     let modcache = work.path().join("modcache");
     std::fs::create_dir_all(&modcache).map_err(setup(&modcache))?;
+    let place = Place {
+        tree: &tree,
+        gopath: &gopath,
+        modcache: &modcache,
+    };
+    spec.mains
+        .iter()
+        .zip(outs)
+        .map(|(main, out)| build_one(go, spec, main, out, &place))
+        .collect()
+}
 
+/// Where the scratch build runs: the source, GOPATH and an empty module cache.
+struct Place<'a> {
+    tree: &'a Path,
+    gopath: &'a Path,
+    modcache: &'a Path,
+}
+
+/// `go build` of one main package into `out`, which must then be a program.
+fn build_one(
+    go: &Go,
+    spec: &Spec,
+    main: &MainPackage,
+    out: &Path,
+    place: &Place,
+) -> Result<Built, BuildError> {
     let isolation = isolation();
     let mut cmd = match isolation {
         Isolation::Namespace(how) => {
@@ -133,15 +170,20 @@ pub fn offline(
         }
         Isolation::ProxyOff => Command::new(&go.program),
     };
-    let args = go_args(spec, &out.display().to_string());
-    cmd.args(&args).current_dir(&tree);
-    offline_env(&mut cmd, spec.mode, &gopath, &modcache);
-    let output = cmd.output().map_err(setup(&go.program))?;
+    let args = go_args(spec, main, &out.display().to_string());
+    cmd.args(&args).current_dir(place.tree);
+    offline_env(&mut cmd, spec, place.gopath, place.modcache);
+    let output = cmd.output().map_err(|e| BuildError::Setup {
+        path: go.program.clone(),
+        reason: e.to_string(),
+    })?;
     if !output.status.success() {
+        let mut words = vec!["go".to_string()];
+        words.extend(args);
         return Err(BuildError::Failed {
             mode: mode_name(spec.mode),
             isolation: isolation.to_string(),
-            command: format!("go {}", args.join(" ")),
+            command: crate::text::shell_line(&words),
             output: format!(
                 "{}{}",
                 String::from_utf8_lossy(&output.stdout),
@@ -151,6 +193,11 @@ pub fn offline(
             .to_string(),
         });
     }
+    executable::check(out).map_err(|reason| BuildError::NotExecutable {
+        package: main.package.clone(),
+        path: out.to_path_buf(),
+        reason,
+    })?;
     Ok(Built {
         binary: out.to_path_buf(),
         isolation,
@@ -160,8 +207,8 @@ pub fn offline(
 
 /// The arguments of `go` for the build, as the Dockerfile's `go build` but
 /// writing to `out`.
-pub fn go_args(spec: &Spec, out: &str) -> Vec<String> {
-    let mut args = dockerfile::build_args(spec);
+pub fn go_args(spec: &Spec, main: &MainPackage, out: &str) -> Vec<String> {
+    let mut args = dockerfile::build_args(spec, main);
     args.remove(0);
     if let Some(o) = args.iter().position(|a| a == "-o") {
         args[o + 1] = out.to_string();
@@ -171,13 +218,13 @@ pub fn go_args(spec: &Spec, out: &str) -> Vec<String> {
 
 /// The variables the build sets besides its scratch folders (`GOPATH`,
 /// `GOMODCACHE`): the Dockerfile's builder stage, for the mode.
-pub fn offline_vars(mode: BuildMode) -> Vec<(&'static str, &'static str)> {
+pub fn offline_vars(mode: BuildMode, cgo: bool) -> Vec<(&'static str, &'static str)> {
     let mut vars = vec![
         ("GOPROXY", "off"),
         ("GOSUMDB", "off"),
         ("GOTOOLCHAIN", "local"),
         ("GOENV", "off"),
-        ("CGO_ENABLED", "0"),
+        ("CGO_ENABLED", dockerfile::cgo_enabled(cgo)),
     ];
     match mode {
         BuildMode::Gopath => vars.extend([("GO111MODULE", "off"), ("GOFLAGS", "")]),
@@ -188,12 +235,12 @@ pub fn offline_vars(mode: BuildMode) -> Vec<(&'static str, &'static str)> {
 
 /// The environment of the Dockerfile's builder stage, nothing inherited that
 /// could reach out or change how Go resolves packages.
-fn offline_env(cmd: &mut Command, mode: BuildMode, gopath: &Path, modcache: &Path) {
+fn offline_env(cmd: &mut Command, spec: &Spec, gopath: &Path, modcache: &Path) {
     for var in ["GOFLAGS", "GO111MODULE", "GOWORK", "GONOPROXY", "GOPRIVATE"] {
         cmd.env_remove(var);
     }
     cmd.env("GOPATH", gopath).env("GOMODCACHE", modcache);
-    cmd.envs(offline_vars(mode));
+    cmd.envs(offline_vars(spec.mode, spec.cgo));
 }
 
 /// Whether `rel`, joined to a folder, stays below it whatever it says: the

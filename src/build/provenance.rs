@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use super::{Isolation, go_args, mode_name, offline_vars};
-use crate::dockerfile::Spec;
+use crate::dockerfile::{MainPackage, Spec};
 
 pub const STATEMENT_TYPE: &str = "https://in-toto.io/Statement/v1";
 pub const PREDICATE_TYPE: &str = "https://slsa.dev/provenance/v1";
@@ -34,6 +34,8 @@ pub struct Inputs<'a> {
     pub manifest_sha256: &'a str,
     /// The build as the manifest says it (module, mode, main, tags, ldflags).
     pub spec: &'a Spec,
+    /// The main package this binary was built from.
+    pub main: &'a MainPackage,
     /// The bundle's module version (`git describe` at pack time).
     pub module_version: &'a str,
     /// `go env GOVERSION` of the Go that built.
@@ -62,8 +64,8 @@ pub fn statement(inp: &Inputs) -> Value {
     }));
     let spec = inp.spec;
     let mut command = vec!["go".to_string()];
-    command.extend(go_args(spec, inp.binary));
-    let env: serde_json::Map<String, Value> = offline_vars(spec.mode)
+    command.extend(go_args(spec, inp.main, inp.binary));
+    let env: serde_json::Map<String, Value> = offline_vars(spec.mode, spec.cgo)
         .into_iter()
         .map(|(k, v)| (k.to_string(), json!(v)))
         .collect();
@@ -77,7 +79,7 @@ pub fn statement(inp: &Inputs) -> Value {
                 "externalParameters": {
                     "module": {"path": spec.module, "version": inp.module_version},
                     "mode": mode_name(spec.mode),
-                    "main": spec.main,
+                    "main": inp.main.package,
                     "tags": spec.tags,
                     "ldflags": spec.ldflags,
                 },
@@ -129,14 +131,21 @@ mod tests {
         Spec {
             module: "example.com/Clockwork".into(),
             mode: BuildMode::Vendor,
-            main: ".".into(),
-            binary: "clockwork".into(),
+            mains: vec![main()],
             tags: vec!["prod".into()],
             ldflags: "-X main.v=1".into(),
+            cgo: false,
             builder: String::new(),
             builder_bundled: false,
             runtime: None,
             expose: Vec::new(),
+        }
+    }
+
+    fn main() -> MainPackage {
+        MainPackage {
+            package: ".".into(),
+            binary: "clockwork".into(),
         }
     }
 
@@ -146,6 +155,7 @@ mod tests {
             binary_sha256: "bb",
             manifest_sha256: "mm",
             spec,
+            main: &main(),
             module_version: "v1.2.0",
             go_version: "go1.26.8",
             isolation: Isolation::Namespace("unshare -n"),

@@ -58,11 +58,13 @@ pub enum Code {
     GopathGodebugIgnored,
     /// A `/vN` module path in GOPATH mode.
     GopathMajorSuffix,
+    /// `--cgo` with a `scratch` final stage, which has no C library.
+    CgoOnScratch,
 }
 
 impl Code {
     /// Every warning code, in the order docs/diagnostics.md lists them.
-    pub const ALL: [Code; 8] = [
+    pub const ALL: [Code; 9] = [
         Code::BuilderNotBundled,
         Code::BuilderGoUnknown,
         Code::ToolchainNewer,
@@ -71,6 +73,7 @@ impl Code {
         Code::GopathGodebugDefaults,
         Code::GopathGodebugIgnored,
         Code::GopathMajorSuffix,
+        Code::CgoOnScratch,
     ];
 
     /// The stable name, as JSON and docs/diagnostics.md spell it.
@@ -84,6 +87,7 @@ impl Code {
             Code::GopathGodebugDefaults => "gopath-godebug-defaults",
             Code::GopathGodebugIgnored => "gopath-godebug-ignored",
             Code::GopathMajorSuffix => "gopath-major-suffix",
+            Code::CgoOnScratch => "cgo-on-scratch",
         }
     }
 }

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-pub use crate::dockerfile::BuildMode;
+pub use crate::dockerfile::{BuildMode, MainPackage};
 use crate::gomod::gosum::GoSum;
 use crate::gomod::modfile::ModFile;
 use crate::gomod::modules_txt::{ModulesTxt, Replacement};
@@ -62,17 +62,87 @@ impl MainModule {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "BuildWire", into = "BuildWire")]
 pub struct Build {
     pub mode: BuildMode,
-    /// The main package, relative to the module root (`.` or `./cmd/x`).
-    pub main: String,
-    pub binary: String,
+    /// Every main package and its binary; the first is the image's entry point.
+    pub mains: Vec<MainPackage>,
     pub tags: Vec<String>,
     pub ldflags: String,
+    /// Built with `CGO_ENABLED=1`.
+    pub cgo: bool,
     /// Whether pack proved the offline build before signing.
     pub checked: bool,
     /// How it was proven: mode, Go version, module cache, network isolation.
     pub checked_with: Option<String>,
+}
+
+/// `build` as ferry.json spells it. One binary keeps the first form,
+/// `main` and `binary`, so that such a bundle's bytes (and every reader of
+/// ferry/v2) stay as they were; several are `mains`, which an older reader
+/// refuses (no `main`) rather than build only one. `cgo` is written only
+/// when on.
+#[derive(Serialize, Deserialize)]
+struct BuildWire {
+    mode: BuildMode,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    main: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    binary: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    mains: Option<Vec<MainPackage>>,
+    tags: Vec<String>,
+    ldflags: String,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    cgo: bool,
+    checked: bool,
+    checked_with: Option<String>,
+}
+
+impl TryFrom<BuildWire> for Build {
+    type Error = String;
+
+    fn try_from(w: BuildWire) -> Result<Build, String> {
+        let mains = match (w.main, w.binary, w.mains) {
+            (Some(package), Some(binary), None) => vec![MainPackage { package, binary }],
+            (None, None, Some(mains)) if mains.len() > 1 => mains,
+            (None, None, Some(_)) => {
+                return Err("build.mains lists fewer than two binaries: one is written as build.main and build.binary".into());
+            }
+            _ => {
+                return Err("build has either build.main and build.binary, or build.mains".into());
+            }
+        };
+        Ok(Build {
+            mode: w.mode,
+            mains,
+            tags: w.tags,
+            ldflags: w.ldflags,
+            cgo: w.cgo,
+            checked: w.checked,
+            checked_with: w.checked_with,
+        })
+    }
+}
+
+impl From<Build> for BuildWire {
+    fn from(b: Build) -> BuildWire {
+        let (main, binary, mains) = match <[MainPackage; 1]>::try_from(b.mains) {
+            Ok([one]) => (Some(one.package), Some(one.binary), None),
+            Err(several) => (None, None, Some(several)),
+        };
+        BuildWire {
+            mode: b.mode,
+            main,
+            binary,
+            mains,
+            tags: b.tags,
+            ldflags: b.ldflags,
+            cgo: b.cgo,
+            checked: b.checked,
+            checked_with: b.checked_with,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -210,10 +280,13 @@ mod tests {
             go_version: "go1.26.8".into(),
             build: Build {
                 mode: BuildMode::Gopath,
-                main: ".".into(),
-                binary: "m".into(),
+                mains: vec![MainPackage {
+                    package: ".".into(),
+                    binary: "m".into(),
+                }],
                 tags: vec![],
                 ldflags: String::new(),
+                cgo: false,
                 checked: false,
                 checked_with: None,
             },
@@ -244,6 +317,48 @@ mod tests {
         assert_eq!(Manifest::from_bytes(&bytes).unwrap(), m);
         assert_eq!(m.entry("src/b").unwrap().size, 2);
         assert!(m.entry("src/c").is_none());
+    }
+
+    #[test]
+    fn one_binary_keeps_the_first_form_several_are_listed() {
+        let mut m = sample();
+        let one = String::from_utf8(m.to_bytes()).unwrap();
+        assert!(
+            one.contains("\"main\": \".\",\n    \"binary\": \"m\",\n    \"tags\""),
+            "{one}"
+        );
+        assert!(!one.contains("mains") && !one.contains("cgo"), "{one}");
+        m.build.mains.push(MainPackage {
+            package: "./cmd/x".into(),
+            binary: "x".into(),
+        });
+        m.build.cgo = true;
+        let two = m.to_bytes();
+        let text = String::from_utf8_lossy(&two);
+        assert!(
+            text.contains("\"mains\": [") && !text.contains("\"main\":"),
+            "{text}"
+        );
+        assert!(text.contains("\"cgo\": true"), "{text}");
+        assert_eq!(Manifest::from_bytes(&two).unwrap(), m);
+    }
+
+    #[test]
+    fn a_build_with_both_forms_or_neither_is_refused() {
+        let one = String::from_utf8(sample().to_bytes()).unwrap();
+        let both = one.replace(
+            "\"binary\": \"m\",",
+            "\"binary\": \"m\", \"mains\": [{\"package\": \".\", \"binary\": \"m\"}, {\"package\": \"./x\", \"binary\": \"x\"}],",
+        );
+        let neither = one.replace("\"main\": \".\",", "");
+        let lonely = one.replace(
+            "\"main\": \".\",\n    \"binary\": \"m\",",
+            "\"mains\": [{\"package\": \".\", \"binary\": \"m\"}],",
+        );
+        let not_bool = one.replace("\"tags\"", "\"cgo\": \"yes\", \"tags\"");
+        for bad in [both, neither, lonely, not_bool] {
+            assert!(Manifest::from_bytes(bad.as_bytes()).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -23,14 +23,16 @@ pub fn run(args: BuildArgs, quiet: bool, out: &mut dyn Write) -> anyhow::Result<
         eprintln!("ferry: warning: {w}");
     }
     if !quiet {
-        say!(
-            out,
-            "built {} with {} ({}); provenance {}",
-            done.built.binary.display(),
-            done.built.go_version,
-            done.built.isolation,
-            done.provenance.display()
-        );
+        for b in &done.binaries {
+            say!(
+                out,
+                "built {} with {} ({}); provenance {}",
+                b.built.binary.display(),
+                b.built.go_version,
+                b.built.isolation,
+                b.provenance.display()
+            );
+        }
     }
     Ok(Exit::Ok)
 }

@@ -120,9 +120,15 @@ pub struct PackArgs {
     /// How the offline build finds vendored code.
     #[arg(long, value_enum, default_value = "gopath")]
     pub mode: Mode,
-    /// The main package, relative to the module root.
-    #[arg(long = "main", value_name = "PKG", default_value = ".")]
-    pub main_pkg: String,
+    /// A main package to build, relative to the module root (repeatable; the
+    /// first is the image's entry point). Default: the root if it is package
+    /// main, else the only main package in the module.
+    #[arg(long = "main", value_name = "PKG")]
+    pub main_pkg: Vec<String>,
+    /// Build with cgo (CGO_ENABLED=1): the builder image needs a C toolchain,
+    /// the runtime image a libc.
+    #[arg(long)]
+    pub cgo: bool,
     /// Build tags, comma-separated.
     #[arg(long, value_name = "LIST", value_delimiter = ',')]
     pub tags: Vec<String>,

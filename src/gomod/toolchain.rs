@@ -181,13 +181,9 @@ impl Go {
         dir: &Path,
         check: bool,
     ) -> Result<Output, ToolchainError> {
-        let shown = format!(
-            "go {}",
-            cmd.get_args()
-                .map(|a| a.to_string_lossy())
-                .collect::<Vec<_>>()
-                .join(" ")
-        );
+        let mut words = vec![std::borrow::Cow::Borrowed("go")];
+        words.extend(cmd.get_args().map(|a| a.to_string_lossy()));
+        let shown = crate::text::shell_line(&words);
         let out = cmd.output().map_err(|e| ToolchainError::NotFound {
             reason: format!("{}: {e}", self.program.display()),
         })?;

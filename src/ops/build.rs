@@ -13,7 +13,7 @@ use crate::audit::sbom;
 use crate::build::provenance::{self, Pinned};
 use crate::build::warnings::{self, Warning};
 use crate::build::{self, Built};
-use crate::dockerfile::Spec;
+use crate::dockerfile::{MainPackage, Spec};
 use crate::error::Error;
 use crate::gomod::{dirhash, modfile};
 use crate::image::Role;
@@ -22,11 +22,18 @@ use crate::sign::TrustedKeys;
 /// What `ferry build` made.
 #[derive(Debug)]
 pub struct Outcome {
+    /// Each binary, in the manifest's order, with its provenance.
+    pub binaries: Vec<Binary>,
+    /// How the build may differ from module mode.
+    pub warnings: Vec<Warning>,
+}
+
+/// One binary `ferry build` made.
+#[derive(Debug)]
+pub struct Binary {
     pub built: Built,
     /// `<binary>.intoto.json`, beside the binary.
     pub provenance: PathBuf,
-    /// How the build may differ from module mode.
-    pub warnings: Vec<Warning>,
 }
 
 /// `./<binary>`: in the working folder, whatever the manifest says (its
@@ -41,8 +48,38 @@ fn default_output(binary: &str) -> Result<PathBuf, Error> {
     }
 }
 
-/// Builds the unpacked bundle at `dir` into `out` (default `./<binary>`)
-/// and writes its provenance beside it.
+/// Where each binary goes: `-o` is the binary's path when there is one and
+/// it names no folder; an existing folder gets every binary under its own
+/// name, as `go build -o` treats one; no `-o` is the working folder.
+fn outputs(mains: &[MainPackage], out: Option<&Path>) -> Result<Vec<PathBuf>, Error> {
+    let names = || {
+        mains
+            .iter()
+            .map(|m| default_output(&m.binary))
+            .collect::<Result<Vec<_>, _>>()
+    };
+    let paths = match out {
+        None => names()?,
+        Some(dir) if dir.is_dir() => names()?.iter().map(|n| dir.join(n)).collect(),
+        Some(file) if mains.len() == 1 => vec![file.to_path_buf()],
+        Some(other) => {
+            let list: Vec<&str> = mains.iter().map(|m| m.binary.as_str()).collect();
+            return Err(Error::Usage(format!(
+                "the bundle builds {} binaries ({}): -o {} must be an existing folder to write each into",
+                mains.len(),
+                list.join(", "),
+                other.display()
+            )));
+        }
+    };
+    paths
+        .iter()
+        .map(|p| std::path::absolute(p).map_err(Error::io(p)))
+        .collect()
+}
+
+/// Builds the unpacked bundle at `dir`, each binary as [`outputs`] places
+/// it, and writes its provenance beside it.
 pub fn run(
     dir: &Path,
     keys: &TrustedKeys,
@@ -59,10 +96,10 @@ pub fn run(
     let spec = Spec {
         module: site.manifest.module.path.clone(),
         mode: b.mode,
-        main: b.main.clone(),
-        binary: b.binary.clone(),
+        mains: b.mains.clone(),
         tags: b.tags.clone(),
         ldflags: b.ldflags.clone(),
+        cgo: b.cgo,
         builder: String::new(),
         builder_bundled: false,
         runtime: None,
@@ -75,17 +112,16 @@ pub fn run(
         builder_go: warnings::GoVersion::parse(&go.version),
         missing_includes: &missing,
     });
-    let out = match out {
-        Some(given) => given.to_path_buf(),
-        None => default_output(&b.binary)?,
-    };
-    let out = std::path::absolute(&out).map_err(Error::io(&out))?;
+    let outs = outputs(&b.mains, out)?;
     let started_on = now();
-    let built = build::offline(&go, &src, &spec, &out, &ctx.temp_dir)?;
-    let provenance = write_provenance(&site, &spec, &built, &started_on)?;
+    let built = build::offline(&go, &src, &spec, &outs, &ctx.temp_dir)?;
+    let mut binaries = Vec::new();
+    for (built, main) in built.into_iter().zip(&spec.mains) {
+        let provenance = write_provenance(&site, &spec, main, &built, &started_on)?;
+        binaries.push(Binary { built, provenance });
+    }
     Ok(Outcome {
-        built,
-        provenance,
+        binaries,
         warnings: notes,
     })
 }
@@ -102,6 +138,7 @@ fn now() -> String {
 fn write_provenance(
     site: &Opened,
     spec: &Spec,
+    main: &MainPackage,
     built: &Built,
     started_on: &str,
 ) -> Result<PathBuf, Error> {
@@ -144,6 +181,7 @@ fn write_provenance(
         binary_sha256: &binary_sha256,
         manifest_sha256,
         spec,
+        main,
         module_version: &manifest.module.version,
         go_version: &built.go_version,
         isolation: built.isolation,

@@ -6,6 +6,8 @@ use std::fmt;
 
 use serde::Serialize;
 
+#[cfg(test)]
+use super::manifest::MainPackage;
 use super::manifest::{Build, Entry, Image, MainModule, Manifest, Module, ModuleReplace};
 use crate::gomod::module_rules::package_of;
 use crate::text::invisible_format;
@@ -125,8 +127,24 @@ fn main_module(m: &MainModule, out: &mut Vec<FieldProblem>) {
 }
 
 fn build(b: &Build, out: &mut Vec<FieldProblem>) {
-    add(out, "build.main", &b.main, main_package(&b.main));
-    add(out, "build.binary", &b.binary, binary_name(&b.binary));
+    for (i, m) in b.mains.iter().enumerate() {
+        // Named as ferry.json spells them: one binary is build.main and build.binary.
+        let (package, binary) = match b.mains.len() {
+            1 => ("build.main".to_string(), "build.binary".to_string()),
+            _ => (
+                format!("build.mains[{i}].package"),
+                format!("build.mains[{i}].binary"),
+            ),
+        };
+        add(out, package, &m.package, main_package(&m.package));
+        add(out, &binary, &m.binary, binary_name(&m.binary));
+        let earlier = &b.mains[..i];
+        if earlier.iter().any(|e| e.binary == m.binary) {
+            let rule =
+                "two main packages would write the same binary; each name appears once".to_string();
+            add(out, binary, &m.binary, Err(rule));
+        }
+    }
     for (i, tag) in b.tags.iter().enumerate() {
         add(out, format!("build.tags[{i}]"), tag, build_tag(tag));
     }
@@ -289,10 +307,13 @@ mod tests {
             go_version: "go1.26.8".into(),
             build: Build {
                 mode: BuildMode::Vendor,
-                main: "./cmd/hello".into(),
-                binary: "hello".into(),
+                mains: vec![MainPackage {
+                    package: "./cmd/hello".into(),
+                    binary: "hello".into(),
+                }],
                 tags: vec!["netgo".into()],
                 ldflags: "-X main.version=1.0".into(),
+                cgo: false,
                 checked: false,
                 checked_with: None,
             },
@@ -375,7 +396,7 @@ mod tests {
             path: "../../etc".into(),
             version: None,
         });
-        m.build.binary = "../x".into();
+        m.build.mains[0].binary = "../x".into();
         m.build.ldflags = "-extld=/bin/sh".into();
         m.module.path = "-m".into();
         let fields: Vec<String> = check(&m).into_iter().map(|p| p.field).collect();
@@ -393,16 +414,41 @@ mod tests {
     }
 
     #[test]
+    fn every_binary_of_several_is_held_to_the_rules_and_named_once() {
+        let mut m = sample();
+        m.build.mains = [
+            ("./cmd/a", "a"),
+            ("../b", "b"),
+            ("./cmd/x/a", "a"),
+            ("./c", "c d"),
+        ]
+        .map(|(package, binary)| MainPackage {
+            package: package.into(),
+            binary: binary.into(),
+        })
+        .to_vec();
+        let found: Vec<String> = check(&m).into_iter().map(|p| p.field).collect();
+        assert_eq!(
+            found,
+            [
+                "build.mains[1].package",
+                "build.mains[2].binary",
+                "build.mains[3].binary",
+            ]
+        );
+    }
+
+    #[test]
     fn problems_read_as_one_line_with_the_value_clipped() {
         let mut m = sample();
-        m.build.binary = "../x".into();
+        m.build.mains[0].binary = "../x".into();
         let p = &check(&m)[0];
         assert!(
             p.to_string()
                 .starts_with(r#"manifest field build.binary = "../x": "#),
             "{p}"
         );
-        m.build.binary = "é".repeat(500);
+        m.build.mains[0].binary = "é".repeat(500);
         let p = &check(&m)[0];
         assert!(p.value.len() <= MAX_SHOWN + '…'.len_utf8() && p.value.ends_with('…'));
     }
@@ -423,8 +469,8 @@ mod tests {
         ) {
             let mut m = sample();
             m.module = MainModule { path: s[0].clone(), version: s[1].clone(), go: Some(s[2].clone()), toolchain: Some(s[3].clone()) };
-            m.build.main = s[4].clone();
-            m.build.binary = s[5].clone();
+            m.build.mains[0].package = s[4].clone();
+            m.build.mains[0].binary = s[5].clone();
             m.build.tags = vec![s[6].clone()];
             m.build.ldflags = s[7].clone();
             let module = &mut m.modules[0];

@@ -4,8 +4,10 @@
 //! plan and prove the offline build, then write and sign one bundle. Any
 //! failure leaves no bundle behind.
 
+mod cgo;
 mod check;
 mod go;
+mod mains;
 mod plan;
 mod proof;
 mod snapshot;
@@ -27,8 +29,11 @@ pub struct PackOptions {
     pub output: PathBuf,
     pub key: PathBuf,
     pub mode: BuildMode,
-    pub main: String,
+    /// `--main` as given, in order; empty: pack finds the main package.
+    pub mains: Vec<String>,
     pub tags: Vec<String>,
+    /// `--cgo`: build with CGO_ENABLED=1.
+    pub cgo: bool,
     pub ldflags: String,
     /// Regenerate a committed vendor/ instead of checking it.
     pub revendor: bool,
@@ -112,6 +117,7 @@ pub fn run(opts: &PackOptions, ctx: &Context) -> Result<Packed, Error> {
     let snap = snapshot::take(opts, ctx)?;
     let mut clock = Timings::start();
     let vendored = go::vendor(&snap, opts, ctx)?;
+    cgo::check(&snap, opts)?;
     clock.go = clock.lap();
     let checked = check::run(&snap, &vendored, opts, ctx)?;
     clock.verify = clock.lap();
@@ -125,7 +131,14 @@ pub fn run(opts: &PackOptions, ctx: &Context) -> Result<Packed, Error> {
         &*ctx.progress,
     )?;
     clock.images = clock.lap();
-    let plan = plan::plan(opts, &snap.modfile, &pulled, &snap.tree)?;
+    let plan = plan::plan(
+        opts,
+        &snap.mains,
+        &snap.modfile,
+        &pulled,
+        &snap.tree,
+        &snap.go.version,
+    )?;
     let proof = match opts.build_check {
         true => Some(proof::prove(&snap, &plan, ctx)?),
         false => None,

@@ -8,7 +8,7 @@ use std::path::Path;
 use super::PackOptions;
 use crate::build;
 use crate::build::warnings::{Code, GoVersion, Warning};
-use crate::dockerfile::{self, Spec};
+use crate::dockerfile::{self, MainPackage, Spec};
 use crate::error::Error;
 use crate::gomod::modfile::ModFile;
 use crate::image::Role;
@@ -23,9 +23,11 @@ pub struct BuildPlan {
 /// Plans the build for the pulled images and the scratch tree.
 pub fn plan(
     opts: &PackOptions,
+    mains: &[MainPackage],
     modfile: &ModFile,
     pulled: &[Bundled],
     tree: &Path,
+    local_go: &str,
 ) -> Result<BuildPlan, Error> {
     let role = |r: Role| pulled.iter().find(|b| b.image.role == r);
     let builder = role(Role::Builder);
@@ -36,19 +38,35 @@ pub fn plan(
     let mut warnings = Vec::new();
     let builder_go = builder_go(builder, &builder_tag, modfile, &mut warnings)?;
     let missing = build::missing_includes(tree);
-    warnings.extend(build::warnings::warnings(&build::warnings::Context {
-        mode: opts.mode,
-        modfile,
-        builder_go,
-        missing_includes: &missing,
-    }));
+    let for_go = |go: Option<GoVersion>| {
+        build::warnings::warnings(&build::warnings::Context {
+            mode: opts.mode,
+            modfile,
+            builder_go: go,
+            missing_includes: &missing,
+        })
+    };
+    warnings.extend(for_go(builder_go));
+    // The proof, and `ferry build` at a site with a Go as new, build with the
+    // local Go: what `ferry build` would warn about, pack says too.
+    for w in for_go(GoVersion::parse(local_go)) {
+        if !warnings.iter().any(|seen| seen.code == w.code) {
+            warnings.push(w);
+        }
+    }
+    if opts.cgo && role(Role::Runtime).is_none() {
+        warnings.push(Warning::new(
+            Code::CgoOnScratch,
+            "--cgo with the scratch runtime: a cgo binary links the C library dynamically, and scratch has none; pass --runtime-image with a libc (the builder's distribution)".into(),
+        ));
+    }
     let spec = Spec {
         module: modfile.module.clone(),
         mode: opts.mode,
-        main: opts.main.clone(),
-        binary: build::binary_name(&modfile.module, &opts.main),
+        mains: mains.to_vec(),
         tags: opts.tags.clone(),
         ldflags: opts.ldflags.clone(),
+        cgo: opts.cgo,
         builder: builder_tag,
         builder_bundled: builder.is_some(),
         runtime: role(Role::Runtime).map(|r| r.image.tag.clone()),

@@ -8,16 +8,29 @@ use crate::build;
 use crate::error::Error;
 use crate::ops::Context;
 
-/// Builds the scratch tree as planned; returns how it was proven.
+/// Builds every binary of the plan from the scratch tree; returns how it
+/// was proven (each result a program, or no proof at all).
 pub fn prove(snap: &Snapshot, plan: &BuildPlan, ctx: &Context) -> Result<String, Error> {
     let spin = ctx.progress.spinner("offline build");
-    let out = snap.scratch.path().join("out").join(&plan.spec.binary);
-    let built = build::offline(&snap.go, &snap.tree, &plan.spec, &out, &ctx.temp_dir)?;
+    let out = snap.scratch.path().join("out");
+    let outs: Vec<_> = plan
+        .spec
+        .mains
+        .iter()
+        .map(|m| out.join(&m.binary))
+        .collect();
+    std::fs::create_dir_all(&out).map_err(Error::io(&out))?;
+    let built = build::offline(&snap.go, &snap.tree, &plan.spec, &outs, &ctx.temp_dir)?;
     spin.finish_and_clear();
+    let names: Vec<&str> = plan.spec.mains.iter().map(|m| m.binary.as_str()).collect();
+    let Some(first) = built.first() else {
+        return Err(Error::Usage("no main package to build".into()));
+    };
     Ok(format!(
-        "{} mode, {}, empty module cache, {}",
+        "{} mode, {}, empty module cache, {}, built {}",
         build::mode_name(plan.spec.mode),
-        built.go_version,
-        built.isolation
+        first.go_version,
+        first.isolation,
+        names.join(", ")
     ))
 }

@@ -6,8 +6,10 @@
 use std::path::{Path, PathBuf};
 
 use super::PackOptions;
+use super::mains::{self, Query};
 use crate::audit::vulns::{self, Snapshot as VulnDb};
 use crate::bundle::fields;
+use crate::dockerfile::MainPackage;
 use crate::error::Error;
 use crate::gomod::modfile::{self, ModFile};
 use crate::gomod::toolchain::Go;
@@ -19,6 +21,8 @@ use crate::{source, vcs};
 pub struct Snapshot {
     pub go: Go,
     pub modfile: ModFile,
+    /// The main packages to build, settled before anything slow runs.
+    pub mains: Vec<MainPackage>,
     pub signer: Signer,
     /// The folder the bundle is written in (its temporaries go there too).
     pub out_dir: PathBuf,
@@ -37,6 +41,14 @@ pub fn take(opts: &PackOptions, ctx: &Context) -> Result<Snapshot, Error> {
     check_flags(opts)?;
     let go = ctx.go()?;
     let modfile = read_modfile(&opts.dir)?;
+    let mains = mains::settle(&Query {
+        go: &go,
+        dir: &opts.dir,
+        module: &modfile.module,
+        given: &opts.mains,
+        tags: &opts.tags,
+        cgo: opts.cgo,
+    })?;
     let signer = sign::load_secret_key(&opts.key, &*ctx.password)?;
     let out_dir = output_dir(&opts.output)?;
     let vulndb = opts.vulndb.as_deref().map(vulns::load).transpose()?;
@@ -48,6 +60,7 @@ pub fn take(opts: &PackOptions, ctx: &Context) -> Result<Snapshot, Error> {
     Ok(Snapshot {
         go,
         modfile,
+        mains,
         signer,
         out_dir,
         vulndb,
@@ -65,19 +78,16 @@ fn check_flags(opts: &PackOptions) -> Result<(), Error> {
         .tags
         .iter()
         .map(|t| ("--tags", t.as_str(), fields::build_tag(t)));
-    let checks = [
-        (
-            "--main",
-            opts.main.as_str(),
-            fields::main_package(&opts.main),
-        ),
-        (
-            "--ldflags",
-            opts.ldflags.as_str(),
-            fields::ldflags(&opts.ldflags),
-        ),
-    ];
-    for (flag, value, verdict) in checks.into_iter().chain(tags) {
+    let mains = opts
+        .mains
+        .iter()
+        .map(|m| ("--main", m.as_str(), fields::main_package(m)));
+    let checks = [(
+        "--ldflags",
+        opts.ldflags.as_str(),
+        fields::ldflags(&opts.ldflags),
+    )];
+    for (flag, value, verdict) in checks.into_iter().chain(mains).chain(tags) {
         if let Err(rule) = verdict {
             return Err(Error::Usage(format!("{flag} {value:?}: {rule}")));
         }

@@ -156,10 +156,10 @@ fn manifest_of(parts: &Parts, payload: &Payload, ctx: &Context) -> Manifest {
         go_version: parts.snap.go.version.clone(),
         build: Build {
             mode: opts.mode,
-            main: opts.main.clone(),
-            binary: parts.plan.spec.binary.clone(),
+            mains: parts.plan.spec.mains.clone(),
             tags: opts.tags.clone(),
             ldflags: opts.ldflags.clone(),
+            cgo: opts.cgo,
             checked: parts.proof.is_some(),
             checked_with: parts.proof.clone(),
         },

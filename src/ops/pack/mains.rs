@@ -1,0 +1,282 @@
+//! Which main packages pack builds, settled before anything slow runs: each
+//! `--main` checked (a folder of this module, not of a nested one, `package
+//! main` under the build's tags), or with none the module root if it is
+//! `package main`, else the only main package in the module. The go tool
+//! answers (`go list -e -find`: package clauses and build constraints only,
+//! no dependency needed, nothing written, no network), in the user's tree.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::build;
+use crate::dockerfile::MainPackage;
+use crate::error::Error;
+use crate::gomod::toolchain::Go;
+
+/// What pack needs to know to find or check the main packages.
+pub struct Query<'a> {
+    pub go: &'a Go,
+    /// The module root (the user's DIR).
+    pub dir: &'a Path,
+    pub module: &'a str,
+    /// `--main` as given, in order; empty asks pack to find it.
+    pub given: &'a [String],
+    pub tags: &'a [String],
+    pub cgo: bool,
+}
+
+/// One package as `go list -json=Name,Dir,Error` reports it.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct Listed {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    dir: Option<PathBuf>,
+    #[serde(default)]
+    error: Option<ListError>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ListError {
+    err: String,
+}
+
+/// The main packages to build, each with a distinct binary name.
+pub fn settle(q: &Query) -> Result<Vec<MainPackage>, Error> {
+    let root = std::fs::canonicalize(q.dir).map_err(Error::io(q.dir))?;
+    let packages = match q.given {
+        [] => vec![discover(q, &root)?],
+        given => {
+            for pkg in given {
+                outside_nested_module(&root, pkg)?;
+            }
+            given_mains(q, &root)?
+        }
+    };
+    let mains: Vec<MainPackage> = packages
+        .into_iter()
+        .map(|package| MainPackage {
+            binary: build::binary_name(q.module, &package),
+            package,
+        })
+        .collect();
+    distinct_binaries(&mains)?;
+    Ok(mains)
+}
+
+/// The root if it is `package main`, else the only main package below it.
+fn discover(q: &Query, root: &Path) -> Result<String, Error> {
+    let listed = list(q, &["./..."])?;
+    let mains: Vec<String> = listed
+        .iter()
+        .filter(|p| p.name == "main")
+        .filter_map(|p| p.dir.as_deref().map(|d| relative(root, d)))
+        .collect();
+    if mains.iter().any(|m| m == ".") {
+        return Ok(".".into());
+    }
+    match mains.as_slice() {
+        [one] => Ok(one.clone()),
+        [] => Err(Error::Usage(format!(
+            "no main package in module {}{}: ferry packs a program, and a library has none to build. \
+             Pack the module of a program that uses it, or pass --main ./PATH if a main package is hidden by build tags",
+            q.module,
+            root_is(&listed, root)
+        ))),
+        several => {
+            let flags: Vec<String> = several.iter().map(|m| format!("--main {m}")).collect();
+            Err(Error::Usage(format!(
+                "module {} has {} main packages and nothing says which to build; pass one or more of:\n{}",
+                q.module,
+                several.len(),
+                crate::text::indented(&flags)
+            )))
+        }
+    }
+}
+
+/// " (the root is package x)" when the root holds a package.
+fn root_is(listed: &[Listed], root: &Path) -> String {
+    listed
+        .iter()
+        .find(|p| p.dir.as_deref() == Some(root) && !p.name.is_empty())
+        .map(|p| format!(" (the root is package {})", p.name))
+        .unwrap_or_default()
+}
+
+/// Each `--main` must be a `package main` this module builds.
+fn given_mains(q: &Query, root: &Path) -> Result<Vec<String>, Error> {
+    let patterns: Vec<String> = q.given.iter().map(|g| dot_slash(g)).collect();
+    let pats: Vec<&str> = patterns.iter().map(String::as_str).collect();
+    let listed = list(q, &pats)?;
+    let mut out = Vec::new();
+    for pkg in &patterns {
+        let dir = root.join(pkg.trim_start_matches("./"));
+        let dir = std::fs::canonicalize(&dir).unwrap_or(dir);
+        let found = listed
+            .iter()
+            .find(|p| p.dir.as_deref() == Some(dir.as_path()));
+        match found {
+            Some(p) if p.name == "main" && p.error.is_none() => out.push(pkg.clone()),
+            Some(p) if !p.name.is_empty() && p.name != "main" => {
+                return Err(Error::Usage(format!(
+                    "--main {pkg} is package {}, not package main: ferry builds programs; pass the folder of a main package",
+                    p.name
+                )));
+            }
+            other => {
+                let why = other
+                    .and_then(|p| p.error.as_ref())
+                    .map_or("go list does not find it".to_string(), |e| e.err.clone());
+                return Err(Error::Usage(format!(
+                    "--main {pkg} is not a main package this module builds{}: {why}",
+                    tags_note(q.tags)
+                )));
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn tags_note(tags: &[String]) -> String {
+    match tags {
+        [] => String::new(),
+        t => format!(" with --tags {}", t.join(",")),
+    }
+}
+
+/// A `--main` inside a folder with its own go.mod belongs to that module,
+/// which this module's build does not contain.
+fn outside_nested_module(root: &Path, pkg: &str) -> Result<(), Error> {
+    let rel = pkg.trim_start_matches("./");
+    let dir = root.join(rel);
+    if !dir.is_dir() {
+        return Err(Error::Usage(format!(
+            "--main {pkg}: {} is not a folder of the module",
+            dir.display()
+        )));
+    }
+    let mut at = dir.as_path();
+    while at != root {
+        if at.join("go.mod").is_file() {
+            return Err(Error::Usage(format!(
+                "--main {pkg} lies in a nested module: {} has its own go.mod, so this module's build does not contain it; pack that module instead: ferry pack {}",
+                at.display(),
+                at.display()
+            )));
+        }
+        at = match at.parent() {
+            Some(parent) => parent,
+            None => break,
+        };
+    }
+    Ok(())
+}
+
+/// `go list -e -find` of `patterns` in the user's tree: read-only
+/// (`-mod=readonly`), no proxy, no workspace, under the build's tags and cgo.
+fn list(q: &Query, patterns: &[&str]) -> Result<Vec<Listed>, Error> {
+    let mut tags = vec!["timetzdata".to_string()];
+    tags.extend(q.tags.iter().cloned());
+    let mut cmd = q.go.command(q.dir);
+    cmd.env("GOFLAGS", "-mod=readonly")
+        .env("GOPROXY", "off")
+        .env("GOWORK", "off")
+        .env("CGO_ENABLED", crate::dockerfile::cgo_enabled(q.cgo))
+        .args(["list", "-e", "-find", "-json=Name,Dir,Error", "-tags"])
+        .arg(tags.join(","))
+        .args(patterns);
+    let out = q.go.run(&mut cmd, q.dir, false)?;
+    serde_json::Deserializer::from_slice(&out.stdout)
+        .into_iter::<Listed>()
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| {
+            crate::gomod::toolchain::ToolchainError::BadOutput {
+                cmd: "go list -e -find -json".into(),
+                reason: e.to_string(),
+            }
+            .into()
+        })
+}
+
+/// `./a/b` for the folder `dir` below `root`, `.` for the root itself.
+fn relative(root: &Path, dir: &Path) -> String {
+    match dir.strip_prefix(root) {
+        Ok(rel) if rel.as_os_str().is_empty() => ".".into(),
+        Ok(rel) => format!("./{}", rel.to_string_lossy()),
+        Err(_) => dir.display().to_string(),
+    }
+}
+
+/// `.` or `./a/b`, as go list reads a relative package pattern.
+fn dot_slash(pkg: &str) -> String {
+    let trimmed = pkg.trim_start_matches("./").trim_end_matches('/');
+    match trimmed {
+        "" | "." => ".".into(),
+        t => format!("./{t}"),
+    }
+}
+
+/// Two main packages with the same last element would overwrite each other.
+fn distinct_binaries(mains: &[MainPackage]) -> Result<(), Error> {
+    for (i, m) in mains.iter().enumerate() {
+        if let Some(first) = mains[..i].iter().find(|e| e.binary == m.binary) {
+            return Err(Error::Usage(format!(
+                "--main {} and --main {} both build a binary named {}: ferry names each binary after its folder, so pack them in two bundles or rename one folder",
+                first.package, m.package, m.binary
+            )));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_paths_and_patterns() {
+        let root = Path::new("/m");
+        assert_eq!(relative(root, Path::new("/m")), ".");
+        assert_eq!(relative(root, Path::new("/m/cmd/a")), "./cmd/a");
+        assert_eq!(dot_slash("cmd/a/"), "./cmd/a");
+        assert_eq!(dot_slash("./"), ".");
+        assert_eq!(dot_slash("."), ".");
+    }
+
+    #[test]
+    fn a_main_below_a_nested_go_mod_is_refused_naming_the_folder() {
+        let d = tempfile::tempdir().unwrap();
+        let root = d.path();
+        std::fs::create_dir_all(root.join("tools/gopls/internal")).unwrap();
+        std::fs::create_dir_all(root.join("cmd/a")).unwrap();
+        std::fs::write(root.join("tools/go.mod"), "module x/tools\n").unwrap();
+        let err = outside_nested_module(root, "./tools/gopls/internal").unwrap_err();
+        let msg = err.to_string();
+        let folder = root.join("tools");
+        assert!(
+            msg.contains(&format!("ferry pack {}", folder.display())),
+            "{msg}"
+        );
+        assert!(outside_nested_module(root, "./cmd/a").is_ok());
+        assert!(outside_nested_module(root, ".").is_ok());
+        assert!(outside_nested_module(root, "./nope").is_err());
+    }
+
+    #[test]
+    fn two_binaries_of_one_name_are_refused() {
+        let m = |p: &str, b: &str| MainPackage {
+            package: p.into(),
+            binary: b.into(),
+        };
+        assert!(distinct_binaries(&[m("./cmd/a", "a"), m("./cmd/b", "b")]).is_ok());
+        let err = distinct_binaries(&[m("./x/tool", "tool"), m("./y/tool", "tool")]).unwrap_err();
+        assert!(
+            err.to_string().contains("both build a binary named tool"),
+            "{err}"
+        );
+    }
+}
