@@ -70,6 +70,7 @@ fn print_json(packed: &Packed, out: &mut dyn Write) -> anyhow::Result<()> {
         "modules_bound": packed.modules_bound,
         "vendored_files": packed.vendored_files,
         "images": packed.images,
+        "binaries": packed.binaries,
         "warnings": packed.warnings,
         "build_proof": packed.build_proof,
         "seconds": packed.timings,
@@ -102,6 +103,16 @@ fn print_text(packed: &Packed, out: &mut dyn Write) -> anyhow::Result<()> {
             i.entry
         );
     }
+    let binaries: Vec<String> = packed
+        .binaries
+        .iter()
+        .map(|b| format!("{} ({})", b.binary, b.package))
+        .collect();
+    say!(
+        out,
+        "  binaries: {} (the first is the image's entry point)",
+        binaries.join(", ")
+    );
     match &packed.build_proof {
         Some(how) => say!(out, "  offline build proven: {how}"),
         None => say!(

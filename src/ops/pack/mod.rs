@@ -70,6 +70,8 @@ pub struct Packed {
     pub modules_bound: usize,
     pub vendored_files: usize,
     pub images: Vec<manifest::Image>,
+    /// Each main package and its binary, the first the image's entry point.
+    pub binaries: Vec<manifest::MainPackage>,
     /// Where the offline build may differ from module mode, or could not be judged.
     pub warnings: Vec<crate::build::warnings::Warning>,
     /// How the offline build was proven, when it was.
@@ -168,6 +170,7 @@ pub fn run(opts: &PackOptions, ctx: &Context) -> Result<Packed, Error> {
         modules_bound: checked.go.modules,
         vendored_files: checked.go.vendored_files,
         images: m.images,
+        binaries: m.build.mains,
         warnings: plan.warnings,
         build_proof: m.build.checked_with,
     })
