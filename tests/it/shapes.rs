@@ -115,6 +115,10 @@ fn the_only_main_under_cmd_is_found_without_main() {
     let bin = sb.path("tool-bin");
     assert_ok(&sb.build_offline("site", &bin));
     assert_eq!(run(&bin), online(&sb, "onecmd", "./cmd/tool"));
+    // An existing folder gets the binary under its own name, as go build -o.
+    std::fs::create_dir(sb.path("dir")).unwrap();
+    assert_ok(&sb.build_offline("site", &sb.path("dir")));
+    assert!(sb.path("dir/tool").is_file() && sb.path("dir/tool.intoto.json").is_file());
 }
 
 #[test]
@@ -141,6 +145,9 @@ fn a_library_at_the_root_is_never_packed() {
     let out = sb.pack_with("library", "lib.ferry", &["--main", "."]);
     assert_exit(&out, 2);
     assert_says(&out, &["--main . is package library, not package main"]);
+    let out = sb.pack_with("twobin", "lib.ferry", &["--main", "."]);
+    assert_exit(&out, 2);
+    assert_says(&out, &["--main . holds only tests of package main"]);
     assert!(!sb.path("lib.ferry").exists());
 }
 

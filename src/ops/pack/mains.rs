@@ -1,7 +1,8 @@
 //! Which main packages pack builds, settled before anything slow runs: each
 //! `--main` checked (a folder of this module, not of a nested one, `package
 //! main` under the build's tags), or with none the module root if it is
-//! `package main`, else the only main package in the module. The go tool
+//! `package main`, else the only main package in the module (a folder of
+//! tests alone is none). The go tool
 //! answers (`go list -e -find`: package clauses and build constraints only,
 //! no dependency needed, nothing written, no network), in the user's tree.
 
@@ -36,6 +37,18 @@ struct Listed {
     dir: Option<PathBuf>,
     #[serde(default)]
     error: Option<ListError>,
+    #[serde(default)]
+    go_files: Vec<String>,
+    #[serde(default)]
+    cgo_files: Vec<String>,
+}
+
+impl Listed {
+    /// `package main` with files the build compiles: a folder of
+    /// `package main` tests only (`main_test.go`) builds nothing.
+    fn is_main(&self) -> bool {
+        self.name == "main" && !(self.go_files.is_empty() && self.cgo_files.is_empty())
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -72,7 +85,7 @@ fn discover(q: &Query, root: &Path) -> Result<String, Error> {
     let listed = list(q, &["./..."])?;
     let mains: Vec<String> = listed
         .iter()
-        .filter(|p| p.name == "main")
+        .filter(|p| p.is_main())
         .filter_map(|p| p.dir.as_deref().map(|d| relative(root, d)))
         .collect();
     if mains.iter().any(|m| m == ".") {
@@ -120,7 +133,13 @@ fn given_mains(q: &Query, root: &Path) -> Result<Vec<String>, Error> {
             .iter()
             .find(|p| p.dir.as_deref() == Some(dir.as_path()));
         match found {
-            Some(p) if p.name == "main" && p.error.is_none() => out.push(pkg.clone()),
+            Some(p) if p.is_main() && p.error.is_none() => out.push(pkg.clone()),
+            Some(p) if p.name == "main" && p.error.is_none() => {
+                return Err(Error::Usage(format!(
+                    "--main {pkg} holds only tests of package main, nothing the build compiles{}",
+                    tags_note(q.tags)
+                )));
+            }
             Some(p) if !p.name.is_empty() && p.name != "main" => {
                 return Err(Error::Usage(format!(
                     "--main {pkg} is package {}, not package main: ferry builds programs; pass the folder of a main package",
@@ -131,8 +150,12 @@ fn given_mains(q: &Query, root: &Path) -> Result<Vec<String>, Error> {
                 let why = other
                     .and_then(|p| p.error.as_ref())
                     .map_or("go list does not find it".to_string(), |e| e.err.clone());
+                let cgo_note = match why.contains("build constraints") && !q.cgo {
+                    true => " (cgo is off: if its files import \"C\", pass --cgo)",
+                    false => "",
+                };
                 return Err(Error::Usage(format!(
-                    "--main {pkg} is not a main package this module builds{}: {why}",
+                    "--main {pkg} is not a main package this module builds{}: {why}{cgo_note}",
                     tags_note(q.tags)
                 )));
             }
@@ -186,7 +209,13 @@ fn list(q: &Query, patterns: &[&str]) -> Result<Vec<Listed>, Error> {
         .env("GOPROXY", "off")
         .env("GOWORK", "off")
         .env("CGO_ENABLED", crate::dockerfile::cgo_enabled(q.cgo))
-        .args(["list", "-e", "-find", "-json=Name,Dir,Error", "-tags"])
+        .args([
+            "list",
+            "-e",
+            "-find",
+            "-json=Name,Dir,Error,GoFiles,CgoFiles",
+            "-tags",
+        ])
         .arg(tags.join(","))
         .args(patterns);
     let out = q.go.run(&mut cmd, q.dir, false)?;
