@@ -235,8 +235,10 @@ pub struct UnpackArgs {
 pub struct BuildArgs {
     /// An unpacked bundle folder.
     pub dir: PathBuf,
-    /// Where to write the binary (default: ./NAME, NAME from the manifest);
-    /// its provenance goes beside it as OUT.intoto.json.
+    /// Where to write the binary (default: ./NAME, NAME from the manifest),
+    /// or an existing folder to write each binary into (which it must be when
+    /// the bundle has several); each provenance goes beside its binary as
+    /// NAME.intoto.json.
     #[arg(short, long, value_name = "OUT")]
     pub output: Option<PathBuf>,
     /// A trusted public key, or a folder of .pub files (repeatable; any one
