@@ -95,7 +95,7 @@ fn discover(q: &Query, root: &Path) -> Result<String, Error> {
         [one] => Ok(one.clone()),
         [] => Err(Error::Usage(format!(
             "no main package in module {}{}: ferry packs a program, and a library has none to build. \
-             Pack the module of a program that uses it, or pass --main ./PATH if a main package is hidden by build tags",
+             Pack the module of a program that uses it, or, if build constraints hide a main package, pass --tags (or --cgo) and --main ./PATH",
             q.module,
             root_is(&listed, root)
         ))),
