@@ -108,11 +108,14 @@ fn print_text(packed: &Packed, out: &mut dyn Write) -> anyhow::Result<()> {
         .iter()
         .map(|b| format!("{} ({})", b.binary, b.package))
         .collect();
-    say!(
-        out,
-        "  binaries: {} (the first is the image's entry point)",
-        binaries.join(", ")
-    );
+    match binaries.as_slice() {
+        [one] => say!(out, "  binary: {one}"),
+        several => say!(
+            out,
+            "  binaries: {} (the first is the image's entry point)",
+            several.join(", ")
+        ),
+    }
     match &packed.build_proof {
         Some(how) => say!(out, "  offline build proven: {how}"),
         None => say!(

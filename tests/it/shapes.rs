@@ -58,7 +58,11 @@ fn two_mains_and_none_at_the_root_are_listed_then_both_built_offline_into_a_fold
     assert_ok(&out);
     assert_says(
         &out,
-        &["offline build proven: gopath mode", "built server, migrate"],
+        &[
+            "binaries: server (./cmd/server), migrate (./cmd/migrate) (the first is the image's entry point)",
+            "offline build proven: gopath mode",
+            "built server, migrate",
+        ],
     );
     sb.unpack("two.ferry", "site");
     let m = manifest(&sb, "site");
@@ -106,7 +110,7 @@ fn the_only_main_under_cmd_is_found_without_main() {
     let sb = Sandbox::new();
     let out = sb.pack_with("onecmd", "one.ferry", &[]);
     assert_ok(&out);
-    assert_says(&out, &["built tool"]);
+    assert_says(&out, &["  binary: tool (./cmd/tool)\n", "built tool"]);
     sb.unpack("one.ferry", "site");
     let build = &manifest(&sb, "site")["build"];
     assert_eq!(build["main"], "./cmd/tool");
