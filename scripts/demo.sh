@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
 cargo build --release --locked -q
-ferry="$PWD/target/release/ferry"
+ferry="${CARGO_TARGET_DIR:-$PWD/target}/release/ferry"
 root="$PWD"
 rm -rf demo && mkdir demo && cd demo
 
