@@ -33,6 +33,8 @@ pub struct Spec {
     /// The runtime image's tag; `None` is `scratch`.
     pub runtime: Option<String>,
     pub expose: Vec<u16>,
+    /// Where the module (and its workspace) sit below `src/`.
+    pub layout: crate::source::Layout,
 }
 
 /// The Dockerfile, with short comments saying why each line is there.
@@ -75,23 +77,68 @@ fn builder_stage(out: &mut String, spec: &Spec) {
                  # from vendor/ beside the source, which must sit under $GOPATH/src/<module path>.\n\
                  ENV GO111MODULE=off GOPATH=/go GOFLAGS= GOPROXY=off GOSUMDB=off GOTOOLCHAIN=local CGO_ENABLED=0\n",
             );
-            out.push_str(&format!("WORKDIR /go/src/{}\n", spec.module));
         }
         BuildMode::Vendor => {
             out.push_str(
                 "# Module mode from vendor/ only: -mod=vendor, no proxy, no checksum database,\n\
                  # and no toolchain download whatever go.mod says.\n\
-                 ENV GOFLAGS=-mod=vendor GOPROXY=off GOSUMDB=off GOTOOLCHAIN=local CGO_ENABLED=0\n\
-                 WORKDIR /src\n",
+                 ENV GOFLAGS=-mod=vendor GOPROXY=off GOSUMDB=off GOTOOLCHAIN=local CGO_ENABLED=0\n",
             );
         }
     }
-    out.push_str("COPY src/ ./\n");
+    out.push_str(&source_lines(spec));
     out.push_str(
         "# -trimpath and -s -w: no build paths or symbols in the binary; the timetzdata tag\n\
          # embeds the time zone database, as a scratch image has none.\n",
     );
     out.push_str(&format!("RUN {}\n\n", json_array(&build_args(spec))));
+}
+
+/// Where the source goes and where `go build` runs, for the bundle's layout:
+/// the module at `src/` as before; a module below it (beside the local
+/// replacement folders it names); a workspace, whose modules GOPATH mode
+/// lays at `/go/src/<module path>` with the shared vendor/ at `/go/src/vendor`.
+fn source_lines(spec: &Spec) -> String {
+    let l = &spec.layout;
+    let src = |dir: &str| match dir {
+        "" => "src/".to_string(),
+        d => format!("src/{d}/"),
+    };
+    match (spec.mode, &l.workspace) {
+        (BuildMode::Gopath, None) => format!(
+            "WORKDIR /go/src/{}\nCOPY {} ./\n",
+            spec.module,
+            src(&l.module_dir)
+        ),
+        (BuildMode::Gopath, Some(ws)) => {
+            let mut out = String::from(
+                "# The workspace: each module at its import path, and the workspace's vendor/\n\
+                 # at the top of GOPATH, where every module's imports find it.\n",
+            );
+            for m in &ws.modules {
+                out.push_str(&format!("COPY {} /go/src/{}/\n", src(&m.dir), m.path));
+            }
+            let vendor = crate::source::Layout::join(&ws.dir, "vendor");
+            out.push_str(&format!(
+                "COPY src/{vendor}/ /go/src/vendor/\nWORKDIR /go/src/{}\n",
+                spec.module
+            ));
+            out
+        }
+        (BuildMode::Vendor, _) if l.module_dir.is_empty() && l.workspace.is_none() => {
+            "WORKDIR /src\nCOPY src/ ./\n".to_string()
+        }
+        (BuildMode::Vendor, ws) => {
+            let gowork = match ws {
+                Some(w) => format!("/src/{}", crate::source::Layout::join(&w.dir, "go.work")),
+                None => "off".into(),
+            };
+            format!(
+                "WORKDIR /src\nCOPY src/ ./\nENV GOWORK={gowork}\nWORKDIR /src/{}\n",
+                l.module_dir
+            )
+        }
+    }
 }
 
 /// `go build` as the Dockerfile and `ferry build` run it.
@@ -198,6 +245,7 @@ mod tests {
             builder_bundled: true,
             runtime: None,
             expose: vec![8080],
+            layout: Default::default(),
         }
     }
 

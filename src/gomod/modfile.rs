@@ -126,7 +126,7 @@ fn directive(
     Ok(())
 }
 
-fn replace(args: &[String]) -> Result<Replace, String> {
+pub(crate) fn replace(args: &[String]) -> Result<Replace, String> {
     let arrow = args
         .iter()
         .position(|a| a == "=>")
@@ -157,7 +157,7 @@ fn replace(args: &[String]) -> Result<Replace, String> {
 }
 
 impl Replace {
-    fn at(mut self, line: usize) -> Self {
+    pub(crate) fn at(mut self, line: usize) -> Self {
         self.line = line;
         self
     }
@@ -165,7 +165,7 @@ impl Replace {
 
 /// Splits one line into tokens (double-quoted and back-quoted strings kept
 /// whole, `(`/`)` on their own) and the text of its `//` comment.
-fn tokenize(line: &str) -> Result<(Vec<String>, String), String> {
+pub(crate) fn tokenize(line: &str) -> Result<(Vec<String>, String), String> {
     let mut tokens = Vec::new();
     let mut chars = line.char_indices().peekable();
     while let Some(&(i, c)) = chars.peek() {

@@ -15,11 +15,12 @@ use crate::gomod::{check, gosum, modfile, modules_txt};
 use crate::sign::TrustedKeys;
 use crate::vcs;
 
-/// Audits a Go module folder with a vendor/; `cache` is a GOPROXY-layout folder.
+/// Audits a Go module folder (or a go.work workspace's folder) with a
+/// vendor/; `cache` is a GOPROXY-layout folder.
 pub fn dir(dir: &Path, cache: Option<&Path>, policy: &Policy) -> Result<Audit, Error> {
-    if !dir.join("go.mod").is_file() {
+    if !dir.join("go.mod").is_file() && !dir.join("go.work").is_file() {
         return Err(Error::Usage(format!(
-            "{}: no go.mod: audit takes a Go module folder or a bundle",
+            "{}: no go.mod or go.work: audit takes a Go module folder, a workspace folder or a bundle",
             dir.display()
         )));
     }
@@ -50,7 +51,8 @@ pub fn bundle(
     let Some(check) = checked.go else {
         return Ok((checked.report, None));
     };
-    let mut audit = Audit::new(&temp.path().join("src"), check, policy);
+    let root = checked.bundle.manifest.module.layout.vendor_root();
+    let mut audit = Audit::new(&temp.path().join("src").join(root), check, policy);
     let sbom_path = temp.path().join(SBOM);
     audit.sbom = match std::fs::read(&sbom_path) {
         Ok(bytes) => Some(bytes),

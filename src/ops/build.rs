@@ -52,7 +52,8 @@ pub fn run(
     let site = super::target::open_proven(dir, keys, &["src/"], ctx)?;
     let go = ctx.go()?;
     let src = site.root.join("src");
-    let modfile_path = src.join("go.mod");
+    let layout = &site.manifest.module.layout;
+    let modfile_path = src.join(&layout.module_dir).join("go.mod");
     let text = std::fs::read_to_string(&modfile_path).map_err(Error::io(&modfile_path))?;
     let modfile = modfile::parse(&text)?;
     let b = &site.manifest.build;
@@ -67,8 +68,9 @@ pub fn run(
         builder_bundled: false,
         runtime: None,
         expose: Vec::new(),
+        layout: site.manifest.module.layout.clone(),
     };
-    let missing = build::missing_includes(&src);
+    let missing = build::missing_includes(&src.join(layout.vendor_root()));
     let notes = warnings::warnings(&warnings::Context {
         mode: b.mode,
         modfile: &modfile,

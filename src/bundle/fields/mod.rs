@@ -14,8 +14,8 @@ mod entries;
 
 pub use crate::build::inputs::{binary_name, build_tag, ldflags, main_package, plain_file_name};
 pub use crate::gomod::module_rules::{
-    go_version, h1, import_path, local_replacement, main_module_path, module_path, path_major,
-    toolchain, version,
+    go_version, h1, import_path, local_replacement, local_replacement_below, main_module_path,
+    module_path, path_major, toolchain, version,
 };
 pub use crate::image::grammar::{image_digest, image_reference, image_tag, sha256_hex};
 pub use entries::{entry_mode, entry_path, file_vs_folder, image_entry};
@@ -69,7 +69,7 @@ fn clip(value: &str) -> String {
 pub type Rule = fn(&str) -> Result<(), String>;
 
 /// Every single-string rule by name, for callers that check flags and for fuzzing.
-pub const STRING_RULES: [(&str, Rule); 20] = [
+pub const STRING_RULES: [(&str, Rule); 21] = [
     ("module_path", module_path),
     ("import_path", import_path),
     ("main_module_path", main_module_path),
@@ -79,6 +79,7 @@ pub const STRING_RULES: [(&str, Rule); 20] = [
     ("main_version", main_version),
     ("h1", h1),
     ("local_replacement", local_replacement),
+    ("src_folder", src_folder),
     ("binary_name", binary_name),
     ("plain_file_name", plain_file_name),
     ("main_package", main_package),
@@ -97,8 +98,9 @@ pub fn check(m: &Manifest) -> Vec<FieldProblem> {
     let mut out = Vec::new();
     main_module(&m.module, &mut out);
     build(&m.build, &mut out);
+    let root = m.module.layout.vendor_root();
     for (i, module) in m.modules.iter().enumerate() {
-        module_fields(i, module, &mut out);
+        module_fields(i, module, root, &mut out);
     }
     for (i, image) in m.images.iter().enumerate() {
         image_fields(i, image, &mut out);
@@ -122,6 +124,49 @@ fn main_module(m: &MainModule, out: &mut Vec<FieldProblem>) {
     if let Some(t) = &m.toolchain {
         add(out, "module.toolchain", t, toolchain(t));
     }
+    layout(&m.layout, out);
+}
+
+/// Where the module and its workspace sit below `src/`: plain folders, and
+/// module paths Go accepts, since they reach paths and Dockerfile lines.
+fn layout(l: &crate::source::Layout, out: &mut Vec<FieldProblem>) {
+    if !l.module_dir.is_empty() {
+        add(
+            out,
+            "module.module_dir",
+            &l.module_dir,
+            src_folder(&l.module_dir),
+        );
+    }
+    let Some(ws) = &l.workspace else {
+        return;
+    };
+    if !ws.dir.is_empty() {
+        add(out, "module.workspace.dir", &ws.dir, src_folder(&ws.dir));
+    }
+    for (i, m) in ws.modules.iter().enumerate() {
+        let at = |f: &str| format!("module.workspace.modules[{i}].{f}");
+        add(out, at("path"), &m.path, module_path(&m.path));
+        if !m.dir.is_empty() {
+            add(out, at("dir"), &m.dir, src_folder(&m.dir));
+        }
+    }
+}
+
+/// A folder below `src/`: `/`-separated plain names (no `.`, `..`, empty
+/// part, backslash or control character), none a version-control folder.
+pub fn src_folder(dir: &str) -> Result<(), String> {
+    let plain = |p: &str| {
+        !p.is_empty()
+            && p != "."
+            && p != ".."
+            && !p.contains('\\')
+            && !p.chars().any(char::is_control)
+    };
+    if !dir.split('/').all(plain) {
+        return Err("a folder below src/ is plain relative names joined by /".into());
+    }
+    entry_path(&format!("src/{dir}/x"))
 }
 
 fn build(b: &Build, out: &mut Vec<FieldProblem>) {
@@ -133,7 +178,7 @@ fn build(b: &Build, out: &mut Vec<FieldProblem>) {
     add(out, "build.ldflags", &b.ldflags, ldflags(&b.ldflags));
 }
 
-fn module_fields(i: usize, m: &Module, out: &mut Vec<FieldProblem>) {
+fn module_fields(i: usize, m: &Module, root: &str, out: &mut Vec<FieldProblem>) {
     let at = |f: &str| format!("modules[{i}].{f}");
     add(out, at("path"), &m.path, module_path(&m.path));
     add(
@@ -143,7 +188,7 @@ fn module_fields(i: usize, m: &Module, out: &mut Vec<FieldProblem>) {
         versioned(&m.path, &m.version),
     );
     if let Some(r) = &m.replace {
-        replacement(i, r, out);
+        replacement(i, r, root, out);
     }
     for (name, h) in [("h1", &m.h1), ("go_mod_h1", &m.go_mod_h1)] {
         if let Some(h) = h {
@@ -159,7 +204,7 @@ fn module_fields(i: usize, m: &Module, out: &mut Vec<FieldProblem>) {
     }
 }
 
-fn replacement(i: usize, r: &ModuleReplace, out: &mut Vec<FieldProblem>) {
+fn replacement(i: usize, r: &ModuleReplace, root: &str, out: &mut Vec<FieldProblem>) {
     let path = format!("modules[{i}].replace.path");
     match &r.version {
         Some(v) => {
@@ -167,7 +212,7 @@ fn replacement(i: usize, r: &ModuleReplace, out: &mut Vec<FieldProblem>) {
             let field = format!("modules[{i}].replace.version");
             add(out, field, v, versioned(&r.path, v));
         }
-        None => add(out, path, &r.path, local_replacement(&r.path)),
+        None => add(out, path, &r.path, local_replacement_below(root, &r.path)),
     }
 }
 

@@ -1,5 +1,5 @@
 //! The Go toolchain's part of pack, in the scratch copy: `go mod download`,
-//! `go mod vendor` (unless a committed vendor/ is kept), `go mod verify`, and
+//! `go mod vendor` (`go work vendor` in a workspace; unless a committed vendor/ is kept), `go mod verify`, and
 //! Go's own "inconsistent vendoring" check, offline.
 
 use std::path::Path;
@@ -21,7 +21,7 @@ pub struct Vendored {
 
 /// Downloads, vendors (or keeps a committed vendor/), and lets Go check both.
 pub fn vendor(snap: &Snapshot, opts: &PackOptions, ctx: &Context) -> Result<Vendored, Error> {
-    let (go, tree) = (&snap.go, snap.tree.as_path());
+    let (go, tree) = (&snap.go, snap.vendor_root.as_path());
     let by_go = !snap.committed_vendor || opts.revendor;
     let spin = ctx.progress.spinner("go mod download");
     let downloads = go.mod_download(tree)?;
@@ -39,21 +39,22 @@ pub fn vendor(snap: &Snapshot, opts: &PackOptions, ctx: &Context) -> Result<Vend
     }
     spin.set_message("go mod verify");
     go.mod_verify(tree)?;
-    check_vendor_consistency(go, tree)?;
+    check_vendor_consistency(go, tree, &snap.package_patterns())?;
     spin.finish_and_clear();
     Ok(Vendored { downloads, by_go })
 }
 
 /// Go's own check that vendor/modules.txt agrees with go.mod ("inconsistent
 /// vendoring"), run offline on the scratch tree.
-fn check_vendor_consistency(go: &Go, tree: &Path) -> Result<(), Error> {
+fn check_vendor_consistency(go: &Go, tree: &Path, patterns: &[String]) -> Result<(), Error> {
     if !tree.join("vendor/modules.txt").is_file() {
         return Ok(());
     }
     let mut cmd = go.command(tree);
     cmd.env("GOFLAGS", "-mod=vendor")
         .env("GOPROXY", "off")
-        .args(["list", "-deps", "./..."]);
+        .args(["list", "-deps"])
+        .args(patterns);
     go.run(&mut cmd, tree, true)?;
     Ok(())
 }

@@ -8,7 +8,9 @@ mod check;
 mod go;
 mod plan;
 mod proof;
+mod shape;
 mod snapshot;
+mod stops;
 mod write;
 mod zip_proofs;
 
@@ -125,7 +127,13 @@ pub fn run(opts: &PackOptions, ctx: &Context) -> Result<Packed, Error> {
         &*ctx.progress,
     )?;
     clock.images = clock.lap();
-    let plan = plan::plan(opts, &snap.modfile, &pulled, &snap.tree)?;
+    let plan = plan::plan(
+        opts,
+        &snap.modfile,
+        &pulled,
+        &snap.vendor_root,
+        &snap.layout,
+    )?;
     let proof = match opts.build_check {
         true => Some(proof::prove(&snap, &plan, ctx)?),
         false => None,

@@ -1,18 +1,23 @@
 //! The first stage of pack: everything that can be refused before anything
 //! slow runs (go.mod, the key, the output folder, the vulnerability
-//! database), then a copy of the module in a private scratch folder, so that
-//! Go never writes into the user's tree.
+//! database, the repository shape and what the offline build could not
+//! honour), then a copy of the module (with its workspace and replacement
+//! folders) in a private scratch folder, so that Go never writes into the
+//! user's tree.
 
 use std::path::{Path, PathBuf};
 
 use super::PackOptions;
+use super::{shape, stops};
 use crate::audit::vulns::{self, Snapshot as VulnDb};
 use crate::bundle::fields;
+use crate::dockerfile::BuildMode;
 use crate::error::Error;
 use crate::gomod::modfile::{self, ModFile};
 use crate::gomod::toolchain::Go;
 use crate::ops::{Context, existing_parent};
 use crate::sign::{self, Signer};
+use crate::source::Layout;
 use crate::{source, vcs};
 
 /// The module as pack took it, and what it will sign with.
@@ -24,8 +29,14 @@ pub struct Snapshot {
     pub out_dir: PathBuf,
     pub vulndb: Option<VulnDb>,
     pub scratch: tempfile::TempDir,
-    /// The copy of the module, inside `scratch`.
+    /// The copy that becomes `src/`, inside `scratch`.
     pub tree: PathBuf,
+    /// Where the module (and the workspace) sit below `tree`.
+    pub layout: Layout,
+    /// The folder below `tree` that holds vendor/: the module's, or the workspace's.
+    pub vendor_root: PathBuf,
+    /// The go.work `go` line, in a workspace: the Go version vendor/ follows.
+    pub work_go: Option<String>,
     /// vendor/modules.txt was committed with the tree.
     pub committed_vendor: bool,
     /// `git describe` of the user's tree, or "unversioned".
@@ -35,17 +46,27 @@ pub struct Snapshot {
 /// Checks the inputs, then copies the module (minus the bundle being written).
 pub fn take(opts: &PackOptions, ctx: &Context) -> Result<Snapshot, Error> {
     check_flags(opts)?;
-    let go = ctx.go()?;
     let modfile = read_modfile(&opts.dir)?;
+    let mut go = ctx.go_for(&opts.dir)?;
+    let shape = shape::discover(&opts.dir, &go, &modfile)?;
+    stops::check(&shape, &go.version)?;
+    refuse_gopath_collisions(opts, &shape.layout)?;
     let signer = sign::load_secret_key(&opts.key, &*ctx.password)?;
     let out_dir = output_dir(&opts.output)?;
     let vulndb = opts.vulndb.as_deref().map(vulns::load).transpose()?;
     let scratch = ctx.temp("pack")?;
     let tree = scratch.path().join("src");
-    let files = source::walk(&opts.dir, true, std::slice::from_ref(&opts.output))?;
-    source::copy_to(&files, &tree)?;
-    let committed_vendor = tree.join("vendor/modules.txt").is_file();
+    copy_shape(&shape, &tree, &opts.output)?;
+    let vendor_root = tree.join(shape.layout.vendor_root());
+    go.work = Some(match &shape.work {
+        Some(_) => vendor_root.join("go.work").into_os_string(),
+        None => "off".into(),
+    });
+    let committed_vendor = vendor_root.join("vendor/modules.txt").is_file();
     Ok(Snapshot {
+        layout: shape.layout,
+        vendor_root,
+        work_go: shape.work.and_then(|(_, wf)| wf.go),
         go,
         modfile,
         signer,
@@ -83,6 +104,64 @@ fn check_flags(opts: &PackOptions) -> Result<(), Error> {
         }
     }
     Ok(())
+}
+
+/// Copies the shape's folders and files to the same places below `tree`.
+fn copy_shape(shape: &shape::Shape, tree: &Path, output: &Path) -> Result<(), Error> {
+    for folder in &shape.folders {
+        let files = source::walk(folder, true, &[output.to_path_buf()])?;
+        source::copy_to(&files, &tree.join(shape::rel(&shape.root, folder)))?;
+    }
+    for file in &shape.files {
+        let to = tree.join(shape::rel(&shape.root, file));
+        std::fs::copy(file, &to).map_err(Error::io(file))?;
+    }
+    Ok(())
+}
+
+/// GOPATH mode lays each workspace module at `$GOPATH/src/<its path>`: a
+/// module path inside another's would land in the other's folder.
+fn refuse_gopath_collisions(opts: &PackOptions, layout: &Layout) -> Result<(), Error> {
+    let Some(ws) = layout
+        .workspace
+        .as_ref()
+        .filter(|_| opts.mode == BuildMode::Gopath)
+    else {
+        return Ok(());
+    };
+    for a in &ws.modules {
+        if let Some(b) = ws
+            .modules
+            .iter()
+            .find(|b| b.path.starts_with(&format!("{}/", a.path)))
+        {
+            return Err(Error::Usage(format!(
+                "--mode gopath: the workspace module {} lies inside {} in GOPATH, where one folder cannot hold both; pack with --mode vendor",
+                b.path, a.path
+            )));
+        }
+    }
+    Ok(())
+}
+
+impl Snapshot {
+    /// The packages of every main module, as patterns from the vendor root:
+    /// `./...`, or each workspace module's `./<dir>/...`.
+    pub fn package_patterns(&self) -> Vec<String> {
+        let Some(ws) = &self.layout.workspace else {
+            return vec!["./...".into()];
+        };
+        ws.modules
+            .iter()
+            .map(|m| {
+                let below = m.dir.strip_prefix(ws.dir.as_str()).unwrap_or(&m.dir);
+                match below.trim_start_matches('/') {
+                    "" => "./...".to_string(),
+                    d => format!("./{d}/..."),
+                }
+            })
+            .collect()
+    }
 }
 
 fn read_modfile(dir: &Path) -> Result<ModFile, Error> {
