@@ -328,4 +328,67 @@ ENTRYPOINT ["/clockwork"]"#
         }
         assert!(!ignore.lines().any(|l| l.starts_with("src")));
     }
+
+    fn workspace() -> crate::source::Layout {
+        use crate::source::{Layout, Workspace, WorkspaceModule};
+        Layout {
+            module_dir: "services/api".into(),
+            workspace: Some(Workspace {
+                dir: "services".into(),
+                modules: vec![
+                    WorkspaceModule {
+                        path: "example.com/lib".into(),
+                        dir: "libs/lib".into(),
+                    },
+                    WorkspaceModule {
+                        path: "example.com/clockwork".into(),
+                        dir: "services/api".into(),
+                    },
+                ],
+            }),
+        }
+    }
+
+    #[test]
+    fn a_module_below_src_builds_in_its_folder() {
+        let mut s = spec(BuildMode::Vendor);
+        s.layout.module_dir = "service".into();
+        let text = render(&s);
+        assert!(
+            text.contains("WORKDIR /src\nCOPY src/ ./\nENV GOWORK=off\nWORKDIR /src/service\n"),
+            "{text}"
+        );
+        let mut s = spec(BuildMode::Gopath);
+        s.layout.module_dir = "service".into();
+        let text = render(&s);
+        assert!(
+            text.contains("WORKDIR /go/src/example.com/clockwork\nCOPY src/service/ ./\n"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_workspace_builds_in_both_modes() {
+        let mut s = spec(BuildMode::Vendor);
+        s.layout = workspace();
+        let text = render(&s);
+        assert!(
+            text.contains(
+                "COPY src/ ./\nENV GOWORK=/src/services/go.work\nWORKDIR /src/services/api\n"
+            ),
+            "{text}"
+        );
+        let mut s = spec(BuildMode::Gopath);
+        s.layout = workspace();
+        let text = render(&s);
+        assert!(
+            text.contains(
+                "COPY src/libs/lib/ /go/src/example.com/lib/\n\
+                 COPY src/services/api/ /go/src/example.com/clockwork/\n\
+                 COPY src/services/vendor/ /go/src/vendor/\n\
+                 WORKDIR /go/src/example.com/clockwork\n"
+            ),
+            "{text}"
+        );
+    }
 }

@@ -1,5 +1,6 @@
 //! What version control says of the packed tree: the manifest records
-//! `git describe` so that a bundle names the commit it was made from.
+//! `git describe` so that a bundle names the commit it was made from, and
+//! the git work tree bounds the folders pack may carry.
 
 use std::path::Path;
 use std::process::Command;

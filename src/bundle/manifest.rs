@@ -211,6 +211,7 @@ mod tests {
                 version: "v1".into(),
                 go: Some("1.22".into()),
                 toolchain: None,
+                layout: Default::default(),
             },
             go_version: "go1.26.8".into(),
             build: Build {

@@ -382,4 +382,77 @@ mod tests {
             "{f:?}"
         );
     }
+
+    // What `go work vendor` wrote for a workspace of ./lib and ./service,
+    // whose go.mod replaces example.com/shared => ../shared (Go 1.26).
+    const WS_TXT: &str = "## workspace\n# example.com/greet/v2 v2.1.0\n## explicit; go 1.21\nexample.com/greet/v2\nexample.com/greet/v2/internal/pad\n# example.com/shared v0.0.0 => ./shared\n## explicit; go 1.22\nexample.com/shared\n# example.com/strutil v1.0.0\n## explicit; go 1.21\n# example.com/strutil v1.1.0\n## explicit; go 1.21\nexample.com/strutil\n# example.com/shared => ./shared\n";
+    const WS_LIB: &str = "module example.com/wslib\n\ngo 1.22\n\nrequire example.com/greet/v2 v2.1.0\n\nrequire example.com/strutil v1.0.0 // indirect\n";
+    const WS_SERVICE: &str = "module example.com/wsservice\n\ngo 1.22\n\nrequire example.com/strutil v1.1.0\n\nrequire example.com/shared v0.0.0\n\nreplace example.com/shared => ../shared\n";
+
+    fn run_ws(lib: &str, service: &str, txt: &str, work: &str) -> Vec<String> {
+        let (lib, service) = (
+            modfile::parse(lib).unwrap(),
+            modfile::parse(service).unwrap(),
+        );
+        let work = crate::gomod::workfile::parse(work).unwrap();
+        let mains = Mains {
+            modules: vec![("lib", &lib), ("service", &service)],
+            work: Some(&work),
+        };
+        let f = check_mains(&mains, &modules_txt::parse(txt).unwrap());
+        f.iter().map(|f| f.to_string()).collect()
+    }
+
+    const WORK: &str = "go 1.22\n\nuse (\n\t./lib\n\t./service\n)\n";
+
+    #[test]
+    fn what_go_work_vendor_writes_is_consistent() {
+        let f = run_ws(WS_LIB, WS_SERVICE, WS_TXT, WORK);
+        assert!(f.is_empty(), "{f:?}");
+        assert_eq!(relative_to_work("service", "../shared"), "./shared");
+        assert_eq!(relative_to_work("a/b", "../../../x"), "../x");
+        assert_eq!(relative_to_work("", "./lib"), "./lib");
+        assert_eq!(relative_to_work("svc", "/abs"), "/abs");
+    }
+
+    #[test]
+    fn each_workspace_difference_is_named() {
+        let drifted = WS_LIB.replace("greet/v2 v2.1.0", "greet/v2 v2.0.9");
+        let f = run_ws(&drifted, WS_SERVICE, WS_TXT, WORK);
+        assert!(
+            f.iter()
+                .any(|s| s.contains("greet/v2@v2.0.9") && s.contains("lists v2.1.0")),
+            "{f:?}"
+        );
+        let unmarked = WS_TXT.replace("## workspace\n", "");
+        let f = run_ws(WS_LIB, WS_SERVICE, &unmarked, WORK);
+        assert!(f.iter().any(|s| s.contains("no ## workspace")), "{f:?}");
+        // The module's own spelling is not what Go records in a workspace.
+        let module_relative = WS_TXT.replace("=> ./shared", "=> ../shared");
+        let f = run_ws(WS_LIB, WS_SERVICE, &module_relative, WORK);
+        assert!(
+            f.iter().any(|s| s.contains("replaced differently")
+                && s.contains("expected ./shared, actual ../shared")),
+            "{f:?}"
+        );
+        // go.work's own replacement wins over a module's.
+        let work = format!("{WORK}\nreplace example.com/shared => ./fork\n");
+        let f = run_ws(WS_LIB, WS_SERVICE, WS_TXT, &work);
+        assert!(
+            f.iter()
+                .any(|s| s.contains("expected ./fork, actual ./shared")),
+            "{f:?}"
+        );
+        // A single module's modules.txt is not a workspace's.
+        let single = modfile::parse(GOMOD).unwrap();
+        let f = check(
+            &single,
+            &modules_txt::parse(&format!("## workspace\n{TXT}")).unwrap(),
+        );
+        assert!(
+            f.iter()
+                .any(|s| s.to_string().contains("there is no go.work")),
+            "{f:?}"
+        );
+    }
 }

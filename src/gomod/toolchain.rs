@@ -19,6 +19,8 @@ pub enum ToolchainError {
         "no usable `go` command ({reason}): install Go 1.21 or later and put its bin/ on PATH, or set FERRY_GO"
     )]
     NotFound { reason: String },
+    #[error("GOTOOLCHAIN={choice}: go could not run the toolchain it names: {reason}")]
+    Selected { choice: String, reason: String },
     #[error("`{cmd}` in {dir} failed ({status}):\n{stderr}")]
     Failed {
         cmd: String,
@@ -118,8 +120,9 @@ impl Go {
         })?;
         if !out.status.success() {
             let reason = String::from_utf8_lossy(&out.stderr).trim().to_string();
-            return Err(ToolchainError::NotFound {
-                reason: format!("GOTOOLCHAIN={choice}: {reason}"),
+            return Err(ToolchainError::Selected {
+                choice: choice.to_string(),
+                reason,
             });
         }
         let root = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());

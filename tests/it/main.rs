@@ -26,3 +26,4 @@ mod rejections;
 mod trust;
 mod vendor_rules_oracle;
 mod vulns;
+mod workspaces;

@@ -284,6 +284,23 @@ mod tests {
     use crate::testutil::{bad, ok};
 
     #[test]
+    fn layout_folders_are_plain_folders_below_src() {
+        ok(src_folder, &["service", "services/api", "a.b/c-d"]);
+        bad(
+            src_folder,
+            &[
+                "", "..", "../x", "a/../b", "a//b", "./a", "/abs", "a\\b", ".git", "a/.hg", "a\nb",
+            ],
+        );
+        let below = |root: &'static str| move |p: &str| local_replacement_below(root, p);
+        assert!(below("service")("../shared").is_ok());
+        assert!(below("a/b")("../../x").is_ok());
+        assert!(below("")("../shared").is_err());
+        assert!(below("service")("../../x").is_err());
+        assert!(below("service")("shared").is_err());
+    }
+
+    #[test]
     fn main_module_versions() {
         ok(
             main_version,
@@ -330,6 +347,7 @@ mod tests {
                 version: "d9046ca-dirty".into(),
                 go: Some("1.21".into()),
                 toolchain: Some("go1.21.3".into()),
+                layout: Default::default(),
             },
             go_version: "go1.26.8".into(),
             build: Build {
@@ -467,7 +485,7 @@ mod tests {
             versioned in proptest::prelude::any::<bool>(),
         ) {
             let mut m = sample();
-            m.module = MainModule { path: s[0].clone(), version: s[1].clone(), go: Some(s[2].clone()), toolchain: Some(s[3].clone()) };
+            m.module = MainModule { path: s[0].clone(), version: s[1].clone(), go: Some(s[2].clone()), toolchain: Some(s[3].clone()), layout: Default::default() };
             m.build.main = s[4].clone();
             m.build.binary = s[5].clone();
             m.build.tags = vec![s[6].clone()];

@@ -7,8 +7,8 @@ use std::path::Path;
 use super::PackOptions;
 use super::snapshot::Snapshot;
 use crate::error::Error;
-use crate::gomod::toolchain::Download;
 use crate::gomod::toolchain::Go;
+use crate::gomod::toolchain::{Download, ToolchainError};
 use crate::ops::Context;
 
 /// What the go commands did.
@@ -31,7 +31,7 @@ pub fn vendor(snap: &Snapshot, opts: &PackOptions, ctx: &Context) -> Result<Vend
             let vendor = tree.join("vendor");
             std::fs::remove_dir_all(&vendor).map_err(Error::io(&vendor))?;
         }
-        go.mod_vendor(tree)?;
+        go.mod_vendor(tree).map_err(missing_sum)?;
     }
     if opts.with_modcache {
         spin.set_message("go list -m all");
@@ -42,6 +42,19 @@ pub fn vendor(snap: &Snapshot, opts: &PackOptions, ctx: &Context) -> Result<Vend
     check_vendor_consistency(go, tree, &snap.package_patterns())?;
     spin.finish_and_clear();
     Ok(Vendored { downloads, by_go })
+}
+
+/// Go's "missing go.sum entry" (a module whose zip hash go.sum lacks, which
+/// only loading the packages reveals) is the user's to fix: exit 2, saying how.
+fn missing_sum(e: ToolchainError) -> Error {
+    match &e {
+        ToolchainError::Failed { stderr, .. } if stderr.contains("missing go.sum entry") => {
+            Error::Usage(format!(
+                "go.sum lacks a hash the build needs, so nothing can prove that code; nothing was written: run `go mod tidy` (or `go mod download MODULE` for the module named below) in the module's folder, then pack again:\n{stderr}"
+            ))
+        }
+        _ => e.into(),
+    }
 }
 
 /// Go's own check that vendor/modules.txt agrees with go.mod ("inconsistent

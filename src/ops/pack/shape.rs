@@ -49,11 +49,14 @@ pub fn discover(dir: &Path, go: &Go, modfile: &ModFile) -> Result<Shape, Error> 
             modfile: modfile.clone(),
         }],
     };
-    let mut folders: Vec<PathBuf> = mains.iter().map(|m| m.dir.clone()).collect();
-    folders.extend(replacement_folders(&mains, work.as_ref())?);
     let top = crate::vcs::toplevel(&dir);
-    for f in &folders {
-        inside_repository(f, top.as_deref())?;
+    let mut folders: Vec<PathBuf> = mains.iter().map(|m| m.dir.clone()).collect();
+    for (folder, what) in replacement_folders(&mains, work.as_ref())? {
+        inside_repository(&folder, top.as_deref(), &what)?;
+        folders.push(folder);
+    }
+    for m in &mains {
+        inside_repository(&m.dir, top.as_deref(), "go.work: use")?;
     }
     let mut anchors = Vec::new();
     let mut files = Vec::new();
@@ -142,7 +145,7 @@ fn real_folder(base: &Path, rel: &str, what: &str) -> Result<PathBuf, Error> {
 fn replacement_folders(
     mains: &[MainModule],
     work: Option<&(PathBuf, WorkFile)>,
-) -> Result<Vec<PathBuf>, Error> {
+) -> Result<Vec<(PathBuf, String)>, Error> {
     let in_modules = mains.iter().flat_map(|m| {
         m.modfile
             .replaces
@@ -165,17 +168,18 @@ fn replacement_folders(
             r.line,
             r.path
         );
-        out.push(real_folder(base, &r.with.path, &what)?);
+        let folder = real_folder(base, &r.with.path, &what)?;
+        out.push((folder, format!("{what} {}", r.with.path)));
     }
     Ok(out)
 }
 
 /// A carried folder lies inside the repository: the git work tree of DIR
 /// when there is one (with none, the folders themselves set the root).
-fn inside_repository(folder: &Path, top: Option<&Path>) -> Result<(), Error> {
+fn inside_repository(folder: &Path, top: Option<&Path>, what: &str) -> Result<(), Error> {
     match top {
         Some(top) if !folder.starts_with(top) => Err(Error::Usage(format!(
-            "{} is outside the repository root {}: ferry carries only folders inside it; move the module there, or publish it and require it by version",
+            "{what}: {} is outside the repository root {} (the git work tree of DIR): ferry carries only folders inside it; move the module there, or publish it and require it by version",
             folder.display(),
             top.display()
         ))),
@@ -291,7 +295,7 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("absolute folder cannot travel"), "{e}");
-        let e = inside_repository(&p_join(&base, "out"), Some(&base.join("repo")))
+        let e = inside_repository(&p_join(&base, "out"), Some(&base.join("repo")), "replace")
             .unwrap_err()
             .to_string();
         assert!(e.contains("outside the repository root"), "{e}");
