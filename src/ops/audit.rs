@@ -11,7 +11,7 @@ use crate::bundle::extract::Extract;
 use crate::bundle::manifest::{self, MainModule};
 use crate::bundle::{SBOM, VULNDB, writer};
 use crate::error::Error;
-use crate::gomod::{check, gosum, modfile, modules_txt};
+use crate::gomod::{check, modules_txt};
 use crate::sign::TrustedKeys;
 use crate::vcs;
 
@@ -80,8 +80,12 @@ pub fn bundle(
 /// dependency graph is `go mod graph` from the local module cache, and empty
 /// when Go or the cache cannot give it offline.
 pub fn sbom_of_dir(dir: &Path, audit: &Audit, ctx: &Context) -> Result<Vec<u8>, Error> {
-    let modfile = modfile::parse(&read_go_text(dir, "go.mod")?)?;
-    let sum = gosum::parse(&read_go_text(dir, "go.sum")?)?;
+    // A module's go.mod and go.sum, or a workspace's modules and their go.sum files.
+    let mains = check::MainModules::read(&check::Disk {
+        tree: dir,
+        cache: None,
+    })?;
+    let (modfile, sum) = (mains.first(), mains.sum);
     let txt = modules_txt::parse(&read_go_text(dir, "vendor/modules.txt")?)?;
     let graph = ctx
         .go()

@@ -137,6 +137,9 @@ fn audit_reads_a_workspace_folder_with_its_vendor() {
     let out = sb.run(&["audit", "ws"]);
     assert_ok(&out);
     assert_says(&out, &["example.com/greet/v2", "example.com/strutil"]);
+    let out = sb.run(&["audit", "ws", "--format", "cyclonedx"]);
+    assert_ok(&out);
+    assert_says(&out, &["pkg:golang/example.com/greet/v2@v2.1.0"]);
     // A go.mod that drifts from the workspace's vendor/ is Go's "inconsistent
     // vendoring", found by ferry's own check as well.
     let gomod = ws.join("lib/go.mod");

@@ -45,7 +45,7 @@ fn complete(files: Vec<CacheFile>, missing: &[String]) -> Result<Vec<CacheFile>,
 /// The Go version vendor/ follows: go.work's `go` line in a workspace.
 fn mains_go(snap: &Snapshot) -> String {
     let line = match &snap.layout.workspace {
-        Some(_) => snap.work_go.clone(),
+        Some(_) => snap.work.as_ref().and_then(|w| w.go.clone()),
         None => snap.modfile.go.clone(),
     };
     line.unwrap_or_else(|| "1.16".into())

@@ -129,7 +129,7 @@ pub fn run(opts: &PackOptions, ctx: &Context) -> Result<Packed, Error> {
     clock.images = clock.lap();
     let plan = plan::plan(
         opts,
-        &snap.modfile,
+        &snap.build_modfile(),
         &pulled,
         &snap.vendor_root,
         &snap.layout,

@@ -15,6 +15,7 @@ use crate::dockerfile::BuildMode;
 use crate::error::Error;
 use crate::gomod::modfile::{self, ModFile};
 use crate::gomod::toolchain::Go;
+use crate::gomod::workfile::WorkFile;
 use crate::ops::{Context, existing_parent};
 use crate::sign::{self, Signer};
 use crate::source::Layout;
@@ -35,8 +36,9 @@ pub struct Snapshot {
     pub layout: Layout,
     /// The folder below `tree` that holds vendor/: the module's, or the workspace's.
     pub vendor_root: PathBuf,
-    /// The go.work `go` line, in a workspace: the Go version vendor/ follows.
-    pub work_go: Option<String>,
+    /// The workspace's go.work: its `go` line is the Go version vendor/ and
+    /// the build's GODEBUG defaults follow, its `godebug` lines apply.
+    pub work: Option<WorkFile>,
     /// vendor/modules.txt was committed with the tree.
     pub committed_vendor: bool,
     /// `git describe` of the user's tree, or "unversioned".
@@ -66,7 +68,7 @@ pub fn take(opts: &PackOptions, ctx: &Context) -> Result<Snapshot, Error> {
     Ok(Snapshot {
         layout: shape.layout,
         vendor_root,
-        work_go: shape.work.and_then(|(_, wf)| wf.go),
+        work: shape.work.map(|(_, wf)| wf),
         go,
         modfile,
         signer,
@@ -145,6 +147,17 @@ fn refuse_gopath_collisions(opts: &PackOptions, layout: &Layout) -> Result<(), E
 }
 
 impl Snapshot {
+    /// go.mod as the build reads it: in a workspace, go.work's `go` and
+    /// `godebug` lines are the ones that set the program's GODEBUG defaults.
+    pub fn build_modfile(&self) -> ModFile {
+        let mut m = self.modfile.clone();
+        if let Some(w) = &self.work {
+            m.go = w.go.clone().or(m.go);
+            m.godebug = w.godebug.clone();
+        }
+        m
+    }
+
     /// The packages of every main module, as patterns from the vendor root:
     /// `./...`, or each workspace module's `./<dir>/...`.
     pub fn package_patterns(&self) -> Vec<String> {
