@@ -92,4 +92,16 @@ mod tests {
         assert_eq!(parse("use (\n./a\n").unwrap_err().line, 1);
         assert_eq!(parse("module x\n").unwrap_err().line, 1);
     }
+
+    proptest::proptest! {
+        #[test]
+        fn never_panics_and_errors_name_a_real_line(
+            lines in proptest::collection::vec("(use|go|toolchain|godebug|replace|\\(|\\)|=>|\"|`| |//|[a-z./]{1,6}|v1\\.[0-9]){0,8}", 0..30)
+        ) {
+            let text = lines.join("\n");
+            if let Err(e) = parse(&text) {
+                proptest::prop_assert!(e.line >= 1 && e.line <= text.lines().count().max(1));
+            }
+        }
+    }
 }

@@ -295,13 +295,9 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("absolute folder cannot travel"), "{e}");
-        let e = inside_repository(&p_join(&base, "out"), Some(&base.join("repo")), "replace")
+        let e = inside_repository(&base.join("out"), Some(&base.join("repo")), "replace")
             .unwrap_err()
             .to_string();
         assert!(e.contains("outside the repository root"), "{e}");
-    }
-
-    fn p_join(a: &Path, b: &str) -> PathBuf {
-        a.join(b)
     }
 }

@@ -35,7 +35,7 @@ fn toolchain(shape: &Shape, go_version: &str) -> Result<(), Error> {
     let too_new = lines.iter().find_map(|(file, verb, value)| {
         let v = value.as_deref()?;
         let need = GoVersion::parse(v)?;
-        (need > have).then(|| (file, verb, v, need))
+        (need > have).then_some((file, verb, v, need))
     });
     match too_new {
         Some((file, verb, value, need)) => Err(Error::Usage(format!(
