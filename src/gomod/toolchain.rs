@@ -171,14 +171,15 @@ impl Go {
         Ok(downloads)
     }
 
-    /// In a workspace: Go refuses `-mod=mod` there, and vendors with `go work`.
+    /// In a workspace: Go refuses `-mod=mod` there (and would read vendor/
+    /// once it exists without `-mod=readonly`), and vendors with `go work`.
     fn in_workspace(&self) -> bool {
         self.work.as_ref().is_some_and(|w| w != "off")
     }
 
     fn mod_flags(&self) -> &'static str {
         match self.in_workspace() {
-            true => "",
+            true => "-mod=readonly",
             false => "-mod=mod",
         }
     }

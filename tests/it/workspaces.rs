@@ -85,6 +85,28 @@ fn a_workspace_module_is_packed_with_its_workspace_and_built_offline_in_both_mod
 }
 
 #[test]
+fn a_workspace_bundle_can_carry_its_module_cache() {
+    let sb = Sandbox::new();
+    let out = sb.pack_with(
+        "workspace/service",
+        "ws.ferry",
+        &["--with-modcache", "--no-build-check", "-q"],
+    );
+    assert_ok(&out);
+    sb.unpack("ws.ferry", "site");
+    for f in [
+        "greet/v2/@v/v2.1.0.zip",
+        "strutil/@v/v1.1.0.zip",
+        "strutil/@v/v1.0.0.mod",
+    ] {
+        assert!(
+            sb.path(&format!("site/modcache/example.com/{f}")).is_file(),
+            "{f}"
+        );
+    }
+}
+
+#[test]
 fn a_replacement_folder_beside_the_module_travels_and_builds_in_both_modes() {
     let sb = Sandbox::new();
     let expected = online_output(&sb, "monorepo", "service");
