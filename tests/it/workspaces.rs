@@ -84,6 +84,53 @@ fn a_workspace_module_is_packed_with_its_workspace_and_built_offline_in_both_mod
     assert!(!app("workspace/vendor").exists());
 }
 
+/// A workspace of example.com/app (in app/) and example.com/app/util (in
+/// util/, not app/util/): GOPATH mode cannot lay util inside app's folder.
+#[test]
+fn gopath_mode_refuses_a_workspace_it_cannot_lay_out_and_vendor_mode_packs_it() {
+    let sb = Sandbox::new();
+    let ws = sb.path("ws");
+    let files = [
+        ("go.work", "go 1.22\n\nuse (\n\t./app\n\t./util\n)\n"),
+        ("app/go.mod", "module example.com/app\n\ngo 1.22\n"),
+        (
+            "app/main.go",
+            "package main\n\nimport \"example.com/app/util\"\n\nfunc main() { println(util.Name) }\n",
+        ),
+        ("app/util/README", "not the util module\n"),
+        ("util/go.mod", "module example.com/app/util\n\ngo 1.22\n"),
+        ("util/util.go", "package util\n\nconst Name = \"util\"\n"),
+    ];
+    for (rel, body) in files {
+        std::fs::create_dir_all(ws.join(rel).parent().unwrap()).unwrap();
+        std::fs::write(ws.join(rel), body).unwrap();
+    }
+    if !sb.path("rel.key").exists() {
+        sb.keygen("rel");
+    }
+    let app_dir = ws.join("app");
+    let pack = |mode: &str| {
+        sb.run(&[
+            "pack",
+            app_dir.to_str().unwrap(),
+            "-o",
+            "out.ferry",
+            "--key",
+            "rel.key",
+            "--mode",
+            mode,
+        ])
+    };
+    assert_refused(
+        &sb,
+        &pack("gopath"),
+        &[
+            "--mode gopath: the workspace module example.com/app/util would land inside the folder of example.com/app (src/app) at $GOPATH/src/example.com/app/util, which is not where it sits in the tree (src/util); pack with --mode vendor",
+        ],
+    );
+    assert_ok(&pack("vendor"));
+}
+
 #[test]
 fn a_workspace_bundle_can_carry_its_module_cache() {
     let sb = Sandbox::new();

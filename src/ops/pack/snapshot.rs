@@ -18,7 +18,7 @@ use crate::gomod::toolchain::Go;
 use crate::gomod::workfile::WorkFile;
 use crate::ops::{Context, existing_parent};
 use crate::sign::{self, Signer};
-use crate::source::Layout;
+use crate::source::{Layout, WorkspaceModule};
 use crate::{source, vcs};
 
 /// The module as pack took it, and what it will sign with.
@@ -122,7 +122,8 @@ fn copy_shape(shape: &shape::Shape, tree: &Path, output: &Path) -> Result<(), Er
 }
 
 /// GOPATH mode lays each workspace module at `$GOPATH/src/<its path>`: a
-/// module path inside another's would land in the other's folder.
+/// module whose path lies inside another's lands in the other's folder,
+/// which is right only when it sits there in the tree too (a nested module).
 fn refuse_gopath_collisions(opts: &PackOptions, layout: &Layout) -> Result<(), Error> {
     let Some(ws) = layout
         .workspace
@@ -132,14 +133,16 @@ fn refuse_gopath_collisions(opts: &PackOptions, layout: &Layout) -> Result<(), E
         return Ok(());
     };
     for a in &ws.modules {
-        if let Some(b) = ws
-            .modules
-            .iter()
-            .find(|b| b.path.starts_with(&format!("{}/", a.path)))
-        {
+        let inside = |b: &&WorkspaceModule| {
+            let Some(rest) = b.path.strip_prefix(&format!("{}/", a.path)) else {
+                return false;
+            };
+            b.dir != Layout::join(&a.dir, rest)
+        };
+        if let Some(b) = ws.modules.iter().find(inside) {
             return Err(Error::Usage(format!(
-                "--mode gopath: the workspace module {} lies inside {} in GOPATH, where one folder cannot hold both; pack with --mode vendor",
-                b.path, a.path
+                "--mode gopath: the workspace module {} would land inside the folder of {} (src/{}) at $GOPATH/src/{}, which is not where it sits in the tree (src/{}); pack with --mode vendor",
+                b.path, a.path, a.dir, b.path, b.dir
             )));
         }
     }
