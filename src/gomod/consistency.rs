@@ -6,7 +6,7 @@
 //! resolves them (go.work first) with local folders relative to go.work's.
 
 use super::diags::{Code, Finding};
-use super::modfile::{ModFile, Replace};
+use super::modfile::{ModFile, Replace, lookup};
 use super::modules_txt::{ModulesTxt, Replacement};
 use super::workfile::WorkFile;
 
@@ -48,23 +48,6 @@ impl<'a> Mains<'a> {
             })
         })
     }
-}
-
-/// Go's lookup in a replace map: the exact version, else the wildcard.
-fn lookup<'r>(
-    replaces: &'r [Replace],
-    path: &str,
-    version: Option<&str>,
-) -> Option<&'r Replacement> {
-    let exact = replaces
-        .iter()
-        .find(|r| r.path == path && r.version.as_deref() == version);
-    let any = || {
-        replaces
-            .iter()
-            .find(|r| r.path == path && r.version.is_none())
-    };
-    exact.or_else(any).map(|r| &r.with)
 }
 
 /// A module's local replacement folder `path` (relative to the module's

@@ -39,18 +39,26 @@ impl ModFile {
     /// The replacement that applies to `path@version`: an exact one first,
     /// else a wildcard one, as Go resolves them.
     pub fn replacement(&self, path: &str, version: &str) -> Option<&Replacement> {
-        let exact = self
-            .replaces
-            .iter()
-            .find(|r| r.path == path && r.version.as_deref() == Some(version));
-        exact
-            .or_else(|| {
-                self.replaces
-                    .iter()
-                    .find(|r| r.path == path && r.version.is_none())
-            })
-            .map(|r| &r.with)
+        lookup(&self.replaces, path, Some(version))
     }
+}
+
+/// Go's lookup in a replace map (go.mod's or go.work's): the exact version,
+/// else the wildcard (`version` `None` asks for the wildcard alone).
+pub fn lookup<'r>(
+    replaces: &'r [Replace],
+    path: &str,
+    version: Option<&str>,
+) -> Option<&'r Replacement> {
+    let exact = replaces
+        .iter()
+        .find(|r| r.path == path && r.version.as_deref() == version);
+    let any = || {
+        replaces
+            .iter()
+            .find(|r| r.path == path && r.version.is_none())
+    };
+    exact.or_else(any).map(|r| &r.with)
 }
 
 const FILE: &str = "go.mod";

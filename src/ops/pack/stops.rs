@@ -9,6 +9,7 @@ use super::shape::Shape;
 use crate::error::Error;
 use crate::gomod::gosum::{self, GoSum};
 use crate::gomod::goversion::GoVersion;
+use crate::gomod::modfile::lookup;
 use crate::gomod::modules_txt::Replacement;
 
 /// Both stops, on the shape as found.
@@ -65,7 +66,7 @@ fn sums(shape: &Shape) -> Result<(), Error> {
             let replaced = shape
                 .work
                 .as_ref()
-                .and_then(|(_, wf)| work_replacement(wf, &r.path, &r.version))
+                .and_then(|(_, wf)| lookup(&wf.replaces, &r.path, Some(&r.version)))
                 .or_else(|| m.modfile.replacement(&r.path, &r.version));
             let (path, version) = match replaced {
                 Some(Replacement { version: None, .. }) => continue,
@@ -94,24 +95,6 @@ fn sums(shape: &Shape) -> Result<(), Error> {
             missing.join("\n")
         ))),
     }
-}
-
-fn work_replacement<'a>(
-    wf: &'a crate::gomod::workfile::WorkFile,
-    path: &str,
-    version: &str,
-) -> Option<&'a Replacement> {
-    let exact = wf
-        .replaces
-        .iter()
-        .find(|r| r.path == path && r.version.as_deref() == Some(version));
-    exact
-        .or_else(|| {
-            wf.replaces
-                .iter()
-                .find(|r| r.path == path && r.version.is_none())
-        })
-        .map(|r| &r.with)
 }
 
 /// Each main module's go.sum, and go.work.sum, as one.
