@@ -43,6 +43,8 @@ pub struct Spec {
     /// The runtime image's tag; `None` is `scratch`.
     pub runtime: Option<String>,
     pub expose: Vec<u16>,
+    /// Where the module (and its workspace) sit below `src/`.
+    pub layout: crate::source::Layout,
 }
 
 /// The Dockerfile, with short comments saying why each line is there.
@@ -95,11 +97,7 @@ fn builder_stage(out: &mut String, spec: &Spec) {
         }
     }
     out.push_str(&format!("CGO_ENABLED={}\n", cgo_enabled(spec.cgo)));
-    match spec.mode {
-        BuildMode::Gopath => out.push_str(&format!("WORKDIR /go/src/{}\n", spec.module)),
-        BuildMode::Vendor => out.push_str("WORKDIR /src\n"),
-    }
-    out.push_str("COPY src/ ./\n");
+    out.push_str(&source_lines(spec));
     out.push_str(
         "# -trimpath and -s -w: no build paths or symbols in the binary; the timetzdata tag\n\
          # embeds the time zone database, as a scratch image has none.\n",
@@ -113,6 +111,53 @@ fn builder_stage(out: &mut String, spec: &Spec) {
 /// The value of `CGO_ENABLED` for the build.
 pub fn cgo_enabled(cgo: bool) -> &'static str {
     if cgo { "1" } else { "0" }
+}
+
+/// Where the source goes and where `go build` runs, for the bundle's layout:
+/// the module at `src/` as before; a module below it (beside the local
+/// replacement folders it names); a workspace, whose modules GOPATH mode
+/// lays at `/go/src/<module path>` with the shared vendor/ at `/go/src/vendor`.
+fn source_lines(spec: &Spec) -> String {
+    let l = &spec.layout;
+    let src = |dir: &str| match dir {
+        "" => "src/".to_string(),
+        d => format!("src/{d}/"),
+    };
+    match (spec.mode, &l.workspace) {
+        (BuildMode::Gopath, None) => format!(
+            "WORKDIR /go/src/{}\nCOPY {} ./\n",
+            spec.module,
+            src(&l.module_dir)
+        ),
+        (BuildMode::Gopath, Some(ws)) => {
+            let mut out = String::from(
+                "# The workspace: each module at its import path, and the workspace's vendor/\n\
+                 # at the top of GOPATH, where every module's imports find it.\n",
+            );
+            for m in &ws.modules {
+                out.push_str(&format!("COPY {} /go/src/{}/\n", src(&m.dir), m.path));
+            }
+            let vendor = crate::source::Layout::join(&ws.dir, "vendor");
+            out.push_str(&format!(
+                "COPY src/{vendor}/ /go/src/vendor/\nWORKDIR /go/src/{}\n",
+                spec.module
+            ));
+            out
+        }
+        (BuildMode::Vendor, _) if l.module_dir.is_empty() && l.workspace.is_none() => {
+            "WORKDIR /src\nCOPY src/ ./\n".to_string()
+        }
+        (BuildMode::Vendor, ws) => {
+            let gowork = match ws {
+                Some(w) => format!("/src/{}", crate::source::Layout::join(&w.dir, "go.work")),
+                None => "off".into(),
+            };
+            format!(
+                "WORKDIR /src\nCOPY src/ ./\nENV GOWORK={gowork}\nWORKDIR /src/{}\n",
+                l.module_dir
+            )
+        }
+    }
 }
 
 /// `go build` of one main package as the Dockerfile and `ferry build` run it.
@@ -228,6 +273,7 @@ mod tests {
             builder_bundled: true,
             runtime: None,
             expose: vec![8080],
+            layout: Default::default(),
         }
     }
 
@@ -343,5 +389,68 @@ ENTRYPOINT ["/clockwork"]"#
             assert!(ignore.lines().any(|l| l == line), "{line}");
         }
         assert!(!ignore.lines().any(|l| l.starts_with("src")));
+    }
+
+    fn workspace() -> crate::source::Layout {
+        use crate::source::{Layout, Workspace, WorkspaceModule};
+        Layout {
+            module_dir: "services/api".into(),
+            workspace: Some(Workspace {
+                dir: "services".into(),
+                modules: vec![
+                    WorkspaceModule {
+                        path: "example.com/lib".into(),
+                        dir: "libs/lib".into(),
+                    },
+                    WorkspaceModule {
+                        path: "example.com/clockwork".into(),
+                        dir: "services/api".into(),
+                    },
+                ],
+            }),
+        }
+    }
+
+    #[test]
+    fn a_module_below_src_builds_in_its_folder() {
+        let mut s = spec(BuildMode::Vendor);
+        s.layout.module_dir = "service".into();
+        let text = render(&s);
+        assert!(
+            text.contains("WORKDIR /src\nCOPY src/ ./\nENV GOWORK=off\nWORKDIR /src/service\n"),
+            "{text}"
+        );
+        let mut s = spec(BuildMode::Gopath);
+        s.layout.module_dir = "service".into();
+        let text = render(&s);
+        assert!(
+            text.contains("WORKDIR /go/src/example.com/clockwork\nCOPY src/service/ ./\n"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_workspace_builds_in_both_modes() {
+        let mut s = spec(BuildMode::Vendor);
+        s.layout = workspace();
+        let text = render(&s);
+        assert!(
+            text.contains(
+                "COPY src/ ./\nENV GOWORK=/src/services/go.work\nWORKDIR /src/services/api\n"
+            ),
+            "{text}"
+        );
+        let mut s = spec(BuildMode::Gopath);
+        s.layout = workspace();
+        let text = render(&s);
+        assert!(
+            text.contains(
+                "COPY src/libs/lib/ /go/src/example.com/lib/\n\
+                 COPY src/services/api/ /go/src/example.com/clockwork/\n\
+                 COPY src/services/vendor/ /go/src/vendor/\n\
+                 WORKDIR /go/src/example.com/clockwork\n"
+            ),
+            "{text}"
+        );
     }
 }

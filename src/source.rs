@@ -172,6 +172,53 @@ pub fn copy_to(files: &[SourceFile], dest: &Path) -> Result<(), SourceError> {
     Ok(())
 }
 
+/// Where the packed parts sit below `src/`: the main module's folder, and
+/// for a go.work workspace its folder and every module it uses. The default
+/// (all empty) is the single module at `src/` itself, as every bundle before
+/// workspaces were carried.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Layout {
+    /// The main module's folder below `src/`, `/`-separated; empty for `src/`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub module_dir: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workspace: Option<Workspace>,
+}
+
+/// A go.work workspace as carried: its folder below `src/` (empty for
+/// `src/`) and each module it uses.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Workspace {
+    pub dir: String,
+    pub modules: Vec<WorkspaceModule>,
+}
+
+/// One module of a workspace: its module path and its folder below `src/`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct WorkspaceModule {
+    pub path: String,
+    pub dir: String,
+}
+
+impl Layout {
+    /// The folder holding vendor/ (and go.work in a workspace), below `src/`.
+    pub fn vendor_root(&self) -> &str {
+        match &self.workspace {
+            Some(w) => &w.dir,
+            None => &self.module_dir,
+        }
+    }
+
+    /// `rel` below `src/`'s `folder` as a `/`-separated path (`folder/rel`).
+    pub fn join(folder: &str, rel: &str) -> String {
+        match (folder, rel) {
+            ("", r) => r.to_string(),
+            (f, "") => f.to_string(),
+            (f, r) => format!("{f}/{r}"),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -181,8 +181,11 @@ fn vendored(m: &Manifest) -> BTreeMap<String, BTreeMap<String, String>> {
     let mut paths: Vec<&str> = m.modules.iter().map(|x| x.path.as_str()).collect();
     paths.sort_by_key(|p| std::cmp::Reverse(p.len()));
     let mut out: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+    // vendor/ beside the module, or beside go.work in a workspace.
+    let root = crate::source::Layout::join(m.module.layout.vendor_root(), "vendor");
+    let prefix = format!("src/{root}/");
     for e in &m.entries {
-        let Some(rel) = e.path.strip_prefix("src/vendor/") else {
+        let Some(rel) = e.path.strip_prefix(prefix.as_str()) else {
             continue;
         };
         let owner = paths

@@ -241,6 +241,7 @@ mod tests {
             version: "v1.4.0".into(),
             go: None,
             toolchain: None,
+            layout: Default::default(),
         };
         let modules = vec![
             module("example.com/Upper/tz", "v1.0.0", None),

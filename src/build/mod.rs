@@ -120,24 +120,21 @@ pub fn offline(
     }
     let work = crate::temp::dir_in("build", temp).map_err(setup(temp))?;
     let gopath = work.path().join("gopath");
-    let tree = match spec.mode {
-        BuildMode::Gopath => gopath.join("src").join(&spec.module),
-        BuildMode::Vendor => work.path().join("src"),
-    };
-    let files = source::walk(src, false, &[]).map_err(|e| BuildError::Setup {
-        path: src.to_path_buf(),
-        reason: e.to_string(),
-    })?;
-    source::copy_to(&files, &tree).map_err(|e| BuildError::Setup {
-        path: tree.clone(),
-        reason: e.to_string(),
-    })?;
+    let tree = lay_out(src, spec, work.path())?;
     let modcache = work.path().join("modcache");
     std::fs::create_dir_all(&modcache).map_err(setup(&modcache))?;
+    // Vendor mode in a workspace builds with the carried go.work.
+    let gowork = match (spec.mode, &spec.layout.workspace) {
+        (BuildMode::Vendor, Some(ws)) => {
+            Some(work.path().join("src").join(&ws.dir).join("go.work"))
+        }
+        _ => None,
+    };
     let place = Place {
         tree: &tree,
         gopath: &gopath,
         modcache: &modcache,
+        gowork: gowork.as_deref(),
     };
     spec.mains
         .iter()
@@ -151,6 +148,7 @@ struct Place<'a> {
     tree: &'a Path,
     gopath: &'a Path,
     modcache: &'a Path,
+    gowork: Option<&'a Path>,
 }
 
 /// `go build` of one main package into `out`, which must then be a program.
@@ -173,6 +171,9 @@ fn build_one(
     let args = go_args(spec, main, &out.display().to_string());
     cmd.args(&args).current_dir(place.tree);
     offline_env(&mut cmd, spec, place.gopath, place.modcache);
+    if let Some(gowork) = place.gowork {
+        cmd.env("GOWORK", gowork);
+    }
     let output = cmd.output().map_err(|e| BuildError::Setup {
         path: go.program.clone(),
         reason: e.to_string(),
@@ -202,6 +203,49 @@ fn build_one(
         binary: out.to_path_buf(),
         isolation,
         go_version: go.version.clone(),
+    })
+}
+
+/// Copies what the mode builds from `src` into `work`, as the Dockerfile
+/// lays it out; returns the folder `go build` runs in. Vendor mode takes the
+/// whole of `src/` (local replacement folders and workspace modules keep
+/// their relative places) and runs in the module's folder; GOPATH mode puts
+/// the module at `$GOPATH/src/<module path>`, and in a workspace each module
+/// at its own path with the shared vendor/ at `$GOPATH/src/vendor`.
+fn lay_out(src: &Path, spec: &Spec, work: &Path) -> Result<PathBuf, BuildError> {
+    let gopath_src = work.join("gopath").join("src");
+    let l = &spec.layout;
+    let copies: Vec<(PathBuf, PathBuf)> = match (spec.mode, &l.workspace) {
+        (BuildMode::Vendor, _) => vec![(src.to_path_buf(), work.join("src"))],
+        (BuildMode::Gopath, None) => vec![(src.join(&l.module_dir), gopath_src.join(&spec.module))],
+        (BuildMode::Gopath, Some(ws)) => {
+            let mut c: Vec<(PathBuf, PathBuf)> = Vec::new();
+            for m in &ws.modules {
+                if !stays_below(&m.path) {
+                    return Err(BuildError::Setup {
+                        path: PathBuf::from(&m.path),
+                        reason: "a workspace module path that is not plain relative folders would lay the source outside the scratch GOPATH".into(),
+                    });
+                }
+                c.push((src.join(&m.dir), gopath_src.join(&m.path)));
+            }
+            c.push((src.join(&ws.dir).join("vendor"), gopath_src.join("vendor")));
+            c
+        }
+    };
+    for (from, to) in copies {
+        let files = source::walk(&from, false, &[]).map_err(|e| BuildError::Setup {
+            path: from.clone(),
+            reason: e.to_string(),
+        })?;
+        source::copy_to(&files, &to).map_err(|e| BuildError::Setup {
+            path: to.clone(),
+            reason: e.to_string(),
+        })?;
+    }
+    Ok(match spec.mode {
+        BuildMode::Gopath => gopath_src.join(&spec.module),
+        BuildMode::Vendor => work.join("src").join(&l.module_dir),
     })
 }
 

@@ -139,6 +139,7 @@ mod tests {
             builder_bundled: false,
             runtime: None,
             expose: Vec::new(),
+            layout: Default::default(),
         }
     }
 

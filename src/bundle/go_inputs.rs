@@ -26,7 +26,6 @@ use crate::gomod::zip_proof::{self, agree};
 /// memory stays bounded whatever the size of one module zip.
 const IN_MEMORY: usize = 8 << 20;
 const SRC: &str = "src/";
-const VENDOR: &str = "src/vendor/";
 const MODCACHE: &str = "modcache/";
 const PROOFS: &str = "proofs/";
 
@@ -38,6 +37,8 @@ pub struct GoInputs<'a> {
     /// `src/<dir>/` of each local replacement the manifest names: the only
     /// main-module folders whose .go files the check reads.
     local_dirs: Vec<String>,
+    /// `src/` or `src/<folder>/`: where vendor/ (and go.mod or go.work) sit.
+    root: String,
     gathered: Mutex<Gathered>,
     in_memory: usize,
 }
@@ -71,15 +72,41 @@ impl<'a> GoInputs<'a> {
         GoInputs {
             inner,
             local_dirs,
+            root: SRC.to_string(),
             gathered: Mutex::new(Gathered::default()),
             in_memory: IN_MEMORY,
         }
     }
 
+    /// The check reads the module, or the workspace, at `root` below `src/`
+    /// (the manifest's vendor root); local replacements resolve from there.
+    pub fn below(mut self, root: &str, modules: &[Module]) -> GoInputs<'a> {
+        self.root = inside_src(root).unwrap_or_else(|| SRC.to_string());
+        self.local_dirs = modules
+            .iter()
+            .filter_map(|m| m.replace.as_ref())
+            .filter(|r| r.version.is_none())
+            .filter_map(|r| inside_src(&format!("{root}/{}", r.path)))
+            .collect();
+        self
+    }
+
+    /// go.mod, go.sum, go.work and go.work.sum of the main module(s) and
+    /// modules.txt: the small texts the check reads.
+    fn is_text(&self, path: &str) -> bool {
+        let Some(below) = path.strip_prefix(self.root.as_str()) else {
+            return false;
+        };
+        let name = below.rsplit('/').next().unwrap_or(below);
+        below == "vendor/modules.txt"
+            || (!below.starts_with("vendor/")
+                && ["go.mod", "go.sum", "go.work", "go.work.sum"].contains(&name))
+    }
+
     fn kind(&self, path: &str) -> Option<Kind> {
         let summary = format!("/{}", zip_proof::SUMMARY);
         match path {
-            "src/go.mod" | "src/go.sum" | "src/vendor/modules.txt" => Some(Kind::Text),
+            p if self.is_text(p) => Some(Kind::Text),
             p if p.starts_with(PROOFS) && p.ends_with(&summary) => Some(Kind::Text),
             p if p.starts_with(MODCACHE) && p.ends_with(".zip") => Some(Kind::Zip),
             p if p.ends_with(".go") && self.scans_go(p) => Some(Kind::Go),
@@ -90,7 +117,7 @@ impl<'a> GoInputs<'a> {
     /// The .go files whose facts the check may need: vendored ones, those of
     /// local replacement folders, and those a proof carries.
     fn scans_go(&self, path: &str) -> bool {
-        path.starts_with(VENDOR)
+        path.starts_with(&format!("{}vendor/", self.root))
             || (path.starts_with(PROOFS) && path.contains(&format!("/{}", zip_proof::FILES)))
             || self.local_dirs.iter().any(|d| path.starts_with(d))
     }
@@ -107,6 +134,7 @@ impl<'a> GoInputs<'a> {
             .map(|(path, read)| (path, read.map(Arc::new)))
             .collect();
         InBundle {
+            root: self.root,
             entries: entries.iter().map(|e| (e.path.as_str(), e)).collect(),
             all: entries,
             has_cache: entries
@@ -165,6 +193,7 @@ impl Sink for GoInputs<'_> {
 
 /// The Go check's view of a verified bundle.
 pub struct InBundle<'m> {
+    root: String,
     entries: HashMap<&'m str, &'m Entry>,
     all: &'m [Entry],
     has_cache: bool,
@@ -180,7 +209,10 @@ fn digest(e: &Entry) -> Option<[u8; 32]> {
 
 impl Inputs for InBundle<'_> {
     fn text(&self, rel: &str) -> Result<Option<String>, CheckError> {
-        let path = format!("{SRC}{rel}");
+        let Some(path) = inside_src(&format!("{}{rel}", &self.root[SRC.len()..])) else {
+            return Ok(None);
+        };
+        let path = path.trim_end_matches('/').to_string();
         let Some(bytes) = self.texts.get(&path) else {
             return Ok(None);
         };
@@ -193,11 +225,11 @@ impl Inputs for InBundle<'_> {
     }
 
     fn vendor(&self) -> Result<VendorListing, CheckError> {
-        Ok(listing(self.all, VENDOR))
+        Ok(listing(self.all, &format!("{}vendor/", self.root)))
     }
 
     fn folder(&self, rel: &str) -> Result<Option<BTreeMap<String, ModuleFile>>, CheckError> {
-        let Some(prefix) = inside_src(rel) else {
+        let Some(prefix) = inside_src(&format!("{}{rel}", &self.root[SRC.len()..])) else {
             return Ok(None);
         };
         let files: BTreeMap<String, ModuleFile> = self
@@ -292,8 +324,9 @@ impl InBundle<'_> {
 /// What vendor/ holds, from a manifest whose entries were all checked (a
 /// bundle's as it streamed, or an unpacked folder's files against it), so
 /// that nothing is hashed a second time.
-pub fn vendor_listing(entries: &[Entry]) -> VendorListing {
-    listing(entries, VENDOR)
+pub fn vendor_listing(entries: &[Entry], root: &str) -> VendorListing {
+    let prefix = inside_src(root).unwrap_or_else(|| SRC.to_string());
+    listing(entries, &format!("{prefix}vendor/"))
 }
 
 /// What vendor/ holds, from a signed manifest whose entries were all

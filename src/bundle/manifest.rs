@@ -47,6 +47,10 @@ pub struct MainModule {
     pub version: String,
     pub go: Option<String>,
     pub toolchain: Option<String>,
+    /// Where the module, and its workspace, sit below `src/` (absent: the
+    /// module is `src/` itself, as in every bundle before workspaces).
+    #[serde(flatten)]
+    pub layout: crate::source::Layout,
 }
 
 impl MainModule {
@@ -57,6 +61,7 @@ impl MainModule {
             version,
             go: modfile.go.clone(),
             toolchain: modfile.toolchain.clone(),
+            layout: Default::default(),
         }
     }
 }
@@ -286,6 +291,7 @@ mod tests {
                 version: "v1".into(),
                 go: Some("1.22".into()),
                 toolchain: None,
+                layout: Default::default(),
             },
             go_version: "go1.26.8".into(),
             build: Build {

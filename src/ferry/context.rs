@@ -1,5 +1,5 @@
 //! The one place ferry reads its environment: temporary folder, the `go`
-//! command, `SOURCE_DATE_EPOCH`, registry credentials, the module cache,
+//! command and the user's `GOTOOLCHAIN`, `SOURCE_DATE_EPOCH`, registry credentials, the module cache,
 //! the key password, approver keys, and whether stderr is a terminal. The library gets
 //! what is read here as an `ops::Context`.
 
@@ -25,6 +25,7 @@ pub fn from_env(quiet: bool) -> Result<Context, Error> {
     Ok(Context {
         temp_dir: std::env::temp_dir(),
         go: var("FERRY_GO").unwrap_or_else(|| PathBuf::from("go")),
+        go_toolchain: std::env::var("GOTOOLCHAIN").ok().filter(|v| !v.is_empty()),
         source_date_epoch: source_date_epoch()?,
         docker_config: var("DOCKER_CONFIG").or_else(|| var("HOME").map(|h| h.join(".docker"))),
         module_cache: module_cache(),

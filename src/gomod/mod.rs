@@ -22,6 +22,7 @@ pub mod proxy;
 pub mod semver;
 pub mod toolchain;
 pub mod vendor_rules;
+pub mod workfile;
 pub mod zip_proof;
 
 /// A malformed line in one of Go's text files, named by file and line number.

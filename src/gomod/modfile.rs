@@ -39,18 +39,26 @@ impl ModFile {
     /// The replacement that applies to `path@version`: an exact one first,
     /// else a wildcard one, as Go resolves them.
     pub fn replacement(&self, path: &str, version: &str) -> Option<&Replacement> {
-        let exact = self
-            .replaces
-            .iter()
-            .find(|r| r.path == path && r.version.as_deref() == Some(version));
-        exact
-            .or_else(|| {
-                self.replaces
-                    .iter()
-                    .find(|r| r.path == path && r.version.is_none())
-            })
-            .map(|r| &r.with)
+        lookup(&self.replaces, path, Some(version))
     }
+}
+
+/// Go's lookup in a replace map (go.mod's or go.work's): the exact version,
+/// else the wildcard (`version` `None` asks for the wildcard alone).
+pub fn lookup<'r>(
+    replaces: &'r [Replace],
+    path: &str,
+    version: Option<&str>,
+) -> Option<&'r Replacement> {
+    let exact = replaces
+        .iter()
+        .find(|r| r.path == path && r.version.as_deref() == version);
+    let any = || {
+        replaces
+            .iter()
+            .find(|r| r.path == path && r.version.is_none())
+    };
+    exact.or_else(any).map(|r| &r.with)
 }
 
 const FILE: &str = "go.mod";
@@ -126,7 +134,7 @@ fn directive(
     Ok(())
 }
 
-fn replace(args: &[String]) -> Result<Replace, String> {
+pub(crate) fn replace(args: &[String]) -> Result<Replace, String> {
     let arrow = args
         .iter()
         .position(|a| a == "=>")
@@ -157,7 +165,7 @@ fn replace(args: &[String]) -> Result<Replace, String> {
 }
 
 impl Replace {
-    fn at(mut self, line: usize) -> Self {
+    pub(crate) fn at(mut self, line: usize) -> Self {
         self.line = line;
         self
     }
@@ -165,7 +173,7 @@ impl Replace {
 
 /// Splits one line into tokens (double-quoted and back-quoted strings kept
 /// whole, `(`/`)` on their own) and the text of its `//` comment.
-fn tokenize(line: &str) -> Result<(Vec<String>, String), String> {
+pub(crate) fn tokenize(line: &str) -> Result<(Vec<String>, String), String> {
     let mut tokens = Vec::new();
     let mut chars = line.char_indices().peekable();
     while let Some(&(i, c)) = chars.peek() {

@@ -351,6 +351,15 @@ pub fn h1(h: &str) -> Result<(), String> {
 /// too: it only comes back because the bundle's folder is named `src`; in the
 /// build the module root is `/go/src/<module>` and it would leave it.
 pub fn local_replacement(path: &str) -> Result<(), String> {
+    local_replacement_form(path)?;
+    if !stays_in_src(path) {
+        return Err("a local replacement must stay inside the bundle's src/ tree".into());
+    }
+    Ok(())
+}
+
+/// A relative path starting with ./ or ../, with no control character or backslash.
+fn local_replacement_form(path: &str) -> Result<(), String> {
     if path.chars().any(|c| c.is_control()) || path.contains('\\') {
         return Err("a local replacement has no control character or backslash".into());
     }
@@ -358,10 +367,22 @@ pub fn local_replacement(path: &str) -> Result<(), String> {
     if !relative {
         return Err("a local replacement is a relative path starting with ./ or ../".into());
     }
-    if !stays_in_src(path) {
-        return Err("a local replacement must stay inside the bundle's src/ tree".into());
-    }
     Ok(())
+}
+
+/// A local replacement written in the go.mod (or go.work) of the folder
+/// `root` below `src/` (`service`, or empty for `src/` itself): it must
+/// still resolve inside `src/` from there.
+pub fn local_replacement_below(root: &str, path: &str) -> Result<(), String> {
+    local_replacement_form(path)?;
+    let joined = match root {
+        "" => path.to_string(),
+        r => format!("{r}/{path}"),
+    };
+    match stays_in_src(&joined) {
+        true => Ok(()),
+        false => Err("a local replacement must stay inside the bundle's src/ tree".into()),
+    }
 }
 
 fn stays_in_src(path: &str) -> bool {

@@ -19,6 +19,8 @@ pub enum ToolchainError {
         "no usable `go` command ({reason}): install Go 1.21 or later and put its bin/ on PATH, or set FERRY_GO"
     )]
     NotFound { reason: String },
+    #[error("GOTOOLCHAIN={choice}: go could not run the toolchain it names: {reason}")]
+    Selected { choice: String, reason: String },
     #[error("`{cmd}` in {dir} failed ({status}):\n{stderr}")]
     Failed {
         cmd: String,
@@ -67,6 +69,8 @@ pub struct Go {
     pub program: PathBuf,
     /// As `go env GOVERSION` prints it, e.g. `go1.26.8`.
     pub version: String,
+    /// `GOWORK` for every command (a go.work, or `off`); `None` inherits it.
+    pub work: Option<std::ffi::OsString>,
 }
 
 impl Go {
@@ -75,6 +79,7 @@ impl Go {
         let mut go = Go {
             program: program.to_path_buf(),
             version: String::new(),
+            work: None,
         };
         let out = go
             .command(Path::new("."))
@@ -102,10 +107,35 @@ impl Go {
         }
     }
 
+    /// The Go that `GOTOOLCHAIN=choice` selects in `dir` (go may download
+    /// it), located by its GOROOT so that every later command runs it as
+    /// the local toolchain.
+    pub fn locate_selected(program: &Path, choice: &str, dir: &Path) -> Result<Go, ToolchainError> {
+        let mut cmd = Command::new(program);
+        cmd.current_dir(dir)
+            .env("GOTOOLCHAIN", choice)
+            .args(["env", "GOROOT"]);
+        let out = cmd.output().map_err(|e| ToolchainError::NotFound {
+            reason: format!("{}: {e}", program.display()),
+        })?;
+        if !out.status.success() {
+            let reason = String::from_utf8_lossy(&out.stderr).trim().to_string();
+            return Err(ToolchainError::Selected {
+                choice: choice.to_string(),
+                reason,
+            });
+        }
+        let root = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+        Go::locate(&root.join("bin/go"))
+    }
+
     /// A `go` command in `dir` that cannot switch toolchains.
     pub fn command(&self, dir: &Path) -> Command {
         let mut cmd = Command::new(&self.program);
         cmd.current_dir(dir).env("GOTOOLCHAIN", "local");
+        if let Some(work) = &self.work {
+            cmd.env("GOWORK", work);
+        }
         cmd
     }
 
@@ -118,7 +148,7 @@ impl Go {
     /// `go mod download -json`: fills the module cache with the build list.
     pub fn mod_download(&self, dir: &Path) -> Result<Vec<Download>, ToolchainError> {
         let mut cmd = self.command(dir);
-        cmd.env("GOFLAGS", "-mod=mod")
+        cmd.env("GOFLAGS", self.mod_flags())
             .args(["mod", "download", "-json"]);
         let out = self.run(&mut cmd, dir, false)?;
         let stream = serde_json::Deserializer::from_slice(&out.stdout).into_iter::<Download>();
@@ -141,17 +171,32 @@ impl Go {
         Ok(downloads)
     }
 
-    /// `go mod vendor`: writes vendor/ and vendor/modules.txt.
+    /// In a workspace: Go refuses `-mod=mod` there (and would read vendor/
+    /// once it exists without `-mod=readonly`), and vendors with `go work`.
+    fn in_workspace(&self) -> bool {
+        self.work.as_ref().is_some_and(|w| w != "off")
+    }
+
+    fn mod_flags(&self) -> &'static str {
+        match self.in_workspace() {
+            true => "-mod=readonly",
+            false => "-mod=mod",
+        }
+    }
+
+    /// `go mod vendor` (`go work vendor` in a workspace): writes vendor/ and
+    /// vendor/modules.txt.
     pub fn mod_vendor(&self, dir: &Path) -> Result<(), ToolchainError> {
         let mut cmd = self.command(dir);
-        cmd.env("GOFLAGS", "-mod=mod").args(["mod", "vendor"]);
+        let tool = if self.in_workspace() { "work" } else { "mod" };
+        cmd.env("GOFLAGS", self.mod_flags()).args([tool, "vendor"]);
         self.run(&mut cmd, dir, false).map(drop)
     }
 
     /// `go mod graph`: the requirement graph, from the module cache only.
     pub fn mod_graph(&self, dir: &Path) -> Result<String, ToolchainError> {
         let mut cmd = self.command(dir);
-        cmd.env("GOFLAGS", "-mod=mod")
+        cmd.env("GOFLAGS", self.mod_flags())
             .env("GOPROXY", "off")
             .args(["mod", "graph"]);
         let out = self.run(&mut cmd, dir, false)?;
@@ -161,7 +206,7 @@ impl Go {
     /// `go mod verify`: Go's own check of the module cache against go.sum.
     pub fn mod_verify(&self, dir: &Path) -> Result<(), ToolchainError> {
         let mut cmd = self.command(dir);
-        cmd.env("GOFLAGS", "-mod=mod").args(["mod", "verify"]);
+        cmd.env("GOFLAGS", self.mod_flags()).args(["mod", "verify"]);
         self.run(&mut cmd, dir, true).map(drop)
     }
 
@@ -170,7 +215,8 @@ impl Go {
     /// module cache, whatever was there before.
     pub fn load_module_graph(&self, dir: &Path) -> Result<(), ToolchainError> {
         let mut cmd = self.command(dir);
-        cmd.env("GOFLAGS", "-mod=mod").args(["list", "-m", "all"]);
+        cmd.env("GOFLAGS", self.mod_flags())
+            .args(["list", "-m", "all"]);
         self.run(&mut cmd, dir, false).map(drop)
     }
 

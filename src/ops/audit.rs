@@ -11,15 +11,16 @@ use crate::bundle::extract::Extract;
 use crate::bundle::manifest::{self, MainModule};
 use crate::bundle::{SBOM, VULNDB, writer};
 use crate::error::Error;
-use crate::gomod::{check, gosum, modfile, modules_txt};
+use crate::gomod::{check, modules_txt};
 use crate::sign::TrustedKeys;
 use crate::vcs;
 
-/// Audits a Go module folder with a vendor/; `cache` is a GOPROXY-layout folder.
+/// Audits a Go module folder (or a go.work workspace's folder) with a
+/// vendor/; `cache` is a GOPROXY-layout folder.
 pub fn dir(dir: &Path, cache: Option<&Path>, policy: &Policy) -> Result<Audit, Error> {
-    if !dir.join("go.mod").is_file() {
+    if !dir.join("go.mod").is_file() && !dir.join("go.work").is_file() {
         return Err(Error::Usage(format!(
-            "{}: no go.mod: audit takes a Go module folder or a bundle",
+            "{}: no go.mod or go.work: audit takes a Go module folder, a workspace folder or a bundle",
             dir.display()
         )));
     }
@@ -50,7 +51,8 @@ pub fn bundle(
     let Some(check) = checked.go else {
         return Ok((checked.report, None));
     };
-    let mut audit = Audit::new(&temp.path().join("src"), check, policy);
+    let root = checked.bundle.manifest.module.layout.vendor_root();
+    let mut audit = Audit::new(&temp.path().join("src").join(root), check, policy);
     let sbom_path = temp.path().join(SBOM);
     audit.sbom = match std::fs::read(&sbom_path) {
         Ok(bytes) => Some(bytes),
@@ -78,8 +80,12 @@ pub fn bundle(
 /// dependency graph is `go mod graph` from the local module cache, and empty
 /// when Go or the cache cannot give it offline.
 pub fn sbom_of_dir(dir: &Path, audit: &Audit, ctx: &Context) -> Result<Vec<u8>, Error> {
-    let modfile = modfile::parse(&read_go_text(dir, "go.mod")?)?;
-    let sum = gosum::parse(&read_go_text(dir, "go.sum")?)?;
+    // A module's go.mod and go.sum, or a workspace's modules and their go.sum files.
+    let mains = check::MainModules::read(&check::Disk {
+        tree: dir,
+        cache: None,
+    })?;
+    let (modfile, sum) = (mains.first(), mains.sum);
     let txt = modules_txt::parse(&read_go_text(dir, "vendor/modules.txt")?)?;
     let graph = ctx
         .go()

@@ -15,9 +15,11 @@ use crate::build::warnings::{self, Warning};
 use crate::build::{self, Built};
 use crate::dockerfile::{MainPackage, Spec};
 use crate::error::Error;
+use crate::gomod::modfile::ModFile;
 use crate::gomod::{dirhash, modfile};
 use crate::image::Role;
 use crate::sign::TrustedKeys;
+use crate::source::Layout;
 
 /// What `ferry build` made.
 #[derive(Debug)]
@@ -89,9 +91,8 @@ pub fn run(
     let site = super::target::open_proven(dir, keys, &["src/"], ctx)?;
     let go = ctx.go()?;
     let src = site.root.join("src");
-    let modfile_path = src.join("go.mod");
-    let text = std::fs::read_to_string(&modfile_path).map_err(Error::io(&modfile_path))?;
-    let modfile = modfile::parse(&text)?;
+    let layout = &site.manifest.module.layout;
+    let modfile = build_modfile(&src, layout)?;
     let b = &site.manifest.build;
     let spec = Spec {
         module: site.manifest.module.path.clone(),
@@ -104,8 +105,9 @@ pub fn run(
         builder_bundled: false,
         runtime: None,
         expose: Vec::new(),
+        layout: site.manifest.module.layout.clone(),
     };
-    let missing = build::missing_includes(&src);
+    let missing = build::missing_includes(&src.join(layout.vendor_root()));
     let notes = warnings::warnings(&warnings::Context {
         mode: b.mode,
         modfile: &modfile,
@@ -124,6 +126,22 @@ pub fn run(
         binaries,
         warnings: notes,
     })
+}
+
+/// go.mod as the build reads it: in a workspace, go.work's `go` and
+/// `godebug` lines are the ones that set the program's GODEBUG defaults.
+fn build_modfile(src: &Path, layout: &Layout) -> Result<ModFile, Error> {
+    let path = src.join(&layout.module_dir).join("go.mod");
+    let text = std::fs::read_to_string(&path).map_err(Error::io(&path))?;
+    let mut modfile = modfile::parse(&text)?;
+    if let Some(ws) = &layout.workspace {
+        let path = src.join(&ws.dir).join("go.work");
+        let text = std::fs::read_to_string(&path).map_err(Error::io(&path))?;
+        let work = crate::gomod::workfile::parse(&text)?;
+        modfile.go = work.go.or(modfile.go);
+        modfile.godebug = work.godebug;
+    }
+    Ok(modfile)
 }
 
 /// The system clock, RFC 3339 in UTC: the one place `build` reads it.

@@ -29,6 +29,10 @@ pub struct Context {
     pub temp_dir: PathBuf,
     /// The `go` command: `$FERRY_GO`, else `go` on PATH.
     pub go: PathBuf,
+    /// The user's `GOTOOLCHAIN`, honoured on the connected side only: pack
+    /// runs the Go it selects (which go may fetch); every other command, and
+    /// every build, runs the local Go.
+    pub go_toolchain: Option<String>,
     /// `SOURCE_DATE_EPOCH`, for the manifest's and the zip's times.
     pub source_date_epoch: Option<i64>,
     /// The folder of Docker's `config.json` (registry credentials).
@@ -69,6 +73,15 @@ impl Context {
     /// The located `go` and its version.
     pub fn go(&self) -> Result<Go, Error> {
         Ok(Go::locate(&self.go)?)
+    }
+
+    /// The Go that packs the module at `dir`: the one the user's
+    /// `GOTOOLCHAIN` selects there, run from its own GOROOT thereafter.
+    pub fn go_for(&self, dir: &Path) -> Result<Go, Error> {
+        match self.go_toolchain.as_deref() {
+            None | Some("local") => self.go(),
+            Some(choice) => Ok(Go::locate_selected(&self.go, choice, dir)?),
+        }
     }
 
     /// A new private folder under the temporary folder, named for `kind`.

@@ -102,8 +102,9 @@ pub fn open_proven(
     let opened = open_folder(target, keys, &wanted, ctx)?;
     // open_folder checked every file under src/ against the manifest: its
     // entries say what vendor/ holds without hashing it again.
-    let listing = crate::bundle::go_inputs::vendor_listing(&opened.manifest.entries);
-    let inputs = Unpacked::new(&opened.root).with_listing(listing);
+    let root = opened.manifest.module.layout.vendor_root();
+    let listing = crate::bundle::go_inputs::vendor_listing(&opened.manifest.entries, root);
+    let inputs = Unpacked::new(&opened.root).at(root).with_listing(listing);
     let findings = check::run(&inputs)?.strict_findings();
     if !findings.is_empty() {
         return Err(Findings(findings).into());

@@ -15,7 +15,7 @@ use crate::bundle::reader::{self, Discard, Sink};
 use crate::error::Error;
 use crate::gomod::check::{self, GoCheck, Inputs};
 use crate::gomod::diags::Finding;
-use crate::gomod::{gosum, modules_txt};
+use crate::gomod::modules_txt;
 use crate::sign::TrustedKeys;
 use crate::sign::approvals::BundleSigner;
 
@@ -52,7 +52,9 @@ pub fn check_streaming(
         key: b.signer_key,
     };
     let approvals = super::approvals::check(bundle, &b.manifest_bytes, &signer, ctx)?;
-    let gather = GoInputs::new(inner, &b.manifest.modules);
+    let modules = &b.manifest.modules;
+    let root = b.manifest.module.layout.vendor_root();
+    let gather = GoInputs::new(inner, modules).below(root, modules);
     let mut report = check_all(&mut b, &gather, ctx)?;
     super::approvals::add_to(&mut report, approvals);
     if !report.ok() {
@@ -124,7 +126,8 @@ fn check_all(b: &mut reader::Bundle, sink: &dyn Sink, ctx: &Context) -> Result<R
 /// read, is exactly what modules.txt and go.sum (both signed, both checked
 /// by the Go check) say; each module that differs is a problem.
 pub fn modules_agree(manifest: &Manifest, inputs: &dyn Inputs) -> Result<Vec<Problem>, Error> {
-    let sum = gosum::parse(&inputs.text("go.sum")?.unwrap_or_default())?;
+    // Every main module's go.sum (and go.work.sum), as pack read them.
+    let sum = crate::gomod::check::MainModules::read(inputs)?.sum;
     let txt = modules_txt::parse(&inputs.text("vendor/modules.txt")?.unwrap_or_default())?;
     let want = manifest::modules(&txt, &sum);
     let key = |m: &Module| (m.path.clone(), m.version.clone());

@@ -152,6 +152,7 @@ fn gomod_parsers_corpus() {
         let data = std::fs::read(file).unwrap();
         if let Ok(text) = std::str::from_utf8(&data) {
             let _ = ferry::gomod::modfile::parse(text);
+            let _ = ferry::gomod::workfile::parse(text);
             let _ = ferry::gomod::gosum::parse(text);
             let _ = ferry::gomod::modules_txt::parse(text);
         }

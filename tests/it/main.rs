@@ -27,3 +27,4 @@ mod shapes;
 mod trust;
 mod vendor_rules_oracle;
 mod vulns;
+mod workspaces;

@@ -69,6 +69,30 @@ fn edits() -> Vec<(&'static str, Edit)> {
             Box::new(|m| m["entries"][0]["path"] = json!(".git/hooks/post-checkout")),
         ),
         ("src/main.go", Box::new(|m| add_entry(m, "src/main.go/x"))),
+        (
+            "module.module_dir",
+            Box::new(|m| m["module"]["module_dir"] = json!("../../etc")),
+        ),
+        (
+            "module.workspace.dir",
+            Box::new(|m| {
+                m["module"]["workspace"] = json!({"dir": "/abs", "modules": []});
+            }),
+        ),
+        (
+            "module.workspace.modules[0].path",
+            Box::new(|m| {
+                m["module"]["workspace"] =
+                    json!({"dir": "ws", "modules": [{"path": "../../evil", "dir": "ws/a"}]});
+            }),
+        ),
+        (
+            "module.workspace.modules[0].dir",
+            Box::new(|m| {
+                m["module"]["workspace"] =
+                    json!({"dir": "ws", "modules": [{"path": "example.com/a", "dir": ".git/x"}]});
+            }),
+        ),
     ]
 }
 

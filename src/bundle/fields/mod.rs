@@ -16,8 +16,8 @@ mod entries;
 
 pub use crate::build::inputs::{binary_name, build_tag, ldflags, main_package, plain_file_name};
 pub use crate::gomod::module_rules::{
-    go_version, h1, import_path, local_replacement, main_module_path, module_path, path_major,
-    toolchain, version,
+    go_version, h1, import_path, local_replacement, local_replacement_below, main_module_path,
+    module_path, path_major, toolchain, version,
 };
 pub use crate::image::grammar::{image_digest, image_reference, image_tag, sha256_hex};
 pub use entries::{entry_mode, entry_path, file_vs_folder, image_entry};
@@ -71,7 +71,7 @@ fn clip(value: &str) -> String {
 pub type Rule = fn(&str) -> Result<(), String>;
 
 /// Every single-string rule by name, for callers that check flags and for fuzzing.
-pub const STRING_RULES: [(&str, Rule); 20] = [
+pub const STRING_RULES: [(&str, Rule); 21] = [
     ("module_path", module_path),
     ("import_path", import_path),
     ("main_module_path", main_module_path),
@@ -81,6 +81,7 @@ pub const STRING_RULES: [(&str, Rule); 20] = [
     ("main_version", main_version),
     ("h1", h1),
     ("local_replacement", local_replacement),
+    ("src_folder", src_folder),
     ("binary_name", binary_name),
     ("plain_file_name", plain_file_name),
     ("main_package", main_package),
@@ -99,8 +100,9 @@ pub fn check(m: &Manifest) -> Vec<FieldProblem> {
     let mut out = Vec::new();
     main_module(&m.module, &mut out);
     build(&m.build, &mut out);
+    let root = m.module.layout.vendor_root();
     for (i, module) in m.modules.iter().enumerate() {
-        module_fields(i, module, &mut out);
+        module_fields(i, module, root, &mut out);
     }
     for (i, image) in m.images.iter().enumerate() {
         image_fields(i, image, &mut out);
@@ -124,6 +126,49 @@ fn main_module(m: &MainModule, out: &mut Vec<FieldProblem>) {
     if let Some(t) = &m.toolchain {
         add(out, "module.toolchain", t, toolchain(t));
     }
+    layout(&m.layout, out);
+}
+
+/// Where the module and its workspace sit below `src/`: plain folders, and
+/// module paths Go accepts, since they reach paths and Dockerfile lines.
+fn layout(l: &crate::source::Layout, out: &mut Vec<FieldProblem>) {
+    if !l.module_dir.is_empty() {
+        add(
+            out,
+            "module.module_dir",
+            &l.module_dir,
+            src_folder(&l.module_dir),
+        );
+    }
+    let Some(ws) = &l.workspace else {
+        return;
+    };
+    if !ws.dir.is_empty() {
+        add(out, "module.workspace.dir", &ws.dir, src_folder(&ws.dir));
+    }
+    for (i, m) in ws.modules.iter().enumerate() {
+        let at = |f: &str| format!("module.workspace.modules[{i}].{f}");
+        add(out, at("path"), &m.path, module_path(&m.path));
+        if !m.dir.is_empty() {
+            add(out, at("dir"), &m.dir, src_folder(&m.dir));
+        }
+    }
+}
+
+/// A folder below `src/`: `/`-separated plain names (no `.`, `..`, empty
+/// part, backslash or control character), none a version-control folder.
+pub fn src_folder(dir: &str) -> Result<(), String> {
+    let plain = |p: &str| {
+        !p.is_empty()
+            && p != "."
+            && p != ".."
+            && !p.contains('\\')
+            && !p.chars().any(char::is_control)
+    };
+    if !dir.split('/').all(plain) {
+        return Err("a folder below src/ is plain relative names joined by /".into());
+    }
+    entry_path(&format!("src/{dir}/x"))
 }
 
 fn build(b: &Build, out: &mut Vec<FieldProblem>) {
@@ -151,7 +196,7 @@ fn build(b: &Build, out: &mut Vec<FieldProblem>) {
     add(out, "build.ldflags", &b.ldflags, ldflags(&b.ldflags));
 }
 
-fn module_fields(i: usize, m: &Module, out: &mut Vec<FieldProblem>) {
+fn module_fields(i: usize, m: &Module, root: &str, out: &mut Vec<FieldProblem>) {
     let at = |f: &str| format!("modules[{i}].{f}");
     add(out, at("path"), &m.path, module_path(&m.path));
     add(
@@ -161,7 +206,7 @@ fn module_fields(i: usize, m: &Module, out: &mut Vec<FieldProblem>) {
         versioned(&m.path, &m.version),
     );
     if let Some(r) = &m.replace {
-        replacement(i, r, out);
+        replacement(i, r, root, out);
     }
     for (name, h) in [("h1", &m.h1), ("go_mod_h1", &m.go_mod_h1)] {
         if let Some(h) = h {
@@ -177,7 +222,7 @@ fn module_fields(i: usize, m: &Module, out: &mut Vec<FieldProblem>) {
     }
 }
 
-fn replacement(i: usize, r: &ModuleReplace, out: &mut Vec<FieldProblem>) {
+fn replacement(i: usize, r: &ModuleReplace, root: &str, out: &mut Vec<FieldProblem>) {
     let path = format!("modules[{i}].replace.path");
     match &r.version {
         Some(v) => {
@@ -185,7 +230,7 @@ fn replacement(i: usize, r: &ModuleReplace, out: &mut Vec<FieldProblem>) {
             let field = format!("modules[{i}].replace.version");
             add(out, field, v, versioned(&r.path, v));
         }
-        None => add(out, path, &r.path, local_replacement(&r.path)),
+        None => add(out, path, &r.path, local_replacement_below(root, &r.path)),
     }
 }
 
@@ -257,6 +302,23 @@ mod tests {
     use crate::testutil::{bad, ok};
 
     #[test]
+    fn layout_folders_are_plain_folders_below_src() {
+        ok(src_folder, &["service", "services/api", "a.b/c-d"]);
+        bad(
+            src_folder,
+            &[
+                "", "..", "../x", "a/../b", "a//b", "./a", "/abs", "a\\b", ".git", "a/.hg", "a\nb",
+            ],
+        );
+        let below = |root: &'static str| move |p: &str| local_replacement_below(root, p);
+        assert!(below("service")("../shared").is_ok());
+        assert!(below("a/b")("../../x").is_ok());
+        assert!(below("")("../shared").is_err());
+        assert!(below("service")("../../x").is_err());
+        assert!(below("service")("shared").is_err());
+    }
+
+    #[test]
     fn main_module_versions() {
         ok(
             main_version,
@@ -303,6 +365,7 @@ mod tests {
                 version: "d9046ca-dirty".into(),
                 go: Some("1.21".into()),
                 toolchain: Some("go1.21.3".into()),
+                layout: Default::default(),
             },
             go_version: "go1.26.8".into(),
             build: Build {
@@ -468,7 +531,7 @@ mod tests {
             versioned in proptest::prelude::any::<bool>(),
         ) {
             let mut m = sample();
-            m.module = MainModule { path: s[0].clone(), version: s[1].clone(), go: Some(s[2].clone()), toolchain: Some(s[3].clone()) };
+            m.module = MainModule { path: s[0].clone(), version: s[1].clone(), go: Some(s[2].clone()), toolchain: Some(s[3].clone()), layout: Default::default() };
             m.build.mains[0].package = s[4].clone();
             m.build.mains[0].binary = s[5].clone();
             m.build.tags = vec![s[6].clone()];

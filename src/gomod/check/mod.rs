@@ -14,8 +14,12 @@ use std::path::Path;
 
 use serde::Serialize;
 
+use super::consistency::{self, Mains};
 use super::diags::{Code, Finding};
-use super::{consistency, gosum, modfile, modules_txt};
+use super::gosum::GoSum;
+use super::modfile::ModFile;
+use super::workfile::{self, WorkFile};
+use super::{gosum, modfile, modules_txt};
 
 pub use inputs::{CheckError, Disk, Inputs, VendorListing};
 pub use status::{ModuleStatus, ReplaceKind, Status};
@@ -63,17 +67,111 @@ pub fn run_on_disk(tree: &Path, cache: Option<&Path>) -> Result<GoCheck, CheckEr
     run(&Disk { tree, cache })
 }
 
-/// Runs every check on what `inputs` give.
-pub fn run(inputs: &dyn Inputs) -> Result<GoCheck, CheckError> {
-    let modfile = modfile::parse(&inputs.text("go.mod")?.unwrap_or_default())?;
-    let sum = inputs
-        .text("go.sum")?
+/// The main module(s) of a tree with vendor/: its go.mod, or, where go.work
+/// sits beside vendor/, each module the workspace uses; their go.sum files
+/// (and go.work.sum) as one, since Go reads them so.
+pub struct MainModules {
+    pub work: Option<WorkFile>,
+    /// Each main module's folder (relative to the tree, `/`-separated) and go.mod.
+    pub modules: Vec<(String, ModFile)>,
+    pub sum: GoSum,
+}
+
+impl MainModules {
+    /// Reads them through `inputs`.
+    pub fn read(inputs: &dyn Inputs) -> Result<MainModules, CheckError> {
+        let work = inputs
+            .text("go.work")?
+            .map(|t| workfile::parse(&t))
+            .transpose()?;
+        let dirs: Vec<String> = match &work {
+            Some(w) => w.uses.iter().map(|u| use_dir(u)).collect(),
+            None => vec![String::new()],
+        };
+        let mut modules = Vec::new();
+        let mut sum = GoSum::default();
+        for dir in dirs {
+            let text = inputs.text(&below(&dir, "go.mod"))?.unwrap_or_default();
+            let modfile = match (&work, text.is_empty()) {
+                (Some(_), true) => continue,
+                _ => modfile::parse(&text)?,
+            };
+            sum.lines
+                .extend(read_sum(inputs, &below(&dir, "go.sum"))?.lines);
+            modules.push((dir, modfile));
+        }
+        if work.is_some() {
+            sum.lines.extend(read_sum(inputs, "go.work.sum")?.lines);
+        }
+        Ok(MainModules { work, modules, sum })
+    }
+
+    /// The first main module's go.mod: DIR's, or the workspace's first.
+    pub fn first(&self) -> ModFile {
+        self.modules
+            .first()
+            .map(|(_, m)| m.clone())
+            .unwrap_or_default()
+    }
+
+    /// The Go version vendor/ follows: go.work's `go` line in a workspace.
+    pub fn go_version(&self) -> String {
+        let line = match &self.work {
+            Some(w) => w.go.clone(),
+            None => self.first().go,
+        };
+        line.unwrap_or_else(|| "1.16".into())
+    }
+
+    /// Every main module path, comma-separated.
+    pub fn paths(&self) -> String {
+        let paths: Vec<&str> = self
+            .modules
+            .iter()
+            .map(|(_, m)| m.module.as_str())
+            .collect();
+        paths.join(", ")
+    }
+
+    fn consistency(&self) -> Mains<'_> {
+        Mains {
+            modules: self.modules.iter().map(|(d, m)| (d.as_str(), m)).collect(),
+            work: self.work.as_ref(),
+        }
+    }
+}
+
+/// A `use` folder as a plain relative folder (`./service` is `service`).
+fn use_dir(used: &str) -> String {
+    consistency::relative_to_work("", used)
+        .trim_start_matches("./")
+        .trim_start_matches('.')
+        .to_string()
+}
+
+fn below(dir: &str, name: &str) -> String {
+    match dir {
+        "" => name.to_string(),
+        d => format!("{d}/{name}"),
+    }
+}
+
+fn read_sum(inputs: &dyn Inputs, rel: &str) -> Result<GoSum, CheckError> {
+    Ok(inputs
+        .text(rel)?
         .map(|t| gosum::parse(&t))
         .transpose()?
-        .unwrap_or_default();
+        .unwrap_or_default())
+}
+
+/// Runs every check on what `inputs` give.
+pub fn run(inputs: &dyn Inputs) -> Result<GoCheck, CheckError> {
+    let mains = MainModules::read(inputs)?;
+    let modfile = mains.first();
+    let sum = &mains.sum;
     let mut out = GoCheck::default();
     let Some(txt) = inputs.text("vendor/modules.txt")? else {
-        if !modfile.requires.is_empty() {
+        if mains.modules.iter().any(|(_, m)| !m.requires.is_empty()) {
             out.findings.push(Finding::new(
                 Code::NoModulesTxt,
                 &modfile.module,
@@ -82,21 +180,23 @@ pub fn run(inputs: &dyn Inputs) -> Result<GoCheck, CheckError> {
                 "go.mod requires modules but there is no vendor/modules.txt",
             ));
         }
-        out.module = modfile.module;
+        out.module = mains.paths();
         return Ok(out);
     };
     let txt = modules_txt::parse(&txt)?;
-    out.findings.extend(consistency::check(&modfile, &txt));
+    out.findings
+        .extend(consistency::check_mains(&mains.consistency(), &txt));
     let listing = inputs.vendor()?;
     out.vendored_files = listing.files.len();
     bind::check_package_folders(&txt, &listing.files, &mut out);
     let bound = cache::bound_zips(&txt);
-    proofs::check(inputs, &bound, &sum, &mut out)?;
-    cache::check_pinned(inputs, &sum, &mut out)?;
-    let zips = cache::read_zips(inputs, &sum, &bound)?;
-    cache::check(inputs, &zips, &sum, &bound, &mut out)?;
+    proofs::check(inputs, &bound, sum, &mut out)?;
+    cache::check_pinned(inputs, sum, &mut out)?;
+    let zips = cache::read_zips(inputs, sum, &bound)?;
+    cache::check(inputs, &zips, sum, &bound, &mut out)?;
     let owners = bind::owners(&txt, &listing.files, &mut out);
-    let main_go = modfile.go.as_deref().unwrap_or("1.16");
+    let main_go = mains.go_version();
+    let main_go = main_go.as_str();
     for (i, m) in txt.modules.iter().enumerate() {
         let mine: Vec<&String> = owners
             .iter()
@@ -108,11 +208,11 @@ pub fn run(inputs: &dyn Inputs) -> Result<GoCheck, CheckError> {
             continue;
         }
         out.modules += 1;
-        if let Some(files) = cache::module_files(inputs, &zips, m, &sum, &mut out)? {
+        if let Some(files) = cache::module_files(inputs, &zips, m, sum, &mut out)? {
             bind::bind(m, &files, &mine, &listing.files, main_go, &mut out);
         }
     }
-    out.module = modfile.module;
+    out.module = mains.paths();
     out.modules_status = status::statuses(&listing.sizes, &txt, &owners, &out);
     Ok(out)
 }

@@ -20,6 +20,8 @@ use crate::gomod::zip_proof::{self, ProofError};
 /// The folder `unpack` made (or any folder laid out the same way).
 pub struct Unpacked {
     src: PathBuf,
+    /// The folder below `src/` holding vendor/ (the module's or the workspace's).
+    at: String,
     cache: Option<PathBuf>,
     proofs: PathBuf,
     root: PathBuf,
@@ -32,12 +34,36 @@ impl Unpacked {
         let cache = Some(root.join("modcache")).filter(|c| c.is_dir());
         Unpacked {
             src: root.join("src"),
+            at: String::new(),
             cache,
             proofs: root.join("proofs"),
             root: root.to_path_buf(),
             facts: OnceLock::new(),
             listing: None,
         }
+    }
+
+    /// The module, or the workspace, sits at `at` below `src/` (the signed
+    /// manifest's vendor root).
+    pub fn at(mut self, at: &str) -> Unpacked {
+        self.at = at.to_string();
+        self
+    }
+
+    /// `rel` from the vendor root as a path below `src/`; `None` when it
+    /// would lead out of `src/`, which nothing the check reads may.
+    fn within(&self, rel: &str) -> Option<String> {
+        let mut parts: Vec<&str> = Vec::new();
+        for part in self.at.split('/').chain(rel.split('/')) {
+            match part {
+                "" | "." => {}
+                ".." => {
+                    parts.pop()?;
+                }
+                p => parts.push(p),
+            }
+        }
+        Some(parts.join("/"))
     }
 
     /// vendor/ as the caller already checked it file by file (against the
@@ -70,7 +96,7 @@ impl Unpacked {
     fn facts(&self) -> Result<&HashMap<[u8; 32], GoFile>, CheckError> {
         let facts = self.facts.get_or_init(|| {
             let mut out = HashMap::new();
-            for dir in [self.src.join("vendor"), self.proofs.clone()] {
+            for dir in [self.src.join(&self.at).join("vendor"), self.proofs.clone()] {
                 let files = if dir.is_dir() {
                     walk(&dir).map_err(|e| e.to_string())?
                 } else {
@@ -160,13 +186,21 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> CheckError + '_ {
 
 impl Inputs for Unpacked {
     fn text(&self, rel: &str) -> Result<Option<String>, CheckError> {
-        self.disk().text(rel)
+        match self.within(rel) {
+            Some(path) => self.disk().text(&path),
+            None => Ok(None),
+        }
     }
 
     fn vendor(&self) -> Result<VendorListing, CheckError> {
+        let root = self.src.join(&self.at);
         match &self.listing {
             Some(listing) => Ok(listing.clone()),
-            None => self.disk().vendor(),
+            None => Disk {
+                tree: &root,
+                cache: None,
+            }
+            .vendor(),
         }
     }
 
@@ -174,7 +208,10 @@ impl Inputs for Unpacked {
         &self,
         rel: &str,
     ) -> Result<Option<std::collections::BTreeMap<String, ModuleFile>>, CheckError> {
-        self.disk().folder(rel)
+        match self.within(rel) {
+            Some(path) => self.disk().folder(&path),
+            None => Ok(None),
+        }
     }
 
     fn has_cache(&self) -> bool {

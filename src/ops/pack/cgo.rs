@@ -49,11 +49,12 @@ pub fn check(snap: &Snapshot, opts: &PackOptions) -> Result<(), Error> {
         return Ok(());
     }
     let mains: Vec<&str> = snap.mains.iter().map(|m| m.package.as_str()).collect();
-    let needy = needing_cgo(&snap.go, &snap.tree, &mains, &opts.tags)?;
+    let root = snap.module_root();
+    let needy = needing_cgo(&snap.go, &root, &mains, &opts.tags)?;
     if needy.is_empty() {
         return Ok(());
     }
-    let tags = avoiding_tags(&snap.go, &snap.tree, &mains, &opts.tags, &needy)?;
+    let tags = avoiding_tags(&snap.go, &root, &mains, &opts.tags, &needy)?;
     Err(Error::Usage(message(&needy, &opts.tags, tags.as_deref())))
 }
 

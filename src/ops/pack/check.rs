@@ -15,7 +15,7 @@ use crate::error::Error;
 use crate::gomod::check::{self, GoCheck};
 use crate::gomod::diags::Findings;
 use crate::gomod::modcache::{self, CacheFile};
-use crate::gomod::{gosum, modules_txt};
+use crate::gomod::modules_txt;
 use crate::ops::{Context, read_go_text};
 
 /// What the check proved, and what the bundle will say about it.
@@ -42,6 +42,15 @@ fn complete(files: Vec<CacheFile>, missing: &[String]) -> Result<Vec<CacheFile>,
     }
 }
 
+/// The Go version vendor/ follows: go.work's `go` line in a workspace.
+fn mains_go(snap: &Snapshot) -> String {
+    let line = match &snap.layout.workspace {
+        Some(_) => snap.work.as_ref().and_then(|w| w.go.clone()),
+        None => snap.modfile.go.clone(),
+    };
+    line.unwrap_or_else(|| "1.16".into())
+}
+
 /// Runs the Go check on the scratch tree and the user's module cache.
 pub fn run(
     snap: &Snapshot,
@@ -49,8 +58,9 @@ pub fn run(
     opts: &PackOptions,
     ctx: &Context,
 ) -> Result<Checked, Error> {
-    let tree = &snap.tree;
-    let sum = gosum::parse(&read_go_text(tree, "go.sum")?)?;
+    let tree = &snap.vendor_root;
+    let mains = check::MainModules::read(&check::Disk { tree, cache: None })?;
+    let sum = mains.sum;
     let txt = modules_txt::parse(&read_go_text(tree, "vendor/modules.txt")?)?;
     let cache_dir = PathBuf::from(snap.go.env(tree, "GOMODCACHE")?).join("cache/download");
     let selection = modcache::select(&cache_dir, &vendored.downloads, &sum);
@@ -60,10 +70,11 @@ pub fn run(
     if !findings.is_empty() {
         return Err(Findings(findings).into());
     }
-    let main_go = snap.modfile.go.as_deref().unwrap_or("1.16");
-    let proofs = super::zip_proofs::make(&txt, main_go, &cache_dir)?;
+    let main_go = mains_go(snap);
+    let proofs = super::zip_proofs::make(&txt, &main_go, &cache_dir)?;
     let modules = manifest::modules(&txt, &sum);
-    let main = MainModule::new(&snap.modfile, snap.version.clone());
+    let mut main = MainModule::new(&snap.modfile, snap.version.clone());
+    main.layout = snap.layout.clone();
     let graph = sbom::parse_graph(&snap.go.mod_graph(tree)?);
     let licensed = audit::licenses(tree, &go);
     let created = writer::created(ctx.source_date_epoch);

@@ -10,7 +10,9 @@ mod go;
 mod mains;
 mod plan;
 mod proof;
+mod shape;
 mod snapshot;
+mod stops;
 mod write;
 mod zip_proofs;
 
@@ -136,9 +138,10 @@ pub fn run(opts: &PackOptions, ctx: &Context) -> Result<Packed, Error> {
     let plan = plan::plan(
         opts,
         &snap.mains,
-        &snap.modfile,
+        &snap.build_modfile(),
         &pulled,
-        &snap.tree,
+        &snap.vendor_root,
+        &snap.layout,
         &snap.go.version,
     )?;
     let proof = match opts.build_check {

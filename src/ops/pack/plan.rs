@@ -27,6 +27,7 @@ pub fn plan(
     modfile: &ModFile,
     pulled: &[Bundled],
     tree: &Path,
+    tree_layout: &crate::source::Layout,
     local_go: &str,
 ) -> Result<BuildPlan, Error> {
     let role = |r: Role| pulled.iter().find(|b| b.image.role == r);
@@ -71,6 +72,7 @@ pub fn plan(
         builder_bundled: builder.is_some(),
         runtime: role(Role::Runtime).map(|r| r.image.tag.clone()),
         expose: opts.expose.clone(),
+        layout: tree_layout.clone(),
     };
     Ok(BuildPlan { spec, warnings })
 }

@@ -1,20 +1,25 @@
 //! The first stage of pack: everything that can be refused before anything
 //! slow runs (go.mod, the key, the output folder, the vulnerability
-//! database), then a copy of the module in a private scratch folder, so that
-//! Go never writes into the user's tree.
+//! database, the repository shape and what the offline build could not
+//! honour), then a copy of the module (with its workspace and replacement
+//! folders) in a private scratch folder, so that Go never writes into the
+//! user's tree.
 
 use std::path::{Path, PathBuf};
 
 use super::PackOptions;
 use super::mains::{self, Query};
+use super::{shape, stops};
 use crate::audit::vulns::{self, Snapshot as VulnDb};
 use crate::bundle::fields;
-use crate::dockerfile::MainPackage;
+use crate::dockerfile::{BuildMode, MainPackage};
 use crate::error::Error;
 use crate::gomod::modfile::{self, ModFile};
 use crate::gomod::toolchain::Go;
+use crate::gomod::workfile::WorkFile;
 use crate::ops::{Context, existing_parent};
 use crate::sign::{self, Signer};
+use crate::source::{Layout, WorkspaceModule};
 use crate::{source, vcs};
 
 /// The module as pack took it, and what it will sign with.
@@ -28,8 +33,15 @@ pub struct Snapshot {
     pub out_dir: PathBuf,
     pub vulndb: Option<VulnDb>,
     pub scratch: tempfile::TempDir,
-    /// The copy of the module, inside `scratch`.
+    /// The copy that becomes `src/`, inside `scratch`.
     pub tree: PathBuf,
+    /// Where the module (and the workspace) sit below `tree`.
+    pub layout: Layout,
+    /// The folder below `tree` that holds vendor/: the module's, or the workspace's.
+    pub vendor_root: PathBuf,
+    /// The workspace's go.work: its `go` line is the Go version vendor/ and
+    /// the build's GODEBUG defaults follow, its `godebug` lines apply.
+    pub work: Option<WorkFile>,
     /// vendor/modules.txt was committed with the tree.
     pub committed_vendor: bool,
     /// `git describe` of the user's tree, or "unversioned".
@@ -39,8 +51,11 @@ pub struct Snapshot {
 /// Checks the inputs, then copies the module (minus the bundle being written).
 pub fn take(opts: &PackOptions, ctx: &Context) -> Result<Snapshot, Error> {
     check_flags(opts)?;
-    let go = ctx.go()?;
     let modfile = read_modfile(&opts.dir)?;
+    let mut go = ctx.go_for(&opts.dir)?;
+    let shape = shape::discover(&opts.dir, &go, &modfile)?;
+    stops::check(&shape, &go.version)?;
+    refuse_gopath_collisions(opts, &shape.layout)?;
     let mains = mains::settle(&Query {
         go: &go,
         dir: &opts.dir,
@@ -54,10 +69,17 @@ pub fn take(opts: &PackOptions, ctx: &Context) -> Result<Snapshot, Error> {
     let vulndb = opts.vulndb.as_deref().map(vulns::load).transpose()?;
     let scratch = ctx.temp("pack")?;
     let tree = scratch.path().join("src");
-    let files = source::walk(&opts.dir, true, std::slice::from_ref(&opts.output))?;
-    source::copy_to(&files, &tree)?;
-    let committed_vendor = tree.join("vendor/modules.txt").is_file();
+    copy_shape(&shape, &tree, &opts.output)?;
+    let vendor_root = tree.join(shape.layout.vendor_root());
+    go.work = Some(match &shape.work {
+        Some(_) => vendor_root.join("go.work").into_os_string(),
+        None => "off".into(),
+    });
+    let committed_vendor = vendor_root.join("vendor/modules.txt").is_file();
     Ok(Snapshot {
+        layout: shape.layout,
+        vendor_root,
+        work: shape.work.map(|(_, wf)| wf),
         go,
         modfile,
         mains,
@@ -93,6 +115,84 @@ fn check_flags(opts: &PackOptions) -> Result<(), Error> {
         }
     }
     Ok(())
+}
+
+/// Copies the shape's folders and files to the same places below `tree`.
+fn copy_shape(shape: &shape::Shape, tree: &Path, output: &Path) -> Result<(), Error> {
+    for folder in &shape.folders {
+        let files = source::walk(folder, true, &[output.to_path_buf()])?;
+        source::copy_to(&files, &tree.join(shape::rel(&shape.root, folder)))?;
+    }
+    for file in &shape.files {
+        let to = tree.join(shape::rel(&shape.root, file));
+        std::fs::copy(file, &to).map_err(Error::io(file))?;
+    }
+    Ok(())
+}
+
+/// GOPATH mode lays each workspace module at `$GOPATH/src/<its path>`: a
+/// module whose path lies inside another's lands in the other's folder,
+/// which is right only when it sits there in the tree too (a nested module).
+fn refuse_gopath_collisions(opts: &PackOptions, layout: &Layout) -> Result<(), Error> {
+    let Some(ws) = layout
+        .workspace
+        .as_ref()
+        .filter(|_| opts.mode == BuildMode::Gopath)
+    else {
+        return Ok(());
+    };
+    for a in &ws.modules {
+        let inside = |b: &&WorkspaceModule| {
+            let Some(rest) = b.path.strip_prefix(&format!("{}/", a.path)) else {
+                return false;
+            };
+            b.dir != Layout::join(&a.dir, rest)
+        };
+        if let Some(b) = ws.modules.iter().find(inside) {
+            return Err(Error::Usage(format!(
+                "--mode gopath: the workspace module {} would land inside the folder of {} (src/{}) at $GOPATH/src/{}, which is not where it sits in the tree (src/{}); pack with --mode vendor",
+                b.path, a.path, a.dir, b.path, b.dir
+            )));
+        }
+    }
+    Ok(())
+}
+
+impl Snapshot {
+    /// The main module's folder in the scratch copy: `--main ./cmd/x` is
+    /// relative to it.
+    pub fn module_root(&self) -> PathBuf {
+        self.tree.join(&self.layout.module_dir)
+    }
+
+    /// go.mod as the build reads it: in a workspace, go.work's `go` and
+    /// `godebug` lines are the ones that set the program's GODEBUG defaults.
+    pub fn build_modfile(&self) -> ModFile {
+        let mut m = self.modfile.clone();
+        if let Some(w) = &self.work {
+            m.go = w.go.clone().or(m.go);
+            m.godebug = w.godebug.clone();
+        }
+        m
+    }
+
+    /// The packages of every main module, as patterns from the vendor root:
+    /// `./...`, or each workspace module's `./<dir>/...`.
+    pub fn package_patterns(&self) -> Vec<String> {
+        let Some(ws) = &self.layout.workspace else {
+            return vec!["./...".into()];
+        };
+        ws.modules
+            .iter()
+            .map(|m| {
+                let below = m.dir.strip_prefix(ws.dir.as_str()).unwrap_or(&m.dir);
+                match below.trim_start_matches('/') {
+                    "" => "./...".to_string(),
+                    d => format!("./{d}/..."),
+                }
+            })
+            .collect()
+    }
 }
 
 fn read_modfile(dir: &Path) -> Result<ModFile, Error> {

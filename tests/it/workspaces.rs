@@ -1,0 +1,395 @@
+//! Real repository shapes: a module in a go.work workspace, and a service
+//! whose go.mod replaces a library by a folder beside it (`../shared`). Each
+//! is packed as a user would (both modes), verified, unpacked, built by
+//! `ferry build` under `unshare -n` and run, printing what `go run` prints
+//! online; a file changed in a workspace module or in the ../shared copy is
+//! caught; and what cannot travel stops pack with exit 2 before anything is
+//! written.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::common::containers::{Store, assert_success};
+use crate::common::registry::{Registry, layout_with_go};
+use crate::common::{Sandbox, app, assert_exit, assert_ok, assert_says, copy_tree};
+
+const WORKSPACE_SAYS: &str = "workspace: hello, Ferry";
+const MONOREPO_SAYS: &str = "shared code from ../shared, Monorepo\n";
+
+/// `go run .` online, in module (or workspace) mode, in a copy of the
+/// fixture `repo` (go may write go.work.sum), in its folder `module`.
+fn online_output(sb: &Sandbox, repo: &str, module: &str) -> String {
+    let copy = sb.path(&format!("online-{repo}"));
+    copy_tree(&app(repo), &copy);
+    let mut cmd = Command::new("go");
+    sb.go_env(&mut cmd);
+    let out = cmd
+        .args(["run", "."])
+        .current_dir(copy.join(module))
+        .env("GOFLAGS", "-modcacherw")
+        .output()
+        .expect("go run");
+    assert_success("go run (online)", &out);
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Packs `app` in `mode`, verifies, unpacks and builds it with no network;
+/// returns what the binary printed and the unpacked folder.
+fn round_trip(sb: &Sandbox, app_name: &str, mode: &str, tag: &str) -> (String, PathBuf) {
+    let bundle = format!("{tag}-{mode}.ferry");
+    let out = sb.pack_with(app_name, &bundle, &["--mode", mode]);
+    assert_ok(&out);
+    assert_says(&out, &[&format!("offline build proven: {mode} mode")]);
+    assert_ok(&sb.run(&["verify", &bundle, "--pub", "rel.pub"]));
+    let site = format!("{tag}-{mode}");
+    sb.unpack(&bundle, &site);
+    let bin = sb.path(&format!("{site}-bin"));
+    let out = sb.build_offline(&site, &bin);
+    assert_ok(&out);
+    let run = Command::new(&bin).output().unwrap();
+    (String::from_utf8(run.stdout).unwrap(), sb.path(&site))
+}
+
+fn manifest_module(site: &Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(site.join("ferry.json")).unwrap();
+    serde_json::from_str::<serde_json::Value>(&text).unwrap()["module"].clone()
+}
+
+#[test]
+fn a_workspace_module_is_packed_with_its_workspace_and_built_offline_in_both_modes() {
+    let sb = Sandbox::new();
+    let expected = online_output(&sb, "workspace", "service");
+    assert!(expected.starts_with(WORKSPACE_SAYS), "{expected}");
+    for mode in ["vendor", "gopath"] {
+        let (got, site) = round_trip(&sb, "workspace/service", mode, "ws");
+        assert_eq!(got, expected, "{mode} mode");
+        let txt = std::fs::read_to_string(site.join("src/vendor/modules.txt")).unwrap();
+        assert!(txt.starts_with("## workspace\n"), "{txt}");
+        for f in ["go.work", "lib/go.mod", "lib/go.sum", "service/go.sum"] {
+            assert!(site.join("src").join(f).is_file(), "{mode}: src/{f}");
+        }
+        let module = manifest_module(&site);
+        assert_eq!(module["path"], "example.com/wsservice");
+        assert_eq!(module["module_dir"], "service");
+        assert_eq!(module["workspace"]["dir"], "");
+        assert_eq!(
+            module["workspace"]["modules"],
+            serde_json::json!([
+                {"path": "example.com/wslib", "dir": "lib"},
+                {"path": "example.com/wsservice", "dir": "service"},
+            ])
+        );
+    }
+    // The user's tree is never written: no vendor/ appeared in it.
+    assert!(!app("workspace/vendor").exists());
+}
+
+/// A workspace of example.com/app (in app/) and example.com/app/util (in
+/// util/, not app/util/): GOPATH mode cannot lay util inside app's folder.
+#[test]
+fn gopath_mode_refuses_a_workspace_it_cannot_lay_out_and_vendor_mode_packs_it() {
+    let sb = Sandbox::new();
+    let ws = sb.path("ws");
+    let files = [
+        ("go.work", "go 1.22\n\nuse (\n\t./app\n\t./util\n)\n"),
+        ("app/go.mod", "module example.com/app\n\ngo 1.22\n"),
+        (
+            "app/main.go",
+            "package main\n\nimport \"example.com/app/util\"\n\nfunc main() { println(util.Name) }\n",
+        ),
+        ("app/util/README", "not the util module\n"),
+        ("util/go.mod", "module example.com/app/util\n\ngo 1.22\n"),
+        ("util/util.go", "package util\n\nconst Name = \"util\"\n"),
+    ];
+    for (rel, body) in files {
+        std::fs::create_dir_all(ws.join(rel).parent().unwrap()).unwrap();
+        std::fs::write(ws.join(rel), body).unwrap();
+    }
+    if !sb.path("rel.key").exists() {
+        sb.keygen("rel");
+    }
+    let app_dir = ws.join("app");
+    let pack = |mode: &str| {
+        sb.run(&[
+            "pack",
+            app_dir.to_str().unwrap(),
+            "-o",
+            "out.ferry",
+            "--key",
+            "rel.key",
+            "--mode",
+            mode,
+        ])
+    };
+    assert_refused(
+        &sb,
+        &pack("gopath"),
+        &[
+            "--mode gopath: the workspace module example.com/app/util would land inside the folder of example.com/app (src/app) at $GOPATH/src/example.com/app/util, which is not where it sits in the tree (src/util); pack with --mode vendor",
+        ],
+    );
+    assert_ok(&pack("vendor"));
+}
+
+#[test]
+fn a_workspace_bundle_can_carry_its_module_cache() {
+    let sb = Sandbox::new();
+    let out = sb.pack_with(
+        "workspace/service",
+        "ws.ferry",
+        &["--with-modcache", "--no-build-check", "-q"],
+    );
+    assert_ok(&out);
+    sb.unpack("ws.ferry", "site");
+    for f in [
+        "greet/v2/@v/v2.1.0.zip",
+        "strutil/@v/v1.1.0.zip",
+        "strutil/@v/v1.0.0.mod",
+    ] {
+        assert!(
+            sb.path(&format!("site/modcache/example.com/{f}")).is_file(),
+            "{f}"
+        );
+    }
+}
+
+#[test]
+fn a_replacement_folder_beside_the_module_travels_and_builds_in_both_modes() {
+    let sb = Sandbox::new();
+    let expected = online_output(&sb, "monorepo", "service");
+    assert_eq!(expected, MONOREPO_SAYS);
+    for mode in ["vendor", "gopath"] {
+        let (got, site) = round_trip(&sb, "monorepo/service", mode, "mono");
+        assert_eq!(got, expected, "{mode} mode");
+        assert!(site.join("src/shared/shared.go").is_file());
+        assert!(site.join("src/service/vendor/modules.txt").is_file());
+        assert_eq!(manifest_module(&site)["module_dir"], "service");
+    }
+    assert!(!app("monorepo/service/vendor").exists());
+}
+
+#[test]
+fn a_file_changed_in_a_workspace_module_or_in_the_shared_copy_is_caught() {
+    let sb = Sandbox::new();
+    for (app_name, site, file) in [
+        ("workspace/service", "ws", "src/lib/lib.go"),
+        ("monorepo/service", "mono", "src/shared/shared.go"),
+    ] {
+        let bundle = format!("{site}.ferry");
+        assert_ok(&sb.pack_with(app_name, &bundle, &["-q", "--no-build-check"]));
+        sb.unpack(&bundle, site);
+        let path = sb.path(&format!("{site}/{file}"));
+        let mut body = std::fs::read_to_string(&path).unwrap();
+        body.push_str("\n// changed after unpack\n");
+        std::fs::write(&path, body).unwrap();
+        let out = sb.run(&["build", site, "-o", "bin", "--pub", "rel.pub"]);
+        assert_exit(&out, 1);
+        assert_says(&out, &[&format!("{file}: sha256 differs")]);
+        assert!(!sb.path("bin").exists());
+    }
+}
+
+#[test]
+fn audit_reads_a_workspace_folder_with_its_vendor() {
+    let sb = Sandbox::new();
+    let ws = sb.path("ws");
+    copy_tree(&app("workspace"), &ws);
+    let mut cmd = Command::new("go");
+    sb.go_env(&mut cmd);
+    let out = cmd
+        .args(["work", "vendor"])
+        .current_dir(&ws)
+        .env("GOFLAGS", "-modcacherw")
+        .output()
+        .unwrap();
+    assert_success("go work vendor", &out);
+    let out = sb.run(&["audit", "ws"]);
+    assert_ok(&out);
+    assert_says(&out, &["example.com/greet/v2", "example.com/strutil"]);
+    let out = sb.run(&["audit", "ws", "--format", "cyclonedx"]);
+    assert_ok(&out);
+    assert_says(&out, &["pkg:golang/example.com/greet/v2@v2.1.0"]);
+    // A go.mod that drifts from the workspace's vendor/ is Go's "inconsistent
+    // vendoring", found by ferry's own check as well.
+    let gomod = ws.join("lib/go.mod");
+    let text_now = std::fs::read_to_string(&gomod).unwrap();
+    std::fs::write(
+        &gomod,
+        text_now.replace("greet/v2 v2.1.0", "greet/v2 v2.0.9"),
+    )
+    .unwrap();
+    let out = sb.run(&["audit", "ws"]);
+    assert_exit(&out, 1);
+    assert_says(
+        &out,
+        &[
+            "example.com/greet/v2@v2.0.9: vendor/modules.txt: go.mod requires v2.0.9, but vendor/modules.txt lists v2.1.0",
+        ],
+    );
+}
+
+/// A copy of the monorepo fixture in the sandbox, to break on purpose.
+fn monorepo_copy(sb: &Sandbox, name: &str) -> PathBuf {
+    let dir = sb.path(name);
+    copy_tree(&app("monorepo"), &dir);
+    dir
+}
+
+fn pack_dir(sb: &Sandbox, dir: &Path) -> std::process::Output {
+    if !sb.path("rel.key").exists() {
+        sb.keygen("rel");
+    }
+    let dir = dir.to_str().unwrap();
+    sb.run(&["pack", dir, "-o", "out.ferry", "--key", "rel.key"])
+}
+
+fn assert_refused(sb: &Sandbox, out: &std::process::Output, says: &[&str]) {
+    assert_exit(out, 2);
+    assert_says(out, says);
+    assert!(!sb.path("out.ferry").exists(), "a bundle was written");
+}
+
+#[test]
+fn a_replacement_outside_the_repository_or_through_a_symlink_is_refused() {
+    let sb = Sandbox::new();
+    let repo = sb.path("repo");
+    copy_tree(&app("monorepo/service"), &repo.join("service"));
+    copy_tree(&app("monorepo/shared"), &sb.path("outside/shared"));
+    let gomod = repo.join("service/go.mod");
+    let text_now = std::fs::read_to_string(&gomod).unwrap();
+    std::fs::write(
+        &gomod,
+        text_now.replace("../shared", "../../outside/shared"),
+    )
+    .unwrap();
+    let git = Command::new("git")
+        .args(["init", "-q"])
+        .current_dir(&repo)
+        .output()
+        .unwrap();
+    assert_success("git init", &git);
+    let out = pack_dir(&sb, &repo.join("service"));
+    let outside = std::fs::canonicalize(sb.path("outside/shared")).unwrap();
+    assert_refused(
+        &sb,
+        &out,
+        &[
+            "go.mod:10: replace example.com/shared => ../../outside/shared",
+            &format!("{} is outside the repository root", outside.display()),
+        ],
+    );
+
+    let linked = monorepo_copy(&sb, "linked");
+    std::fs::rename(linked.join("shared"), linked.join("real-shared")).unwrap();
+    std::os::unix::fs::symlink("real-shared", linked.join("shared")).unwrap();
+    let out = pack_dir(&sb, &linked.join("service"));
+    assert_refused(
+        &sb,
+        &out,
+        &[
+            "replace example.com/shared => ../shared",
+            "is reached through a symbolic link",
+        ],
+    );
+}
+
+#[test]
+fn a_toolchain_newer_than_the_local_go_stops_pack_naming_it() {
+    let sb = Sandbox::new();
+    let repo = monorepo_copy(&sb, "tc");
+    let gomod = repo.join("service/go.mod");
+    let mut text_now = std::fs::read_to_string(&gomod).unwrap();
+    text_now.push_str("\ntoolchain go1.99.1\n");
+    std::fs::write(&gomod, text_now).unwrap();
+    let out = pack_dir(&sb, &repo.join("service"));
+    assert_refused(
+        &sb,
+        &out,
+        &[
+            "`toolchain go1.99.1` needs go1.99.1, newer than the Go that packs",
+            "GOTOOLCHAIN=go1.99.1",
+        ],
+    );
+    // The user's GOTOOLCHAIN reaches go: it names a toolchain go cannot get here.
+    let out = sb
+        .ferry()
+        .env("GOTOOLCHAIN", "go1.99.1")
+        .args(["pack", repo.join("service").to_str().unwrap()])
+        .args(["-o", "out.ferry", "--key", "rel.key"])
+        .output()
+        .unwrap();
+    assert_exit(&out, 3);
+    assert_says(
+        &out,
+        &["GOTOOLCHAIN=go1.99.1: go could not run the toolchain it names"],
+    );
+}
+
+#[test]
+fn a_requirement_with_no_go_sum_line_stops_pack_naming_it() {
+    let sb = Sandbox::new();
+    let repo = monorepo_copy(&sb, "nosum");
+    let gosum = repo.join("service/go.sum");
+    let lines = std::fs::read_to_string(&gosum).unwrap();
+    let zip_lines: String = lines
+        .lines()
+        .filter(|l| !l.contains("/go.mod "))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(&gosum, "").unwrap();
+    let out = pack_dir(&sb, &repo.join("service"));
+    assert_refused(
+        &sb,
+        &out,
+        &[
+            "go.mod:7: require example.com/strutil v1.1.0: go.sum has no line for example.com/strutil@v1.1.0",
+            "run `go mod tidy` (or `go mod download example.com/strutil`)",
+        ],
+    );
+    // Only the zip's line gone: Go finds it when it loads the packages.
+    std::fs::write(&gosum, lines.replace(&zip_lines, "")).unwrap();
+    let out = pack_dir(&sb, &repo.join("service"));
+    assert_refused(
+        &sb,
+        &out,
+        &[
+            "go.sum lacks a hash the build needs",
+            "missing go.sum entry for module providing package example.com/strutil",
+        ],
+    );
+}
+
+/// The workspace bundle built by buildah with no network, in both modes,
+/// gives the program `go run` gives online.
+#[test]
+fn a_workspace_bundle_builds_in_a_container_with_no_network() {
+    let reg = Registry::start();
+    let builder = reg.seed_from(layout_with_go(), "go", "test/go:1.26", None);
+    let sb = Sandbox::new();
+    let expected = online_output(&sb, "workspace", "service");
+    let store_dir = tempfile::tempdir().unwrap();
+    let store = Store::new(store_dir.path());
+    for mode in ["gopath", "vendor"] {
+        let bundle = format!("{mode}.ferry");
+        let flags = [
+            "--builder-image",
+            builder.as_str(),
+            "--insecure-registry",
+            reg.host.as_str(),
+            "--mode",
+            mode,
+            "-q",
+        ];
+        assert_ok(&sb.pack_with("workspace/service", &bundle, &flags));
+        sb.unpack(&bundle, mode);
+        let site = sb.path(mode);
+        for tar in std::fs::read_dir(site.join("images")).unwrap() {
+            store.load(&tar.unwrap().path());
+        }
+        let tag = format!("localhost/wsservice:{mode}");
+        assert_success("buildah build", &store.build(&site, &tag));
+        let out = store.run(&tag);
+        assert_success("podman run", &out);
+        assert_eq!(String::from_utf8(out.stdout).unwrap(), expected, "{mode}");
+    }
+}
