@@ -11,6 +11,7 @@ pub mod vulns;
 
 use std::path::Path;
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::gomod::check::{GoCheck, ModuleStatus, ReplaceKind};
@@ -23,8 +24,12 @@ pub use policy::Policy;
 pub struct AuditModule {
     #[serde(flatten)]
     pub status: ModuleStatus,
-    /// SPDX ids joined with " AND ", or "unknown".
+    /// An SPDX expression (`Apache-2.0 AND MIT`, `MIT OR Apache-2.0`), with
+    /// "unknown" for a license file no SPDX text matches; "unknown" alone
+    /// when the module has no license file.
     pub license: String,
+    /// The license files it was read from, each with its own expression.
+    pub license_files: Vec<license::LicenseFile>,
 }
 
 /// What an audit found.
@@ -91,19 +96,29 @@ impl Audit {
 }
 
 /// Each module's license, read where its code is: vendor/<path>, or the
-/// folder a local-path replacement names.
+/// folder a local-path replacement names; a folder of vendor/ that is
+/// another module's (`a/b` beside `a`) is that module's, not this one's.
 pub fn licenses(tree: &Path, check: &GoCheck) -> Vec<AuditModule> {
-    check
+    let vendor = tree.join("vendor");
+    let roots: std::collections::BTreeSet<std::path::PathBuf> = check
         .modules_status
         .iter()
+        .map(|m| vendor.join(&m.path))
+        .collect();
+    let other_module = |dir: &Path| roots.contains(dir) || dir.join("go.mod").is_file();
+    check
+        .modules_status
+        .par_iter()
         .map(|m| {
             let dir = match (m.replace_kind, &m.replace) {
                 (Some(ReplaceKind::LocalPath), Some(local)) => tree.join(local),
-                _ => tree.join("vendor").join(&m.path),
+                _ => vendor.join(&m.path),
             };
+            let found = license::of_module(&dir, &other_module);
             AuditModule {
                 status: m.clone(),
-                license: license::of_module(&dir),
+                license: found.expression,
+                license_files: found.files,
             }
         })
         .collect()

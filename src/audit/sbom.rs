@@ -16,7 +16,8 @@ pub struct SbomInput<'a> {
     /// RFC 3339, as the manifest's `created`.
     pub created: &'a str,
     pub modules: &'a [Module],
-    /// Module path → license (SPDX ids joined with " AND ", or "unknown").
+    /// Module path → license (an SPDX expression; "unknown" for a text no
+    /// SPDX license matches).
     pub licenses: &'a BTreeMap<String, String>,
     /// `go mod graph` edges: ("a@v1" or the main module, "b@v2").
     pub graph: &'a [(String, String)],
@@ -116,14 +117,12 @@ fn component(m: &Module, licenses: &BTreeMap<String, String>) -> Value {
     if let Some(v) = version {
         c["version"] = json!(v);
     }
-    let license = licenses.get(&m.path).map_or("unknown", String::as_str);
-    let choices: Vec<Value> = license
-        .split(" AND ")
-        .map(|id| match id {
-            super::license::UNKNOWN => json!({"license": {"name": "unknown"}}),
-            id => json!({"license": {"id": id}}),
-        })
-        .collect();
+    // One SPDX expression (CycloneDX allows one alone); a text no SPDX
+    // license matches is an SPDX license reference, never a made-up id.
+    let license = licenses
+        .get(&m.path)
+        .map_or(super::license::UNKNOWN, String::as_str);
+    let choices = vec![json!({"expression": super::license::expr::to_spdx(license)})];
     c["licenses"] = Value::Array(choices);
     c
 }
@@ -271,12 +270,16 @@ mod tests {
         let bom: Value = serde_json::from_slice(&bytes).unwrap();
         let c = &bom["components"];
         assert_eq!(c[0]["purl"], "pkg:golang/example.com/Upper/tz@v1.0.0");
-        assert_eq!(c[0]["licenses"][0]["license"]["id"], "MIT");
+        assert_eq!(c[0]["licenses"], json!([{"expression": "MIT"}]));
         assert_eq!(
             c[1]["purl"], "pkg:golang/example.com/s@v1.1.0",
             "the code used: the replacement"
         );
-        assert_eq!(c[1]["licenses"][0]["license"]["name"], "unknown");
+        assert_eq!(
+            c[1]["licenses"],
+            json!([{"expression": "LicenseRef-ferry-unknown"}]),
+            "never \"unknown\" as an id"
+        );
         assert_eq!(c[2]["purl"], "pkg:golang/example.com/local");
         let deps = bom["dependencies"].as_array().unwrap();
         let of = |r: &str| deps.iter().find(|d| d["ref"] == r).unwrap()["dependsOn"].clone();

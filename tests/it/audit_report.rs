@@ -112,6 +112,18 @@ fn the_bundled_sbom_validates_and_carries_every_module() {
         })
         .unwrap();
     assert_eq!(main["dependsOn"].as_array().unwrap().len(), 4, "{main}");
+    // Licenses are SPDX expressions; "unknown" is an SPDX license reference.
+    let expressions: Vec<&str> = bom["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["licenses"][0]["expression"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        expressions,
+        ["MIT", "MIT", "LicenseRef-ferry-unknown", "BSD-3-Clause"],
+        "{bom}"
+    );
 
     // The same for a folder with a committed vendor/ and no module cache.
     let hello = app("hello");
