@@ -5,7 +5,9 @@
 
 pub mod diff;
 pub mod license;
+pub mod openvex;
 pub mod policy;
+pub mod reach;
 pub mod sbom;
 pub mod vulns;
 
@@ -45,6 +47,9 @@ pub struct Audit {
     pub sbom: Option<Vec<u8>>,
     /// Known vulnerabilities, when a database snapshot was given.
     pub vulns: Option<VulnReport>,
+    /// The audited release's version (the bundle's, or `git describe`).
+    #[serde(skip)]
+    pub version: Option<String>,
 }
 
 /// What the vulnerability check found, and how old its database is.
@@ -55,6 +60,28 @@ pub struct VulnReport {
     pub advisories: usize,
     pub modules_checked: usize,
     pub hits: Vec<vulns::Hit>,
+    /// The govulncheck scan the levels come from (its findings are in
+    /// `hits`), when there was one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reachability: Option<Scan>,
+}
+
+/// Which scan said how close the code comes to each vulnerability.
+#[derive(Debug, Clone, Serialize)]
+pub struct Scan {
+    pub scanner: String,
+    pub go_version: String,
+    pub db_modified: Option<String>,
+    /// `pack` (the bundle's vulns.json) or `audit` (run on this folder).
+    pub when: &'static str,
+}
+
+/// What the reachability levels come from: a scan, and for a bundle the
+/// advisories its own database held (anything else is new since the pack).
+pub struct Reachability<'a> {
+    pub reach: &'a reach::Reach,
+    pub when: &'static str,
+    pub known: Option<&'a std::collections::BTreeSet<String>>,
 }
 
 impl Audit {
@@ -69,23 +96,43 @@ impl Audit {
             policy: violations,
             sbom: None,
             vulns: None,
+            version: None,
         }
     }
 
-    /// Matches the audited modules against a vulnerability database snapshot.
-    pub fn check_vulns(&mut self, snapshot: &vulns::Snapshot) {
+    /// Matches the audited modules against a vulnerability database
+    /// snapshot, each match with the level a govulncheck scan gave it.
+    pub fn check_vulns(&mut self, snapshot: &vulns::Snapshot, scan: Option<Reachability>) {
         let modules: Vec<(String, String)> = self
             .check
             .modules_status
             .iter()
             .filter_map(ModuleStatus::built)
             .collect();
+        let mut hits = vulns::matches(snapshot, &modules);
+        if let Some(scan) = &scan {
+            with_levels(&mut hits, snapshot, scan);
+        }
         self.vulns = Some(VulnReport {
             snapshot: snapshot.modified.clone(),
             advisories: snapshot.advisories.len(),
             modules_checked: modules.len(),
-            hits: vulns::matches(snapshot, &modules),
+            hits,
+            reachability: scan.map(|s| Scan {
+                scanner: s.reach.scanner.clone(),
+                go_version: s.reach.go_version.clone(),
+                db_modified: s.reach.db_modified.clone(),
+                when: s.when,
+            }),
         });
+    }
+
+    /// The OpenVEX document of the vulnerability matches, for the audited
+    /// release (`created`: RFC 3339).
+    pub fn openvex(&self, created: &str) -> Vec<u8> {
+        let product = sbom::purl(&self.check.module, self.version.as_deref());
+        let hits = self.vulns.as_ref().map_or(&[][..], |v| &v.hits[..]);
+        openvex::document(&product, created, hits)
     }
 
     /// Whether the audit passes: no Go finding, no policy violation.
@@ -93,6 +140,39 @@ impl Audit {
         let vulnerable = self.vulns.as_ref().is_some_and(|v| !v.hits.is_empty());
         self.check.findings.is_empty() && self.policy.is_empty() && !vulnerable
     }
+}
+
+/// Each version match gets the scan's level; an advisory the bundle's own
+/// database did not hold is marked new since the pack; a scan finding no
+/// version match gave (the standard library's) is added as it is.
+pub fn with_levels(hits: &mut Vec<vulns::Hit>, snapshot: &vulns::Snapshot, scan: &Reachability) {
+    for h in hits.iter_mut() {
+        if let Some(f) = scan.reach.find(&h.id, &h.module) {
+            h.level = Some(f.level);
+            h.symbol = f.symbol.clone();
+            h.call_path = f.call_path.clone();
+        }
+        h.since_pack = scan.known.is_some_and(|k| !k.contains(&h.id));
+    }
+    for f in &scan.reach.findings {
+        if hits.iter().any(|h| h.id == f.id && h.module == f.module) {
+            continue;
+        }
+        let adv = snapshot.advisories.iter().find(|(a, _)| a.id == f.id);
+        hits.push(vulns::Hit {
+            id: f.id.clone(),
+            aliases: adv.map(|(a, _)| a.aliases.clone()).unwrap_or_default(),
+            summary: adv.map(|(a, _)| a.summary.clone()).unwrap_or_default(),
+            module: f.module.clone(),
+            version: f.version.clone(),
+            fixed: f.fixed.clone(),
+            level: Some(f.level),
+            symbol: f.symbol.clone(),
+            call_path: f.call_path.clone(),
+            since_pack: false,
+        });
+    }
+    hits.sort_by(|a, b| (&a.module, &a.id).cmp(&(&b.module, &b.id)));
 }
 
 /// Each module's license, read where its code is: vendor/<path>, or the

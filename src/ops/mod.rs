@@ -29,6 +29,9 @@ pub struct Context {
     pub temp_dir: PathBuf,
     /// The `go` command: `$FERRY_GO`, else `go` on PATH.
     pub go: PathBuf,
+    /// The `govulncheck` command: `$FERRY_GOVULNCHECK`, else `govulncheck`
+    /// on PATH, else in Go's bin folder.
+    pub govulncheck: PathBuf,
     /// `SOURCE_DATE_EPOCH`, for the manifest's and the zip's times.
     pub source_date_epoch: Option<i64>,
     /// The folder of Docker's `config.json` (registry credentials).

@@ -7,7 +7,7 @@ use std::process::{Command, Stdio};
 use crate::common::{Sandbox, app, assert_exit, assert_ok, assert_says, text};
 
 /// Validates a CycloneDX 1.5 JSON document with cyclonedx-python-lib.
-fn validate_cyclonedx(json: &[u8]) {
+pub fn validate_cyclonedx(json: &[u8]) {
     let script = "import sys\nfrom cyclonedx.validation.json import JsonStrictValidator\nfrom cyclonedx.schema import SchemaVersion\nerr = JsonStrictValidator(SchemaVersion.V1_5).validate_str(sys.stdin.read())\nprint(err if err else 'valid')\nsys.exit(1 if err else 0)\n";
     let mut child = Command::new("python3")
         .args(["-c", script])

@@ -9,6 +9,7 @@ mod go;
 mod plan;
 mod proof;
 mod snapshot;
+mod vulns;
 mod write;
 mod zip_proofs;
 
@@ -113,7 +114,11 @@ pub fn run(opts: &PackOptions, ctx: &Context) -> Result<Packed, Error> {
     let mut clock = Timings::start();
     let vendored = go::vendor(&snap, opts, ctx)?;
     clock.go = clock.lap();
-    let checked = check::run(&snap, &vendored, opts, ctx)?;
+    let mut checked = check::run(&snap, &vendored, opts, ctx)?;
+    let reached = vulns::run(&snap, &checked.go, &checked.sbom, ctx)?;
+    if let Some(r) = &reached {
+        checked.sbom = r.sbom.clone();
+    }
     clock.verify = clock.lap();
     let images_dir = snap.scratch.path().join("images");
     let pulled = pull::pull_all(
@@ -138,6 +143,7 @@ pub fn run(opts: &PackOptions, ctx: &Context) -> Result<Packed, Error> {
         pulled: &pulled,
         plan: &plan,
         proof,
+        vulns: reached.map(|r| r.entry),
     };
     let written = write::write(parts, ctx)?;
     clock.bundle = clock.lap();
