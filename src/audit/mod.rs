@@ -144,7 +144,8 @@ impl Audit {
 
 /// Each version match gets the scan's level; an advisory the bundle's own
 /// database did not hold is marked new since the pack; a scan finding no
-/// version match gave (the standard library's) is added as it is.
+/// version match gave is added as it is, except the standard library's:
+/// the Go that builds on the isolated side is not the one that scanned.
 pub fn with_levels(hits: &mut Vec<vulns::Hit>, snapshot: &vulns::Snapshot, scan: &Reachability) {
     for h in hits.iter_mut() {
         if let Some(f) = scan.reach.find(&h.id, &h.module) {
@@ -155,7 +156,8 @@ pub fn with_levels(hits: &mut Vec<vulns::Hit>, snapshot: &vulns::Snapshot, scan:
         h.since_pack = scan.known.is_some_and(|k| !k.contains(&h.id));
     }
     for f in &scan.reach.findings {
-        if hits.iter().any(|h| h.id == f.id && h.module == f.module) {
+        let stdlib = f.module == "stdlib" || f.module == "toolchain";
+        if stdlib || hits.iter().any(|h| h.id == f.id && h.module == f.module) {
             continue;
         }
         let adv = snapshot.advisories.iter().find(|(a, _)| a.id == f.id);

@@ -16,6 +16,8 @@ pub struct Policy {
     pub allow: Vec<String>,
     pub vulns: bool,
     pub vulndb: Option<PathBuf>,
+    /// The build tags govulncheck scans a folder with.
+    pub tags: Vec<String>,
 }
 
 impl Policy {

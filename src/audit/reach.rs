@@ -89,15 +89,25 @@ impl crate::exit::Classify for ReachError {
     }
 }
 
-/// Runs `govulncheck -C tree -db file://db -format json ./...` in module
-/// mode over vendor/ (`-mod=vendor`, no toolchain switch, no proxy: the tree
-/// already holds every line of code it reads) and reads what it found.
-pub fn run(govulncheck: &Path, tree: &Path, db: &Path) -> Result<Reach, ReachError> {
+/// Runs `govulncheck -C tree -db file://db -format json [-tags …] ./...` in
+/// module mode over vendor/ (`-mod=vendor`, no toolchain switch, no proxy:
+/// the tree already holds every line of code it reads) and reads what it
+/// found. `tags` are the build's, so that the files scanned are the ones built.
+pub fn run(
+    govulncheck: &Path,
+    tree: &Path,
+    db: &Path,
+    tags: &[String],
+) -> Result<Reach, ReachError> {
     let bad = |reason: String| ReachError {
         path: govulncheck.to_path_buf(),
         reason,
     };
-    let out = Command::new(govulncheck)
+    let mut cmd = Command::new(govulncheck);
+    if !tags.is_empty() {
+        cmd.arg("-tags").arg(tags.join(","));
+    }
+    let out = cmd
         .arg("-C")
         .arg(tree)
         .arg("-db")

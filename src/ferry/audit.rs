@@ -24,6 +24,7 @@ pub fn run(args: AuditArgs, quiet: bool, out: &mut dyn Write) -> anyhow::Result<
         allow: args.allow_license.clone(),
         vulns: args.vulns || args.vulndb.is_some(),
         vulndb: args.vulndb.clone(),
+        tags: args.tags.clone(),
     };
     if args.approvals && !args.target.is_file() {
         return Err(Error::Usage(format!(

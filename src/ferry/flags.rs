@@ -373,6 +373,10 @@ pub struct AuditArgs {
     /// folder); exit 1 on a known vulnerability.
     #[arg(long)]
     pub vulns: bool,
+    /// For a folder with --vulndb: the build tags govulncheck scans with
+    /// (comma-separated; a bundle's scan used pack's --tags).
+    #[arg(long, value_name = "TAGS", value_delimiter = ',')]
+    pub tags: Vec<String>,
     /// The snapshot to match against (OSV JSON folder or zip); implies
     /// --vulns. For a bundle, a newer one than it carries: advisories its own
     /// did not hold are marked new since the pack. For a folder, govulncheck

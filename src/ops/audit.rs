@@ -43,7 +43,7 @@ pub fn dir(
             ))
         })?;
         let snapshot = vulns::load(db)?;
-        let reach = scan(dir, &snapshot, ctx)?;
+        let reach = scan(dir, &snapshot, &policy.tags, ctx)?;
         let scan = Reachability {
             reach: &reach,
             when: "audit",
@@ -56,10 +56,15 @@ pub fn dir(
 
 /// govulncheck over `tree` (go.mod and vendor/) against `snapshot`, written
 /// first in the layout govulncheck reads.
-pub fn scan(tree: &Path, snapshot: &vulns::Snapshot, ctx: &Context) -> Result<Reach, Error> {
+pub fn scan(
+    tree: &Path,
+    snapshot: &vulns::Snapshot,
+    tags: &[String],
+    ctx: &Context,
+) -> Result<Reach, Error> {
     let temp = ctx.temp("vulndb")?;
     vulns::write_layout(snapshot, temp.path())?;
-    Ok(reach::run(&ctx.govulncheck, tree, temp.path())?)
+    Ok(reach::run(&ctx.govulncheck, tree, temp.path(), tags)?)
 }
 
 /// Audits a bundle: everything `verify` checks first, then the Go check and

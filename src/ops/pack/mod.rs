@@ -115,7 +115,7 @@ pub fn run(opts: &PackOptions, ctx: &Context) -> Result<Packed, Error> {
     let vendored = go::vendor(&snap, opts, ctx)?;
     clock.go = clock.lap();
     let mut checked = check::run(&snap, &vendored, opts, ctx)?;
-    let reached = vulns::run(&snap, &checked.go, &checked.sbom, ctx)?;
+    let reached = vulns::run(opts, &snap, &checked.go, &checked.sbom, ctx)?;
     if let Some(r) = &reached {
         checked.sbom = r.sbom.clone();
     }

@@ -2,6 +2,7 @@
 //! tree's go.mod and vendor/ against the snapshot, its findings by level for
 //! `vulns.json`, and the SBOM again with its `vulnerabilities`.
 
+use super::PackOptions;
 use super::snapshot::Snapshot;
 use crate::audit::reach::Reach;
 use crate::audit::{self, sbom, vulns};
@@ -16,8 +17,10 @@ pub struct Reached {
     pub sbom: Vec<u8>,
 }
 
-/// Nothing without `--vulndb`; else the scan, its record and the SBOM.
+/// Nothing without `--vulndb`; else the scan (with the build's tags), its
+/// record and the SBOM.
 pub fn run(
+    opts: &PackOptions,
     snap: &Snapshot,
     go: &GoCheck,
     sbom_bytes: &[u8],
@@ -26,7 +29,7 @@ pub fn run(
     let Some(db) = &snap.vulndb else {
         return Ok(None);
     };
-    let reach: Reach = crate::ops::audit::scan(&snap.tree, db, ctx)?;
+    let reach: Reach = crate::ops::audit::scan(&snap.tree, db, &opts.tags, ctx)?;
     let modules: Vec<(String, String)> = go
         .modules_status
         .iter()
