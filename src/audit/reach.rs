@@ -68,6 +68,32 @@ impl Reach {
         bytes
     }
 
+    /// A bundle's `vulns.json` is input: none of its words may hide a
+    /// control or invisible formatting character from the terminal that
+    /// shows them.
+    pub fn check_text(&self) -> Result<(), String> {
+        let hidden = |s: &str| {
+            s.chars()
+                .any(|c| c.is_control() || crate::text::invisible_format(c))
+        };
+        let words = self.findings.iter().flat_map(|f| {
+            [&f.id, &f.module, &f.version]
+                .into_iter()
+                .chain(f.symbol.iter())
+                .chain(f.fixed.iter())
+                .chain(f.call_path.iter())
+        });
+        let bad = [&self.scanner, &self.go_version]
+            .into_iter()
+            .chain(self.db_modified.iter())
+            .chain(words)
+            .find(|w| hidden(w));
+        match bad {
+            Some(w) => Err(format!("{w:?} holds a control or invisible character")),
+            None => Ok(()),
+        }
+    }
+
     /// The finding for an advisory in a module, if govulncheck made one.
     pub fn find(&self, id: &str, module: &str) -> Option<&Finding> {
         self.findings
@@ -298,6 +324,16 @@ mod tests {
         );
         let back: Reach = serde_json::from_slice(&reach.to_bytes()).unwrap();
         assert_eq!(back, reach);
+    }
+
+    #[test]
+    fn hidden_characters_in_a_record_are_refused() {
+        let mut reach = parse(STREAM.as_bytes()).unwrap();
+        assert!(reach.check_text().is_ok());
+        reach.findings[0].call_path[0] = "main.main\u{1b}[2J (main.go:1)".into();
+        assert!(reach.check_text().is_err());
+        reach.findings[0].call_path[0] = "main.main\u{202e} (main.go:1)".into();
+        assert!(reach.check_text().is_err());
     }
 
     #[test]

@@ -103,10 +103,7 @@ pub fn bundle(
             .as_ref()
             .map(|o| o.advisories.iter().map(|(a, _)| a.id.clone()).collect());
         let reach = match read_if_exists(&temp.path().join(VULNS))? {
-            Some(bytes) => Some(
-                serde_json::from_slice::<Reach>(&bytes)
-                    .map_err(|e| Error::Usage(format!("{}: {VULNS}: {e}", bundle.display())))?,
-            ),
+            Some(bytes) => Some(read_reach(bundle, &bytes)?),
             None => None,
         };
         let scan = reach.as_ref().map(|reach| Reachability {
@@ -117,6 +114,15 @@ pub fn bundle(
         audit.check_vulns(snapshot, scan);
     }
     Ok((checked.report, Some(audit)))
+}
+
+/// A bundle's `vulns.json`, refused when it is not the record pack writes
+/// or hides characters from the terminal.
+fn read_reach(bundle: &Path, bytes: &[u8]) -> Result<Reach, Error> {
+    let refused = |e: String| Error::Usage(format!("{}: {VULNS}: {e}", bundle.display()));
+    let reach: Reach = serde_json::from_slice(bytes).map_err(|e| refused(e.to_string()))?;
+    reach.check_text().map_err(refused)?;
+    Ok(reach)
 }
 
 fn read_if_exists(path: &Path) -> Result<Option<Vec<u8>>, Error> {

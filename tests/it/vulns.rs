@@ -329,3 +329,47 @@ fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// vulns.json is input, signature or not: a record re-signed with a call
+/// path that hides terminal control characters is refused, and shown nowhere.
+#[test]
+fn a_resigned_vulns_record_that_hides_characters_is_refused() {
+    use crate::common::{rawzip, resign::resigned};
+    use sha2::{Digest, Sha256};
+    let sb = Sandbox::new();
+    let db = fixture_vulndb();
+    let out = sb.pack_with(
+        "vulnapp",
+        "v.ferry",
+        &["-q", "--vulndb", db.to_str().unwrap()],
+    );
+    assert_ok(&out);
+    let mut entries = rawzip::entries_of(&fs::read(sb.path("v.ferry")).unwrap());
+    let at = entries.iter().position(|e| e.0 == "vulns.json").unwrap();
+    let record = String::from_utf8(entries[at].1.clone()).unwrap();
+    let forged = record.replace(
+        "example.com/vulnapp.main (",
+        "example.com/vulnapp.main\\u001b[2J (",
+    );
+    assert_ne!(forged, record);
+    entries[at].1 = forged.clone().into_bytes();
+    let sha = hex::encode(Sha256::digest(forged.as_bytes()));
+    let size = forged.len();
+    let entries = resigned(&sb, &entries, |m| {
+        for e in m["entries"].as_array_mut().unwrap() {
+            if e["path"] == "vulns.json" {
+                e["sha256"] = sha.clone().into();
+                e["size"] = size.into();
+            }
+        }
+    });
+    fs::write(sb.path("forged.ferry"), rawzip::rebuild(&entries).build()).unwrap();
+    assert_ok(&sb.run(&["verify", "forged.ferry", "--pub", "rel.pub"]));
+    let out = sb.run(&["audit", "forged.ferry", "--pub", "rel.pub", "--vulns"]);
+    assert_exit(&out, 2);
+    assert_says(
+        &out,
+        &["vulns.json", "holds a control or invisible character"],
+    );
+    assert!(!text(&out).contains('\u{1b}'), "{}", text(&out));
+}
