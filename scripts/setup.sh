@@ -9,7 +9,10 @@
 #     umoci and busybox-static (test images made with no daemon), skopeo and
 #     podman (independent readers of the tars ferry writes), apache2-utils
 #     (htpasswd for a registry with basic auth), buildah and runc (container
-#     builds of the unpacked bundle).
+#     builds of the unpacked bundle),
+#   - govulncheck (golang.org/x/vuln, pinned), built from source with
+#     `go install` through the Go module proxy, for pack --vulndb and the
+#     reachability tests.
 set -euo pipefail
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
@@ -45,6 +48,15 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}" >&2
   apt_install "${missing[@]}"
 fi
+# govulncheck at the pinned version, built by the Go toolchain from the module
+# proxy (GOPROXY as the environment has it, Go's default when unset), into
+# /usr/local/bin as root, else Go's bin folder (put on PATH).
+govulncheck_version=v1.9.0
+if ! govulncheck -version 2>/dev/null | grep -q "govulncheck@$govulncheck_version"; then
+  echo "setup: installing govulncheck@$govulncheck_version" >&2
+  if [ "$(id -u)" = 0 ]; then gobin=/usr/local/bin; else gobin="$(go env GOPATH)/bin"; export PATH="$gobin:$PATH"; fi
+  GOBIN="$gobin" GOTOOLCHAIN=local GOFLAGS=-mod=mod go install "golang.org/x/vuln/cmd/govulncheck@$govulncheck_version"
+fi
 # The independent CycloneDX validator the SBOM tests use (JSON schema, offline).
 python3 -c 'import cyclonedx.validation.json, jsonschema' 2>/dev/null || {
   echo "setup: installing cyclonedx-python-lib (SBOM validation)" >&2
@@ -57,4 +69,4 @@ python3 -c 'import in_toto_attestation.v1.statement, in_toto_attestation.predica
 }
 command -v cargo >/dev/null 2>&1 || { echo "setup: cargo (Rust) is required: https://rustup.rs" >&2; exit 3; }
 export GOTOOLCHAIN=local
-echo "setup: $(go version), $(minisign -v 2>&1 | head -n1), $(cargo --version)" >&2
+echo "setup: $(go version), $(minisign -v 2>&1 | head -n1), govulncheck@$govulncheck_version, $(cargo --version)" >&2

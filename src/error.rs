@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use crate::audit::reach::ReachError;
 use crate::audit::vulns::VulnDbError;
 use crate::build::BuildError;
 use crate::bundle::diags::BundleError;
@@ -48,6 +49,8 @@ pub enum Error {
     #[error(transparent)]
     VulnDb(#[from] VulnDbError),
     #[error(transparent)]
+    Reach(#[from] ReachError),
+    #[error(transparent)]
     Export(#[from] ExportError),
     #[error("{0}")]
     Usage(String),
@@ -82,6 +85,7 @@ impl Classify for Error {
             Error::Image(e) => e.exit(),
             Error::Build(e) => e.exit(),
             Error::VulnDb(e) => e.exit(),
+            Error::Reach(e) => e.exit(),
             Error::Export(e) => e.exit(),
             Error::Usage(_) => Exit::Usage,
         }

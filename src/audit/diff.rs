@@ -36,15 +36,19 @@ pub fn licenses(sbom: &[u8]) -> BTreeMap<String, String> {
             Some(v) => v.rsplit_once('@').map_or(v, |(p, _)| p).to_string(),
             None => c["name"].as_str().unwrap_or_default().to_string(),
         };
-        let ids: Vec<&str> = c["licenses"]
+        // An expression (ferry since SPDX expressions), else ids or names
+        // (older bundles), with the SBOM's unknown reference read back.
+        let ids: Vec<String> = c["licenses"]
             .as_array()
             .into_iter()
             .flatten()
             .filter_map(|l| {
-                l["license"]["id"]
+                l["expression"]
                     .as_str()
+                    .or(l["license"]["id"].as_str())
                     .or(l["license"]["name"].as_str())
             })
+            .map(|e| e.replace(super::license::expr::UNKNOWN_REF, super::license::UNKNOWN))
             .collect();
         out.insert(path, ids.join(" AND "));
     }

@@ -5,12 +5,15 @@
 
 pub mod diff;
 pub mod license;
+pub mod openvex;
 pub mod policy;
+pub mod reach;
 pub mod sbom;
 pub mod vulns;
 
 use std::path::Path;
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::gomod::check::{GoCheck, ModuleStatus, ReplaceKind};
@@ -23,8 +26,12 @@ pub use policy::Policy;
 pub struct AuditModule {
     #[serde(flatten)]
     pub status: ModuleStatus,
-    /// SPDX ids joined with " AND ", or "unknown".
+    /// An SPDX expression (`Apache-2.0 AND MIT`, `MIT OR Apache-2.0`), with
+    /// "unknown" for a license file no SPDX text matches; "unknown" alone
+    /// when the module has no license file.
     pub license: String,
+    /// The license files it was read from, each with its own expression.
+    pub license_files: Vec<license::LicenseFile>,
 }
 
 /// What an audit found.
@@ -40,6 +47,9 @@ pub struct Audit {
     pub sbom: Option<Vec<u8>>,
     /// Known vulnerabilities, when a database snapshot was given.
     pub vulns: Option<VulnReport>,
+    /// The audited release's version (the bundle's, or `git describe`).
+    #[serde(skip)]
+    pub version: Option<String>,
 }
 
 /// What the vulnerability check found, and how old its database is.
@@ -50,6 +60,28 @@ pub struct VulnReport {
     pub advisories: usize,
     pub modules_checked: usize,
     pub hits: Vec<vulns::Hit>,
+    /// The govulncheck scan the levels come from (its findings are in
+    /// `hits`), when there was one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reachability: Option<Scan>,
+}
+
+/// Which scan said how close the code comes to each vulnerability.
+#[derive(Debug, Clone, Serialize)]
+pub struct Scan {
+    pub scanner: String,
+    pub go_version: String,
+    pub db_modified: Option<String>,
+    /// `pack` (the bundle's vulns.json) or `audit` (run on this folder).
+    pub when: &'static str,
+}
+
+/// What the reachability levels come from: a scan, and for a bundle the
+/// advisories its own database held (anything else is new since the pack).
+pub struct Reachability<'a> {
+    pub reach: &'a reach::Reach,
+    pub when: &'static str,
+    pub known: Option<&'a std::collections::BTreeSet<String>>,
 }
 
 impl Audit {
@@ -64,23 +96,43 @@ impl Audit {
             policy: violations,
             sbom: None,
             vulns: None,
+            version: None,
         }
     }
 
-    /// Matches the audited modules against a vulnerability database snapshot.
-    pub fn check_vulns(&mut self, snapshot: &vulns::Snapshot) {
+    /// Matches the audited modules against a vulnerability database
+    /// snapshot, each match with the level a govulncheck scan gave it.
+    pub fn check_vulns(&mut self, snapshot: &vulns::Snapshot, scan: Option<Reachability>) {
         let modules: Vec<(String, String)> = self
             .check
             .modules_status
             .iter()
             .filter_map(ModuleStatus::built)
             .collect();
+        let mut hits = vulns::matches(snapshot, &modules);
+        if let Some(scan) = &scan {
+            with_levels(&mut hits, snapshot, scan);
+        }
         self.vulns = Some(VulnReport {
             snapshot: snapshot.modified.clone(),
             advisories: snapshot.advisories.len(),
             modules_checked: modules.len(),
-            hits: vulns::matches(snapshot, &modules),
+            hits,
+            reachability: scan.map(|s| Scan {
+                scanner: s.reach.scanner.clone(),
+                go_version: s.reach.go_version.clone(),
+                db_modified: s.reach.db_modified.clone(),
+                when: s.when,
+            }),
         });
+    }
+
+    /// The OpenVEX document of the vulnerability matches, for the audited
+    /// release (`created`: RFC 3339).
+    pub fn openvex(&self, created: &str) -> Vec<u8> {
+        let product = sbom::purl(&self.check.module, self.version.as_deref());
+        let hits = self.vulns.as_ref().map_or(&[][..], |v| &v.hits[..]);
+        openvex::document(&product, created, hits)
     }
 
     /// Whether the audit passes: no Go finding, no policy violation.
@@ -90,20 +142,65 @@ impl Audit {
     }
 }
 
+/// Each version match gets the scan's level; an advisory the bundle's own
+/// database did not hold is marked new since the pack; a scan finding no
+/// version match gave is added as it is, except the standard library's:
+/// the Go that builds on the isolated side is not the one that scanned.
+pub fn with_levels(hits: &mut Vec<vulns::Hit>, snapshot: &vulns::Snapshot, scan: &Reachability) {
+    for h in hits.iter_mut() {
+        if let Some(f) = scan.reach.find(&h.id, &h.module) {
+            h.level = Some(f.level);
+            h.symbol = f.symbol.clone();
+            h.call_path = f.call_path.clone();
+        }
+        h.since_pack = scan.known.is_some_and(|k| !k.contains(&h.id));
+    }
+    for f in &scan.reach.findings {
+        let stdlib = f.module == "stdlib" || f.module == "toolchain";
+        if stdlib || hits.iter().any(|h| h.id == f.id && h.module == f.module) {
+            continue;
+        }
+        let adv = snapshot.advisories.iter().find(|(a, _)| a.id == f.id);
+        hits.push(vulns::Hit {
+            id: f.id.clone(),
+            aliases: adv.map(|(a, _)| a.aliases.clone()).unwrap_or_default(),
+            summary: adv.map(|(a, _)| a.summary.clone()).unwrap_or_default(),
+            module: f.module.clone(),
+            version: f.version.clone(),
+            fixed: f.fixed.clone(),
+            level: Some(f.level),
+            symbol: f.symbol.clone(),
+            call_path: f.call_path.clone(),
+            since_pack: false,
+        });
+    }
+    hits.sort_by(|a, b| (&a.module, &a.id).cmp(&(&b.module, &b.id)));
+}
+
 /// Each module's license, read where its code is: vendor/<path>, or the
-/// folder a local-path replacement names.
+/// folder a local-path replacement names; a folder of vendor/ that is
+/// another module's (`a/b` beside `a`) is that module's, not this one's.
 pub fn licenses(tree: &Path, check: &GoCheck) -> Vec<AuditModule> {
-    check
+    let vendor = tree.join("vendor");
+    let roots: std::collections::BTreeSet<std::path::PathBuf> = check
         .modules_status
         .iter()
+        .map(|m| vendor.join(&m.path))
+        .collect();
+    let other_module = |dir: &Path| roots.contains(dir) || dir.join("go.mod").is_file();
+    check
+        .modules_status
+        .par_iter()
         .map(|m| {
             let dir = match (m.replace_kind, &m.replace) {
                 (Some(ReplaceKind::LocalPath), Some(local)) => tree.join(local),
-                _ => tree.join("vendor").join(&m.path),
+                _ => vendor.join(&m.path),
             };
+            let found = license::of_module(&dir, &other_module);
             AuditModule {
                 status: m.clone(),
-                license: license::of_module(&dir),
+                license: found.expression,
+                license_files: found.files,
             }
         })
         .collect()

@@ -16,7 +16,8 @@ pub struct SbomInput<'a> {
     /// RFC 3339, as the manifest's `created`.
     pub created: &'a str,
     pub modules: &'a [Module],
-    /// Module path → license (SPDX ids joined with " AND ", or "unknown").
+    /// Module path → license (an SPDX expression; "unknown" for a text no
+    /// SPDX license matches).
     pub licenses: &'a BTreeMap<String, String>,
     /// `go mod graph` edges: ("a@v1" or the main module, "b@v2").
     pub graph: &'a [(String, String)],
@@ -116,16 +117,92 @@ fn component(m: &Module, licenses: &BTreeMap<String, String>) -> Value {
     if let Some(v) = version {
         c["version"] = json!(v);
     }
-    let license = licenses.get(&m.path).map_or("unknown", String::as_str);
-    let choices: Vec<Value> = license
-        .split(" AND ")
-        .map(|id| match id {
-            super::license::UNKNOWN => json!({"license": {"name": "unknown"}}),
-            id => json!({"license": {"id": id}}),
-        })
-        .collect();
+    // One SPDX expression (CycloneDX allows one alone); a text no SPDX
+    // license matches is an SPDX license reference, never a made-up id.
+    let license = licenses
+        .get(&m.path)
+        .map_or(super::license::UNKNOWN, String::as_str);
+    let choices = vec![json!({"expression": super::license::expr::to_spdx(license)})];
     c["licenses"] = Value::Array(choices);
     c
+}
+
+/// The SBOM with each vulnerability match as a CycloneDX `vulnerabilities`
+/// entry: the advisory, the component it affects, and the analysis the
+/// reachability level gives (`analysis_of`). The components, and so the
+/// serial number, are unchanged; the bytes are as deterministic.
+pub fn with_vulnerabilities(sbom: &[u8], hits: &[super::vulns::Hit]) -> Vec<u8> {
+    let Ok(mut bom) = serde_json::from_slice::<Value>(sbom) else {
+        return sbom.to_vec();
+    };
+    let entries: Vec<Value> = hits.iter().map(vulnerability).collect();
+    bom["vulnerabilities"] = Value::Array(entries);
+    let mut bytes = serde_json::to_vec_pretty(&bom).unwrap_or_default();
+    bytes.push(b'\n');
+    bytes
+}
+
+fn vulnerability(h: &super::vulns::Hit) -> Value {
+    let component = purl(&h.module, Some(&h.version));
+    let mut v = json!({
+        "bom-ref": format!("{}:{component}", h.id),
+        "id": h.id,
+        "source": {"name": "Go Vulnerability Database", "url": format!("https://pkg.go.dev/vuln/{}", h.id)},
+        "description": h.summary,
+        "affects": [{"ref": component}],
+        "analysis": analysis_of(h),
+    });
+    if !h.aliases.is_empty() {
+        let refs: Vec<Value> = h
+            .aliases
+            .iter()
+            .map(|a| json!({"id": a, "source": {"name": if a.starts_with("CVE-") { "NVD" } else { "GitHub" }}}))
+            .collect();
+        v["references"] = Value::Array(refs);
+    }
+    if let Some(fixed) = &h.fixed {
+        v["recommendation"] = json!(format!("upgrade {} to {fixed}", h.module));
+    }
+    v
+}
+
+/// CycloneDX's analysis of one match. A called symbol is `exploitable`:
+/// reachable code is what an attacker needs, and whether the input reaching
+/// it is theirs is the reviewer's call, not a tool's. Code that is never
+/// called is `not_affected` (`code_not_reachable`), a module whose
+/// vulnerable package is not even compiled in `not_affected`
+/// (`code_not_present`); a match nobody analysed is `in_triage`.
+pub fn analysis_of(h: &super::vulns::Hit) -> Value {
+    use super::reach::Level;
+    let detail = |what: String| format!("govulncheck: {what}");
+    match (h.level, h.since_pack) {
+        (_, true) | (None, _) => json!({
+            "state": "in_triage",
+            "detail": if h.since_pack {
+                "advisory published after the pack: module version matches; reachability not analysed"
+            } else {
+                "module version matches; reachability not analysed"
+            },
+        }),
+        (Some(Level::Called), _) => json!({
+            "state": "exploitable",
+            "detail": detail(format!(
+                "{} is called: {}",
+                h.symbol.as_deref().unwrap_or("a vulnerable symbol"),
+                h.call_path.join(" -> ")
+            )),
+        }),
+        (Some(Level::Imported), _) => json!({
+            "state": "not_affected",
+            "justification": "code_not_reachable",
+            "detail": detail("the vulnerable package is imported; no vulnerable symbol is called".into()),
+        }),
+        (Some(Level::Required), _) => json!({
+            "state": "not_affected",
+            "justification": "code_not_present",
+            "detail": detail("the module is required; no vulnerable package is imported".into()),
+        }),
+    }
 }
 
 /// `pkg:golang/<path>@<version>`, with characters outside a purl's plain set
@@ -272,12 +349,16 @@ mod tests {
         let bom: Value = serde_json::from_slice(&bytes).unwrap();
         let c = &bom["components"];
         assert_eq!(c[0]["purl"], "pkg:golang/example.com/Upper/tz@v1.0.0");
-        assert_eq!(c[0]["licenses"][0]["license"]["id"], "MIT");
+        assert_eq!(c[0]["licenses"], json!([{"expression": "MIT"}]));
         assert_eq!(
             c[1]["purl"], "pkg:golang/example.com/s@v1.1.0",
             "the code used: the replacement"
         );
-        assert_eq!(c[1]["licenses"][0]["license"]["name"], "unknown");
+        assert_eq!(
+            c[1]["licenses"],
+            json!([{"expression": "LicenseRef-ferry-unknown"}]),
+            "never \"unknown\" as an id"
+        );
         assert_eq!(c[2]["purl"], "pkg:golang/example.com/local");
         let deps = bom["dependencies"].as_array().unwrap();
         let of = |r: &str| deps.iter().find(|d| d["ref"] == r).unwrap()["dependsOn"].clone();

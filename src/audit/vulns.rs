@@ -21,6 +21,8 @@ pub struct Advisory {
     #[serde(default)]
     pub summary: String,
     #[serde(default)]
+    pub modified: Option<String>,
+    #[serde(default)]
     pub affected: Vec<Affected>,
 }
 
@@ -149,6 +151,66 @@ pub fn parse_files(files: Vec<(String, Vec<u8>)>) -> Result<Snapshot, String> {
     Ok(snap)
 }
 
+/// Whether an advisory id can be a file name (`GO-2024-0001`).
+pub fn safe_id(id: &str) -> bool {
+    !id.is_empty()
+        && !id.starts_with('.')
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+}
+
+/// Writes `snapshot` under `dir` as govulncheck's `-db file://` reads it
+/// (the vuln.go.dev v1 layout): `ID/<id>.json` (each advisory's own bytes),
+/// `index/db.json` and `index/modules.json` (module → its advisories; no
+/// `fixed`, so govulncheck reads every advisory of a module it uses).
+pub fn write_layout(snapshot: &Snapshot, dir: &Path) -> Result<(), VulnDbError> {
+    let bad = |path: &Path, e: std::io::Error| VulnDbError {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    };
+    let ids = dir.join("ID");
+    let index = dir.join("index");
+    for d in [&ids, &index] {
+        std::fs::create_dir_all(d).map_err(|e| bad(d, e))?;
+    }
+    let mut modules: std::collections::BTreeMap<&str, Vec<serde_json::Value>> =
+        std::collections::BTreeMap::new();
+    let mut newest = String::new();
+    for (adv, bytes) in &snapshot.advisories {
+        if !safe_id(&adv.id) {
+            return Err(VulnDbError {
+                path: dir.to_path_buf(),
+                reason: format!("advisory id {:?} cannot be a file name", adv.id),
+            });
+        }
+        let path = ids.join(format!("{}.json", adv.id));
+        std::fs::write(&path, bytes).map_err(|e| bad(&path, e))?;
+        let modified = adv.modified.clone().unwrap_or_default();
+        newest = newest.max(modified.clone());
+        for a in &adv.affected {
+            let list = modules.entry(a.package.name.as_str()).or_default();
+            list.push(serde_json::json!({"id": adv.id, "modified": modified}));
+        }
+    }
+    let modified = snapshot.modified.clone().unwrap_or(newest);
+    let index_files = [
+        ("db.json", serde_json::json!({ "modified": modified })),
+        (
+            "modules.json",
+            modules
+                .into_iter()
+                .map(|(path, vulns)| serde_json::json!({"path": path, "vulns": vulns}))
+                .collect(),
+        ),
+    ];
+    for (name, value) in index_files {
+        let path = index.join(name);
+        std::fs::write(&path, value.to_string()).map_err(|e| bad(&path, e))?;
+    }
+    Ok(())
+}
+
 /// Whether `version` falls in one SEMVER range.
 pub fn in_range(version: &str, range: &Range) -> bool {
     if range.kind != "SEMVER" {
@@ -204,6 +266,17 @@ pub struct Hit {
     pub version: String,
     /// The lowest fixed version above this one, if any.
     pub fixed: Option<String>,
+    /// How close the code comes, when govulncheck looked (at pack time, or
+    /// on a folder); `None` for a version match nobody analysed.
+    pub level: Option<super::reach::Level>,
+    /// The vulnerable symbol called, and one call path to it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub symbol: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub call_path: Vec<String>,
+    /// An advisory the bundle's own database did not hold: published (or
+    /// first seen) after the pack, matched by module version only.
+    pub since_pack: bool,
 }
 
 /// Matches `modules` (path, version as built) against every advisory.
@@ -226,6 +299,10 @@ pub fn matches(snapshot: &Snapshot, modules: &[(String, String)]) -> Vec<Hit> {
                     module: path.clone(),
                     version: version.clone(),
                     fixed: fixed_above(version, &a.ranges),
+                    level: None,
+                    symbol: None,
+                    call_path: Vec::new(),
+                    since_pack: false,
                 });
             }
         }

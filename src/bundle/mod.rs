@@ -20,3 +20,6 @@ pub const DOCKERIGNORE: &str = ".dockerignore";
 pub const SBOM: &str = "sbom.cdx.json";
 /// The folder of the bundled vulnerability database snapshot (OSV JSON).
 pub const VULNDB: &str = "vulndb/";
+/// govulncheck's findings at pack time, each with its level (symbol
+/// called, package imported, module required): `audit::reach::Reach`.
+pub const VULNS: &str = "vulns.json";

@@ -5,7 +5,9 @@
 use std::io::Write;
 use std::path::Path;
 
-use ferry::audit::{Audit, Policy};
+use ferry::audit::reach::Level;
+use ferry::audit::vulns::Hit;
+use ferry::audit::{Audit, Policy, sbom};
 use ferry::gomod::check::Status;
 use ferry::ops::audit as ops;
 use ferry::sign::approvals::ApprovalReport;
@@ -22,6 +24,7 @@ pub fn run(args: AuditArgs, quiet: bool, out: &mut dyn Write) -> anyhow::Result<
         allow: args.allow_license.clone(),
         vulns: args.vulns || args.vulndb.is_some(),
         vulndb: args.vulndb.clone(),
+        tags: args.tags.clone(),
     };
     if args.approvals && !args.target.is_file() {
         return Err(Error::Usage(format!(
@@ -35,11 +38,13 @@ pub fn run(args: AuditArgs, quiet: bool, out: &mut dyn Write) -> anyhow::Result<
             return Err(Error::Usage(format!("--modcache {}: no such folder", m.display())).into());
         }
         let cache = args.modcache.clone().or_else(|| ctx.module_cache.clone());
-        let audit = ops::dir(&args.target, cache.as_deref(), &policy)?;
-        if matches!(args.format, AuditFormat::Cyclonedx) {
-            out.write_all(&ops::sbom_of_dir(&args.target, &audit, &ctx)?)?;
-        } else {
-            print(&audit, args.format, out)?;
+        let audit = ops::dir(&args.target, cache.as_deref(), &policy, &ctx)?;
+        match args.format {
+            AuditFormat::Cyclonedx => {
+                out.write_all(&ops::sbom_of_dir(&args.target, &audit, &ctx)?)?
+            }
+            AuditFormat::Openvex => out.write_all(&openvex(&audit, &args, &ctx)?)?,
+            _ => print(&audit, args.format, out)?,
         }
         return Ok(exit(&audit));
     }
@@ -57,7 +62,11 @@ pub fn run(args: AuditArgs, quiet: bool, out: &mut dyn Write) -> anyhow::Result<
     match audit {
         Some(audit) if report.ok() => {
             match (&audit.sbom, args.format) {
-                (Some(sbom), AuditFormat::Cyclonedx) => out.write_all(sbom)?,
+                (Some(sbom), AuditFormat::Cyclonedx) => match &audit.vulns {
+                    Some(v) => out.write_all(&sbom::with_vulnerabilities(sbom, &v.hits))?,
+                    None => out.write_all(sbom)?,
+                },
+                (_, AuditFormat::Openvex) => out.write_all(&openvex(&audit, &args, &ctx)?)?,
                 (None, AuditFormat::Cyclonedx) => {
                     return Err(Error::Usage(format!(
                         "{}: this bundle carries no sbom.cdx.json (made by an older ferry)",
@@ -75,6 +84,18 @@ pub fn run(args: AuditArgs, quiet: bool, out: &mut dyn Write) -> anyhow::Result<
         }
         None => crate::verify::print(&report, json, quiet, out),
     }
+}
+
+/// The OpenVEX export, which only a vulnerability check has anything for.
+fn openvex(audit: &Audit, args: &AuditArgs, ctx: &ferry::ops::Context) -> anyhow::Result<Vec<u8>> {
+    if audit.vulns.is_none() {
+        return Err(Error::Usage(format!(
+            "{}: --format openvex exports the vulnerability check: add --vulns or --vulndb DIR|ZIP",
+            args.target.display()
+        ))
+        .into());
+    }
+    Ok(audit.openvex(&ferry::bundle::writer::created(ctx.source_date_epoch)))
 }
 
 /// Each approval beside a bundle: whose, its trusted comment, and whether
@@ -115,6 +136,36 @@ fn print_approvals(
     )?;
     say!(out, "approvals: {report}");
     Ok(())
+}
+
+/// `VULN id (aliases) module@version: summary; fixed in …; level`, the
+/// level with its call path when a symbol is called.
+fn vuln_line(h: &Hit) -> String {
+    let aliases = match h.aliases.is_empty() {
+        true => String::new(),
+        false => format!(" ({})", h.aliases.join(", ")),
+    };
+    let fixed = h
+        .fixed
+        .as_deref()
+        .map_or("no fixed version".to_string(), |f| format!("fixed in {f}"));
+    let level = match (h.level, h.since_pack) {
+        (_, true) => {
+            "NEW since the pack: module version matches, reachability not analysed".to_string()
+        }
+        (None, false) => "module version matches, reachability not analysed".to_string(),
+        (Some(Level::Called), false) => format!("symbol called: {}", h.call_path.join(" -> ")),
+        (Some(Level::Imported), false) => {
+            "package imported, no vulnerable symbol called".to_string()
+        }
+        (Some(Level::Required), false) => {
+            "module required, vulnerable package not imported".to_string()
+        }
+    };
+    format!(
+        "VULN {}{aliases} {}@{}: {}; {fixed}; {level}",
+        h.id, h.module, h.version, h.summary
+    )
 }
 
 fn exit(audit: &Audit) -> Exit {
@@ -180,27 +231,30 @@ fn print(audit: &Audit, format: AuditFormat, out: &mut dyn Write) -> anyhow::Res
     }
     if let Some(v) = &audit.vulns {
         for h in &v.hits {
-            let aliases = if h.aliases.is_empty() {
-                String::new()
-            } else {
-                format!(" ({})", h.aliases.join(", "))
-            };
-            let fixed = h
-                .fixed
-                .as_deref()
-                .map_or("no fixed version".to_string(), |f| format!("fixed in {f}"));
-            say!(
-                out,
-                "VULN {}{aliases} {}@{}: {}; {fixed}",
-                h.id,
-                h.module,
-                h.version,
-                h.summary
-            );
+            say!(out, "{}", vuln_line(h));
         }
+        let by = |l: Option<Level>| {
+            v.hits
+                .iter()
+                .filter(|h| h.level == l && !h.since_pack)
+                .count()
+        };
+        let levels = match &v.reachability {
+            Some(scan) => format!(
+                "; {} symbol called, {} package imported, {} module required, {} new since the pack (reachability by {} at {} time, {})",
+                by(Some(Level::Called)),
+                by(Some(Level::Imported)),
+                by(Some(Level::Required)),
+                v.hits.iter().filter(|h| h.since_pack).count(),
+                scan.scanner,
+                scan.when,
+                scan.go_version
+            ),
+            None => "; reachability not analysed".to_string(),
+        };
         say!(
             out,
-            "vulnerabilities: {} found in {} module versions against {} advisories (database snapshot of {})",
+            "vulnerabilities: {} found in {} module versions against {} advisories (database snapshot of {}){levels}",
             v.hits.len(),
             v.modules_checked,
             v.advisories,

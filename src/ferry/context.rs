@@ -1,5 +1,5 @@
 //! The one place ferry reads its environment: temporary folder, the `go`
-//! command and the user's `GOTOOLCHAIN`, `SOURCE_DATE_EPOCH`, registry credentials, the module cache,
+//! command and the user's `GOTOOLCHAIN`, the `govulncheck` command, `SOURCE_DATE_EPOCH`, registry credentials, the module cache,
 //! the key password, approver keys, and whether stderr is a terminal. The library gets
 //! what is read here as an `ops::Context`.
 
@@ -26,6 +26,7 @@ pub fn from_env(quiet: bool) -> Result<Context, Error> {
         temp_dir: std::env::temp_dir(),
         go: var("FERRY_GO").unwrap_or_else(|| PathBuf::from("go")),
         go_toolchain: std::env::var("GOTOOLCHAIN").ok().filter(|v| !v.is_empty()),
+        govulncheck: var("FERRY_GOVULNCHECK").unwrap_or_else(govulncheck),
         source_date_epoch: source_date_epoch()?,
         docker_config: var("DOCKER_CONFIG").or_else(|| var("HOME").map(|h| h.join(".docker"))),
         module_cache: module_cache(),
@@ -44,6 +45,30 @@ fn source_date_epoch() -> Result<Option<i64>, Error> {
         }),
         _ => Ok(None),
     }
+}
+
+/// govulncheck where `go install` puts it: on PATH, else `$GOBIN`, else the
+/// first `$GOPATH` entry's bin, else `~/go/bin`; the bare name (an error
+/// naming it when run) when none holds it.
+fn govulncheck() -> PathBuf {
+    let on_path = var("PATH").and_then(|p| {
+        std::env::split_paths(&p)
+            .map(|d| d.join("govulncheck"))
+            .find(|f| f.is_file())
+    });
+    let gopath_bin = var("GOPATH")
+        .and_then(|p| std::env::split_paths(&p).next())
+        .or_else(|| var("HOME").map(|h| h.join("go")))
+        .map(|g| g.join("bin"));
+    on_path
+        .or_else(|| {
+            [var("GOBIN"), gopath_bin]
+                .into_iter()
+                .flatten()
+                .map(|d| d.join("govulncheck"))
+                .find(|f| f.is_file())
+        })
+        .unwrap_or_else(|| PathBuf::from("govulncheck"))
 }
 
 /// The module download cache as Go finds it: `$GOMODCACHE`, else the first

@@ -338,7 +338,11 @@ pub struct ModulesExportArgs {
 pub enum AuditFormat {
     Table,
     Json,
+    /// The CycloneDX SBOM (with `vulnerabilities` when --vulns).
     Cyclonedx,
+    /// An OpenVEX document: one statement per vulnerability match, its
+    /// status from what the code calls (needs --vulns or --vulndb).
+    Openvex,
 }
 
 #[derive(Debug, Args)]
@@ -362,18 +366,29 @@ pub struct AuditArgs {
     /// $GOMODCACHE/cache/download); without one, zip checks are "not checked".
     #[arg(long, value_name = "DIR")]
     pub modcache: Option<PathBuf>,
-    /// Fail (exit 1) when a module carries this license (SPDX id, or
-    /// "unknown"); repeatable.
+    /// Fail (exit 1) when a module's license expression needs this license
+    /// (SPDX id, or "unknown"; an OR fails only when every side does);
+    /// repeatable.
     #[arg(long, value_name = "ID")]
     pub deny_license: Vec<String>,
-    /// Fail (exit 1) when a module carries a license not named here; repeatable.
+    /// Fail (exit 1) when a module's license expression cannot be met with
+    /// the licenses named here (an OR needs one side, an AND all); repeatable.
     #[arg(long, value_name = "ID")]
     pub allow_license: Vec<String>,
     /// Match every module version against a vulnerability database snapshot
-    /// (the bundle's own, or --vulndb); exit 1 on a known vulnerability.
+    /// (the bundle's own, or --vulndb), each match with how close the code
+    /// comes (govulncheck's scan: at pack time for a bundle, now for a
+    /// folder); exit 1 on a known vulnerability.
     #[arg(long)]
     pub vulns: bool,
-    /// The snapshot to match against (OSV JSON folder or zip); implies --vulns.
+    /// For a folder with --vulndb: the build tags govulncheck scans with
+    /// (comma-separated; a bundle's scan used pack's --tags).
+    #[arg(long, value_name = "TAGS", value_delimiter = ',')]
+    pub tags: Vec<String>,
+    /// The snapshot to match against (OSV JSON folder or zip); implies
+    /// --vulns. For a bundle, a newer one than it carries: advisories its own
+    /// did not hold are marked new since the pack. For a folder, govulncheck
+    /// runs against it.
     #[arg(long, value_name = "DIR|ZIP")]
     pub vulndb: Option<PathBuf>,
 }

@@ -5,19 +5,28 @@
 use std::path::Path;
 
 use super::{Context, read_go_text};
-use crate::audit::{Audit, Policy, sbom, vulns};
+use std::collections::BTreeSet;
+
+use crate::audit::reach::{self, Reach};
+use crate::audit::{Audit, Policy, Reachability, sbom, vulns};
 use crate::bundle::diags::Report;
 use crate::bundle::extract::Extract;
 use crate::bundle::manifest::{self, MainModule};
-use crate::bundle::{SBOM, VULNDB, writer};
+use crate::bundle::{SBOM, VULNDB, VULNS, writer};
 use crate::error::Error;
 use crate::gomod::{check, modules_txt};
 use crate::sign::TrustedKeys;
 use crate::vcs;
 
 /// Audits a Go module folder (or a go.work workspace's folder) with a
-/// vendor/; `cache` is a GOPROXY-layout folder.
-pub fn dir(dir: &Path, cache: Option<&Path>, policy: &Policy) -> Result<Audit, Error> {
+/// vendor/; `cache` is a GOPROXY-layout folder. With a vulnerability
+/// database, govulncheck says how close the code comes to each match.
+pub fn dir(
+    dir: &Path,
+    cache: Option<&Path>,
+    policy: &Policy,
+    ctx: &Context,
+) -> Result<Audit, Error> {
     if !dir.join("go.mod").is_file() && !dir.join("go.work").is_file() {
         return Err(Error::Usage(format!(
             "{}: no go.mod or go.work: audit takes a Go module folder, a workspace folder or a bundle",
@@ -25,6 +34,7 @@ pub fn dir(dir: &Path, cache: Option<&Path>, policy: &Policy) -> Result<Audit, E
         )));
     }
     let mut audit = Audit::new(dir, check::run_on_disk(dir, cache)?, policy);
+    audit.version = Some(vcs::describe(dir));
     if policy.vulns {
         let db = policy.vulndb.as_deref().ok_or_else(|| {
             Error::Usage(format!(
@@ -32,13 +42,35 @@ pub fn dir(dir: &Path, cache: Option<&Path>, policy: &Policy) -> Result<Audit, E
                 dir.display()
             ))
         })?;
-        audit.check_vulns(&vulns::load(db)?);
+        let snapshot = vulns::load(db)?;
+        let reach = scan(dir, &snapshot, &policy.tags, ctx)?;
+        let scan = Reachability {
+            reach: &reach,
+            when: "audit",
+            known: None,
+        };
+        audit.check_vulns(&snapshot, Some(scan));
     }
     Ok(audit)
 }
 
+/// govulncheck over `tree` (go.mod and vendor/) against `snapshot`, written
+/// first in the layout govulncheck reads.
+pub fn scan(
+    tree: &Path,
+    snapshot: &vulns::Snapshot,
+    tags: &[String],
+    ctx: &Context,
+) -> Result<Reach, Error> {
+    let temp = ctx.temp("vulndb")?;
+    vulns::write_layout(snapshot, temp.path())?;
+    Ok(reach::run(&ctx.govulncheck, tree, temp.path(), tags)?)
+}
+
 /// Audits a bundle: everything `verify` checks first, then the Go check and
 /// licenses on its extracted src/ (the Go check reads modcache/ as it streams).
+/// `--vulns` matches the bundle's database (or a newer `--vulndb`) and gives
+/// each match the level pack's govulncheck scan recorded in vulns.json.
 pub fn bundle(
     bundle: &Path,
     keys: &TrustedKeys,
@@ -46,34 +78,60 @@ pub fn bundle(
     ctx: &Context,
 ) -> Result<(Report, Option<Audit>), Error> {
     let temp = ctx.temp("audit")?;
-    let sink = Extract::only(temp.path(), &["src/", SBOM, VULNDB]);
+    let sink = Extract::only(temp.path(), &["src/", SBOM, VULNDB, VULNS]);
     let checked = super::verify::check_streaming(bundle, keys, &sink, ctx)?;
     let Some(check) = checked.go else {
         return Ok((checked.report, None));
     };
     let root = checked.bundle.manifest.module.layout.vendor_root();
     let mut audit = Audit::new(&temp.path().join("src").join(root), check, policy);
-    let sbom_path = temp.path().join(SBOM);
-    audit.sbom = match std::fs::read(&sbom_path) {
-        Ok(bytes) => Some(bytes),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => return Err(Error::io(&sbom_path)(e)),
-    };
+    audit.version = checked.report.version.clone();
+    audit.sbom = read_if_exists(&temp.path().join(SBOM))?;
     if policy.vulns {
         let bundled = temp.path().join(VULNDB);
-        let db = match &policy.vulndb {
-            Some(db) => db.clone(),
-            None if bundled.is_dir() => bundled,
-            None => {
-                return Err(Error::Usage(format!(
-                    "{}: carries no vulnerability database: pack with --vulndb, or pass --vulndb DIR|ZIP",
-                    bundle.display()
-                )));
-            }
+        let own = match bundled.is_dir() {
+            true => Some(vulns::load(&bundled)?),
+            false => None,
         };
-        audit.check_vulns(&vulns::load(&db)?);
+        let newer = policy.vulndb.as_deref().map(vulns::load).transpose()?;
+        let Some(snapshot) = newer.as_ref().or(own.as_ref()) else {
+            return Err(Error::Usage(format!(
+                "{}: carries no vulnerability database: pack with --vulndb, or pass --vulndb DIR|ZIP",
+                bundle.display()
+            )));
+        };
+        let known: Option<BTreeSet<String>> = own
+            .as_ref()
+            .map(|o| o.advisories.iter().map(|(a, _)| a.id.clone()).collect());
+        let reach = match read_if_exists(&temp.path().join(VULNS))? {
+            Some(bytes) => Some(read_reach(bundle, &bytes)?),
+            None => None,
+        };
+        let scan = reach.as_ref().map(|reach| Reachability {
+            reach,
+            when: "pack",
+            known: known.as_ref(),
+        });
+        audit.check_vulns(snapshot, scan);
     }
     Ok((checked.report, Some(audit)))
+}
+
+/// A bundle's `vulns.json`, refused when it is not the record pack writes
+/// or hides characters from the terminal.
+fn read_reach(bundle: &Path, bytes: &[u8]) -> Result<Reach, Error> {
+    let refused = |e: String| Error::Usage(format!("{}: {VULNS}: {e}", bundle.display()));
+    let reach: Reach = serde_json::from_slice(bytes).map_err(|e| refused(e.to_string()))?;
+    reach.check_text().map_err(refused)?;
+    Ok(reach)
+}
+
+fn read_if_exists(path: &Path) -> Result<Option<Vec<u8>>, Error> {
+    match std::fs::read(path) {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(Error::io(path)(e)),
+    }
 }
 
 /// The CycloneDX SBOM of a module folder, as pack would write it; the
@@ -95,11 +153,9 @@ pub fn sbom_of_dir(dir: &Path, audit: &Audit, ctx: &Context) -> Result<Vec<u8>, 
     let main = MainModule::new(&modfile, vcs::describe(dir));
     let created = writer::created(ctx.source_date_epoch);
     let modules = manifest::modules(&txt, &sum);
-    Ok(sbom::of_module(
-        &main,
-        &created,
-        &modules,
-        &audit.licensed,
-        &graph,
-    ))
+    let bom = sbom::of_module(&main, &created, &modules, &audit.licensed, &graph);
+    Ok(match &audit.vulns {
+        Some(v) => sbom::with_vulnerabilities(&bom, &v.hits),
+        None => bom,
+    })
 }

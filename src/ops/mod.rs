@@ -33,6 +33,9 @@ pub struct Context {
     /// runs the Go it selects (which go may fetch); every other command, and
     /// every build, runs the local Go.
     pub go_toolchain: Option<String>,
+    /// The `govulncheck` command: `$FERRY_GOVULNCHECK`, else `govulncheck`
+    /// on PATH, else in Go's bin folder.
+    pub govulncheck: PathBuf,
     /// `SOURCE_DATE_EPOCH`, for the manifest's and the zip's times.
     pub source_date_epoch: Option<i64>,
     /// The folder of Docker's `config.json` (registry credentials).

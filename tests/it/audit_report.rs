@@ -7,7 +7,7 @@ use std::process::{Command, Stdio};
 use crate::common::{Sandbox, app, assert_exit, assert_ok, assert_says, text};
 
 /// Validates a CycloneDX 1.5 JSON document with cyclonedx-python-lib.
-fn validate_cyclonedx(json: &[u8]) {
+pub fn validate_cyclonedx(json: &[u8]) {
     let script = "import sys\nfrom cyclonedx.validation.json import JsonStrictValidator\nfrom cyclonedx.schema import SchemaVersion\nerr = JsonStrictValidator(SchemaVersion.V1_5).validate_str(sys.stdin.read())\nprint(err if err else 'valid')\nsys.exit(1 if err else 0)\n";
     let mut child = Command::new("python3")
         .args(["-c", script])
@@ -112,6 +112,18 @@ fn the_bundled_sbom_validates_and_carries_every_module() {
         })
         .unwrap();
     assert_eq!(main["dependsOn"].as_array().unwrap().len(), 4, "{main}");
+    // Licenses are SPDX expressions; "unknown" is an SPDX license reference.
+    let expressions: Vec<&str> = bom["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["licenses"][0]["expression"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        expressions,
+        ["MIT", "MIT", "LicenseRef-ferry-unknown", "BSD-3-Clause"],
+        "{bom}"
+    );
 
     // The same for a folder with a committed vendor/ and no module cache.
     let hello = app("hello");

@@ -3,7 +3,7 @@
 //! `audit --vulns` (also against a folder, from the published zip layout).
 
 use std::fs;
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::Path;
 
 use crate::common::{Sandbox, app, assert_exit, assert_ok, assert_says, text};
@@ -110,4 +110,266 @@ fn a_folder_is_checked_against_the_published_zip() {
     let out = sb.run(&["audit", hello.to_str().unwrap(), "--vulns"]);
     assert_exit(&out, 2);
     assert_says(&out, &["--vulns on a folder needs --vulndb"]);
+}
+
+/// fixtures/vulndb (fixtures/make-vulndb.py): three advisories against
+/// example.com/vulnlib v1.0.0, which fixtures/apps/vulnapp requires. It
+/// calls vulnlib.Parse (GO-2099-0101), never vulnlib.Render (GO-2099-0102),
+/// and never imports vulnlib/extra (GO-2099-0103).
+fn fixture_vulndb() -> std::path::PathBuf {
+    crate::common::fixtures().join("vulndb")
+}
+
+const CALLED: &str = "VULN GO-2099-0101 (CVE-2099-101) example.com/vulnlib@v1.0.0: Parse reads past the end of a header; fixed in v1.0.1; symbol called: example.com/vulnapp.main (main.go:13) -> example.com/vulnlib.Parse (vulnlib.go:8)";
+const IMPORTED: &str = "VULN GO-2099-0102 (CVE-2099-102) example.com/vulnlib@v1.0.0: Render writes an unescaped header; fixed in v1.0.1; package imported, no vulnerable symbol called";
+const REQUIRED: &str = "VULN GO-2099-0103 (CVE-2099-103) example.com/vulnlib@v1.0.0: Unused leaks a file descriptor; fixed in v1.0.1; module required, vulnerable package not imported";
+
+#[test]
+fn a_folder_audit_says_which_vulnerable_symbol_is_called_and_which_is_not() {
+    let sb = Sandbox::new();
+    let vulnapp = app("vulnapp");
+    let db = fixture_vulndb();
+    let args = [
+        "audit",
+        vulnapp.to_str().unwrap(),
+        "--vulndb",
+        db.to_str().unwrap(),
+    ];
+    let out = sb.run(&args);
+    assert_exit(&out, 1);
+    assert_says(
+        &out,
+        &[
+            CALLED,
+            IMPORTED,
+            REQUIRED,
+            "1 symbol called, 1 package imported, 1 module required, 0 new since the pack (reachability by govulncheck@v1.9.0 at audit time",
+        ],
+    );
+
+    let json = sb.run(&[&args[..], &["--format", "json"]].concat());
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let levels: Vec<&str> = v["vulns"]["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["level"].as_str().unwrap())
+        .collect();
+    assert_eq!(levels, ["called", "imported", "required"], "{v:#}");
+    assert_eq!(v["vulns"]["hits"][0]["symbol"], "example.com/vulnlib.Parse");
+
+    // The reviewer's export: OpenVEX statuses from the levels.
+    let vex = sb.run(&[&args[..], &["--format", "openvex"]].concat());
+    let vex: serde_json::Value = serde_json::from_slice(&vex.stdout).unwrap();
+    let statuses: Vec<(&str, &str, &str)> = vex["statements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["vulnerability"]["name"].as_str().unwrap(),
+                s["status"].as_str().unwrap(),
+                s["justification"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            ("GO-2099-0101", "affected", ""),
+            (
+                "GO-2099-0102",
+                "not_affected",
+                "vulnerable_code_not_in_execute_path"
+            ),
+            (
+                "GO-2099-0103",
+                "not_affected",
+                "vulnerable_code_not_present"
+            ),
+        ]
+    );
+    assert_eq!(vex["@context"], "https://openvex.dev/ns/v0.2.0");
+
+    // Without govulncheck, the folder's check cannot run: it says so.
+    let mut cmd = sb.ferry();
+    cmd.args(args)
+        .env("FERRY_GOVULNCHECK", sb.path("no-such-govulncheck"));
+    let out = cmd.output().unwrap();
+    assert_exit(&out, 3);
+    assert_says(&out, &["cannot run govulncheck", "FERRY_GOVULNCHECK"]);
+}
+
+#[test]
+fn a_bundle_carries_the_levels_and_a_newer_snapshot_adds_what_is_new() {
+    let sb = Sandbox::new();
+    let db = fixture_vulndb();
+    let out = sb.pack_with(
+        "vulnapp",
+        "v.ferry",
+        &["-q", "--vulndb", db.to_str().unwrap()],
+    );
+    assert_ok(&out);
+
+    // The isolated side has no govulncheck: the levels come from the bundle.
+    let isolated = |extra: &[&str]| {
+        let mut cmd = sb.ferry();
+        cmd.args(["audit", "v.ferry", "--pub", "rel.pub", "--vulns"])
+            .args(extra)
+            .env("FERRY_GOVULNCHECK", sb.path("no-such-govulncheck"));
+        cmd.output().unwrap()
+    };
+    let out = isolated(&[]);
+    assert_exit(&out, 1);
+    assert_says(
+        &out,
+        &[
+            CALLED,
+            IMPORTED,
+            REQUIRED,
+            "reachability by govulncheck@v1.9.0 at pack time",
+        ],
+    );
+
+    // vulns.json is an entry of the signed manifest.
+    let listing = sb.run(&["verify", "v.ferry", "--pub", "rel.pub", "--json"]);
+    assert_ok(&listing);
+    let bundle = fs::File::open(sb.path("v.ferry")).unwrap();
+    let mut zip = zip::ZipArchive::new(bundle).unwrap();
+    let mut manifest = String::new();
+    zip.by_name("ferry.json")
+        .unwrap()
+        .read_to_string(&mut manifest)
+        .unwrap();
+    assert!(manifest.contains("\"vulns.json\""), "{manifest}");
+
+    // The bundled SBOM carries the vulnerabilities with their analysis.
+    let out = isolated(&["--format", "cyclonedx"]);
+    let bom: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let states: Vec<(&str, &str)> = bom["vulnerabilities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            (
+                v["analysis"]["state"].as_str().unwrap(),
+                v["analysis"]["justification"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(
+        states,
+        [
+            ("exploitable", ""),
+            ("not_affected", "code_not_reachable"),
+            ("not_affected", "code_not_present")
+        ]
+    );
+    crate::audit_report::validate_cyclonedx(&out.stdout);
+
+    // A newer snapshot: one more advisory, published after the pack.
+    let newer = sb.path("newer");
+    copy_dir(&db, &newer);
+    let adv = advisory(
+        "GO-2099-0104",
+        "CVE-2099-104",
+        "example.com/vulnlib",
+        r#"{"introduced":"0"},{"fixed":"1.0.2"}"#,
+    );
+    fs::write(newer.join("ID/GO-2099-0104.json"), adv).unwrap();
+    let out = isolated(&["--vulndb", newer.to_str().unwrap()]);
+    assert_exit(&out, 1);
+    assert_says(
+        &out,
+        &[
+            CALLED,
+            "VULN GO-2099-0104 (CVE-2099-104) example.com/vulnlib@v1.0.0: Flaw in example.com/vulnlib; fixed in v1.0.2; NEW since the pack: module version matches, reachability not analysed",
+            "1 symbol called, 1 package imported, 1 module required, 1 new since the pack",
+        ],
+    );
+    let vex = isolated(&["--vulndb", newer.to_str().unwrap(), "--format", "openvex"]);
+    let vex: serde_json::Value = serde_json::from_slice(&vex.stdout).unwrap();
+    assert_eq!(
+        vex["statements"][3]["status"], "under_investigation",
+        "{vex:#}"
+    );
+}
+
+#[test]
+fn pack_without_govulncheck_writes_no_bundle() {
+    let sb = Sandbox::new();
+    sb.keygen("rel");
+    let db = fixture_vulndb();
+    let mut cmd = sb.ferry();
+    cmd.args([
+        "pack",
+        app("vulnapp").to_str().unwrap(),
+        "-o",
+        "v.ferry",
+        "--key",
+        "rel.key",
+        "-q",
+    ])
+    .args(["--vulndb", db.to_str().unwrap()])
+    .env("FERRY_GOVULNCHECK", sb.path("no-such-govulncheck"));
+    let out = cmd.output().unwrap();
+    assert_exit(&out, 3);
+    assert_says(&out, &["cannot run govulncheck"]);
+    assert!(!sb.path("v.ferry").exists());
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    for e in walkdir::WalkDir::new(from) {
+        let e = e.unwrap();
+        let target = to.join(e.path().strip_prefix(from).unwrap());
+        if e.file_type().is_dir() {
+            fs::create_dir_all(&target).unwrap();
+        } else {
+            fs::copy(e.path(), &target).unwrap();
+        }
+    }
+}
+
+/// vulns.json is input, signature or not: a record re-signed with a call
+/// path that hides terminal control characters is refused, and shown nowhere.
+#[test]
+fn a_resigned_vulns_record_that_hides_characters_is_refused() {
+    use crate::common::{rawzip, resign::resigned};
+    use sha2::{Digest, Sha256};
+    let sb = Sandbox::new();
+    let db = fixture_vulndb();
+    let out = sb.pack_with(
+        "vulnapp",
+        "v.ferry",
+        &["-q", "--vulndb", db.to_str().unwrap()],
+    );
+    assert_ok(&out);
+    let mut entries = rawzip::entries_of(&fs::read(sb.path("v.ferry")).unwrap());
+    let at = entries.iter().position(|e| e.0 == "vulns.json").unwrap();
+    let record = String::from_utf8(entries[at].1.clone()).unwrap();
+    let forged = record.replace(
+        "example.com/vulnapp.main (",
+        "example.com/vulnapp.main\\u001b[2J (",
+    );
+    assert_ne!(forged, record);
+    entries[at].1 = forged.clone().into_bytes();
+    let sha = hex::encode(Sha256::digest(forged.as_bytes()));
+    let size = forged.len();
+    let entries = resigned(&sb, &entries, |m| {
+        for e in m["entries"].as_array_mut().unwrap() {
+            if e["path"] == "vulns.json" {
+                e["sha256"] = sha.clone().into();
+                e["size"] = size.into();
+            }
+        }
+    });
+    fs::write(sb.path("forged.ferry"), rawzip::rebuild(&entries).build()).unwrap();
+    assert_ok(&sb.run(&["verify", "forged.ferry", "--pub", "rel.pub"]));
+    let out = sb.run(&["audit", "forged.ferry", "--pub", "rel.pub", "--vulns"]);
+    assert_exit(&out, 2);
+    assert_says(
+        &out,
+        &["vulns.json", "holds a control or invisible character"],
+    );
+    assert!(!text(&out).contains('\u{1b}'), "{}", text(&out));
 }

@@ -13,6 +13,7 @@ mod proof;
 mod shape;
 mod snapshot;
 mod stops;
+mod vulns;
 mod write;
 mod zip_proofs;
 
@@ -123,7 +124,11 @@ pub fn run(opts: &PackOptions, ctx: &Context) -> Result<Packed, Error> {
     let vendored = go::vendor(&snap, opts, ctx)?;
     cgo::check(&snap, opts)?;
     clock.go = clock.lap();
-    let checked = check::run(&snap, &vendored, opts, ctx)?;
+    let mut checked = check::run(&snap, &vendored, opts, ctx)?;
+    let reached = vulns::run(opts, &snap, &checked.go, &checked.sbom, ctx)?;
+    if let Some(r) = &reached {
+        checked.sbom = r.sbom.clone();
+    }
     clock.verify = clock.lap();
     let images_dir = snap.scratch.path().join("images");
     let pulled = pull::pull_all(
@@ -156,6 +161,7 @@ pub fn run(opts: &PackOptions, ctx: &Context) -> Result<Packed, Error> {
         pulled: &pulled,
         plan: &plan,
         proof,
+        vulns: reached.map(|r| r.entry),
     };
     let written = write::write(parts, ctx)?;
     clock.bundle = clock.lap();

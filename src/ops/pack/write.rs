@@ -1,5 +1,6 @@
 //! The last stage of pack: every entry hashed and compressed into a payload
-//! beside the output (Dockerfile, src/, images, modcache/, vulndb/, SBOM),
+//! beside the output (Dockerfile, src/, images, modcache/, vulndb/,
+//! vulns.json, SBOM),
 //! the manifest that lists them, its signature, and one rename into place.
 
 use std::path::PathBuf;
@@ -13,7 +14,7 @@ use super::snapshot::Snapshot;
 use crate::audit::vulns::Snapshot as VulnDb;
 use crate::bundle::manifest::{self, Build, Manifest, Tool};
 use crate::bundle::writer::{self, Payload, Storage};
-use crate::bundle::{DOCKERFILE, DOCKERIGNORE, SBOM, VULNDB, fields};
+use crate::bundle::{DOCKERFILE, DOCKERIGNORE, SBOM, VULNDB, VULNS, fields};
 use crate::error::Error;
 use crate::image::pull::Bundled;
 use crate::ops::Context;
@@ -34,6 +35,8 @@ pub struct Parts<'a> {
     pub plan: &'a BuildPlan,
     /// How the offline build was proven, when it was.
     pub proof: Option<String>,
+    /// govulncheck's findings (`vulns.json`), with `--vulndb`.
+    pub vulns: Option<Vec<u8>>,
 }
 
 /// Writes and signs the bundle at `opts.output`.
@@ -65,6 +68,9 @@ pub fn write(parts: Parts, ctx: &Context) -> Result<Written, Error> {
     }
     if let Some(db) = &snap.vulndb {
         add_vulndb(&mut payload, db)?;
+    }
+    if let Some(bytes) = &parts.vulns {
+        payload.add_bytes(VULNS, bytes, 0o644)?;
     }
     payload.add_bytes(SBOM, &checked.sbom, 0o644)?;
     let manifest = manifest_of(&parts, &payload, ctx);
@@ -123,13 +129,7 @@ fn add_vulndb(payload: &mut Payload, db: &VulnDb) -> Result<(), Error> {
         payload.add_bytes(&format!("{VULNDB}db.json"), json.as_bytes(), 0o644)?;
     }
     for (adv, bytes) in &db.advisories {
-        let safe = !adv.id.is_empty()
-            && !adv.id.starts_with('.')
-            && adv
-                .id
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
-        if !safe {
+        if !crate::audit::vulns::safe_id(&adv.id) {
             return Err(Error::Usage(format!(
                 "vulnerability database: advisory id {:?} cannot be a file name",
                 adv.id

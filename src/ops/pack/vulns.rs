@@ -1,0 +1,52 @@
+//! pack's reachability stage (with `--vulndb`): govulncheck over the scratch
+//! tree's go.mod and vendor/ against the snapshot, its findings by level for
+//! `vulns.json`, and the SBOM again with its `vulnerabilities`.
+
+use super::PackOptions;
+use super::snapshot::Snapshot;
+use crate::audit::reach::Reach;
+use crate::audit::{self, sbom, vulns};
+use crate::error::Error;
+use crate::gomod::check::{GoCheck, ModuleStatus};
+use crate::ops::Context;
+
+/// What the stage adds to the bundle: the `vulns.json` bytes, and the SBOM
+/// that replaces the one without vulnerabilities.
+pub struct Reached {
+    pub entry: Vec<u8>,
+    pub sbom: Vec<u8>,
+}
+
+/// Nothing without `--vulndb`; else the scan (with the build's tags), its
+/// record and the SBOM.
+pub fn run(
+    opts: &PackOptions,
+    snap: &Snapshot,
+    go: &GoCheck,
+    sbom_bytes: &[u8],
+    ctx: &Context,
+) -> Result<Option<Reached>, Error> {
+    let Some(db) = &snap.vulndb else {
+        return Ok(None);
+    };
+    let reach: Reach = crate::ops::audit::scan(&snap.tree, db, &opts.tags, ctx)?;
+    let modules: Vec<(String, String)> = go
+        .modules_status
+        .iter()
+        .filter_map(ModuleStatus::built)
+        .collect();
+    let mut hits = vulns::matches(db, &modules);
+    audit::with_levels(
+        &mut hits,
+        db,
+        &audit::Reachability {
+            reach: &reach,
+            when: "pack",
+            known: None,
+        },
+    );
+    Ok(Some(Reached {
+        entry: reach.to_bytes(),
+        sbom: sbom::with_vulnerabilities(sbom_bytes, &hits),
+    }))
+}
