@@ -220,6 +220,7 @@ pub enum CheckName {
     Fields,
     Go,
     Approvals,
+    Parts,
 }
 
 /// One check that ran, for `verify --json`.
@@ -272,6 +273,8 @@ pub enum BundleError {
         path: String,
         source: crate::sign::SignError,
     },
+    #[error(transparent)]
+    Parts(#[from] crate::bundle::parts::PartsError),
     #[error("{} rejected: {} problem(s)\n{}", .0.bundle, .0.problems.len(), crate::text::indented(&.0.problems))]
     Rejected(Box<Report>),
 }
@@ -282,6 +285,7 @@ impl Classify for BundleError {
             BundleError::Io { .. } => Exit::CouldNotRun,
             BundleError::NotUnpacked { .. } => Exit::Usage,
             BundleError::Signature { source, .. } => source.exit(),
+            BundleError::Parts(e) => e.exit(),
             BundleError::Unreadable { .. } | BundleError::Rejected(_) => Exit::CheckFailed,
         }
     }

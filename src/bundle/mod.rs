@@ -8,7 +8,9 @@ pub mod fields;
 pub mod go_inputs;
 pub mod manifest;
 pub mod names;
+pub mod parts;
 pub mod reader;
+pub mod source;
 pub mod unpacked;
 pub mod writer;
 

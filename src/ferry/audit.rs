@@ -15,6 +15,7 @@ use crate::flags::{AuditArgs, AuditFormat};
 use crate::output::say;
 
 pub fn run(args: AuditArgs, quiet: bool, out: &mut dyn Write) -> anyhow::Result<Exit> {
+    args.base.refuse()?;
     let mut ctx = crate::context::from_env(quiet)?;
     ctx.approvals = crate::context::approvals(&args.approval)?;
     let policy = Policy {

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use ferry::bundle::parts::size::PartSize;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -29,6 +30,8 @@ pub enum Command {
     Pack(PackArgs),
     /// Check a bundle's signature, then every entry, writing nothing.
     Verify(VerifyArgs),
+    /// Cut a bundle into parts with a signed index, for media of any size.
+    Split(SplitArgs),
     /// Reviewer side: approve a bundle's signed manifest with your own key.
     Approve(ApproveArgs),
     /// Verify a bundle and extract it into a new or empty folder.
@@ -57,6 +60,7 @@ impl Command {
             Command::Pack(a) => a.json,
             Command::Verify(a) => a.json,
             Command::Approve(a) => a.json,
+            Command::Split(a) => a.json,
             Command::Unpack(a) => a.json,
             Command::Images(ImagesCommand::List(a)) => a.json,
             Command::Modules(ModulesCommand::Export(a)) => a.json,
@@ -152,6 +156,35 @@ pub struct PackArgs {
     /// Regenerate a committed vendor/ with `go mod vendor` instead of checking it.
     #[arg(long)]
     pub revendor: bool,
+    /// Write parts of SIZE bytes (BUNDLE.001, … and the signed index
+    /// BUNDLE.parts) instead of one file: 650M, 4G (powers of 1000), 1GiB
+    /// (powers of 1024).
+    #[arg(long, value_name = "SIZE", value_parser = part_size)]
+    pub split: Option<PartSize>,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub base: BaseArg,
+}
+
+/// A `--split`/`--size` value, as `bundle::parts::size` reads it.
+fn part_size(text: &str) -> Result<PartSize, String> {
+    ferry::bundle::parts::size::parse(text)
+}
+
+#[derive(Debug, Args)]
+pub struct SplitArgs {
+    /// The bundle to cut; it stays as it is.
+    pub bundle: PathBuf,
+    /// The size of each part (the last may be smaller): 650M, 4G (powers of
+    /// 1000), 1GiB (powers of 1024).
+    #[arg(long, value_name = "SIZE", value_parser = part_size)]
+    pub size: PartSize,
+    /// The minisign secret key that signs the index; the bundle must be
+    /// signed by the same key.
+    #[arg(long, value_name = "KEY")]
+    pub key: PathBuf,
     /// Print the result as JSON.
     #[arg(long)]
     pub json: bool,
@@ -170,6 +203,31 @@ pub struct VerifyArgs {
     /// Print a machine-readable report of every check that ran.
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub base: BaseArg,
+}
+
+/// `--base OLD`: a delta bundle against the release the site holds (not built yet).
+#[derive(Debug, Args)]
+pub struct BaseArg {
+    /// Delta bundles against OLD (a bundle, its parts index, or an unpacked
+    /// folder of one): not built yet, refused with exit 2.
+    #[arg(long, value_name = "OLD")]
+    pub base: Option<PathBuf>,
+}
+
+impl BaseArg {
+    /// Refuses `--base` plainly until delta bundles exist.
+    pub fn refuse(&self) -> anyhow::Result<()> {
+        match &self.base {
+            None => Ok(()),
+            Some(old) => Err(ferry::Error::Usage(format!(
+                "--base {}: delta bundles are not built yet (see docs/decisions.md, \"Not built yet\"); pack and carry a full bundle, cut into parts with --split if the medium is small",
+                old.display()
+            ))
+            .into()),
+        }
+    }
 }
 
 /// The reviewer approvals a reading command requires (`ferry approve`).
@@ -223,6 +281,8 @@ pub struct UnpackArgs {
     /// Print a machine-readable report.
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub base: BaseArg,
 }
 
 #[derive(Debug, Args)]
@@ -259,6 +319,8 @@ pub struct ImagesTarget {
     /// /etc/ferry/trusted.d/.
     #[arg(long = "pub", value_name = "PUB")]
     pub pub_keys: Vec<PathBuf>,
+    #[command(flatten)]
+    pub base: BaseArg,
 }
 
 #[derive(Debug, Args)]
@@ -368,6 +430,8 @@ pub struct AuditArgs {
     /// The snapshot to match against (OSV JSON folder or zip); implies --vulns.
     #[arg(long, value_name = "DIR|ZIP")]
     pub vulndb: Option<PathBuf>,
+    #[command(flatten)]
+    pub base: BaseArg,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -392,6 +456,8 @@ pub struct DiffArgs {
     /// /etc/ferry/trusted.d/.
     #[arg(long = "pub", value_name = "PUB")]
     pub pub_keys: Vec<PathBuf>,
+    #[command(flatten)]
+    pub base: BaseArg,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -24,6 +24,7 @@ pub fn run(cmd: ImagesCommand, quiet: bool, out: &mut dyn Write) -> anyhow::Resu
 }
 
 fn open(t: &ImagesTarget, ctx: &Context) -> anyhow::Result<Opened> {
+    t.base.refuse()?;
     let keys = crate::context::trusted_keys(&t.pub_keys)?;
     Ok(images::open(&t.target, &keys, ctx)?)
 }

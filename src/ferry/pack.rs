@@ -14,8 +14,15 @@ use crate::flags::{Mode, PackArgs};
 use crate::output::say;
 
 pub fn run(args: PackArgs, quiet: bool, out: &mut dyn Write) -> anyhow::Result<Exit> {
+    args.base.refuse()?;
     let ctx = crate::context::from_env(quiet)?;
     let opts = options(&args, &ctx);
+    if let Some(size) = &args.split {
+        refuse_parts(&args.output)?;
+        if !quiet {
+            eprintln!("ferry: parts of {size}");
+        }
+    }
     let packed = pack::run(&opts, &ctx).with_context(|| format!("pack {}", args.dir.display()))?;
     match (args.json, quiet) {
         (true, _) => print_json(&packed, out)?,
@@ -26,6 +33,14 @@ pub fn run(args: PackArgs, quiet: bool, out: &mut dyn Write) -> anyhow::Result<E
         eprintln!("ferry: warning: {w}");
     }
     Ok(Exit::Ok)
+}
+
+/// `--split` would overwrite no index and no part: said before the slow work.
+fn refuse_parts(output: &std::path::Path) -> anyhow::Result<()> {
+    use ferry::bundle::diags::BundleError;
+    ferry::bundle::parts::cut::refuse_existing(output)
+        .map_err(|e| ferry::Error::from(BundleError::from(e)))?;
+    Ok(())
 }
 
 /// What the command line asks of the pipeline.
@@ -48,6 +63,7 @@ fn options(args: &PackArgs, ctx: &ferry::ops::Context) -> PackOptions {
         expose: args.expose.clone(),
         build_check: !args.no_build_check,
         with_modcache: args.with_modcache,
+        split: args.split.map(|s| s.bytes),
         platform: args.platform.clone(),
         connection: Connection {
             insecure: args.insecure_registry.clone(),
@@ -72,6 +88,7 @@ fn print_json(packed: &Packed, out: &mut dyn Write) -> anyhow::Result<()> {
         "warnings": packed.warnings,
         "build_proof": packed.build_proof,
         "seconds": packed.timings,
+        "parts": packed.parts,
     });
     say!(out, "{json:#}");
     Ok(())
@@ -100,6 +117,9 @@ fn print_text(packed: &Packed, out: &mut dyn Write) -> anyhow::Result<()> {
             i.digest,
             i.entry
         );
+    }
+    if let Some(cut) = &packed.parts {
+        crate::split::print_cut(cut, out)?;
     }
     match &packed.build_proof {
         Some(how) => say!(out, "  offline build proven: {how}"),

@@ -10,6 +10,7 @@ use crate::flags::UnpackArgs;
 use crate::output::say;
 
 pub fn run(args: UnpackArgs, quiet: bool, out: &mut dyn Write) -> anyhow::Result<Exit> {
+    args.base.refuse()?;
     let mut ctx = crate::context::from_env(quiet)?;
     ctx.approvals = crate::context::approvals(&args.approvals)?;
     let report = match ferry::ops::unpack::run(

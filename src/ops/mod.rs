@@ -10,6 +10,7 @@ pub mod diff;
 pub mod images;
 pub mod modules;
 pub mod pack;
+pub mod split;
 pub mod target;
 pub mod unpack;
 pub mod verify;

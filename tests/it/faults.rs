@@ -149,7 +149,7 @@ fn kill_9_in_the_middle_of_unpack_leaves_no_dest() {
 }
 
 /// Runs `script` in a private mount namespace with a 2 MiB tmpfs at $FULL.
-fn on_a_small_disk(sb: &Sandbox, script: &str) -> std::process::Output {
+pub(crate) fn on_a_small_disk(sb: &Sandbox, script: &str) -> std::process::Output {
     let full = sb.path("full");
     fs::create_dir(&full).unwrap();
     let mut cmd = Command::new("unshare");

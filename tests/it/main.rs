@@ -20,6 +20,7 @@ mod manifest_fields;
 mod minisign_interop;
 mod modules_export;
 mod offline_build;
+mod parts;
 mod proofs;
 mod provenance;
 mod rejections;

@@ -2,7 +2,6 @@
 //! reader of the file, never past the signed size, and passed to a sink that
 //! sees a clean end only of the bytes the manifest signs.
 
-use std::fs::File;
 use std::io::{self, Read};
 
 use indicatif::ProgressBar;
@@ -13,6 +12,7 @@ use zip::ZipArchive;
 use super::{Bundle, Sink};
 use crate::bundle::diags::{BundleError, Code, Problem};
 use crate::bundle::manifest::Entry;
+use crate::bundle::source::Stream;
 
 impl Bundle {
     /// Inflates and hashes the entries `(zip index, manifest position)` on
@@ -26,8 +26,8 @@ impl Bundle {
         if entries.is_empty() {
             return Ok(Vec::new());
         }
-        let open = || -> Result<ZipArchive<File>, BundleError> {
-            let file = File::open(&self.file).map_err(|source| BundleError::Io {
+        let open = || -> Result<ZipArchive<Stream>, BundleError> {
+            let file = self.source.open().map_err(|source| BundleError::Io {
                 path: self.path.clone(),
                 source,
             })?;
@@ -63,7 +63,7 @@ impl Bundle {
 /// Inflates one entry (never past its signed size + 1) through sha256 into
 /// the sink, which sees a clean end only of the bytes the manifest signs.
 fn check_content(
-    archive: &mut ZipArchive<File>,
+    archive: &mut ZipArchive<Stream>,
     index: usize,
     entry: &Entry,
     sink: &dyn Sink,
