@@ -217,6 +217,23 @@ fn an_index_signed_by_an_untrusted_key_or_for_another_bundle_is_refused() {
             "the signed index names sha256:0000",
         ],
     );
+
+    // Signed by the release key, with fields that would reach other paths.
+    type Edit = fn(&mut serde_json::Value);
+    let hostile: [(Edit, &str); 3] = [
+        (|i| i["bundle"] = "../h.ferry".into(), "bundle \"../h.ferry\": a plain file name"),
+        (|i| i["parts"][0]["name"] = "../h.ferry.001".into(), "part 1 is named \"../h.ferry.001\""),
+        (|i| i["parts"][1]["size"] = 1.into(), "bytes, but parts are 2000 bytes"),
+    ];
+    for (edit, expect) in hostile {
+        let sb = cut();
+        let mut idx: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        edit(&mut idx);
+        let mut edited = serde_json::to_vec_pretty(&idx).unwrap();
+        edited.push(b'\n');
+        sign_index(&sb, "rel.key", &edited);
+        refused(&sb, expect, &["h.ferry.parts: not a readable parts index", expect]);
+    }
 }
 
 /// Writes `bytes` as the index, signed by `key` with the stock minisign and
@@ -410,4 +427,27 @@ fn a_full_disk_while_cutting_leaves_no_part() {
         &out,
         &["split=3", "No space left on device", "left=[app.ferry]"],
     );
+}
+
+/// `kill -9` while unpack writes from parts: no DEST, only a temporary
+/// that the next run removes; then the unpack succeeds.
+#[test]
+fn kill_9_in_the_middle_of_unpack_through_parts_leaves_no_dest() {
+    use crate::faults::{big_module, ferry_child, kill_when, named};
+    let sb = Sandbox::new();
+    let module = big_module(&sb);
+    sb.keygen("rel");
+    assert_ok(&sb.run(&["pack", &module, "-o", "app.ferry", "--key", "rel.key", "--split", "4MiB", "-q"]));
+    fs::create_dir(sb.path("site")).unwrap();
+    let site = sb.path("site");
+    let args = ["unpack", "app.ferry.parts", "--pub", "rel.pub", "-C", "site/app"];
+    let mut child = ferry_child(&sb, &args);
+    kill_when(&mut child, || {
+        named(&site, ".ferry-unpack-")
+            .iter()
+            .any(|n| site.join(n).join("src/assets").is_dir())
+    });
+    assert!(!site.join("app").exists(), "a killed unpack left DEST");
+    assert_ok(&sb.run(&args));
+    assert_eq!(named(&site, ""), vec!["app".to_string()]);
 }
