@@ -221,9 +221,18 @@ fn an_index_signed_by_an_untrusted_key_or_for_another_bundle_is_refused() {
     // Signed by the release key, with fields that would reach other paths.
     type Edit = fn(&mut serde_json::Value);
     let hostile: [(Edit, &str); 3] = [
-        (|i| i["bundle"] = "../h.ferry".into(), "bundle \"../h.ferry\": a plain file name"),
-        (|i| i["parts"][0]["name"] = "../h.ferry.001".into(), "part 1 is named \"../h.ferry.001\""),
-        (|i| i["parts"][1]["size"] = 1.into(), "bytes, but parts are 2000 bytes"),
+        (
+            |i| i["bundle"] = "../h.ferry".into(),
+            "bundle \"../h.ferry\": a plain file name",
+        ),
+        (
+            |i| i["parts"][0]["name"] = "../h.ferry.001".into(),
+            "part 1 is named \"../h.ferry.001\"",
+        ),
+        (
+            |i| i["parts"][1]["size"] = 1.into(),
+            "bytes, but parts are 2000 bytes",
+        ),
     ];
     for (edit, expect) in hostile {
         let sb = cut();
@@ -232,7 +241,11 @@ fn an_index_signed_by_an_untrusted_key_or_for_another_bundle_is_refused() {
         let mut edited = serde_json::to_vec_pretty(&idx).unwrap();
         edited.push(b'\n');
         sign_index(&sb, "rel.key", &edited);
-        refused(&sb, expect, &["h.ferry.parts: not a readable parts index", expect]);
+        refused(
+            &sb,
+            expect,
+            &["h.ferry.parts: not a readable parts index", expect],
+        );
     }
 }
 
@@ -437,10 +450,27 @@ fn kill_9_in_the_middle_of_unpack_through_parts_leaves_no_dest() {
     let sb = Sandbox::new();
     let module = big_module(&sb);
     sb.keygen("rel");
-    assert_ok(&sb.run(&["pack", &module, "-o", "app.ferry", "--key", "rel.key", "--split", "4MiB", "-q"]));
+    assert_ok(&sb.run(&[
+        "pack",
+        &module,
+        "-o",
+        "app.ferry",
+        "--key",
+        "rel.key",
+        "--split",
+        "4MiB",
+        "-q",
+    ]));
     fs::create_dir(sb.path("site")).unwrap();
     let site = sb.path("site");
-    let args = ["unpack", "app.ferry.parts", "--pub", "rel.pub", "-C", "site/app"];
+    let args = [
+        "unpack",
+        "app.ferry.parts",
+        "--pub",
+        "rel.pub",
+        "-C",
+        "site/app",
+    ];
     let mut child = ferry_child(&sb, &args);
     kill_when(&mut child, || {
         named(&site, ".ferry-unpack-")
