@@ -112,7 +112,7 @@ pub enum PartsError {
     },
     #[error("{path}: its signature {} does not match it: {reason}", signature_of(.path).display())]
     BadSignature { path: PathBuf, reason: String },
-    #[error("{path}: {} of {} part(s) refused, nothing was read from them:\n{}", .problems.len(), .parts, crate::text::indented(.problems))]
+    #[error("{path}: {} of {} part(s) refused:\n{}", .problems.len(), .parts, crate::text::indented(.problems))]
     Parts {
         path: PathBuf,
         parts: usize,

@@ -53,6 +53,11 @@ pub fn parse(text: &str) -> Result<PartSize, String> {
         ));
     }
     let n: u64 = number.parse().map_err(|_| format!("{text:?}: too large"))?;
+    if suffix.starts_with(['.', ',']) {
+        return Err(format!(
+            "{text:?}: a part size is a whole number of its unit (write 1500M, not 1.5G)"
+        ));
+    }
     let unit = unit(suffix).ok_or_else(|| {
         format!(
             "{text:?}: unknown unit {suffix:?} (K, M, G, T and KB… are powers of 1000; KiB, MiB, GiB, TiB powers of 1024)"
@@ -139,6 +144,12 @@ mod tests {
         assert!(m.contains("decimal") && m.contains("650 MB"), "{m}");
         let g = parse("1GiB").expect("1GiB").to_string();
         assert!(g.contains("binary") && g.contains("1073741824"), "{g}");
+    }
+
+    #[test]
+    fn a_fraction_is_named() {
+        let e = parse("1.5G").expect_err("fraction");
+        assert!(e.contains("whole number") && e.contains("1500M"), "{e}");
     }
 
     #[test]
