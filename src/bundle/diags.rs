@@ -275,6 +275,15 @@ pub enum BundleError {
     },
     #[error(transparent)]
     Parts(#[from] crate::bundle::parts::PartsError),
+    #[error(
+        "{path} is a delta bundle against {module} {version} (ferry.json sha256:{manifest_sha256}): reading deltas (--base OLD) is not built yet"
+    )]
+    Delta {
+        path: String,
+        module: String,
+        version: String,
+        manifest_sha256: String,
+    },
     #[error("{} rejected: {} problem(s)\n{}", .0.bundle, .0.problems.len(), crate::text::indented(&.0.problems))]
     Rejected(Box<Report>),
 }
@@ -286,6 +295,7 @@ impl Classify for BundleError {
             BundleError::NotUnpacked { .. } => Exit::Usage,
             BundleError::Signature { source, .. } => source.exit(),
             BundleError::Parts(e) => e.exit(),
+            BundleError::Delta { .. } => Exit::Usage,
             BundleError::Unreadable { .. } | BundleError::Rejected(_) => Exit::CheckFailed,
         }
     }

@@ -61,7 +61,63 @@ fn edits() -> Vec<(&'static str, Edit)> {
             Box::new(|m| m["entries"][0]["path"] = json!(".git/hooks/post-checkout")),
         ),
         ("src/main.go", Box::new(|m| add_entry(m, "src/main.go/x"))),
+        (
+            "base.from_base[0]",
+            Box::new(|m| m["base"] = base(&["src/not-listed.go"])),
+        ),
+        (
+            "base.from_base[1]",
+            Box::new(|m| m["base"] = base(&["src/main.go", "src/go.mod"])),
+        ),
+        (
+            "base.manifest_sha256",
+            Box::new(|m| {
+                m["base"] = base(&[]);
+                m["base"]["manifest_sha256"] = json!("../x");
+            }),
+        ),
+        (
+            "base.module",
+            Box::new(|m| {
+                m["base"] = base(&[]);
+                m["base"]["module"] = json!("../../evil");
+            }),
+        ),
     ]
+}
+
+/// A delta's base naming these entries as taken from it.
+fn base(from_base: &[&str]) -> Value {
+    json!({
+        "manifest_sha256": "ab".repeat(32),
+        "module": "example.com/hello",
+        "version": "v1.0.0",
+        "from_base": from_base,
+    })
+}
+
+/// A well-formed delta manifest: reading deltas is not built yet, so every
+/// reader says so (exit 2) and names the base, and nothing is written.
+#[test]
+fn a_delta_manifest_is_refused_as_not_built_yet_naming_its_base() {
+    let sb = Sandbox::new();
+    let good = fs::read(sb.pack("hello", "good.ferry")).unwrap();
+    let delta = resign(&sb, &good, |m| m["base"] = base(&["src/main.go"]));
+    fs::write(sb.path("delta.ferry"), delta).unwrap();
+    let before = sb.listing();
+    for args in [
+        vec!["verify", "delta.ferry", "--pub", "rel.pub"],
+        vec!["unpack", "delta.ferry", "--pub", "rel.pub", "-C", "dest"],
+    ] {
+        let out = sb.run(&args);
+        assert_exit(&out, 2);
+        let expect = format!(
+            "a delta bundle against example.com/hello v1.0.0 (ferry.json sha256:{})",
+            "ab".repeat(32)
+        );
+        assert_says(&out, &[&expect, "not built yet"]);
+    }
+    assert_eq!(sb.listing(), before);
 }
 
 fn image(reference: &str) -> Value {

@@ -229,6 +229,14 @@ impl Bundle {
         if !fields.is_empty() {
             return Ok(self.refuse_fields(&fields));
         }
+        if let Some(base) = &self.manifest.base {
+            return Err(BundleError::Delta {
+                path: self.path.clone(),
+                module: base.module.clone(),
+                version: base.version.clone(),
+                manifest_sha256: base.manifest_sha256.clone(),
+            });
+        }
         let mut problems = self.check_layout();
         let layout_ok = problems.is_empty();
         let mut seen = vec![false; self.manifest.entries.len()];
