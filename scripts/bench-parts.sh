@@ -59,7 +59,9 @@ unpack_file=$(m "${uf[@]}") unpack_parts=$(m "${up[@]}") sha=$(m "${sh[@]}")
 Made by \`scripts/bench-parts.sh $runs\` on $(date -u +%Y-%m-%d): $(nproc) cores,
 $("$ferry" --version). One $bundle_mb MiB bundle (the corpus above and a 200 MiB
 image) as one file and as $parts parts of 50 MB (\`ferry split --size 50M\`);
-medians of $runs interleaved runs, wall time.
+medians of $runs interleaved runs, wall time; load average at the end:
+$(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine makes unpack, which
+writes, vary most).
 
 | step | one file | through \`BUNDLE.parts\` | ratio | target |
 |---|---|---|---|---|
