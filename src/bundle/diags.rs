@@ -58,13 +58,15 @@ pub enum Code {
     ManifestModules,
     /// Fewer valid reviewer approvals than `--require-approvals` asks.
     ApprovalsMissing,
+    NeedsBase,
+    FromBaseCarried,
     /// A Go verification finding, by its own code.
     Go(crate::gomod::diags::Code),
 }
 
 impl Code {
     /// Every bundle code but `Go(_)`, in the order docs/diagnostics.md lists them.
-    pub const ALL: [Code; 23] = [
+    pub const ALL: [Code; 25] = [
         Code::PrefixData,
         Code::DuplicateName,
         Code::ManifestUnsorted,
@@ -88,6 +90,8 @@ impl Code {
         Code::ManifestField,
         Code::ManifestModules,
         Code::ApprovalsMissing,
+        Code::NeedsBase,
+        Code::FromBaseCarried,
     ];
 
     /// The stable name, as JSON and docs/diagnostics.md spell it.
@@ -116,6 +120,8 @@ impl Code {
             Code::ManifestField => "manifest-field",
             Code::ManifestModules => "manifest-modules",
             Code::ApprovalsMissing => "approvals-missing",
+            Code::NeedsBase => "needs-base",
+            Code::FromBaseCarried => "from-base-carried",
             Code::Go(go) => go.as_str(),
         }
     }
@@ -275,14 +281,12 @@ pub enum BundleError {
     },
     #[error(transparent)]
     Parts(#[from] crate::bundle::parts::PartsError),
-    #[error(
-        "{path} is a delta bundle against {module} {version} (ferry.json sha256:{manifest_sha256}): reading deltas (--base OLD) is not built yet"
-    )]
-    Delta {
+    #[error("{given} is not the base of {path}: it is {actual}; the delta needs {expected}")]
+    WrongBase {
         path: String,
-        module: String,
-        version: String,
-        manifest_sha256: String,
+        given: String,
+        expected: String,
+        actual: String,
     },
     #[error("{} rejected: {} problem(s)\n{}", .0.bundle, .0.problems.len(), crate::text::indented(&.0.problems))]
     Rejected(Box<Report>),
@@ -295,7 +299,7 @@ impl Classify for BundleError {
             BundleError::NotUnpacked { .. } => Exit::Usage,
             BundleError::Signature { source, .. } => source.exit(),
             BundleError::Parts(e) => e.exit(),
-            BundleError::Delta { .. } => Exit::Usage,
+            BundleError::WrongBase { .. } => Exit::CheckFailed,
             BundleError::Unreadable { .. } | BundleError::Rejected(_) => Exit::CheckFailed,
         }
     }

@@ -2,6 +2,7 @@
 //! lists every other entry by sha256, size and mode. `writer` makes it
 //! deterministically; `reader` trusts nothing in it before the signature.
 
+pub mod delta;
 pub mod diags;
 pub mod extract;
 pub mod fields;

@@ -210,8 +210,8 @@ pub struct VerifyArgs {
 /// `--base OLD`: a delta bundle against the release the site holds (not built yet).
 #[derive(Debug, Args)]
 pub struct BaseArg {
-    /// Delta bundles against OLD (a bundle, its parts index, or an unpacked
-    /// folder of one): not built yet, refused with exit 2.
+    /// The release the site already has (a bundle or its parts index): pack
+    /// writes a delta over it; verify and unpack read a delta against it.
     #[arg(long, value_name = "OLD")]
     pub base: Option<PathBuf>,
 }
@@ -222,7 +222,7 @@ impl BaseArg {
         match &self.base {
             None => Ok(()),
             Some(old) => Err(ferry::Error::Usage(format!(
-                "--base {}: delta bundles are not built yet (see docs/decisions.md, \"Not built yet\"); pack and carry a full bundle, cut into parts with --split if the medium is small",
+                "--base {}: reading a delta bundle is built for verify and unpack only; audit, diff and images of a delta are not built yet (unpack it with --base, then give them the folder)",
                 old.display()
             ))
             .into()),

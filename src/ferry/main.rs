@@ -69,7 +69,7 @@ fn failed_check(err: &anyhow::Error) -> &'static str {
     match e {
         Error::Bundle(BundleError::Signature { .. }) => "signature",
         Error::Bundle(BundleError::Parts(_)) => "parts",
-        Error::Bundle(BundleError::Delta { .. }) => "usage",
+        Error::Bundle(BundleError::WrongBase { .. }) => "base",
         Error::Sign(_) => "key",
         Error::Approval(_) => "approvals",
         Error::Bundle(BundleError::Io { .. }) | Error::Io { .. } => "read",

@@ -14,7 +14,6 @@ use crate::flags::{Mode, PackArgs};
 use crate::output::say;
 
 pub fn run(args: PackArgs, quiet: bool, out: &mut dyn Write) -> anyhow::Result<Exit> {
-    args.base.refuse()?;
     let ctx = crate::context::from_env(quiet)?;
     let opts = options(&args, &ctx);
     if let Some(size) = &args.split {
@@ -64,6 +63,7 @@ fn options(args: &PackArgs, ctx: &ferry::ops::Context) -> PackOptions {
         build_check: !args.no_build_check,
         with_modcache: args.with_modcache,
         split: args.split.map(|s| s.bytes),
+        base: args.base.base.clone(),
         platform: args.platform.clone(),
         connection: Connection {
             insecure: args.insecure_registry.clone(),

@@ -9,9 +9,9 @@ use crate::flags::VerifyArgs;
 use crate::output::say;
 
 pub fn run(args: VerifyArgs, quiet: bool, out: &mut dyn Write) -> anyhow::Result<Exit> {
-    args.base.refuse()?;
     let mut ctx = crate::context::from_env(quiet)?;
     ctx.approvals = crate::context::approvals(&args.approvals)?;
+    ctx.base = args.base.base.clone();
     let keys = crate::context::trusted_keys(&args.pub_keys)?;
     let (report, _) = ferry::ops::verify::run(&args.bundle, &keys, &ctx)?;
     print(&report, args.json, quiet, out)

@@ -8,6 +8,7 @@ mod audit_report;
 mod cli;
 mod common;
 mod day;
+mod delta;
 mod diff;
 mod faults;
 mod fuzz_corpus;

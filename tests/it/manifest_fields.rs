@@ -96,10 +96,10 @@ fn base(from_base: &[&str]) -> Value {
     })
 }
 
-/// A well-formed delta manifest: reading deltas is not built yet, so every
-/// reader says so (exit 2) and names the base, and nothing is written.
+/// A re-signed manifest naming a base: without `--base`, every reader
+/// says which base it needs (exit 1), and nothing is written.
 #[test]
-fn a_delta_manifest_is_refused_as_not_built_yet_naming_its_base() {
+fn a_delta_without_its_base_names_the_base() {
     let sb = Sandbox::new();
     let good = fs::read(sb.pack("hello", "good.ferry")).unwrap();
     let delta = resign(&sb, &good, |m| m["base"] = base(&["src/main.go"]));
@@ -110,12 +110,19 @@ fn a_delta_manifest_is_refused_as_not_built_yet_naming_its_base() {
         vec!["unpack", "delta.ferry", "--pub", "rel.pub", "-C", "dest"],
     ] {
         let out = sb.run(&args);
-        assert_exit(&out, 2);
+        assert_exit(&out, 1);
         let expect = format!(
-            "a delta bundle against example.com/hello v1.0.0 (ferry.json sha256:{})",
+            "come from the base example.com/hello v1.0.0 (ferry.json sha256:{})",
             "ab".repeat(32)
         );
-        assert_says(&out, &[&expect, "not built yet"]);
+        assert_says(
+            &out,
+            &[
+                &expect,
+                "give it with --base OLD",
+                "src/main.go: carried, though the manifest takes it from the base",
+            ],
+        );
     }
     assert_eq!(sb.listing(), before);
 }

@@ -4,6 +4,7 @@
 //! archive's layout against the signed manifest, streaming each entry's bytes
 //! through sha256 (never past the signed size) and on to a [`Sink`].
 
+mod base;
 mod content;
 mod entry;
 pub mod layout;
@@ -54,6 +55,8 @@ pub struct Bundle {
     archive: ZipArchive<Stream>,
     /// The signed index when the bundle was read from parts.
     pub parts: Option<parts::Verified>,
+    /// A delta's base, its signature checked, and the one the delta names.
+    base: Option<Box<Bundle>>,
     pub manifest: Manifest,
     pub manifest_bytes: Vec<u8>,
     pub signature_bytes: Vec<u8>,
@@ -126,6 +129,7 @@ fn open_source(
         source,
         archive,
         parts: verified,
+        base: None,
         manifest,
         manifest_bytes,
         signature_bytes,
@@ -229,14 +233,6 @@ impl Bundle {
         if !fields.is_empty() {
             return Ok(self.refuse_fields(&fields));
         }
-        if let Some(base) = &self.manifest.base {
-            return Err(BundleError::Delta {
-                path: self.path.clone(),
-                module: base.module.clone(),
-                version: base.version.clone(),
-                manifest_sha256: base.manifest_sha256.clone(),
-            });
-        }
         let mut problems = self.check_layout();
         let layout_ok = problems.is_empty();
         let mut seen = vec![false; self.manifest.entries.len()];
@@ -251,12 +247,16 @@ impl Bundle {
                 clean.push((index, pos));
             }
         }
+        problems.extend(self.carried_from_base(&clean));
         problems.extend(self.check_contents(&clean, sink, progress)?);
-        let count = clean.len();
+        let from_base = self.check_from_base(&mut seen, sink, progress)?;
+        let count = clean.len() + from_base.checked;
+        problems.extend(from_base.problems);
         let bytes = clean
             .iter()
             .map(|&(_, pos)| self.manifest.entries[pos].size)
-            .sum();
+            .sum::<u64>()
+            + from_base.bytes;
         for (entry, _) in self
             .manifest
             .entries

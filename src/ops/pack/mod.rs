@@ -50,6 +50,8 @@ pub struct PackOptions {
     pub with_modcache: bool,
     /// Cut the bundle into parts of this many bytes (`--split`).
     pub split: Option<u64>,
+    /// Write a delta over this bundle (`--base`).
+    pub base: Option<PathBuf>,
 }
 
 /// What a successful pack wrote.
@@ -164,8 +166,14 @@ pub fn run(opts: &PackOptions, ctx: &Context) -> Result<Packed, Error> {
     };
     let written = write::write(parts, ctx)?;
     clock.bundle = clock.lap();
-    let m = written.manifest;
-    let parts = split(opts, &m, &written.sha256, &snap.signer)?;
+    let (m, sha256) = match &opts.base {
+        Some(base) => {
+            let d = super::delta::rewrite(&opts.output, base, &snap.signer)?;
+            (d.manifest, d.sha256)
+        }
+        None => (written.manifest, written.sha256),
+    };
+    let parts = split(opts, &m, &sha256, &snap.signer)?;
     Ok(Packed {
         parts,
         timings: clock,
@@ -174,7 +182,7 @@ pub fn run(opts: &PackOptions, ctx: &Context) -> Result<Packed, Error> {
         modules: m.modules.len(),
         module: m.module.path,
         version: m.module.version,
-        manifest_sha256: written.sha256,
+        manifest_sha256: sha256,
         vendored_by_go: vendored.by_go,
         key_id: snap.signer.key_id(),
         modules_bound: checked.go.modules,
