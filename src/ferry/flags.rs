@@ -222,7 +222,7 @@ impl BaseArg {
         match &self.base {
             None => Ok(()),
             Some(old) => Err(ferry::Error::Usage(format!(
-                "--base {}: reading a delta bundle is built for verify and unpack only; audit, diff and images of a delta are not built yet (unpack it with --base, then give them the folder)",
+                "--base {}: diff of a delta is not built yet (unpack it with --base, then diff the folder)",
                 old.display()
             ))
             .into()),

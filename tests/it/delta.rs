@@ -238,3 +238,32 @@ fn a_delta_travels_in_parts() {
     sb.unpack("v2.ferry", "full");
     assert_eq!(tree(&sb.path("site")), tree(&sb.path("full")));
 }
+
+#[test]
+fn audit_and_images_read_a_delta_with_its_base() {
+    let sb = releases();
+    let audit = sb.run(&[
+        "audit",
+        "v2d.ferry",
+        "--pub",
+        "rel.pub",
+        "--base",
+        "v1.ferry",
+        "--format",
+        "json",
+    ]);
+    assert_ok(&audit);
+    assert_says(&audit, &["example.com/strutil"]);
+    let without = sb.run(&["audit", "v2d.ferry", "--pub", "rel.pub"]);
+    assert_exit(&without, 1);
+    assert_says(&without, &["give it with --base OLD"]);
+    assert_ok(&sb.run(&[
+        "images",
+        "list",
+        "v2d.ferry",
+        "--pub",
+        "rel.pub",
+        "--base",
+        "v1.ferry",
+    ]));
+}
