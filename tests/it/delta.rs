@@ -267,3 +267,123 @@ fn audit_and_images_read_a_delta_with_its_base() {
         "v1.ferry",
     ]));
 }
+
+/// Runs the real `go` in `dir` of the sandbox, hermetically.
+fn go(sb: &Sandbox, dir: &str, args: &[&str]) {
+    let mut cmd = std::process::Command::new("go");
+    sb.go_env(&mut cmd);
+    let out = cmd
+        .args(args)
+        .current_dir(sb.path(dir))
+        .env("GOFLAGS", "-mod=mod")
+        .output()
+        .unwrap();
+    assert_ok(&out);
+}
+
+/// A release and its successor from the fixture proxy: example.com/strutil
+/// patched (v1.0.0 to v1.1.0), example.com/greet/v2 added,
+/// example.com/Upper/tzinfo removed, and words.go renamed to vocab.go.
+#[test]
+fn a_module_patched_added_and_removed_and_a_file_renamed() {
+    let sb = Sandbox::new();
+    sb.keygen("rel");
+    let words =
+        "package main\n\n// Words the service says.\nvar words = []string{\"ferry\", \"gap\"}\n";
+    for dir in ["v1", "v2"] {
+        fs::create_dir(sb.path(dir)).unwrap();
+        fs::write(
+            sb.path(&format!("{dir}/go.mod")),
+            "module example.com/hello\n\ngo 1.21\n",
+        )
+        .unwrap();
+    }
+    fs::write(sb.path("v1/words.go"), words).unwrap();
+    fs::write(sb.path("v2/vocab.go"), words).unwrap();
+    fs::write(
+        sb.path("v1/main.go"),
+        "package main\n\nimport (\n\t\"fmt\"\n\n\t\"example.com/Upper/tzinfo\"\n\t\"example.com/strutil\"\n)\n\nfunc main() {\n\t_, err := tzinfo.Zone(\"UTC\")\n\tfmt.Println(strutil.Reverse(words[0]), err)\n}\n",
+    )
+    .unwrap();
+    fs::write(
+        sb.path("v2/main.go"),
+        "package main\n\nimport (\n\t\"fmt\"\n\n\t\"example.com/greet/v2\"\n\t\"example.com/strutil\"\n)\n\nfunc main() {\n\tfmt.Println(strutil.Reverse(words[0]), greet.Hello(\"gap\"))\n}\n",
+    )
+    .unwrap();
+    go(
+        &sb,
+        "v1",
+        &[
+            "get",
+            "example.com/strutil@v1.0.0",
+            "example.com/Upper/tzinfo@v1.0.0",
+        ],
+    );
+    go(&sb, "v1", &["mod", "tidy"]);
+    go(
+        &sb,
+        "v2",
+        &[
+            "get",
+            "example.com/strutil@v1.1.0",
+            "example.com/greet/v2@v2.1.0",
+        ],
+    );
+    go(&sb, "v2", &["mod", "tidy"]);
+    let pack = |dir: &str, out: &str, extra: &[&str]| {
+        let mut args = vec![
+            "pack",
+            dir,
+            "-o",
+            out,
+            "--key",
+            "rel.key",
+            "--no-build-check",
+            "-q",
+        ];
+        args.extend_from_slice(extra);
+        assert_ok(&sb.run(&args));
+    };
+    pack("v1", "v1.ferry", &[]);
+    pack("v2", "v2.ferry", &[]);
+    pack("v2", "v2d.ferry", &["--base", "v1.ferry"]);
+    let carried = carried(&sb.path("v2d.ferry"));
+    assert!(
+        !carried.contains(&"src/vocab.go".to_string()),
+        "the renamed file costs nothing: {carried:?}"
+    );
+    assert!(
+        carried
+            .iter()
+            .any(|n| n.starts_with("src/vendor/example.com/greet/v2/")),
+        "{carried:?}"
+    );
+    assert!(
+        carried
+            .iter()
+            .any(|n| n.starts_with("proofs/example.com/strutil/@v/v1.1.0/")),
+        "{carried:?}"
+    );
+    assert!(!carried.iter().any(|n| n.contains("tzinfo")), "{carried:?}");
+    assert_ok(&sb.run(&[
+        "verify",
+        "v2d.ferry",
+        "--pub",
+        "rel.pub",
+        "--base",
+        "v1.ferry",
+    ]));
+    assert_ok(&sb.run(&[
+        "unpack",
+        "v2d.ferry",
+        "--pub",
+        "rel.pub",
+        "--base",
+        "v1.ferry",
+        "-C",
+        "delta",
+        "-q",
+    ]));
+    sb.unpack("v2.ferry", "full");
+    assert_eq!(tree(&sb.path("delta")), tree(&sb.path("full")));
+}
