@@ -47,7 +47,8 @@ mod tests {
             .map(|c| c.as_str())
             .chain(crate::gomod::diags::Code::ALL.iter().map(|c| c.as_str()))
             .chain(crate::build::warnings::Code::ALL.iter().map(|c| c.as_str()))
-            .chain(crate::sign::approvals::Status::ALL);
+            .chain(crate::sign::approvals::Status::ALL)
+            .chain(crate::bundle::parts::Code::ALL.iter().map(|c| c.as_str()));
         for code in codes {
             assert!(
                 doc.contains(&format!("| `{code}` |")),

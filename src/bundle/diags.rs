@@ -58,13 +58,15 @@ pub enum Code {
     ManifestModules,
     /// Fewer valid reviewer approvals than `--require-approvals` asks.
     ApprovalsMissing,
+    NeedsBase,
+    FromBaseCarried,
     /// A Go verification finding, by its own code.
     Go(crate::gomod::diags::Code),
 }
 
 impl Code {
     /// Every bundle code but `Go(_)`, in the order docs/diagnostics.md lists them.
-    pub const ALL: [Code; 23] = [
+    pub const ALL: [Code; 25] = [
         Code::PrefixData,
         Code::DuplicateName,
         Code::ManifestUnsorted,
@@ -88,6 +90,8 @@ impl Code {
         Code::ManifestField,
         Code::ManifestModules,
         Code::ApprovalsMissing,
+        Code::NeedsBase,
+        Code::FromBaseCarried,
     ];
 
     /// The stable name, as JSON and docs/diagnostics.md spell it.
@@ -116,6 +120,8 @@ impl Code {
             Code::ManifestField => "manifest-field",
             Code::ManifestModules => "manifest-modules",
             Code::ApprovalsMissing => "approvals-missing",
+            Code::NeedsBase => "needs-base",
+            Code::FromBaseCarried => "from-base-carried",
             Code::Go(go) => go.as_str(),
         }
     }
@@ -220,6 +226,7 @@ pub enum CheckName {
     Fields,
     Go,
     Approvals,
+    Parts,
 }
 
 /// One check that ran, for `verify --json`.
@@ -272,6 +279,15 @@ pub enum BundleError {
         path: String,
         source: crate::sign::SignError,
     },
+    #[error(transparent)]
+    Parts(#[from] crate::bundle::parts::PartsError),
+    #[error("{given} is not the base of {path}: it is {actual}; the delta needs {expected}")]
+    WrongBase {
+        path: String,
+        given: String,
+        expected: String,
+        actual: String,
+    },
     #[error("{} rejected: {} problem(s)\n{}", .0.bundle, .0.problems.len(), crate::text::indented(&.0.problems))]
     Rejected(Box<Report>),
 }
@@ -282,6 +298,8 @@ impl Classify for BundleError {
             BundleError::Io { .. } => Exit::CouldNotRun,
             BundleError::NotUnpacked { .. } => Exit::Usage,
             BundleError::Signature { source, .. } => source.exit(),
+            BundleError::Parts(e) => e.exit(),
+            BundleError::WrongBase { .. } => Exit::CheckFailed,
             BundleError::Unreadable { .. } | BundleError::Rejected(_) => Exit::CheckFailed,
         }
     }

@@ -189,6 +189,10 @@ impl Sink for GoInputs<'_> {
         copy.rewind()?;
         self.gather(kind, entry, copy)
     }
+
+    fn writes(&self) -> bool {
+        self.inner.writes()
+    }
 }
 
 /// The Go check's view of a verified bundle.

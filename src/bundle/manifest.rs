@@ -31,7 +31,23 @@ pub struct Manifest {
     pub build: Build,
     pub modules: Vec<Module>,
     pub images: Vec<Image>,
+    /// A delta bundle's base: absent from a full bundle's manifest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base: Option<Base>,
     pub entries: Vec<Entry>,
+}
+
+/// The release a delta bundle builds on, and the entries it takes from it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Base {
+    /// The sha256 of the base's signed ferry.json.
+    pub manifest_sha256: String,
+    pub module: String,
+    pub version: String,
+    /// Paths of `entries` whose bytes the zip does not carry: the base has
+    /// an entry with the same sha256 and size. Sorted, unique.
+    pub from_base: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -308,6 +324,7 @@ mod tests {
             },
             modules: vec![],
             images: vec![],
+            base: None,
             entries: vec![
                 Entry {
                     path: "src/a".into(),

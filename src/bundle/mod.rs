@@ -2,13 +2,16 @@
 //! lists every other entry by sha256, size and mode. `writer` makes it
 //! deterministically; `reader` trusts nothing in it before the signature.
 
+pub mod delta;
 pub mod diags;
 pub mod extract;
 pub mod fields;
 pub mod go_inputs;
 pub mod manifest;
 pub mod names;
+pub mod parts;
 pub mod reader;
+pub mod source;
 pub mod unpacked;
 pub mod writer;
 

@@ -19,6 +19,7 @@ use crate::output::say;
 pub fn run(args: AuditArgs, quiet: bool, out: &mut dyn Write) -> anyhow::Result<Exit> {
     let mut ctx = crate::context::from_env(quiet)?;
     ctx.approvals = crate::context::approvals(&args.approval)?;
+    ctx.base = args.base.base.clone();
     let policy = Policy {
         deny: args.deny_license.clone(),
         allow: args.allow_license.clone(),

@@ -33,6 +33,7 @@ pub fn from_env(quiet: bool) -> Result<Context, Error> {
         password: Box::new(password),
         progress: crate::progress::for_run(quiet),
         approvals: Quorum::default(),
+        base: None,
     })
 }
 

@@ -10,6 +10,7 @@ use crate::flags::{DiffArgs, DiffFormat};
 use crate::output::say;
 
 pub fn run(args: DiffArgs, quiet: bool, out: &mut dyn Write) -> anyhow::Result<Exit> {
+    args.base.refuse()?;
     let ctx = crate::context::from_env(quiet)?;
     let keys = crate::context::trusted_keys(&args.pub_keys)?;
     let d = ferry::ops::diff::run(&args.old, &args.new, &keys, &ctx)?;

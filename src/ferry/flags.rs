@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use ferry::bundle::parts::size::PartSize;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -29,6 +30,8 @@ pub enum Command {
     Pack(PackArgs),
     /// Check a bundle's signature, then every entry, writing nothing.
     Verify(VerifyArgs),
+    /// Cut a bundle into parts with a signed index, for media of any size.
+    Split(SplitArgs),
     /// Reviewer side: approve a bundle's signed manifest with your own key.
     Approve(ApproveArgs),
     /// Verify a bundle and extract it into a new or empty folder.
@@ -57,6 +60,7 @@ impl Command {
             Command::Pack(a) => a.json,
             Command::Verify(a) => a.json,
             Command::Approve(a) => a.json,
+            Command::Split(a) => a.json,
             Command::Unpack(a) => a.json,
             Command::Images(ImagesCommand::List(a)) => a.json,
             Command::Modules(ModulesCommand::Export(a)) => a.json,
@@ -158,6 +162,35 @@ pub struct PackArgs {
     /// Regenerate a committed vendor/ with `go mod vendor` instead of checking it.
     #[arg(long)]
     pub revendor: bool,
+    /// Write parts of SIZE bytes (BUNDLE.001, … and the signed index
+    /// BUNDLE.parts) instead of one file: 650M, 4G (powers of 1000), 1GiB
+    /// (powers of 1024).
+    #[arg(long, value_name = "SIZE", value_parser = part_size)]
+    pub split: Option<PartSize>,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub base: BaseArg,
+}
+
+/// A `--split`/`--size` value, as `bundle::parts::size` reads it.
+fn part_size(text: &str) -> Result<PartSize, String> {
+    ferry::bundle::parts::size::parse(text)
+}
+
+#[derive(Debug, Args)]
+pub struct SplitArgs {
+    /// The bundle to cut; it stays as it is.
+    pub bundle: PathBuf,
+    /// The size of each part (the last may be smaller): 650M, 4G (powers of
+    /// 1000), 1GiB (powers of 1024).
+    #[arg(long, value_name = "SIZE", value_parser = part_size)]
+    pub size: PartSize,
+    /// The minisign secret key that signs the index; the bundle must be
+    /// signed by the same key.
+    #[arg(long, value_name = "KEY")]
+    pub key: PathBuf,
     /// Print the result as JSON.
     #[arg(long)]
     pub json: bool,
@@ -176,6 +209,31 @@ pub struct VerifyArgs {
     /// Print a machine-readable report of every check that ran.
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub base: BaseArg,
+}
+
+/// `--base OLD`: a delta bundle against the release the site holds (not built yet).
+#[derive(Debug, Args)]
+pub struct BaseArg {
+    /// The release the site already has (a bundle or its parts index): pack
+    /// writes a delta over it; verify and unpack read a delta against it.
+    #[arg(long, value_name = "OLD")]
+    pub base: Option<PathBuf>,
+}
+
+impl BaseArg {
+    /// Refuses `--base` plainly until delta bundles exist.
+    pub fn refuse(&self) -> anyhow::Result<()> {
+        match &self.base {
+            None => Ok(()),
+            Some(old) => Err(ferry::Error::Usage(format!(
+                "--base {}: diff of a delta is not built yet (unpack it with --base, then diff the folder)",
+                old.display()
+            ))
+            .into()),
+        }
+    }
 }
 
 /// The reviewer approvals a reading command requires (`ferry approve`).
@@ -229,6 +287,8 @@ pub struct UnpackArgs {
     /// Print a machine-readable report.
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub base: BaseArg,
 }
 
 #[derive(Debug, Args)]
@@ -267,6 +327,8 @@ pub struct ImagesTarget {
     /// /etc/ferry/trusted.d/.
     #[arg(long = "pub", value_name = "PUB")]
     pub pub_keys: Vec<PathBuf>,
+    #[command(flatten)]
+    pub base: BaseArg,
 }
 
 #[derive(Debug, Args)]
@@ -391,6 +453,8 @@ pub struct AuditArgs {
     /// runs against it.
     #[arg(long, value_name = "DIR|ZIP")]
     pub vulndb: Option<PathBuf>,
+    #[command(flatten)]
+    pub base: BaseArg,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -415,6 +479,8 @@ pub struct DiffArgs {
     /// /etc/ferry/trusted.d/.
     #[arg(long = "pub", value_name = "PUB")]
     pub pub_keys: Vec<PathBuf>,
+    #[command(flatten)]
+    pub base: BaseArg,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -14,6 +14,10 @@ use crate::output::say;
 
 pub fn run(cmd: ImagesCommand, quiet: bool, out: &mut dyn Write) -> anyhow::Result<Exit> {
     let mut ctx = crate::context::from_env(quiet)?;
+    ctx.base = match &cmd {
+        ImagesCommand::List(a) => a.target.base.base.clone(),
+        ImagesCommand::Push(a) => a.target.base.base.clone(),
+    };
     if let ImagesCommand::Push(args) = &cmd {
         ctx.approvals = crate::context::approvals(&args.approvals)?;
     }

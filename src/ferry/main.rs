@@ -14,6 +14,7 @@ mod modules;
 mod output;
 mod pack;
 mod progress;
+mod split;
 mod table;
 mod unpack;
 mod verify;
@@ -35,6 +36,7 @@ fn main() -> ExitCode {
         Command::Pack(args) => pack::run(args, quiet, out),
         Command::Verify(args) => verify::run(args, quiet, out),
         Command::Approve(args) => approve::run(args, quiet, out),
+        Command::Split(args) => split::run(args, quiet, out),
         Command::Unpack(args) => unpack::run(args, quiet, out),
         Command::Generate(args) => generate::run(args, out),
         Command::Build(args) => build::run(args, quiet, out),
@@ -66,6 +68,8 @@ fn failed_check(err: &anyhow::Error) -> &'static str {
     };
     match e {
         Error::Bundle(BundleError::Signature { .. }) => "signature",
+        Error::Bundle(BundleError::Parts(_)) => "parts",
+        Error::Bundle(BundleError::WrongBase { .. }) => "base",
         Error::Sign(_) => "key",
         Error::Approval(_) => "approvals",
         Error::Bundle(BundleError::Io { .. }) | Error::Io { .. } => "read",

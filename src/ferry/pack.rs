@@ -16,6 +16,12 @@ use crate::output::say;
 pub fn run(args: PackArgs, quiet: bool, out: &mut dyn Write) -> anyhow::Result<Exit> {
     let ctx = crate::context::from_env(quiet)?;
     let opts = options(&args, &ctx);
+    if let Some(size) = &args.split {
+        refuse_parts(&args.output)?;
+        if !quiet {
+            eprintln!("ferry: parts of {size}");
+        }
+    }
     let packed = pack::run(&opts, &ctx).with_context(|| format!("pack {}", args.dir.display()))?;
     match (args.json, quiet) {
         (true, _) => print_json(&packed, out)?,
@@ -26,6 +32,14 @@ pub fn run(args: PackArgs, quiet: bool, out: &mut dyn Write) -> anyhow::Result<E
         eprintln!("ferry: warning: {w}");
     }
     Ok(Exit::Ok)
+}
+
+/// `--split` would overwrite no index and no part: said before the slow work.
+fn refuse_parts(output: &std::path::Path) -> anyhow::Result<()> {
+    use ferry::bundle::diags::BundleError;
+    ferry::bundle::parts::cut::refuse_existing(output)
+        .map_err(|e| ferry::Error::from(BundleError::from(e)))?;
+    Ok(())
 }
 
 /// What the command line asks of the pipeline.
@@ -49,6 +63,8 @@ fn options(args: &PackArgs, ctx: &ferry::ops::Context) -> PackOptions {
         expose: args.expose.clone(),
         build_check: !args.no_build_check,
         with_modcache: args.with_modcache,
+        split: args.split.map(|s| s.bytes),
+        base: args.base.base.clone(),
         platform: args.platform.clone(),
         connection: Connection {
             insecure: args.insecure_registry.clone(),
@@ -74,6 +90,7 @@ fn print_json(packed: &Packed, out: &mut dyn Write) -> anyhow::Result<()> {
         "warnings": packed.warnings,
         "build_proof": packed.build_proof,
         "seconds": packed.timings,
+        "parts": packed.parts,
     });
     say!(out, "{json:#}");
     Ok(())
@@ -115,6 +132,9 @@ fn print_text(packed: &Packed, out: &mut dyn Write) -> anyhow::Result<()> {
             "  binaries: {} (the first is the image's entry point)",
             several.join(", ")
         ),
+    }
+    if let Some(cut) = &packed.parts {
+        crate::split::print_cut(cut, out)?;
     }
     match &packed.build_proof {
         Some(how) => say!(out, "  offline build proven: {how}"),

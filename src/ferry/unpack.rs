@@ -12,6 +12,7 @@ use crate::output::say;
 pub fn run(args: UnpackArgs, quiet: bool, out: &mut dyn Write) -> anyhow::Result<Exit> {
     let mut ctx = crate::context::from_env(quiet)?;
     ctx.approvals = crate::context::approvals(&args.approvals)?;
+    ctx.base = args.base.base.clone();
     let report = match ferry::ops::unpack::run(
         &args.bundle,
         &crate::context::trusted_keys(&args.pub_keys)?,

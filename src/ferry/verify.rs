@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use ferry::Exit;
-use ferry::bundle::diags::Report;
+use ferry::bundle::diags::{CheckName, Report};
 
 use crate::flags::VerifyArgs;
 use crate::output::say;
@@ -11,6 +11,7 @@ use crate::output::say;
 pub fn run(args: VerifyArgs, quiet: bool, out: &mut dyn Write) -> anyhow::Result<Exit> {
     let mut ctx = crate::context::from_env(quiet)?;
     ctx.approvals = crate::context::approvals(&args.approvals)?;
+    ctx.base = args.base.base.clone();
     let keys = crate::context::trusted_keys(&args.pub_keys)?;
     let (report, _) = ferry::ops::verify::run(&args.bundle, &keys, &ctx)?;
     print(&report, args.json, quiet, out)
@@ -39,6 +40,9 @@ pub fn print(
                 report.bytes,
                 report.trusted_comment.as_deref().unwrap_or("")
             );
+            if let Some(parts) = report.checks.iter().find(|c| c.check == CheckName::Parts) {
+                say!(out, "parts: {}", parts.detail);
+            }
             if let Some(approvals) = &report.approvals {
                 say!(out, "approvals: {approvals}");
             }

@@ -28,8 +28,13 @@ pub struct Quorum {
     pub approvers: Option<TrustedKeys>,
 }
 
-/// The approvals folder of `target`, a bundle file or an unpacked folder.
+/// The approvals folder of `target`, a bundle file or an unpacked folder;
+/// for the parts index `BUNDLE.parts`, the bundle's own (`BUNDLE.approvals/`):
+/// an approval is of the manifest, however the bundle travels.
 pub fn folder(target: &Path) -> PathBuf {
+    if target.is_file() && crate::bundle::parts::is_index(target) {
+        return approvals::folder_of(&crate::bundle::parts::whole_of(target), true);
+    }
     approvals::folder_of(target, target.is_file())
 }
 

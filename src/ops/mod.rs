@@ -6,10 +6,12 @@
 pub mod approvals;
 pub mod audit;
 pub mod build;
+pub mod delta;
 pub mod diff;
 pub mod images;
 pub mod modules;
 pub mod pack;
+pub mod split;
 pub mod target;
 pub mod unpack;
 pub mod verify;
@@ -50,6 +52,8 @@ pub struct Context {
     /// The reviewer approvals a bundle needs (`--require-approvals`,
     /// `--approver`, `FERRY_APPROVERS`): checked wherever a bundle is read.
     pub approvals: approvals::Quorum,
+    /// The base a delta bundle is read against (`--base OLD`).
+    pub base: Option<PathBuf>,
 }
 
 /// A Go text file of `tree` (`go.sum`, `vendor/modules.txt`), empty when it

@@ -47,6 +47,7 @@ pub fn check_streaming(
     ctx: &Context,
 ) -> Result<Checked, Error> {
     let mut b = reader::open(bundle, keys)?;
+    super::delta::attach(&mut b, keys, ctx)?;
     let signer = BundleSigner {
         id: &b.key_id,
         key: b.signer_key,
@@ -101,6 +102,7 @@ pub fn check_entries(
     ctx: &Context,
 ) -> Result<(Manifest, String), Error> {
     let mut b = reader::open(bundle, keys)?;
+    super::delta::attach(&mut b, keys, ctx)?;
     let signer = BundleSigner {
         id: &b.key_id,
         key: b.signer_key,

@@ -254,6 +254,14 @@ impl Signer {
         hex::encode_upper(id)
     }
 
+    /// The public half, as a minisign key: what checks this signer's work.
+    pub fn public_key(&self) -> Result<PublicKey, SignError> {
+        let mut raw = b"Ed".to_vec();
+        raw.extend_from_slice(&self.keynum);
+        raw.extend_from_slice(self.key.verifying_key().as_bytes());
+        PublicKey::from_bytes(&raw).map_err(|e| SignError::Sign(e.to_string()))
+    }
+
     /// Signs `message` in minisign's prehashed form; returns the `.minisig` text.
     pub fn sign(&self, message: &[u8], trusted_comment: &str) -> Result<String, SignError> {
         self.sign_as(

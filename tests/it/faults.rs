@@ -13,7 +13,7 @@ use crate::common::{Sandbox, app, assert_exit, assert_ok, assert_says, copy_tree
 
 /// hello plus 24 MB of incompressible assets: pack and unpack take long
 /// enough to be killed in the middle.
-fn big_module(sb: &Sandbox) -> String {
+pub(crate) fn big_module(sb: &Sandbox) -> String {
     let tree = sb.path("big");
     copy_tree(&app("hello"), &tree);
     fs::create_dir_all(tree.join("assets")).unwrap();
@@ -33,7 +33,7 @@ fn big_module(sb: &Sandbox) -> String {
     "big".into()
 }
 
-fn ferry_child(sb: &Sandbox, args: &[&str]) -> Child {
+pub(crate) fn ferry_child(sb: &Sandbox, args: &[&str]) -> Child {
     sb.ferry()
         .args(args)
         .stdout(Stdio::null())
@@ -43,7 +43,7 @@ fn ferry_child(sb: &Sandbox, args: &[&str]) -> Child {
 }
 
 /// Names in `dir` that start with `prefix`.
-fn named(dir: &Path, prefix: &str) -> Vec<String> {
+pub(crate) fn named(dir: &Path, prefix: &str) -> Vec<String> {
     let mut v: Vec<String> = fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -55,7 +55,7 @@ fn named(dir: &Path, prefix: &str) -> Vec<String> {
 
 /// Waits until `ready` holds (the process is in the phase to interrupt),
 /// then kills it with SIGKILL. Fails if the phase never comes.
-fn kill_when(child: &mut Child, ready: impl Fn() -> bool) {
+pub(crate) fn kill_when(child: &mut Child, ready: impl Fn() -> bool) {
     let deadline = Instant::now() + Duration::from_secs(120);
     while !ready() {
         assert!(
@@ -149,7 +149,7 @@ fn kill_9_in_the_middle_of_unpack_leaves_no_dest() {
 }
 
 /// Runs `script` in a private mount namespace with a 2 MiB tmpfs at $FULL.
-fn on_a_small_disk(sb: &Sandbox, script: &str) -> std::process::Output {
+pub(crate) fn on_a_small_disk(sb: &Sandbox, script: &str) -> std::process::Output {
     let full = sb.path("full");
     fs::create_dir(&full).unwrap();
     let mut cmd = Command::new("unshare");

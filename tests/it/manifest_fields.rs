@@ -93,6 +93,28 @@ fn edits() -> Vec<(&'static str, Edit)> {
                     json!({"dir": "ws", "modules": [{"path": "example.com/a", "dir": ".git/x"}]});
             }),
         ),
+        (
+            "base.from_base[0]",
+            Box::new(|m| m["base"] = base(&["src/not-listed.go"])),
+        ),
+        (
+            "base.from_base[1]",
+            Box::new(|m| m["base"] = base(&["src/main.go", "src/go.mod"])),
+        ),
+        (
+            "base.manifest_sha256",
+            Box::new(|m| {
+                m["base"] = base(&[]);
+                m["base"]["manifest_sha256"] = json!("../x");
+            }),
+        ),
+        (
+            "base.module",
+            Box::new(|m| {
+                m["base"] = base(&[]);
+                m["base"]["module"] = json!("../../evil");
+            }),
+        ),
     ]
 }
 
@@ -106,6 +128,47 @@ fn several(m: &mut Value, mains: &[(&str, &str)]) {
         .map(|(package, binary)| json!({"package": package, "binary": binary}))
         .collect();
     build.insert("mains".into(), json!(list));
+}
+
+/// A delta's base naming these entries as taken from it.
+fn base(from_base: &[&str]) -> Value {
+    json!({
+        "manifest_sha256": "ab".repeat(32),
+        "module": "example.com/hello",
+        "version": "v1.0.0",
+        "from_base": from_base,
+    })
+}
+
+/// A re-signed manifest naming a base: without `--base`, every reader
+/// says which base it needs (exit 1), and nothing is written.
+#[test]
+fn a_delta_without_its_base_names_the_base() {
+    let sb = Sandbox::new();
+    let good = fs::read(sb.pack("hello", "good.ferry")).unwrap();
+    let delta = resign(&sb, &good, |m| m["base"] = base(&["src/main.go"]));
+    fs::write(sb.path("delta.ferry"), delta).unwrap();
+    let before = sb.listing();
+    for args in [
+        vec!["verify", "delta.ferry", "--pub", "rel.pub"],
+        vec!["unpack", "delta.ferry", "--pub", "rel.pub", "-C", "dest"],
+    ] {
+        let out = sb.run(&args);
+        assert_exit(&out, 1);
+        let expect = format!(
+            "come from the base example.com/hello v1.0.0 (ferry.json sha256:{})",
+            "ab".repeat(32)
+        );
+        assert_says(
+            &out,
+            &[
+                &expect,
+                "give it with --base OLD",
+                "src/main.go: carried, though the manifest takes it from the base",
+            ],
+        );
+    }
+    assert_eq!(sb.listing(), before);
 }
 
 fn image(reference: &str) -> Value {

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 #[cfg(test)]
 use super::manifest::MainPackage;
-use super::manifest::{Build, Entry, Image, MainModule, Manifest, Module, ModuleReplace};
+use super::manifest::{Base, Build, Entry, Image, MainModule, Manifest, Module, ModuleReplace};
 use crate::gomod::module_rules::package_of;
 use crate::text::invisible_format;
 
@@ -108,7 +108,39 @@ pub fn check(m: &Manifest) -> Vec<FieldProblem> {
         image_fields(i, image, &mut out);
     }
     out.extend(entry_fields(&m.entries));
+    if let Some(base) = &m.base {
+        base_fields(m, base, &mut out);
+    }
     out
+}
+
+/// A delta's base: named as a main module and a manifest hash are, and
+/// taking from it only entries the manifest lists, each once.
+fn base_fields(m: &Manifest, base: &Base, out: &mut Vec<FieldProblem>) {
+    let sha = &base.manifest_sha256;
+    add(out, "base.manifest_sha256", sha, sha256_hex(sha));
+    add(
+        out,
+        "base.module",
+        &base.module,
+        main_module_path(&base.module),
+    );
+    add(
+        out,
+        "base.version",
+        &base.version,
+        main_version(&base.version),
+    );
+    for (i, path) in base.from_base.iter().enumerate() {
+        let sorted = i == 0 || base.from_base[i - 1] < *path;
+        let listed = m.entry(path).is_some();
+        let rule = match (listed, sorted) {
+            (false, _) => Err("names no entry of this manifest: a delta takes from its base only entries it lists".to_string()),
+            (true, false) => Err("from_base is sorted and names each entry once".to_string()),
+            (true, true) => Ok(()),
+        };
+        add(out, format!("base.from_base[{i}]"), path, rule);
+    }
 }
 
 fn add(out: &mut Vec<FieldProblem>, field: impl Into<String>, value: &str, r: Result<(), String>) {
@@ -401,6 +433,7 @@ mod tests {
                 role: crate::image::Role::Builder,
                 entry: "images/golang_1.26.tar".into(),
             }],
+            base: None,
             entries: vec![
                 entry("Dockerfile", 0o644),
                 entry("images/golang_1.26.tar", 0o644),

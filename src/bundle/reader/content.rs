@@ -2,7 +2,6 @@
 //! reader of the file, never past the signed size, and passed to a sink that
 //! sees a clean end only of the bytes the manifest signs.
 
-use std::fs::File;
 use std::io::{self, Read};
 
 use indicatif::ProgressBar;
@@ -13,6 +12,7 @@ use zip::ZipArchive;
 use super::{Bundle, Sink};
 use crate::bundle::diags::{BundleError, Code, Problem};
 use crate::bundle::manifest::Entry;
+use crate::bundle::source::{Source, Stream};
 
 impl Bundle {
     /// Inflates and hashes the entries `(zip index, manifest position)` on
@@ -23,16 +23,29 @@ impl Bundle {
         sink: &dyn Sink,
         progress: &ProgressBar,
     ) -> Result<Vec<Problem>, BundleError> {
+        self.check_contents_in(&self.source, &self.path, entries, sink, progress)
+    }
+
+    /// [`Bundle::check_contents`] with the zip indexes in another bundle's
+    /// `source` (a delta's base): the bytes are held to this manifest.
+    pub(super) fn check_contents_in(
+        &self,
+        source: &Source,
+        shown: &str,
+        entries: &[(usize, usize)],
+        sink: &dyn Sink,
+        progress: &ProgressBar,
+    ) -> Result<Vec<Problem>, BundleError> {
         if entries.is_empty() {
             return Ok(Vec::new());
         }
-        let open = || -> Result<ZipArchive<File>, BundleError> {
-            let file = File::open(&self.file).map_err(|source| BundleError::Io {
-                path: self.path.clone(),
+        let open = || -> Result<ZipArchive<Stream>, BundleError> {
+            let file = source.open().map_err(|source| BundleError::Io {
+                path: shown.to_string(),
                 source,
             })?;
             ZipArchive::new(file).map_err(|e| BundleError::Unreadable {
-                path: self.path.clone(),
+                path: shown.to_string(),
                 reason: e.to_string(),
             })
         };
@@ -43,7 +56,7 @@ impl Bundle {
             .with_min_len(8)
             .map_init(open, |archive, &(index, pos)| {
                 let archive = archive.as_mut().map_err(|e| BundleError::Unreadable {
-                    path: self.path.clone(),
+                    path: shown.to_string(),
                     reason: e.to_string(),
                 })?;
                 let entry = &self.manifest.entries[pos];
@@ -63,7 +76,7 @@ impl Bundle {
 /// Inflates one entry (never past its signed size + 1) through sha256 into
 /// the sink, which sees a clean end only of the bytes the manifest signs.
 fn check_content(
-    archive: &mut ZipArchive<File>,
+    archive: &mut ZipArchive<Stream>,
     index: usize,
     entry: &Entry,
     sink: &dyn Sink,

@@ -2,7 +2,7 @@
 //! relative path, listed), its kind (a regular file), no encryption, stored
 //! or deflate, and the size and mode the manifest signs.
 
-use std::fs::File;
+use crate::bundle::source::Stream;
 
 use zip::CompressionMethod;
 use zip::read::ZipFile;
@@ -96,7 +96,7 @@ fn listed_name(entries: &[Entry], index: usize, raw: &[u8]) -> Result<Listed, Pr
 
 /// The raw Unix mode: the zip crate's unix_mode() clears setuid, setgid
 /// and sticky bits, which are exactly what must be seen.
-fn raw_mode(f: &ZipFile<'_, File>) -> u32 {
+fn raw_mode(f: &ZipFile<'_, Stream>) -> u32 {
     match f.system() {
         zip::System::Unix => f.external_attributes() >> 16,
         _ => f.unix_mode().unwrap_or(0),
@@ -104,7 +104,7 @@ fn raw_mode(f: &ZipFile<'_, File>) -> u32 {
 }
 
 /// A regular file, not encrypted, stored or deflated.
-fn kind_problems(name: &str, f: &ZipFile<'_, File>) -> Vec<Problem> {
+fn kind_problems(name: &str, f: &ZipFile<'_, Stream>) -> Vec<Problem> {
     let mut problems = Vec::new();
     let mut refuse = |code, why: String| problems.push(Problem::new(code, name, why));
     if f.is_dir() {

@@ -4,7 +4,6 @@
 //! present), no comment, nothing after: hidden bytes are where a second,
 //! different archive could live.
 
-use std::fs::File;
 use std::io::{self, Read, Seek};
 
 use super::Bundle;
@@ -96,8 +95,8 @@ impl Bundle {
     /// From the central directory to the end of the file: nothing but the
     /// directory the reader used and the end records (see `layout`).
     fn check_end(&self, cd: u64) -> Result<(), String> {
-        let mut file = File::open(&self.file).map_err(|e| e.to_string())?;
-        let len = file.metadata().map_err(|e| e.to_string())?.len();
+        let mut file = self.source.open().map_err(|e| e.to_string())?;
+        let len = self.source.size().map_err(|e| e.to_string())?;
         let tail_len = len.saturating_sub(cd);
         if tail_len > MAX_CENTRAL_DIRECTORY {
             return Err(format!(

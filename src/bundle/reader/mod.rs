@@ -4,11 +4,11 @@
 //! archive's layout against the signed manifest, streaming each entry's bytes
 //! through sha256 (never past the signed size) and on to a [`Sink`].
 
+mod base;
 mod content;
 mod entry;
 pub mod layout;
 
-use std::fs::File;
 use std::io::{self, Read};
 use std::path::Path;
 
@@ -18,6 +18,8 @@ use zip::{CompressionMethod, ZipArchive};
 
 use super::diags::{BundleError, Check, CheckName, Code, Problem, Report};
 use super::manifest::{Entry, MAX_MANIFEST_BYTES, Manifest};
+use super::parts::{self, PartsError};
+use super::source::{Source, Stream};
 use super::{MANIFEST, SIGNATURE, fields};
 use crate::sign::{MAX_SIGNATURE_BYTES, TrustedKeys};
 
@@ -25,6 +27,12 @@ use crate::sign::{MAX_SIGNATURE_BYTES, TrustedKeys};
 pub trait Sink: Sync {
     /// Called from several threads at once, for distinct entries.
     fn entry(&self, entry: &Entry, data: &mut dyn Read) -> io::Result<()>;
+
+    /// Whether entry bytes leave ferry's memory (a file, a folder): then a
+    /// bundle read from parts has every part's sha256 checked first.
+    fn writes(&self) -> bool {
+        true
+    }
 }
 
 /// Reads and forgets: what `verify` needs.
@@ -34,13 +42,21 @@ impl Sink for Discard {
     fn entry(&self, _: &Entry, data: &mut dyn Read) -> io::Result<()> {
         io::copy(data, &mut io::sink()).map(drop)
     }
+
+    fn writes(&self) -> bool {
+        false
+    }
 }
 
 /// A bundle whose manifest signature checked out.
 pub struct Bundle {
     path: String,
-    file: std::path::PathBuf,
-    archive: ZipArchive<File>,
+    source: Source,
+    archive: ZipArchive<Stream>,
+    /// The signed index when the bundle was read from parts.
+    pub parts: Option<parts::Verified>,
+    /// A delta's base, its signature checked, and the one the delta names.
+    base: Option<Box<Bundle>>,
     pub manifest: Manifest,
     pub manifest_bytes: Vec<u8>,
     pub signature_bytes: Vec<u8>,
@@ -51,14 +67,36 @@ pub struct Bundle {
     pub signer_key: [u8; 32],
 }
 
-/// Opens a bundle and checks its signature with the trusted key that made it.
+/// Opens a bundle (or the parts of one, by their signed index) and checks
+/// its signature with the trusted key that made it.
 pub fn open(path: &Path, keys: &TrustedKeys) -> Result<Bundle, BundleError> {
+    if !parts::is_index(path) {
+        return open_source(path, Source::File(path.to_path_buf()), None, keys);
+    }
+    let verified = parts::open(path, keys)?;
+    let source = Source::parts(verified.clone());
+    open_source(path, source, Some(verified.clone()), keys).map_err(|e| {
+        // Parts whose bytes differ explain why the bundle in them is not
+        // the signed one: the part is named, not a symptom of it.
+        match verified.check_hashes() {
+            Ok(()) => e,
+            Err(parts) => parts.into(),
+        }
+    })
+}
+
+fn open_source(
+    path: &Path,
+    source: Source,
+    verified: Option<parts::Verified>,
+    keys: &TrustedKeys,
+) -> Result<Bundle, BundleError> {
     let shown = path.display().to_string();
     let unreadable = |reason: String| BundleError::Unreadable {
         path: shown.clone(),
         reason,
     };
-    let file = File::open(path).map_err(|source| BundleError::Io {
+    let file = source.open().map_err(|source| BundleError::Io {
         path: shown.clone(),
         source,
     })?;
@@ -83,10 +121,15 @@ pub fn open(path: &Path, keys: &TrustedKeys) -> Result<Bundle, BundleError> {
     let signer_key = crate::sign::key_bytes(&signer.key);
     let manifest = Manifest::from_bytes(&manifest_bytes)
         .map_err(|e| unreadable(format!("signed {MANIFEST} cannot be read: {e}")))?;
+    if let Some(v) = &verified {
+        check_cut(v, &digest)?;
+    }
     Ok(Bundle {
         path: shown,
-        file: path.to_path_buf(),
+        source,
         archive,
+        parts: verified,
+        base: None,
         manifest,
         manifest_bytes,
         signature_bytes,
@@ -96,9 +139,21 @@ pub fn open(path: &Path, keys: &TrustedKeys) -> Result<Bundle, BundleError> {
     })
 }
 
+/// The parts hold the bundle their signed index names, by its manifest.
+fn check_cut(parts: &parts::Verified, manifest_sha256: &str) -> Result<(), PartsError> {
+    match parts.index.manifest_sha256 == manifest_sha256 {
+        true => Ok(()),
+        false => Err(PartsError::OtherBundle {
+            path: parts.path.clone(),
+            expected: parts.index.manifest_sha256.clone(),
+            actual: manifest_sha256.to_string(),
+        }),
+    }
+}
+
 /// Reads entry `index`, which must be `name`, stored or deflated, at most `limit` bytes.
 fn read_head(
-    archive: &mut ZipArchive<File>,
+    archive: &mut ZipArchive<Stream>,
     index: usize,
     name: &str,
     limit: u64,
@@ -146,7 +201,30 @@ fn read_head(
 impl Bundle {
     /// Holds every entry and the layout against the manifest; verified bytes
     /// flow to `sink`. Problems are collected, not fatal; a failing sink is.
+    /// Read from parts, every part's sha256 is checked too: before the first
+    /// entry when the sink writes, else alongside the entries (on the cores
+    /// one large entry leaves idle), and a part that differs is the verdict.
     pub fn check(
+        &mut self,
+        sink: &dyn Sink,
+        progress: &ProgressBar,
+    ) -> Result<Report, BundleError> {
+        let Some(parts) = self.parts.clone() else {
+            return self.check_entries(sink, progress);
+        };
+        if sink.writes() {
+            parts.check_hashes()?;
+            return self.check_entries(sink, progress);
+        }
+        let (hashes, report) = rayon::join(
+            || parts.check_hashes(),
+            || self.check_entries(sink, progress),
+        );
+        hashes?;
+        report
+    }
+
+    fn check_entries(
         &mut self,
         sink: &dyn Sink,
         progress: &ProgressBar,
@@ -169,12 +247,16 @@ impl Bundle {
                 clean.push((index, pos));
             }
         }
+        problems.extend(self.carried_from_base(&clean));
         problems.extend(self.check_contents(&clean, sink, progress)?);
-        let count = clean.len();
+        let from_base = self.check_from_base(&mut seen, sink, progress)?;
+        let count = clean.len() + from_base.checked;
+        problems.extend(from_base.problems);
         let bytes = clean
             .iter()
             .map(|&(_, pos)| self.manifest.entries[pos].size)
-            .sum();
+            .sum::<u64>()
+            + from_base.bytes;
         for (entry, _) in self
             .manifest
             .entries
@@ -193,6 +275,31 @@ impl Bundle {
 
     fn report(&self, problems: Vec<Problem>, layout_ok: bool, count: usize, bytes: u64) -> Report {
         let entries_ok = problems.is_empty();
+        let mut checks = self.parts_check();
+        checks.extend([
+            Check {
+                check: CheckName::Signature,
+                ok: true,
+                detail: self.trusted_comment.clone(),
+            },
+            Check {
+                check: CheckName::Fields,
+                ok: true,
+                detail: "every manifest field follows its owner's rules".into(),
+            },
+            Check {
+                check: CheckName::Layout,
+                ok: layout_ok,
+                detail:
+                    "names unique, local headers match the central directory, entries contiguous"
+                        .into(),
+            },
+            Check {
+                check: CheckName::Entries,
+                ok: entries_ok,
+                detail: format!("{count} entries, {bytes} bytes against the manifest"),
+            },
+        ]);
         Report {
             bundle: self.path.clone(),
             module: Some(self.manifest.module.path.clone()),
@@ -201,15 +308,30 @@ impl Bundle {
             key_id: Some(self.key_id.clone()),
             entries: count,
             bytes,
-            checks: vec![
-                Check { check: CheckName::Signature, ok: true, detail: self.trusted_comment.clone() },
-                Check { check: CheckName::Fields, ok: true, detail: "every manifest field follows its owner's rules".into() },
-                Check { check: CheckName::Layout, ok: layout_ok, detail: "names unique, local headers match the central directory, entries contiguous".into() },
-                Check { check: CheckName::Entries, ok: entries_ok, detail: format!("{count} entries, {bytes} bytes against the manifest") },
-            ],
+            checks,
             problems,
             approvals: None,
         }
+    }
+
+    /// Read from parts: their index's signature, every part's size and sha256.
+    fn parts_check(&self) -> Vec<Check> {
+        let Some(p) = &self.parts else {
+            return Vec::new();
+        };
+        let detail = format!(
+            "{} parts, {} bytes (sha256:{}), each part's size and sha256 against {} signed by key {}",
+            p.index.parts.len(),
+            p.index.size,
+            p.index.sha256,
+            p.path.display(),
+            p.key_id
+        );
+        vec![Check {
+            check: CheckName::Parts,
+            ok: true,
+            detail,
+        }]
     }
 
     /// A manifest whose fields are refused: nothing else is read, so no

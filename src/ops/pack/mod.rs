@@ -56,6 +56,10 @@ pub struct PackOptions {
     /// Carry the build list's module cache (GOPROXY layout) as well as the
     /// proofs, for sites that fill a module proxy or run `go mod verify`.
     pub with_modcache: bool,
+    /// Cut the bundle into parts of this many bytes (`--split`).
+    pub split: Option<u64>,
+    /// Write a delta over this bundle (`--base`).
+    pub base: Option<PathBuf>,
 }
 
 /// What a successful pack wrote.
@@ -80,6 +84,8 @@ pub struct Packed {
     /// How the offline build was proven, when it was.
     pub build_proof: Option<String>,
     pub timings: Timings,
+    /// The parts that replaced the bundle (`--split`).
+    pub parts: Option<crate::bundle::parts::cut::Cut>,
 }
 
 /// Where a pack's time went, in seconds: the go commands (download, vendor,
@@ -115,6 +121,25 @@ impl Timings {
         self.since = now;
         secs
     }
+}
+
+/// `--split`: the written bundle replaced by its parts and signed index.
+fn split(
+    opts: &PackOptions,
+    m: &crate::bundle::manifest::Manifest,
+    sha256: &str,
+    signer: &crate::sign::Signer,
+) -> Result<Option<crate::bundle::parts::cut::Cut>, Error> {
+    let Some(size) = opts.split else {
+        return Ok(None);
+    };
+    let whole = crate::bundle::parts::cut::Whole {
+        path: &opts.output,
+        module: &m.module.path,
+        version: &m.module.version,
+        manifest_sha256: sha256,
+    };
+    super::split::replace_with_parts(&whole, size, signer).map(Some)
 }
 
 /// Runs the stages in order; each lap of the clock is one reported stage.
@@ -165,15 +190,23 @@ pub fn run(opts: &PackOptions, ctx: &Context) -> Result<Packed, Error> {
     };
     let written = write::write(parts, ctx)?;
     clock.bundle = clock.lap();
-    let m = written.manifest;
+    let (m, sha256) = match &opts.base {
+        Some(base) => {
+            let d = super::delta::rewrite(&opts.output, base, &snap.signer)?;
+            (d.manifest, d.sha256)
+        }
+        None => (written.manifest, written.sha256),
+    };
+    let parts = split(opts, &m, &sha256, &snap.signer)?;
     Ok(Packed {
+        parts,
         timings: clock,
         output: opts.output.clone(),
         entries: m.entries.len() + 2,
         modules: m.modules.len(),
         module: m.module.path,
         version: m.module.version,
-        manifest_sha256: written.sha256,
+        manifest_sha256: sha256,
         vendored_by_go: vendored.by_go,
         key_id: snap.signer.key_id(),
         modules_bound: checked.go.modules,

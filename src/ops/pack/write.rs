@@ -165,6 +165,7 @@ fn manifest_of(parts: &Parts, payload: &Payload, ctx: &Context) -> Manifest {
         },
         modules: parts.checked.modules.clone(),
         images: images(parts.pulled),
+        base: None,
         entries,
     }
 }

@@ -1,0 +1,389 @@
+//! A bundle cut into parts for small media: `BUNDLE.001`, `BUNDLE.002`, … and
+//! `BUNDLE.parts`, a signed index of every part's size and sha256. Readers
+//! check the index and every part before any entry is read, then read the
+//! parts as one stream (`stream`), never reassembled on disk.
+
+pub mod cut;
+pub mod index;
+pub mod size;
+pub mod stream;
+
+use std::fmt;
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+use sha2::{Digest, Sha256};
+
+use crate::exit::{Classify, Exit};
+use crate::sign::{MAX_SIGNATURE_BYTES, SignError, TrustedKeys};
+pub use index::Index;
+
+/// The index's suffix: what tells a reader it was given parts.
+pub const SUFFIX: &str = ".parts";
+
+/// The index's signature beside it, as the stock `minisign -V` finds it.
+pub const SIGNATURE_SUFFIX: &str = ".minisig";
+
+/// Whether `path` names a parts index rather than a bundle file.
+pub fn is_index(path: &Path) -> bool {
+    path.file_name()
+        .is_some_and(|n| n.to_string_lossy().ends_with(SUFFIX))
+}
+
+/// The bundle a parts index stands for: `X.ferry.parts` → `X.ferry`.
+pub fn whole_of(index: &Path) -> PathBuf {
+    let name = index.as_os_str().to_string_lossy();
+    PathBuf::from(name.strip_suffix(SUFFIX).unwrap_or(&name))
+}
+
+/// The signature file of an index: `BUNDLE.parts.minisig`.
+pub fn signature_of(index: &Path) -> PathBuf {
+    let mut name = index.as_os_str().to_owned();
+    name.push(SIGNATURE_SUFFIX);
+    PathBuf::from(name)
+}
+
+/// What is wrong with one part.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Code {
+    PartMissing,
+    PartExtra,
+    PartSize,
+    PartSha256,
+}
+
+impl Code {
+    /// Every code, in the order docs/diagnostics.md lists them.
+    pub const ALL: [Code; 4] = [
+        Code::PartMissing,
+        Code::PartExtra,
+        Code::PartSize,
+        Code::PartSha256,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::PartMissing => "part-missing",
+            Code::PartExtra => "part-extra",
+            Code::PartSize => "part-size",
+            Code::PartSha256 => "part-sha256",
+        }
+    }
+}
+
+/// One part that is not what the signed index says.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PartProblem {
+    pub code: Code,
+    pub part: String,
+    pub problem: String,
+}
+
+impl fmt::Display for PartProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}: {} [{}]",
+            self.part,
+            self.problem,
+            self.code.as_str()
+        )
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PartsError {
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: not a readable parts index: {reason}")]
+    Index { path: PathBuf, reason: String },
+    #[error("{path}: signed by key {id}, which is not trusted here (trusted: {})", .trusted.join(", "))]
+    UntrustedKey {
+        path: PathBuf,
+        id: String,
+        trusted: Vec<String>,
+    },
+    #[error("{path}: its signature {} does not match it: {reason}", signature_of(.path).display())]
+    BadSignature { path: PathBuf, reason: String },
+    #[error("{path}: {} of {} part(s) refused:\n{}", .problems.len(), .parts, crate::text::indented(.problems))]
+    Parts {
+        path: PathBuf,
+        parts: usize,
+        problems: Vec<PartProblem>,
+    },
+    #[error(
+        "{path}: the parts hold a bundle whose ferry.json has sha256:{actual}; the signed index names sha256:{expected}"
+    )]
+    OtherBundle {
+        path: PathBuf,
+        expected: String,
+        actual: String,
+    },
+    #[error("{path} already exists: refusing to overwrite (remove it, or cut into another folder)")]
+    Exists { path: PathBuf },
+    #[error(
+        "{bundle}: {size} bytes in parts of {part} bytes makes {count} parts; at most {} (choose a larger --size)",
+        index::MAX_PARTS
+    )]
+    TooMany {
+        bundle: PathBuf,
+        size: u64,
+        part: u64,
+        count: u64,
+    },
+    #[error("signing {path}: {source}")]
+    Sign { path: PathBuf, source: SignError },
+}
+
+impl Classify for PartsError {
+    fn exit(&self) -> Exit {
+        match self {
+            PartsError::Io { .. } | PartsError::Sign { .. } => Exit::CouldNotRun,
+            PartsError::Exists { .. } | PartsError::TooMany { .. } => Exit::Usage,
+            PartsError::Index { .. }
+            | PartsError::UntrustedKey { .. }
+            | PartsError::BadSignature { .. }
+            | PartsError::Parts { .. }
+            | PartsError::OtherBundle { .. } => Exit::CheckFailed,
+        }
+    }
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> PartsError + '_ {
+    move |source| PartsError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// A signed index whose every part was found with its size and sha256.
+#[derive(Debug, Clone)]
+pub struct Verified {
+    pub path: PathBuf,
+    pub index: Arc<Index>,
+    /// The folder the parts are in: the index's.
+    pub dir: PathBuf,
+    /// The id of the trusted key that signed the index.
+    pub key_id: String,
+}
+
+/// Opens a parts index: its signature against the trusted keys first, then
+/// its fields, then every part's presence and size (and no extra part).
+/// Each part's sha256 is [`Verified::check_hashes`]'s, which the bundle
+/// reader runs before any entry reaches a sink that writes.
+pub fn open(path: &Path, keys: &TrustedKeys) -> Result<Verified, PartsError> {
+    let bytes = crate::fsutil::read_at_most(path, index::MAX_INDEX_BYTES).map_err(io(path))?;
+    let sig_path = signature_of(path);
+    let signature =
+        crate::fsutil::read_at_most(&sig_path, MAX_SIGNATURE_BYTES).map_err(io(&sig_path))?;
+    let key_id = check_signature(path, &bytes, &signature, keys)?;
+    let index = Index::from_bytes(&bytes).map_err(|reason| PartsError::Index {
+        path: path.to_path_buf(),
+        reason,
+    })?;
+    let dir = crate::fsutil::parent_dir(path).to_path_buf();
+    let verified = Verified {
+        path: path.to_path_buf(),
+        index: Arc::new(index),
+        dir,
+        key_id,
+    };
+    let problems = verified.check_presence()?;
+    verified.refuse(problems)?;
+    Ok(verified)
+}
+
+/// The index's signature by a trusted key, and its trusted comment naming
+/// these very bytes; returns the signer's key id.
+fn check_signature(
+    path: &Path,
+    bytes: &[u8],
+    signature: &[u8],
+    keys: &TrustedKeys,
+) -> Result<String, PartsError> {
+    let sha = hex::encode(Sha256::digest(bytes));
+    let (comment, signer) = keys
+        .verify_manifest(signature, bytes, &sha)
+        .map_err(|e| match e {
+            SignError::UntrustedKey { id, trusted } => PartsError::UntrustedKey {
+                path: path.to_path_buf(),
+                id,
+                trusted,
+            },
+            SignError::BadSignature(reason) => PartsError::BadSignature {
+                path: path.to_path_buf(),
+                reason,
+            },
+            other => PartsError::BadSignature {
+                path: path.to_path_buf(),
+                reason: other.to_string(),
+            },
+        })?;
+    let named = comment
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("index=sha256:"));
+    if named != Some(sha.as_str()) || !comment.starts_with(index::FORMAT) {
+        return Err(PartsError::BadSignature {
+            path: path.to_path_buf(),
+            reason: format!(
+                "its trusted comment {comment:?} does not name this index (sha256:{sha})"
+            ),
+        });
+    }
+    Ok(signer.id.clone())
+}
+
+/// The trusted comment of an index: what it is, and these bytes.
+pub fn trusted_comment(index: &Index, index_sha256: &str) -> String {
+    format!(
+        "{} bundle={} module={} version={} parts={} index=sha256:{index_sha256}",
+        index::FORMAT,
+        index.bundle,
+        index.module,
+        index.version,
+        index.parts.len()
+    )
+}
+
+impl Verified {
+    /// The whole bundle's size.
+    pub fn size(&self) -> u64 {
+        self.index.size
+    }
+
+    pub fn part_path(&self, number: usize) -> PathBuf {
+        self.dir.join(&self.index.parts[number].name)
+    }
+
+    /// Every part is a file of its listed size, and no `<bundle>.NNN` beside
+    /// them is one the index does not list.
+    fn check_presence(&self) -> Result<Vec<PartProblem>, PartsError> {
+        let mut problems = Vec::new();
+        for (i, part) in self.index.parts.iter().enumerate() {
+            let path = self.part_path(i);
+            let expect = format!("{} bytes, sha256 {}", part.size, part.sha256);
+            match std::fs::metadata(&path) {
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => problems.push(PartProblem {
+                    code: Code::PartMissing,
+                    part: part.name.clone(),
+                    problem: format!(
+                        "missing; the index lists part {} of {}: {expect}",
+                        i + 1,
+                        self.index.parts.len()
+                    ),
+                }),
+                Err(e) => return Err(io(&path)(e)),
+                Ok(m) if !m.is_file() => problems.push(PartProblem {
+                    code: Code::PartMissing,
+                    part: part.name.clone(),
+                    problem: format!("not a regular file; expected {expect}"),
+                }),
+                Ok(m) if m.len() != part.size => problems.push(PartProblem {
+                    code: Code::PartSize,
+                    part: part.name.clone(),
+                    problem: format!("{} bytes; the index expects {expect}", m.len()),
+                }),
+                Ok(_) => {}
+            }
+        }
+        problems.extend(self.extra_parts()?);
+        Ok(problems)
+    }
+
+    /// Files `<bundle>.<digits>` in the folder that the index does not list.
+    fn extra_parts(&self) -> Result<Vec<PartProblem>, PartsError> {
+        let listed = self.index.parts.len();
+        let prefix = format!("{}.", self.index.bundle);
+        let mut extra = Vec::new();
+        for entry in std::fs::read_dir(&self.dir).map_err(io(&self.dir))? {
+            let name = entry
+                .map_err(io(&self.dir))?
+                .file_name()
+                .to_string_lossy()
+                .into_owned();
+            let Some(digits) = name.strip_prefix(&prefix) else {
+                continue;
+            };
+            let numbered = !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit());
+            if numbered && !self.index.parts.iter().any(|p| p.name == name) {
+                extra.push(PartProblem {
+                    code: Code::PartExtra,
+                    part: name,
+                    problem: format!(
+                        "not in the signed index, which lists {listed} part(s), {} to {}",
+                        self.index.parts[0].name,
+                        self.index.parts[listed - 1].name
+                    ),
+                });
+            }
+        }
+        extra.sort_by(|a, b| a.part.cmp(&b.part));
+        Ok(extra)
+    }
+
+    fn refuse(&self, problems: Vec<PartProblem>) -> Result<(), PartsError> {
+        match problems.is_empty() {
+            true => Ok(()),
+            false => Err(PartsError::Parts {
+                path: self.path.clone(),
+                parts: self.index.parts.len(),
+                problems,
+            }),
+        }
+    }
+
+    /// Each part's sha256 against the index: one sequential read per part,
+    /// parts on every core; every part that differs is named.
+    pub fn check_hashes(&self) -> Result<(), PartsError> {
+        let problems = self.hash_problems()?;
+        self.refuse(problems)
+    }
+
+    fn hash_problems(&self) -> Result<Vec<PartProblem>, PartsError> {
+        let sums: Vec<Result<String, PartsError>> = (0..self.index.parts.len())
+            .into_par_iter()
+            .map(|i| hash_file(&self.part_path(i)))
+            .collect();
+        let mut problems = Vec::new();
+        for (i, sum) in sums.into_iter().enumerate() {
+            let actual = sum?;
+            let part = &self.index.parts[i];
+            if actual == part.sha256 {
+                continue;
+            }
+            let whose = self.index.parts.iter().find(|p| p.sha256 == actual);
+            let hint = match whose {
+                Some(p) => format!(" (the bytes of {}: parts swapped or renamed)", p.name),
+                None => String::new(),
+            };
+            problems.push(PartProblem {
+                code: Code::PartSha256,
+                part: part.name.clone(),
+                problem: format!("sha256 {actual}; the index expects {}{hint}", part.sha256),
+            });
+        }
+        Ok(problems)
+    }
+}
+
+/// The sha256 of a file, read once front to back.
+pub fn hash_file(path: &Path) -> Result<String, PartsError> {
+    let mut file = File::open(path).map_err(io(path))?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = file.read(&mut buf).map_err(io(path))?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(hex::encode(hasher.finalize()))
+}

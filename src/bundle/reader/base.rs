@@ -1,0 +1,150 @@
+//! A delta's base, read as part of the delta: the base is attached only when
+//! its signed ferry.json is the one the delta names, and each entry the
+//! delta takes from it streams out of the base's zip through the same checks
+//! as a carried entry, held to the delta's manifest.
+
+use std::collections::{HashMap, HashSet};
+
+use indicatif::ProgressBar;
+use sha2::{Digest, Sha256};
+
+use super::{Bundle, Sink};
+use crate::bundle::diags::{BundleError, Code, Problem};
+
+/// What the entries taken from the base came to.
+#[derive(Default)]
+pub(super) struct FromBase {
+    pub checked: usize,
+    pub bytes: u64,
+    pub problems: Vec<Problem>,
+}
+
+impl Bundle {
+    /// Attaches `base` to this delta, if it is the base the delta names.
+    pub fn attach_base(&mut self, base: Bundle) -> Result<(), BundleError> {
+        let Some(named) = &self.manifest.base else {
+            return Ok(());
+        };
+        let actual = hex::encode(Sha256::digest(&base.manifest_bytes));
+        if actual != named.manifest_sha256 {
+            return Err(BundleError::WrongBase {
+                path: self.path.clone(),
+                given: base.path.clone(),
+                expected: format!(
+                    "{} {} (ferry.json sha256:{})",
+                    named.module, named.version, named.manifest_sha256
+                ),
+                actual: format!(
+                    "{} {} (ferry.json sha256:{actual})",
+                    base.manifest.module.path, base.manifest.module.version
+                ),
+            });
+        }
+        self.base = Some(Box::new(base));
+        Ok(())
+    }
+
+    /// Paths the delta says come from the base, which its zip carries anyway.
+    pub(super) fn carried_from_base(&self, clean: &[(usize, usize)]) -> Vec<Problem> {
+        let Some(named) = &self.manifest.base else {
+            return Vec::new();
+        };
+        let from: HashSet<&str> = named.from_base.iter().map(String::as_str).collect();
+        clean
+            .iter()
+            .map(|&(_, pos)| &self.manifest.entries[pos].path)
+            .filter(|p| from.contains(p.as_str()))
+            .map(|p| {
+                Problem::new(
+                    Code::FromBaseCarried,
+                    p,
+                    "carried, though the manifest takes it from the base",
+                )
+            })
+            .collect()
+    }
+
+    /// Every entry taken from the base, streamed from the attached base; with
+    /// no base attached, one problem saying what needs it. Marks them seen.
+    pub(super) fn check_from_base(
+        &self,
+        seen: &mut [bool],
+        sink: &dyn Sink,
+        progress: &ProgressBar,
+    ) -> Result<FromBase, BundleError> {
+        let Some(named) = &self.manifest.base else {
+            return Ok(FromBase::default());
+        };
+        let positions: Vec<usize> = named
+            .from_base
+            .iter()
+            .filter_map(|p| {
+                self.manifest
+                    .entries
+                    .binary_search_by(|e| e.path.as_str().cmp(p))
+                    .ok()
+            })
+            .collect();
+        for &pos in &positions {
+            seen[pos] = true;
+        }
+        let Some(base) = &self.base else {
+            let problem = format!(
+                "{} entries come from the base {} {} (ferry.json sha256:{}) and were not checked: give it with --base OLD",
+                positions.len(),
+                named.module,
+                named.version,
+                named.manifest_sha256
+            );
+            return Ok(FromBase {
+                problems: vec![Problem::new(Code::NeedsBase, "(base)", problem)],
+                ..FromBase::default()
+            });
+        };
+        let (jobs, mut problems) = base.locate(&self.manifest.entries, &positions);
+        problems.extend(self.check_contents_in(&base.source, &base.path, &jobs, sink, progress)?);
+        Ok(FromBase {
+            checked: jobs.len(),
+            bytes: jobs
+                .iter()
+                .map(|&(_, pos)| self.manifest.entries[pos].size)
+                .sum(),
+            problems,
+        })
+    }
+
+    /// For each delta entry at `positions`, the zip index in this (base)
+    /// bundle of an entry with the same sha256 and size.
+    fn locate(
+        &self,
+        entries: &[crate::bundle::manifest::Entry],
+        positions: &[usize],
+    ) -> (Vec<(usize, usize)>, Vec<Problem>) {
+        let by_content: HashMap<(&str, u64), &str> = self
+            .manifest
+            .entries
+            .iter()
+            .map(|e| ((e.sha256.as_str(), e.size), e.path.as_str()))
+            .collect();
+        let mut jobs = Vec::new();
+        let mut problems = Vec::new();
+        for &pos in positions {
+            let e = &entries[pos];
+            let index = by_content
+                .get(&(e.sha256.as_str(), e.size))
+                .and_then(|path| self.archive.index_for_name(path));
+            match index {
+                Some(i) => jobs.push((i, pos)),
+                None => problems.push(Problem::new(
+                    Code::Missing,
+                    &e.path,
+                    format!(
+                        "comes from the base, which has no entry with sha256 {}",
+                        e.sha256
+                    ),
+                )),
+            }
+        }
+        (jobs, problems)
+    }
+}

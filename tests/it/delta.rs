@@ -1,0 +1,389 @@
+//! Delta bundles: a release and its successor (the main module's main.go
+//! renamed, one file added) packed whole and as a delta over the first; the
+//! delta carries only what the base lacks, and with its base unpacks to the
+//! tree of the full bundle. Without its base, or over the wrong one, every
+//! reader says which base it needs (exit 1) and writes nothing.
+
+use std::fs;
+use std::path::Path;
+
+use crate::common::{Sandbox, app, assert_exit, assert_ok, assert_says, copy_tree, text};
+
+/// `v1.ferry` (hello), `v2.ferry` (its successor, whole) and `v2d.ferry`
+/// (the successor as a delta over v1.ferry).
+fn releases() -> Sandbox {
+    let sb = Sandbox::new();
+    copy_tree(&app("hello"), &sb.path("v1"));
+    copy_tree(&app("hello"), &sb.path("v2"));
+    fs::rename(sb.path("v2/main.go"), sb.path("v2/hello.go")).unwrap();
+    fs::write(
+        sb.path("v2/patch.go"),
+        "package main\n\n// v2's patch.\nconst patch = 2\n",
+    )
+    .unwrap();
+    sb.keygen("rel");
+    let pack = |dir: &str, out: &str, extra: &[&str]| {
+        let mut args = vec![
+            "pack",
+            dir,
+            "-o",
+            out,
+            "--key",
+            "rel.key",
+            "--no-build-check",
+            "-q",
+        ];
+        args.extend_from_slice(extra);
+        assert_ok(&sb.run(&args));
+    };
+    pack("v1", "v1.ferry", &[]);
+    pack("v2", "v2.ferry", &[]);
+    pack("v2", "v2d.ferry", &["--base", "v1.ferry"]);
+    sb
+}
+
+/// Every file under `root` but the signed manifest and its signature:
+/// relative path, bytes and mode.
+fn tree(root: &Path) -> Vec<(String, Vec<u8>, u32)> {
+    use std::os::unix::fs::PermissionsExt;
+    let mut files: Vec<_> = walkdir::WalkDir::new(root)
+        .into_iter()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            let rel = e.path().strip_prefix(root).unwrap().display().to_string();
+            let mode = e.metadata().unwrap().permissions().mode();
+            (rel, fs::read(e.path()).unwrap(), mode)
+        })
+        .filter(|(rel, _, _)| rel != "ferry.json" && rel != "ferry.json.minisig")
+        .collect();
+    files.sort();
+    files
+}
+
+/// The names the delta's zip carries.
+fn carried(bundle: &Path) -> Vec<String> {
+    let mut zip = zip::ZipArchive::new(fs::File::open(bundle).unwrap());
+    let zip = zip.as_mut().unwrap();
+    (0..zip.len())
+        .map(|i| zip.by_index_raw(i).unwrap().name().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn a_delta_with_its_base_unpacks_to_the_full_bundles_tree() {
+    let sb = releases();
+    assert_eq!(
+        carried(&sb.path("v2d.ferry")),
+        ["ferry.json", "ferry.json.minisig", "src/patch.go"],
+        "the renamed main.go costs nothing; only the new file is carried"
+    );
+    assert!(
+        fs::metadata(sb.path("v2d.ferry")).unwrap().len()
+            < fs::metadata(sb.path("v2.ferry")).unwrap().len() / 2
+    );
+    let verify = sb.run(&[
+        "verify",
+        "v2d.ferry",
+        "--pub",
+        "rel.pub",
+        "--base",
+        "v1.ferry",
+    ]);
+    assert_ok(&verify);
+    assert_ok(&sb.run(&[
+        "unpack",
+        "v2d.ferry",
+        "--pub",
+        "rel.pub",
+        "--base",
+        "v1.ferry",
+        "-C",
+        "delta",
+        "-q",
+    ]));
+    sb.unpack("v2.ferry", "full");
+    assert_eq!(tree(&sb.path("delta")), tree(&sb.path("full")));
+    let m: serde_json::Value =
+        serde_json::from_slice(&fs::read(sb.path("delta/ferry.json")).unwrap()).unwrap();
+    let full: serde_json::Value =
+        serde_json::from_slice(&fs::read(sb.path("full/ferry.json")).unwrap()).unwrap();
+    assert_eq!(
+        m["entries"], full["entries"],
+        "the delta's manifest lists every entry"
+    );
+    assert_eq!(m["base"]["module"], "example.com/hello");
+}
+
+#[test]
+fn a_missing_or_wrong_base_names_the_base_expected_and_nothing_is_written() {
+    let sb = releases();
+    let before = sb.listing();
+    for args in [
+        vec!["verify", "v2d.ferry", "--pub", "rel.pub"],
+        vec!["unpack", "v2d.ferry", "--pub", "rel.pub", "-C", "dest"],
+    ] {
+        let out = sb.run(&args);
+        assert_exit(&out, 1);
+        assert_says(
+            &out,
+            &[
+                "entries come from the base example.com/hello unversioned (ferry.json sha256:",
+                "give it with --base OLD",
+            ],
+        );
+    }
+    for args in [
+        vec![
+            "verify",
+            "v2d.ferry",
+            "--pub",
+            "rel.pub",
+            "--base",
+            "v2.ferry",
+        ],
+        vec![
+            "unpack",
+            "v2d.ferry",
+            "--pub",
+            "rel.pub",
+            "--base",
+            "v2.ferry",
+            "-C",
+            "dest",
+        ],
+    ] {
+        let out = sb.run(&args);
+        assert_exit(&out, 1);
+        assert_says(
+            &out,
+            &[
+                "v2.ferry is not the base of v2d.ferry",
+                "the delta needs example.com/hello unversioned (ferry.json sha256:",
+            ],
+        );
+    }
+    // A base that is not a bundle signed by a trusted key is never read.
+    sb.keygen("other");
+    let out = sb.run(&[
+        "verify",
+        "v2d.ferry",
+        "--pub",
+        "rel.pub",
+        "--base",
+        "v1.ferry",
+        "--pub",
+        "other.pub",
+    ]);
+    assert_ok(&out);
+    let mut tampered = fs::read(sb.path("v1.ferry")).unwrap();
+    let at = tampered.len() / 3;
+    tampered[at] ^= 1;
+    fs::write(sb.path("bad-base.ferry"), tampered).unwrap();
+    let out = sb.run(&[
+        "unpack",
+        "v2d.ferry",
+        "--pub",
+        "rel.pub",
+        "--base",
+        "bad-base.ferry",
+        "-C",
+        "dest",
+    ]);
+    assert_exit(&out, 1);
+    // A folder as the base, and --base for a bundle that is no delta.
+    let out = sb.run(&["verify", "v2d.ferry", "--pub", "rel.pub", "--base", "v1"]);
+    assert_exit(&out, 2);
+    let out = sb.run(&[
+        "verify", "v2.ferry", "--pub", "rel.pub", "--base", "v1.ferry",
+    ]);
+    assert_exit(&out, 2);
+    assert_says(&out, &["is not a delta bundle"]);
+    let mut after = sb.listing();
+    after.retain(|n| !["other.key", "other.pub", "bad-base.ferry"].contains(&n.as_str()));
+    assert_eq!(after, before, "{}", text(&out));
+}
+
+#[test]
+fn a_delta_travels_in_parts() {
+    let sb = releases();
+    let out = sb.run(&[
+        "pack",
+        "v2",
+        "-o",
+        "v2p.ferry",
+        "--key",
+        "rel.key",
+        "--no-build-check",
+        "-q",
+        "--base",
+        "v1.ferry",
+        "--split",
+        "1K",
+    ]);
+    assert_ok(&out);
+    assert!(sb.path("v2p.ferry.parts").exists() && !sb.path("v2p.ferry").exists());
+    sb.run(&["split", "v1.ferry", "--size", "2K", "--key", "rel.key"]);
+    assert_ok(&sb.run(&[
+        "unpack",
+        "v2p.ferry.parts",
+        "--pub",
+        "rel.pub",
+        "--base",
+        "v1.ferry.parts",
+        "-C",
+        "site",
+        "-q",
+    ]));
+    sb.unpack("v2.ferry", "full");
+    assert_eq!(tree(&sb.path("site")), tree(&sb.path("full")));
+}
+
+#[test]
+fn audit_and_images_read_a_delta_with_its_base() {
+    let sb = releases();
+    let audit = sb.run(&[
+        "audit",
+        "v2d.ferry",
+        "--pub",
+        "rel.pub",
+        "--base",
+        "v1.ferry",
+        "--format",
+        "json",
+    ]);
+    assert_ok(&audit);
+    assert_says(&audit, &["example.com/strutil"]);
+    let without = sb.run(&["audit", "v2d.ferry", "--pub", "rel.pub"]);
+    assert_exit(&without, 1);
+    assert_says(&without, &["give it with --base OLD"]);
+    assert_ok(&sb.run(&[
+        "images",
+        "list",
+        "v2d.ferry",
+        "--pub",
+        "rel.pub",
+        "--base",
+        "v1.ferry",
+    ]));
+}
+
+/// Runs the real `go` in `dir` of the sandbox, hermetically.
+fn go(sb: &Sandbox, dir: &str, args: &[&str]) {
+    let mut cmd = std::process::Command::new("go");
+    sb.go_env(&mut cmd);
+    let out = cmd
+        .args(args)
+        .current_dir(sb.path(dir))
+        .env("GOFLAGS", "-mod=mod")
+        .output()
+        .unwrap();
+    assert_ok(&out);
+}
+
+/// A release and its successor from the fixture proxy: example.com/strutil
+/// patched (v1.0.0 to v1.1.0), example.com/greet/v2 added,
+/// example.com/Upper/tzinfo removed, and words.go renamed to vocab.go.
+#[test]
+fn a_module_patched_added_and_removed_and_a_file_renamed() {
+    let sb = Sandbox::new();
+    sb.keygen("rel");
+    let words =
+        "package main\n\n// Words the service says.\nvar words = []string{\"ferry\", \"gap\"}\n";
+    for dir in ["v1", "v2"] {
+        fs::create_dir(sb.path(dir)).unwrap();
+        fs::write(
+            sb.path(&format!("{dir}/go.mod")),
+            "module example.com/hello\n\ngo 1.21\n",
+        )
+        .unwrap();
+    }
+    fs::write(sb.path("v1/words.go"), words).unwrap();
+    fs::write(sb.path("v2/vocab.go"), words).unwrap();
+    fs::write(
+        sb.path("v1/main.go"),
+        "package main\n\nimport (\n\t\"fmt\"\n\n\t\"example.com/Upper/tzinfo\"\n\t\"example.com/strutil\"\n)\n\nfunc main() {\n\t_, err := tzinfo.Zone(\"UTC\")\n\tfmt.Println(strutil.Reverse(words[0]), err)\n}\n",
+    )
+    .unwrap();
+    fs::write(
+        sb.path("v2/main.go"),
+        "package main\n\nimport (\n\t\"fmt\"\n\n\t\"example.com/greet/v2\"\n\t\"example.com/strutil\"\n)\n\nfunc main() {\n\tfmt.Println(strutil.Reverse(words[0]), greet.Hello(\"gap\"))\n}\n",
+    )
+    .unwrap();
+    go(
+        &sb,
+        "v1",
+        &[
+            "get",
+            "example.com/strutil@v1.0.0",
+            "example.com/Upper/tzinfo@v1.0.0",
+        ],
+    );
+    go(&sb, "v1", &["mod", "tidy"]);
+    go(
+        &sb,
+        "v2",
+        &[
+            "get",
+            "example.com/strutil@v1.1.0",
+            "example.com/greet/v2@v2.1.0",
+        ],
+    );
+    go(&sb, "v2", &["mod", "tidy"]);
+    let pack = |dir: &str, out: &str, extra: &[&str]| {
+        let mut args = vec![
+            "pack",
+            dir,
+            "-o",
+            out,
+            "--key",
+            "rel.key",
+            "--no-build-check",
+            "-q",
+        ];
+        args.extend_from_slice(extra);
+        assert_ok(&sb.run(&args));
+    };
+    pack("v1", "v1.ferry", &[]);
+    pack("v2", "v2.ferry", &[]);
+    pack("v2", "v2d.ferry", &["--base", "v1.ferry"]);
+    let carried = carried(&sb.path("v2d.ferry"));
+    assert!(
+        !carried.contains(&"src/vocab.go".to_string()),
+        "the renamed file costs nothing: {carried:?}"
+    );
+    assert!(
+        carried
+            .iter()
+            .any(|n| n.starts_with("src/vendor/example.com/greet/v2/")),
+        "{carried:?}"
+    );
+    assert!(
+        carried
+            .iter()
+            .any(|n| n.starts_with("proofs/example.com/strutil/@v/v1.1.0/")),
+        "{carried:?}"
+    );
+    assert!(!carried.iter().any(|n| n.contains("tzinfo")), "{carried:?}");
+    assert_ok(&sb.run(&[
+        "verify",
+        "v2d.ferry",
+        "--pub",
+        "rel.pub",
+        "--base",
+        "v1.ferry",
+    ]));
+    assert_ok(&sb.run(&[
+        "unpack",
+        "v2d.ferry",
+        "--pub",
+        "rel.pub",
+        "--base",
+        "v1.ferry",
+        "-C",
+        "delta",
+        "-q",
+    ]));
+    sb.unpack("v2.ferry", "full");
+    assert_eq!(tree(&sb.path("delta")), tree(&sb.path("full")));
+}

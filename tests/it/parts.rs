@@ -1,0 +1,441 @@
+//! Split parts: `ferry split` and `pack --split`, the signed index the stock
+//! minisign accepts, every reader taking `BUNDLE.parts`, and each way parts
+//! go wrong in transit refused (exit 1, the part named) before any entry is
+//! read, with nothing left behind.
+
+use std::fs;
+use std::path::Path;
+use std::sync::OnceLock;
+
+use sha2::{Digest, Sha256};
+
+use crate::common::{Sandbox, assert_exit, assert_ok, assert_says, text};
+
+/// hello packed once into `h.ferry` with `rel.key`, shared by every test.
+fn release() -> &'static Sandbox {
+    static RELEASE: OnceLock<Sandbox> = OnceLock::new();
+    RELEASE.get_or_init(|| {
+        let sb = Sandbox::shared("parts");
+        sb.pack("hello", "h.ferry");
+        sb
+    })
+}
+
+/// A sandbox with the shared bundle and its keys, cut into parts of 2 kB.
+fn cut() -> Sandbox {
+    let sb = Sandbox::new();
+    for f in ["h.ferry", "rel.key", "rel.pub"] {
+        fs::copy(release().path(f), sb.path(f)).unwrap();
+    }
+    let out = sb.run(&["split", "h.ferry", "--size", "2K", "--key", "rel.key"]);
+    assert_ok(&out);
+    assert_says(
+        &out,
+        &["2000 bytes (2 kB, decimal", "h.ferry.001", "h.ferry.parts"],
+    );
+    assert!(sb.path("h.ferry.003").exists(), "{}", text(&out));
+    sb
+}
+
+/// Every file under `root`: relative path, bytes and mode.
+fn tree(root: &Path) -> Vec<(String, Vec<u8>, u32)> {
+    use std::os::unix::fs::PermissionsExt;
+    let mut files: Vec<_> = walkdir::WalkDir::new(root)
+        .into_iter()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            let rel = e.path().strip_prefix(root).unwrap().display().to_string();
+            let mode = e.metadata().unwrap().permissions().mode();
+            (rel, fs::read(e.path()).unwrap(), mode)
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn parts_read_as_the_bundle_they_cut() {
+    let sb = cut();
+    let index = sb.minisign(&["-Vm", "h.ferry.parts", "-p", "rel.pub"]);
+    assert_ok(&index);
+    assert_says(&index, &["ferry-parts/v1 bundle=h.ferry", "parts="]);
+    let verify = sb.run(&["verify", "h.ferry.parts", "--pub", "rel.pub"]);
+    assert_ok(&verify);
+    assert_says(
+        &verify,
+        &["OK h.ferry.parts", "parts: ", "each part's size and sha256"],
+    );
+    sb.unpack("h.ferry.parts", "from-parts");
+    sb.unpack("h.ferry", "from-file");
+    assert_eq!(tree(&sb.path("from-parts")), tree(&sb.path("from-file")));
+    let idx: serde_json::Value =
+        serde_json::from_slice(&fs::read(sb.path("h.ferry.parts")).unwrap()).unwrap();
+    let parts = idx["parts"].as_array().unwrap();
+    let whole: Vec<u8> = parts
+        .iter()
+        .flat_map(|p| fs::read(sb.path(p["name"].as_str().unwrap())).unwrap())
+        .collect();
+    assert!(
+        whole == fs::read(sb.path("h.ferry")).unwrap(),
+        "cat of the parts is the bundle"
+    );
+    assert_eq!(idx["sha256"], hex::encode(Sha256::digest(&whole)));
+}
+
+/// Parts as they could arrive: each is refused by verify and unpack with
+/// exit 1, naming the part and what the index expected; unpack leaves
+/// nothing behind.
+#[test]
+fn every_fault_in_transit_names_the_part() {
+    type Fault = fn(&Sandbox);
+    let faults: [(&str, Fault, &[&str]); 7] = [
+        (
+            "missing",
+            |sb| fs::remove_file(sb.path("h.ferry.002")).unwrap(),
+            &[
+                "h.ferry.002: missing; the index lists part 2 of ",
+                "[part-missing]",
+            ],
+        ),
+        (
+            "extra",
+            |sb| {
+                fs::copy(sb.path("h.ferry.003"), sb.path("h.ferry.099")).unwrap();
+            },
+            &[
+                "h.ferry.099: not in the signed index, which lists ",
+                "[part-extra]",
+            ],
+        ),
+        (
+            "renamed",
+            |sb| fs::rename(sb.path("h.ferry.002"), sb.path("h.ferry.2")).unwrap(),
+            &["h.ferry.002: missing", "h.ferry.2: not in the signed index"],
+        ),
+        (
+            "swapped",
+            |sb| {
+                fs::rename(sb.path("h.ferry.001"), sb.path("x")).unwrap();
+                fs::rename(sb.path("h.ferry.002"), sb.path("h.ferry.001")).unwrap();
+                fs::rename(sb.path("x"), sb.path("h.ferry.002")).unwrap();
+            },
+            &[
+                "h.ferry.001: sha256",
+                "(the bytes of h.ferry.002: parts swapped or renamed)",
+                "[part-sha256]",
+            ],
+        ),
+        (
+            "truncated",
+            |sb| {
+                let bytes = fs::read(sb.path("h.ferry.003")).unwrap();
+                fs::write(sb.path("h.ferry.003"), &bytes[..100]).unwrap();
+            },
+            &["h.ferry.003: 100 bytes; the index expects", "[part-size]"],
+        ),
+        (
+            "flipped",
+            |sb| {
+                let mut bytes = fs::read(sb.path("h.ferry.002")).unwrap();
+                bytes[100] ^= 1;
+                fs::write(sb.path("h.ferry.002"), bytes).unwrap();
+            },
+            &["h.ferry.002: sha256", "the index expects", "[part-sha256]"],
+        ),
+        (
+            "index-tampered",
+            |sb| {
+                let text = fs::read_to_string(sb.path("h.ferry.parts")).unwrap();
+                fs::write(
+                    sb.path("h.ferry.parts"),
+                    text.replacen("\"size\": 2000", "\"size\": 2001", 1),
+                )
+                .unwrap();
+            },
+            &["h.ferry.parts: its signature", "does not match it"],
+        ),
+    ];
+    for (name, fault, expect) in faults {
+        let sb = cut();
+        fault(&sb);
+        refused(&sb, name, expect);
+    }
+}
+
+/// verify and unpack of `h.ferry.parts` both exit 1 saying `expect`;
+/// unpack writes nothing.
+fn refused(sb: &Sandbox, case: &str, expect: &[&str]) {
+    fs::remove_file(sb.path("h.ferry")).unwrap();
+    let before = sb.listing();
+    for args in [
+        vec!["verify", "h.ferry.parts", "--pub", "rel.pub"],
+        vec!["unpack", "h.ferry.parts", "--pub", "rel.pub", "-C", "dest"],
+    ] {
+        let out = sb.run(&args);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{case}: {args:?}\n{}",
+            text(&out)
+        );
+        for e in expect {
+            assert!(
+                text(&out).contains(e),
+                "{case}: expected {e:?} in\n{}",
+                text(&out)
+            );
+        }
+    }
+    assert_eq!(sb.listing(), before, "{case}: unpack left something behind");
+}
+
+#[test]
+fn an_index_signed_by_an_untrusted_key_or_for_another_bundle_is_refused() {
+    let sb = cut();
+    sb.keygen("other");
+    let bytes = fs::read(sb.path("h.ferry.parts")).unwrap();
+    sign_index(&sb, "other.key", &bytes);
+    refused(
+        &sb,
+        "untrusted",
+        &["h.ferry.parts: signed by key", "which is not trusted here"],
+    );
+
+    // Signed by the release key, but naming another bundle's manifest.
+    let sb = cut();
+    let mut idx: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    idx["manifest_sha256"] = "0".repeat(64).into();
+    let mut edited = serde_json::to_vec_pretty(&idx).unwrap();
+    edited.push(b'\n');
+    sign_index(&sb, "rel.key", &edited);
+    refused(
+        &sb,
+        "other-bundle",
+        &[
+            "the parts hold a bundle whose ferry.json has sha256:",
+            "the signed index names sha256:0000",
+        ],
+    );
+
+    // Signed by the release key, with fields that would reach other paths.
+    type Edit = fn(&mut serde_json::Value);
+    let hostile: [(Edit, &str); 3] = [
+        (
+            |i| i["bundle"] = "../h.ferry".into(),
+            "bundle \"../h.ferry\": a plain file name",
+        ),
+        (
+            |i| i["parts"][0]["name"] = "../h.ferry.001".into(),
+            "part 1 is named \"../h.ferry.001\"",
+        ),
+        (
+            |i| i["parts"][1]["size"] = 1.into(),
+            "bytes, but parts are 2000 bytes",
+        ),
+    ];
+    for (edit, expect) in hostile {
+        let sb = cut();
+        let mut idx: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        edit(&mut idx);
+        let mut edited = serde_json::to_vec_pretty(&idx).unwrap();
+        edited.push(b'\n');
+        sign_index(&sb, "rel.key", &edited);
+        refused(
+            &sb,
+            expect,
+            &["h.ferry.parts: not a readable parts index", expect],
+        );
+    }
+}
+
+/// Writes `bytes` as the index, signed by `key` with the stock minisign and
+/// ferry's trusted comment for it.
+fn sign_index(sb: &Sandbox, key: &str, bytes: &[u8]) {
+    fs::write(sb.path("h.ferry.parts"), bytes).unwrap();
+    fs::remove_file(sb.path("h.ferry.parts.minisig")).unwrap();
+    let comment = format!(
+        "ferry-parts/v1 bundle=h.ferry index=sha256:{}",
+        hex::encode(Sha256::digest(bytes))
+    );
+    let out = sb.minisign(&["-S", "-s", key, "-m", "h.ferry.parts", "-t", &comment]);
+    assert_ok(&out);
+}
+
+#[test]
+fn pack_split_writes_parts_in_place_of_the_bundle() {
+    let sb = Sandbox::new();
+    let out = sb.pack_with("hello", "h.ferry", &["--split", "3KiB"]);
+    assert_ok(&out);
+    assert_says(
+        &out,
+        &[
+            "3072 bytes (3 KiB, binary",
+            "h.ferry.001",
+            "h.ferry.002",
+            "index h.ferry.parts signed",
+        ],
+    );
+    assert!(!sb.path("h.ferry").exists(), "the parts replace the bundle");
+    assert!(!sb.path("h.ferry.003").exists());
+    assert_ok(&sb.run(&["verify", "h.ferry.parts", "--pub", "rel.pub"]));
+    sb.unpack("h.ferry.parts", "out");
+    assert!(sb.path("out/ferry.json").exists());
+
+    // Parts already there: refused before packing, nothing overwritten.
+    let again = sb.pack_with("hello", "h.ferry", &["--split", "3KiB"]);
+    assert_exit(&again, 2);
+    assert_says(&again, &["already exists: refusing to overwrite"]);
+}
+
+#[test]
+fn readers_take_the_index() {
+    let sb = cut();
+    sb.keygen("alice");
+    let approve = sb.run(&[
+        "approve",
+        "h.ferry.parts",
+        "--key",
+        "alice.key",
+        "--pub",
+        "rel.pub",
+    ]);
+    assert_ok(&approve);
+    assert_says(&approve, &["h.ferry.approvals/"]);
+    let required = [
+        "--pub",
+        "rel.pub",
+        "--require-approvals",
+        "1",
+        "--approver",
+        "alice.pub",
+    ];
+    for bundle in ["h.ferry.parts", "h.ferry"] {
+        let mut args = vec!["verify", bundle];
+        args.extend(required);
+        assert_ok(&sb.run(&args));
+    }
+    let audit = sb.run(&[
+        "audit",
+        "h.ferry.parts",
+        "--pub",
+        "rel.pub",
+        "--format",
+        "json",
+    ]);
+    assert_ok(&audit);
+    let diff = sb.run(&["diff", "h.ferry", "h.ferry.parts", "--pub", "rel.pub"]);
+    assert_ok(&diff);
+    assert_ok(&sb.run(&["images", "list", "h.ferry.parts", "--pub", "rel.pub"]));
+}
+
+#[test]
+fn split_refuses_what_it_cannot_vouch_for() {
+    let sb = cut();
+    let again = sb.run(&["split", "h.ferry", "--size", "2K", "--key", "rel.key"]);
+    assert_exit(&again, 2);
+    assert_says(&again, &["h.ferry.parts already exists"]);
+
+    let sb = Sandbox::new();
+    fs::copy(release().path("h.ferry"), sb.path("h.ferry")).unwrap();
+    sb.keygen("other");
+    let other = sb.run(&["split", "h.ferry", "--size", "2K", "--key", "other.key"]);
+    assert_exit(&other, 1);
+    assert_says(&other, &["which is not trusted here"]);
+    assert_eq!(
+        sb.listing(),
+        ["h.ferry", "other.key", "other.pub"],
+        "nothing written"
+    );
+
+    for bad in ["1.5G", "4Gi", "10X", "12"] {
+        let out = sb.run(&["split", "h.ferry", "--size", bad, "--key", "other.key"]);
+        assert_exit(&out, 2);
+    }
+}
+
+/// `diff` does not take `--base` yet: it says so with exit 2 and writes
+/// nothing.
+#[test]
+fn base_is_refused_where_it_is_not_built_yet() {
+    let sb = cut();
+    let before = sb.listing();
+    let out = sb.run(&[
+        "diff", "h.ferry", "h.ferry", "--pub", "rel.pub", "--base", "h.ferry",
+    ]);
+    assert_exit(&out, 2);
+    assert_says(&out, &["diff of a delta is not built yet"]);
+    assert_eq!(sb.listing(), before);
+}
+
+/// A disk that fills while parts are written: exit 3, the disk's words,
+/// and no part and no index left beside the bundle.
+#[test]
+fn a_full_disk_while_cutting_leaves_no_part() {
+    let sb = Sandbox::new();
+    let tree = sb.path("big");
+    crate::common::copy_tree(&crate::common::app("hello"), &tree);
+    fs::create_dir_all(tree.join("assets")).unwrap();
+    let mut state = 0x9E37_79B9_7F4A_7C15u64;
+    let blob: Vec<u8> = (0..(1_200_000 / 8))
+        .flat_map(|_| {
+            // xorshift: incompressible, so the bundle is as large as the blob.
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state.to_le_bytes()
+        })
+        .collect();
+    fs::write(tree.join("assets/blob.bin"), blob).unwrap();
+    sb.keygen("rel");
+    assert_ok(&sb.run(&["pack", "big", "-o", "app.ferry", "--key", "rel.key", "-q"]));
+    let out = crate::faults::on_a_small_disk(
+        &sb,
+        "cp app.ferry \"$FULL/\" && \"$FERRY\" split \"$FULL/app.ferry\" --size 100K --key rel.key -q; echo \"split=$?\"\n\
+         echo \"left=[$(ls -A \"$FULL\")]\"",
+    );
+    assert_says(
+        &out,
+        &["split=3", "No space left on device", "left=[app.ferry]"],
+    );
+}
+
+/// `kill -9` while unpack writes from parts: no DEST, only a temporary
+/// that the next run removes; then the unpack succeeds.
+#[test]
+fn kill_9_in_the_middle_of_unpack_through_parts_leaves_no_dest() {
+    use crate::faults::{big_module, ferry_child, kill_when, named};
+    let sb = Sandbox::new();
+    let module = big_module(&sb);
+    sb.keygen("rel");
+    assert_ok(&sb.run(&[
+        "pack",
+        &module,
+        "-o",
+        "app.ferry",
+        "--key",
+        "rel.key",
+        "--split",
+        "4MiB",
+        "-q",
+    ]));
+    fs::create_dir(sb.path("site")).unwrap();
+    let site = sb.path("site");
+    let args = [
+        "unpack",
+        "app.ferry.parts",
+        "--pub",
+        "rel.pub",
+        "-C",
+        "site/app",
+    ];
+    let mut child = ferry_child(&sb, &args);
+    kill_when(&mut child, || {
+        named(&site, ".ferry-unpack-")
+            .iter()
+            .any(|n| site.join(n).join("src/assets").is_dir())
+    });
+    assert!(!site.join("app").exists(), "a killed unpack left DEST");
+    assert_ok(&sb.run(&args));
+    assert_eq!(named(&site, ""), vec!["app".to_string()]);
+}
