@@ -52,7 +52,8 @@ fn default_output(binary: &str) -> Result<PathBuf, Error> {
 
 /// Where each binary goes: `-o` is the binary's path when there is one and
 /// it names no folder; an existing folder gets every binary under its own
-/// name, as `go build -o` treats one; no `-o` is the working folder.
+/// name, as `go build -o` treats one; no `-o` is the working folder. A path
+/// ending in `/` names a folder, which must exist.
 fn outputs(mains: &[MainPackage], out: Option<&Path>) -> Result<Vec<PathBuf>, Error> {
     let names = || {
         mains
@@ -63,6 +64,12 @@ fn outputs(mains: &[MainPackage], out: Option<&Path>) -> Result<Vec<PathBuf>, Er
     let paths = match out {
         None => names()?,
         Some(dir) if dir.is_dir() => names()?.iter().map(|n| dir.join(n)).collect(),
+        Some(dir) if dir.as_os_str().as_encoded_bytes().ends_with(b"/") => {
+            return Err(Error::Usage(format!(
+                "-o {}: no such folder; create it first, or name the binary's path without a final /",
+                dir.display()
+            )));
+        }
         Some(file) if mains.len() == 1 => vec![file.to_path_buf()],
         Some(other) => {
             let list: Vec<&str> = mains.iter().map(|m| m.binary.as_str()).collect();
@@ -74,10 +81,37 @@ fn outputs(mains: &[MainPackage], out: Option<&Path>) -> Result<Vec<PathBuf>, Er
             )));
         }
     };
-    paths
+    let paths = paths
         .iter()
         .map(|p| std::path::absolute(p).map_err(Error::io(p)))
-        .collect()
+        .collect::<Result<Vec<_>, _>>()?;
+    distinct_outputs(&paths)?;
+    Ok(paths)
+}
+
+/// `<binary>.intoto.json`, beside the binary.
+fn provenance_path(binary: &Path) -> PathBuf {
+    let mut name = binary.as_os_str().to_os_string();
+    name.push(provenance::SUFFIX);
+    PathBuf::from(name)
+}
+
+/// No binary and no provenance file may land where another one does: a
+/// binary named like another's `.intoto.json` would be overwritten by it.
+fn distinct_outputs(binaries: &[PathBuf]) -> Result<(), Error> {
+    for (i, b) in binaries.iter().enumerate() {
+        for other in binaries.iter().take(i) {
+            if other == b || provenance_path(other) == *b || provenance_path(b) == *other {
+                return Err(Error::Usage(format!(
+                    "{} and {} would overwrite each other (a binary and its {} provenance share a folder); nothing was built",
+                    other.display(),
+                    b.display(),
+                    provenance::SUFFIX
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Builds the unpacked bundle at `dir`, each binary as [`outputs`] places
@@ -115,17 +149,62 @@ pub fn run(
         missing_includes: &missing,
     });
     let outs = outputs(&b.mains, out)?;
+    let stage = Stage::new(&outs)?;
     let started_on = now();
-    let built = build::offline(&go, &src, &spec, &outs, &ctx.temp_dir)?;
-    let mut binaries = Vec::new();
+    let built = build::offline(&go, &src, &spec, &stage.paths, &ctx.temp_dir)?;
+    let mut staged = Vec::new();
     for (built, main) in built.into_iter().zip(&spec.mains) {
         let provenance = write_provenance(&site, &spec, main, &built, &started_on)?;
-        binaries.push(Binary { built, provenance });
+        staged.push(Binary { built, provenance });
     }
+    // Every binary was built and checked: only now does any reach its place.
+    let binaries = stage.place(staged, &outs)?;
     Ok(Outcome {
         binaries,
         warnings: notes,
     })
+}
+
+/// A private folder beside the outputs where each binary and its provenance
+/// are made, renamed into place once all of them are: a failed build leaves
+/// nothing of itself behind.
+struct Stage {
+    _dir: tempfile::TempDir,
+    /// Where each binary is built, named as it will be.
+    paths: Vec<PathBuf>,
+}
+
+impl Stage {
+    /// One staging folder in the outputs' folder (they share one).
+    fn new(outs: &[PathBuf]) -> Result<Stage, Error> {
+        let parent = outs
+            .first()
+            .map_or(Path::new("."), |o| crate::fsutil::parent_dir(o));
+        let dir = crate::temp::dir_in("build-out", parent).map_err(Error::io(parent))?;
+        let paths = outs
+            .iter()
+            .map(|o| dir.path().join(o.file_name().unwrap_or_default()))
+            .collect();
+        Ok(Stage { _dir: dir, paths })
+    }
+
+    /// Renames each staged binary, then its provenance, to its output path.
+    fn place(self, staged: Vec<Binary>, outs: &[PathBuf]) -> Result<Vec<Binary>, Error> {
+        let mut placed = Vec::new();
+        for (b, out) in staged.into_iter().zip(outs) {
+            let prov = provenance_path(out);
+            std::fs::rename(&b.built.binary, out).map_err(Error::io(out))?;
+            std::fs::rename(&b.provenance, &prov).map_err(Error::io(&prov))?;
+            placed.push(Binary {
+                built: Built {
+                    binary: out.clone(),
+                    ..b.built
+                },
+                provenance: prov,
+            });
+        }
+        Ok(placed)
+    }
 }
 
 /// go.mod as the build reads it: in a workspace, go.work's `go` and
@@ -209,7 +288,7 @@ fn write_provenance(
         finished_on: &now(),
     });
     let dir = crate::fsutil::parent_dir(binary);
-    let path = dir.join(format!("{name}{}", provenance::SUFFIX));
+    let path = provenance_path(binary);
     let mut temp =
         crate::temp::file_in("provenance", dir, provenance::SUFFIX).map_err(Error::io(dir))?;
     let write = |temp: &mut tempfile::NamedTempFile| -> std::io::Result<()> {

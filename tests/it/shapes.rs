@@ -186,7 +186,10 @@ fn a_main_that_is_not_package_main_or_repeats_a_binary_name_is_refused() {
         &["--main", "./cmd/server", "--main", "cmd/server"],
     );
     assert_exit(&out, 2);
-    assert_says(&out, &["both build a binary named server"]);
+    assert_says(
+        &out,
+        &["--main ./cmd/server is given twice; pass each package once"],
+    );
     assert!(!sb.path("x.ferry").exists());
 }
 
@@ -241,25 +244,46 @@ fn a_dependency_only_cgo_builds_stops_pack_with_the_tags_that_avoid_it() {
     assert_eq!(run(&bin), "answer: 42\n");
 }
 
+/// Changes the unpacked bundle's ferry.json with `edit` and signs it again
+/// with the sandbox's `rel` key: a manifest as a hostile or older packer
+/// could have signed it.
+fn forge(sb: &Sandbox, site: &str, edit: impl FnOnce(&mut Value)) {
+    let path = sb.path(&format!("{site}/ferry.json"));
+    let mut m: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    edit(&mut m);
+    let mut bytes = serde_json::to_vec_pretty(&m).unwrap();
+    bytes.push(b'\n');
+    std::fs::write(
+        sb.path(&format!("{site}/ferry.json.minisig")),
+        minisign_sign(sb, &bytes),
+    )
+    .unwrap();
+    std::fs::write(&path, bytes).unwrap();
+}
+
+/// The names in `dir`, sorted: what a failed build left there.
+fn names_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
 /// A signed manifest naming a package that is not main (as a bundle packed
-/// before main discovery could): `ferry build` writes no "built" binary.
+/// before main discovery could): `ferry build` writes no "built" binary,
+/// and leaves nothing of it behind.
 #[test]
 fn ferry_build_calls_nothing_built_that_is_not_a_program() {
     let sb = Sandbox::new();
     assert_ok(&sb.pack_with("twobin", "s.ferry", &["--main", "./cmd/server", "-q"]));
     sb.unpack("s.ferry", "site");
-    let path = sb.path("site/ferry.json");
-    let mut m: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
-    m["build"]["main"] = "./internal/version".into();
-    let mut bytes = serde_json::to_vec_pretty(&m).unwrap();
-    bytes.push(b'\n');
-    std::fs::write(
-        sb.path("site/ferry.json.minisig"),
-        minisign_sign(&sb, &bytes),
-    )
-    .unwrap();
-    std::fs::write(&path, bytes).unwrap();
-    let out = sb.run(&["build", "site", "--pub", "rel.pub", "-o", "server"]);
+    forge(&sb, "site", |m| {
+        m["build"]["main"] = "./internal/version".into()
+    });
+    std::fs::create_dir(sb.path("o1")).unwrap();
+    let out = sb.run(&["build", "site", "--pub", "rel.pub", "-o", "o1/server"]);
     assert_exit(&out, 1);
     assert_says(
         &out,
@@ -269,7 +293,78 @@ fn ferry_build_calls_nothing_built_that_is_not_a_program() {
         ],
     );
     assert!(!text(&out).contains("built "), "{}", text(&out));
-    assert!(!sb.path("server.intoto.json").exists());
+    assert_eq!(names_in(&sb.path("o1")), Vec::<String>::new());
+}
+
+/// Of two binaries, the second fails to build: the first, already built,
+/// is not left behind without its provenance.
+#[test]
+fn a_failed_second_binary_leaves_the_first_unplaced() {
+    let sb = Sandbox::new();
+    assert_ok(&sb.pack_with("twobin", "two.ferry", &[&TWO[..], &["-q"]].concat()));
+    sb.unpack("two.ferry", "site");
+    forge(&sb, "site", |m| {
+        m["build"]["mains"][1]["package"] = "./cmd/nope".into();
+        m["build"]["mains"][1]["binary"] = "nope".into();
+    });
+    std::fs::create_dir(sb.path("o2")).unwrap();
+    let out = sb.build_offline("site", &sb.path("o2"));
+    assert_exit(&out, 1);
+    assert_says(&out, &["the offline build (gopath mode"]);
+    assert_eq!(names_in(&sb.path("o2")), Vec::<String>::new());
+
+    // `-o DIR/` for a folder that is not there: refused, nothing made.
+    let out = sb.run(&["build", "site", "--pub", "rel.pub", "-o", "o4/"]);
+    assert_exit(&out, 2);
+    assert_says(&out, &["-o o4/: no such folder; create it first"]);
+    assert!(!sb.path("o4").exists());
+}
+
+/// A main folder named like another binary's provenance file: refused at
+/// pack, and in a forged manifest by ferry build before anything is built.
+#[test]
+fn a_binary_named_like_another_ones_provenance_is_refused() {
+    let sb = Sandbox::new();
+    let tree = sb.path("clash");
+    copy_tree(&app("twobin"), &tree);
+    copy_tree(
+        &tree.join("cmd/migrate"),
+        &tree.join("cmd/server.intoto.json"),
+    );
+    sb.keygen("rel");
+    let flags = [
+        "--main",
+        "./cmd/server",
+        "--main",
+        "./cmd/server.intoto.json",
+    ];
+    let mut args = vec!["pack", "clash", "-o", "c.ferry", "--key", "rel.key"];
+    args.extend(flags);
+    let out = sb.run(&args);
+    assert_exit(&out, 2);
+    assert_says(
+        &out,
+        &[
+            "the binary server.intoto.json is named like the provenance server.intoto.json that ferry build writes beside server",
+        ],
+    );
+    assert!(!sb.path("c.ferry").exists());
+
+    assert_ok(&sb.pack_with("twobin", "two.ferry", &[&TWO[..], &["-q"]].concat()));
+    sb.unpack("two.ferry", "site");
+    forge(&sb, "site", |m| {
+        m["build"]["mains"][1]["binary"] = "server.intoto.json".into()
+    });
+    std::fs::create_dir(sb.path("o")).unwrap();
+    let out = sb.build_offline("site", &sb.path("o"));
+    assert_exit(&out, 1);
+    assert_says(
+        &out,
+        &[
+            "build.mains[1].binary = \"server.intoto.json\": two main packages would write the same file",
+        ],
+    );
+    assert_eq!(names_in(&sb.path("o")), Vec::<String>::new());
 }
 
 #[test]

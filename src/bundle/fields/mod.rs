@@ -14,7 +14,9 @@ use crate::text::invisible_format;
 
 mod entries;
 
-pub use crate::build::inputs::{binary_name, build_tag, ldflags, main_package, plain_file_name};
+pub use crate::build::inputs::{
+    binary_clash, binary_name, build_tag, ldflags, main_package, plain_file_name,
+};
 pub use crate::gomod::module_rules::{
     go_version, h1, import_path, local_replacement, local_replacement_below, main_module_path,
     module_path, path_major, toolchain, version,
@@ -183,10 +185,11 @@ fn build(b: &Build, out: &mut Vec<FieldProblem>) {
         };
         add(out, package, &m.package, main_package(&m.package));
         add(out, &binary, &m.binary, binary_name(&m.binary));
-        let earlier = &b.mains[..i];
-        if earlier.iter().any(|e| e.binary == m.binary) {
-            let rule =
-                "two main packages would write the same binary; each name appears once".to_string();
+        if let Some(why) = b.mains[..i]
+            .iter()
+            .find_map(|e| binary_clash(&e.binary, &m.binary))
+        {
+            let rule = format!("two main packages would write the same file: {why}");
             add(out, binary, &m.binary, Err(rule));
         }
     }

@@ -249,14 +249,24 @@ fn dot_slash(pkg: &str) -> String {
     }
 }
 
-/// Two main packages with the same last element would overwrite each other.
+/// Two main packages with the same last element would overwrite each other,
+/// as would one named like another's provenance file; the same package given
+/// twice is said as such.
 fn distinct_binaries(mains: &[MainPackage]) -> Result<(), Error> {
     for (i, m) in mains.iter().enumerate() {
-        if let Some(first) = mains[..i].iter().find(|e| e.binary == m.binary) {
-            return Err(Error::Usage(format!(
-                "--main {} and --main {} both build a binary named {}: ferry names each binary after its folder, so pack them in two bundles or rename one folder",
-                first.package, m.package, m.binary
-            )));
+        for first in &mains[..i] {
+            if dot_slash(&first.package) == dot_slash(&m.package) {
+                return Err(Error::Usage(format!(
+                    "--main {} is given twice; pass each package once",
+                    m.package
+                )));
+            }
+            if let Some(why) = build::inputs::binary_clash(&first.binary, &m.binary) {
+                return Err(Error::Usage(format!(
+                    "--main {} and --main {}: {why}; ferry names each binary after its folder, so pack them in two bundles or rename one folder",
+                    first.package, m.package
+                )));
+            }
         }
     }
     Ok(())
