@@ -429,3 +429,35 @@ fn the_dockerfile_of_two_binaries_builds_both_with_no_network() {
     let want = online(&sb, "twobin", "./cmd/migrate");
     assert_eq!(String::from_utf8(migrate.stdout).unwrap(), want);
 }
+
+/// The working folder reached through a symlink (`cd /tmp/anc/app`, where
+/// `anc` links to the real folder): go reports paths as the shell's $PWD
+/// spells them, and discovery and `--main` still name them relative.
+#[test]
+fn a_working_folder_through_a_symlink_packs_as_the_real_one() {
+    let sb = Sandbox::new();
+    copy_tree(&app("twobin"), &sb.path("play/twobin"));
+    std::os::unix::fs::symlink(sb.path("play"), sb.path("anc")).unwrap();
+    sb.keygen("rel");
+    let linked = sb.path("anc/twobin");
+    let pack = |flags: &[&str]| {
+        let mut cmd = sb.ferry();
+        cmd.current_dir(&linked).env("PWD", &linked);
+        cmd.args([
+            "pack",
+            ".",
+            "-o",
+            "../../t.ferry",
+            "--key",
+            "../../rel.key",
+            "-q",
+        ]);
+        cmd.args(flags).output().expect("run ferry")
+    };
+    let out = pack(&[]);
+    assert_exit(&out, 2);
+    assert_says(&out, &["  --main ./cmd/migrate\n  --main ./cmd/server"]);
+    assert_ok(&pack(&["--main", "./cmd/server"]));
+    sb.unpack("t.ferry", "site");
+    assert_eq!(manifest(&sb, "site")["build"]["main"], "./cmd/server");
+}

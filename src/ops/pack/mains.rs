@@ -86,8 +86,9 @@ fn discover(q: &Query, root: &Path) -> Result<String, Error> {
     let mains: Vec<String> = listed
         .iter()
         .filter(|p| p.is_main())
-        .filter_map(|p| p.dir.as_deref().map(|d| relative(root, d)))
-        .collect();
+        .filter_map(|p| p.dir.as_deref())
+        .map(|d| relative(root, d))
+        .collect::<Result<_, _>>()?;
     if mains.iter().any(|m| m == ".") {
         return Ok(".".into());
     }
@@ -204,7 +205,9 @@ fn outside_nested_module(root: &Path, pkg: &str) -> Result<(), Error> {
 fn list(q: &Query, patterns: &[&str]) -> Result<Vec<Listed>, Error> {
     let mut tags = vec!["timetzdata".to_string()];
     tags.extend(q.tags.iter().cloned());
-    let mut cmd = q.go.command(q.dir);
+    // In the canonical root, which is what go's paths are compared with.
+    let root = std::fs::canonicalize(q.dir).map_err(Error::io(q.dir))?;
+    let mut cmd = q.go.command(&root);
     cmd.env("GOFLAGS", "-mod=readonly")
         .env("GOPROXY", "off")
         .env("GOWORK", "off")
@@ -218,7 +221,7 @@ fn list(q: &Query, patterns: &[&str]) -> Result<Vec<Listed>, Error> {
         ])
         .arg(tags.join(","))
         .args(patterns);
-    let out = q.go.run(&mut cmd, q.dir, false)?;
+    let out = q.go.run(&mut cmd, &root, false)?;
     serde_json::Deserializer::from_slice(&out.stdout)
         .into_iter::<Listed>()
         .collect::<Result<Vec<_>, _>>()
@@ -231,12 +234,17 @@ fn list(q: &Query, patterns: &[&str]) -> Result<Vec<Listed>, Error> {
         })
 }
 
-/// `./a/b` for the folder `dir` below `root`, `.` for the root itself.
-fn relative(root: &Path, dir: &Path) -> String {
+/// `./a/b` for the folder `dir` below `root`, `.` for the root itself; a
+/// folder go lists outside the root is not one of this module's.
+fn relative(root: &Path, dir: &Path) -> Result<String, Error> {
     match dir.strip_prefix(root) {
-        Ok(rel) if rel.as_os_str().is_empty() => ".".into(),
-        Ok(rel) => format!("./{}", rel.to_string_lossy()),
-        Err(_) => dir.display().to_string(),
+        Ok(rel) if rel.as_os_str().is_empty() => Ok(".".into()),
+        Ok(rel) => Ok(format!("./{}", rel.to_string_lossy())),
+        Err(_) => Err(Error::Usage(format!(
+            "go list names the package folder {}, which is not below the module root {}",
+            dir.display(),
+            root.display()
+        ))),
     }
 }
 
@@ -279,8 +287,9 @@ mod tests {
     #[test]
     fn relative_paths_and_patterns() {
         let root = Path::new("/m");
-        assert_eq!(relative(root, Path::new("/m")), ".");
-        assert_eq!(relative(root, Path::new("/m/cmd/a")), "./cmd/a");
+        assert_eq!(relative(root, Path::new("/m")).unwrap(), ".");
+        assert_eq!(relative(root, Path::new("/m/cmd/a")).unwrap(), "./cmd/a");
+        assert!(relative(root, Path::new("/n/cmd/a")).is_err());
         assert_eq!(dot_slash("cmd/a/"), "./cmd/a");
         assert_eq!(dot_slash("./"), ".");
         assert_eq!(dot_slash("."), ".");
