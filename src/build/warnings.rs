@@ -60,11 +60,13 @@ pub enum Code {
     GopathMajorSuffix,
     /// `--cgo` with a `scratch` final stage, which has no C library.
     CgoOnScratch,
+    /// A needed package that cgo off builds from other files (a stub).
+    CgoStub,
 }
 
 impl Code {
     /// Every warning code, in the order docs/diagnostics.md lists them.
-    pub const ALL: [Code; 9] = [
+    pub const ALL: [Code; 10] = [
         Code::BuilderNotBundled,
         Code::BuilderGoUnknown,
         Code::ToolchainNewer,
@@ -74,6 +76,7 @@ impl Code {
         Code::GopathGodebugIgnored,
         Code::GopathMajorSuffix,
         Code::CgoOnScratch,
+        Code::CgoStub,
     ];
 
     /// The stable name, as JSON and docs/diagnostics.md spell it.
@@ -88,6 +91,7 @@ impl Code {
             Code::GopathGodebugIgnored => "gopath-godebug-ignored",
             Code::GopathMajorSuffix => "gopath-major-suffix",
             Code::CgoOnScratch => "cgo-on-scratch",
+            Code::CgoStub => "cgo-stub",
         }
     }
 }

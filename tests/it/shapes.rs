@@ -271,6 +271,30 @@ fn names_in(dir: &Path) -> Vec<String> {
     names
 }
 
+/// A dependency that builds with cgo off only as a `!cgo` stub that panics
+/// (mattn/go-sqlite3's static_mock.go): pack warns and offers --cgo.
+#[test]
+fn a_dependency_whose_cgo_off_build_is_a_stub_is_warned_of() {
+    let sb = Sandbox::new();
+    let out = sb.pack_with("cgostub", "s.ferry", &["-q"]);
+    assert_ok(&out);
+    assert_says(
+        &out,
+        &[
+            "warning: example.com/sqlish has cgo files (sqlish.go) that cgo off (CGO_ENABLED=0, ferry's default) leaves out, building stub.go instead: if that is a stub, the program fails where it calls it; pass --cgo",
+        ],
+    );
+    assert_eq!(
+        text(&out).matches("has cgo files").count(),
+        1,
+        "{}",
+        text(&out)
+    );
+    let out = sb.pack_with("cgostub", "c.ferry", &["-q", "--cgo", "--mode", "vendor"]);
+    assert_ok(&out);
+    assert!(!text(&out).contains("sqlish"), "{}", text(&out));
+}
+
 /// A signed manifest naming a package that is not main (as a bundle packed
 /// before main discovery could): `ferry build` writes no "built" binary,
 /// and leaves nothing of it behind.

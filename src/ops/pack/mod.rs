@@ -121,7 +121,7 @@ pub fn run(opts: &PackOptions, ctx: &Context) -> Result<Packed, Error> {
     let snap = snapshot::take(opts, ctx)?;
     let mut clock = Timings::start();
     let vendored = go::vendor(&snap, opts, ctx)?;
-    cgo::check(&snap, opts)?;
+    let cgo_warnings = cgo::check(&snap, opts)?;
     clock.go = clock.lap();
     let checked = check::run(&snap, &vendored, opts, ctx)?;
     clock.verify = clock.lap();
@@ -144,6 +144,8 @@ pub fn run(opts: &PackOptions, ctx: &Context) -> Result<Packed, Error> {
         &snap.layout,
         &snap.go.version,
     )?;
+    let mut warnings = cgo_warnings;
+    warnings.extend(plan.warnings.iter().cloned());
     let proof = match opts.build_check {
         true => Some(proof::prove(&snap, &plan, ctx)?),
         false => None,
@@ -174,7 +176,7 @@ pub fn run(opts: &PackOptions, ctx: &Context) -> Result<Packed, Error> {
         vendored_files: checked.go.vendored_files,
         images: m.images,
         binaries: m.build.mains,
-        warnings: plan.warnings,
+        warnings,
         build_proof: m.build.checked_with,
     })
 }
