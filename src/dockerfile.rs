@@ -25,6 +25,24 @@ pub struct MainPackage {
     pub binary: String,
 }
 
+/// The platform Go builds for, as `GOOS` and `GOARCH`: always set by ferry,
+/// never inherited from the environment of whoever runs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    pub os: String,
+    pub arch: String,
+}
+
+impl Default for Target {
+    /// `linux/amd64`, pack's default `--platform`.
+    fn default() -> Target {
+        Target {
+            os: "linux".into(),
+            arch: "amd64".into(),
+        }
+    }
+}
+
 /// What the Dockerfile builds, and from which images.
 #[derive(Debug, Clone)]
 pub struct Spec {
@@ -45,6 +63,9 @@ pub struct Spec {
     pub expose: Vec<u16>,
     /// Where the module (and its workspace) sit below `src/`.
     pub layout: crate::source::Layout,
+    /// What the offline build (the proof, `ferry build`) builds for; the
+    /// Dockerfile's builder image is of that platform already.
+    pub target: Target,
 }
 
 /// The Dockerfile, with short comments saying why each line is there.
@@ -274,6 +295,7 @@ mod tests {
             runtime: None,
             expose: vec![8080],
             layout: Default::default(),
+            target: Default::default(),
         }
     }
 

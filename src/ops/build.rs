@@ -13,7 +13,7 @@ use crate::audit::sbom;
 use crate::build::provenance::{self, Pinned};
 use crate::build::warnings::{self, Warning};
 use crate::build::{self, Built};
-use crate::dockerfile::{MainPackage, Spec};
+use crate::dockerfile::{MainPackage, Spec, Target};
 use crate::error::Error;
 use crate::gomod::modfile::ModFile;
 use crate::gomod::{dirhash, modfile};
@@ -140,6 +140,7 @@ pub fn run(
         runtime: None,
         expose: Vec::new(),
         layout: site.manifest.module.layout.clone(),
+        target: target(&site, &go)?,
     };
     let missing = build::missing_includes(&src.join(layout.vendor_root()));
     let notes = warnings::warnings(&warnings::Context {
@@ -205,6 +206,24 @@ impl Stage {
         }
         Ok(placed)
     }
+}
+
+/// What the build is for: the platform of the bundle's builder image (the
+/// `--platform` pack pulled it for), else the machine's, as its Go reports
+/// it (`GOHOSTOS`, `GOHOSTARCH`); never the caller's `GOOS` or `GOARCH`.
+fn target(site: &Opened, go: &crate::gomod::toolchain::Go) -> Result<Target, Error> {
+    let builder = site
+        .manifest
+        .images
+        .iter()
+        .find(|i| i.role == Role::Builder);
+    if let Some(image) = builder {
+        return super::target_of(&image.platform);
+    }
+    Ok(Target {
+        os: go.env(&site.root, "GOHOSTOS")?,
+        arch: go.env(&site.root, "GOHOSTARCH")?,
+    })
 }
 
 /// go.mod as the build reads it: in a workspace, go.work's `go` and

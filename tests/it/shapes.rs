@@ -485,3 +485,55 @@ fn a_working_folder_through_a_symlink_packs_as_the_real_one() {
     sb.unpack("t.ferry", "site");
     assert_eq!(manifest(&sb, "site")["build"]["main"], "./cmd/server");
 }
+
+/// Go settings of whoever runs ferry (GOOS, GOARCH, GOEXPERIMENT, CC, a
+/// `go env -w` file) change nothing: pack proves and ferry build builds for
+/// the target, and the provenance says which.
+#[test]
+fn the_callers_go_settings_do_not_change_what_is_built() {
+    let sb = Sandbox::new();
+    let goenv = sb.path("goenv");
+    std::fs::write(&goenv, "GOOS=darwin\nGOARCH=arm64\n").unwrap();
+    let hostile = |cmd: &mut Command| {
+        cmd.env("GOOS", "windows")
+            .env("GOARCH", "386")
+            .env("GOEXPERIMENT", "arenas")
+            .env("CC", "/nonexistent/cc")
+            .env("GOENV", &goenv);
+    };
+    sb.keygen("rel");
+    let dir = app("onecmd");
+    let mut cmd = sb.ferry();
+    hostile(&mut cmd);
+    let out = cmd
+        .args([
+            "pack",
+            dir.to_str().unwrap(),
+            "-o",
+            "o.ferry",
+            "--key",
+            "rel.key",
+            "-q",
+        ])
+        .output()
+        .unwrap();
+    assert_ok(&out);
+    sb.unpack("o.ferry", "site");
+    let mut cmd = crate::common::no_network();
+    cmd.arg(env!("CARGO_BIN_EXE_ferry"))
+        .args(["build", "site", "--pub", "rel.pub", "-o", "tool"])
+        .current_dir(sb.path(""))
+        .env("GOPROXY", "off");
+    hostile(&mut cmd);
+    let out = cmd.output().unwrap();
+    assert_ok(&out);
+    assert_eq!(run(&sb.path("tool")), online(&sb, "onecmd", "./cmd/tool"));
+    let prov: Value =
+        serde_json::from_slice(&std::fs::read(sb.path("tool.intoto.json")).unwrap()).unwrap();
+    let env = &prov["predicate"]["buildDefinition"]["internalParameters"]["env"];
+    assert_eq!(env["GOOS"], "linux", "{env}");
+    assert_eq!(
+        env["GOARCH"],
+        std::env::consts::ARCH.replace("x86_64", "amd64")
+    );
+}

@@ -256,6 +256,14 @@ fn image_fields(i: usize, img: &Image, out: &mut Vec<FieldProblem>) {
     add(out, at("tag"), &img.tag, image_tag(&img.tag));
     add(out, at("digest"), &img.digest, image_digest(&img.digest));
     add(out, at("entry"), &img.entry, image_entry(&img.entry));
+    // The builder's platform becomes ferry build's GOOS and GOARCH.
+    let platform = crate::image::manifest::Platform::parse(&img.platform);
+    add(
+        out,
+        at("platform"),
+        &img.platform,
+        platform.map(|_| ()).map_err(|e| e.to_string()),
+    );
 }
 
 /// Per-entry rules, then duplicates and file/folder clashes, merged by index.
@@ -418,6 +426,16 @@ mod tests {
         assert_eq!(check(&sample()), []);
         let seed = include_bytes!("../../../fuzz/seeds/manifest/hello.json");
         assert_eq!(check(&Manifest::from_bytes(seed).unwrap()), []);
+    }
+
+    #[test]
+    fn an_image_platform_that_is_not_os_arch_is_refused() {
+        let mut m = sample();
+        m.images[0].platform = "linux/amd64\nGOFLAGS=-x".into();
+        let fields: Vec<String> = check(&m).into_iter().map(|p| p.field).collect();
+        assert_eq!(fields, ["images[0].platform"]);
+        m.images[0].platform = "linux/arm64/v8".into();
+        assert_eq!(check(&m), []);
     }
 
     #[test]

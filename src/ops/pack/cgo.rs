@@ -16,6 +16,7 @@ use serde::Deserialize;
 use super::PackOptions;
 use super::snapshot::Snapshot;
 use crate::build::warnings::{Code, Warning};
+use crate::dockerfile::Target;
 use crate::error::Error;
 use crate::gomod::toolchain::{Go, ToolchainError};
 
@@ -55,13 +56,18 @@ pub fn check(snap: &Snapshot, opts: &PackOptions) -> Result<Vec<Warning>, Error>
     }
     let mains: Vec<&str> = snap.mains.iter().map(|m| m.package.as_str()).collect();
     let root = snap.module_root();
-    let off = list(&snap.go, &root, &["-deps"], &mains, &opts.tags, false)?;
-    let needy = needing_cgo(&snap.go, &root, &off, &opts.tags)?;
+    let go = Lister {
+        go: &snap.go,
+        tree: &root,
+        target: &snap.target,
+    };
+    let off = list(&go, &["-deps"], &mains, &opts.tags, false)?;
+    let needy = needing_cgo(&go, &off, &opts.tags)?;
     if needy.is_empty() {
-        let on = list(&snap.go, &root, &["-deps"], &mains, &opts.tags, true)?;
+        let on = list(&go, &["-deps"], &mains, &opts.tags, true)?;
         return Ok(stubs(&off, &on));
     }
-    let tags = avoiding_tags(&snap.go, &root, &mains, &opts.tags, &needy)?;
+    let tags = avoiding_tags(&go, &mains, &opts.tags, &needy)?;
     Err(Error::Usage(message(&needy, &opts.tags, tags.as_deref())))
 }
 
@@ -90,12 +96,7 @@ fn stubs(off: &[Listed], on: &[Listed]) -> Vec<Warning> {
 
 /// The packages of `listed` (the build's packages with cgo off) that build
 /// constraints exclude and that cgo files make up with cgo on.
-fn needing_cgo(
-    go: &Go,
-    tree: &Path,
-    listed: &[Listed],
-    tags: &[String],
-) -> Result<Vec<NeedsCgo>, Error> {
+fn needing_cgo(go: &Lister, listed: &[Listed], tags: &[String]) -> Result<Vec<NeedsCgo>, Error> {
     let excluded: Vec<&Listed> = listed
         .iter()
         .filter(|p| p.go_files.is_empty() && p.cgo_files.is_empty())
@@ -105,7 +106,7 @@ fn needing_cgo(
         return Ok(Vec::new());
     }
     let paths: Vec<&str> = excluded.iter().map(|p| p.import_path.as_str()).collect();
-    let with_cgo = list(go, tree, &["-find"], &paths, tags, true)?;
+    let with_cgo = list(go, &["-find"], &paths, tags, true)?;
     Ok(excluded
         .into_iter()
         .filter_map(|p| {
@@ -129,8 +130,7 @@ fn importer(p: &Listed) -> Option<String> {
 /// Tags that, added to `tags`, leave every needy package out of the build
 /// (confirmed by go list), read from the importing files' `//go:build` lines.
 fn avoiding_tags(
-    go: &Go,
-    tree: &Path,
+    go: &Lister,
     mains: &[&str],
     tags: &[String],
     needy: &[NeedsCgo],
@@ -143,7 +143,7 @@ fn avoiding_tags(
         return Ok(None);
     }
     let mut candidates: Vec<String> = Vec::new();
-    for p in list(go, tree, &["-find"], &importers, tags, false)? {
+    for p in list(go, &["-find"], &importers, tags, false)? {
         let Some(dir) = &p.dir else { continue };
         for file in &p.go_files {
             let path = dir.join(file);
@@ -165,8 +165,8 @@ fn avoiding_tags(
     }
     let mut with: Vec<String> = tags.to_vec();
     with.extend(candidates);
-    let listed = list(go, tree, &["-deps"], mains, &with, false)?;
-    let still = needing_cgo(go, tree, &listed, &with)?;
+    let listed = list(go, &["-deps"], mains, &with, false)?;
+    let still = needing_cgo(go, &listed, &with)?;
     let gone = needy
         .iter()
         .all(|n| !listed.iter().any(|p| p.import_path == n.path));
@@ -200,22 +200,29 @@ fn negated_tags(source: &str) -> Vec<String> {
     out
 }
 
-/// `go list -e -json=… FLAGS PATTERNS` on the vendored scratch tree, offline.
+/// The go tool on the vendored scratch tree, for the build's platform.
+struct Lister<'a> {
+    go: &'a Go,
+    tree: &'a Path,
+    target: &'a Target,
+}
+
+/// `go list -e -json=… FLAGS PATTERNS`, offline, with none of the caller's
+/// Go settings.
 fn list(
-    go: &Go,
-    tree: &Path,
+    at: &Lister,
     flags: &[&str],
     patterns: &[&str],
     tags: &[String],
     cgo: bool,
 ) -> Result<Vec<Listed>, Error> {
+    let (go, tree) = (at.go, at.tree);
     let mut all_tags = vec!["timetzdata".to_string()];
     all_tags.extend(tags.iter().cloned());
     let mut cmd = go.command(tree);
-    cmd.env("GOFLAGS", "-mod=vendor")
-        .env("GOPROXY", "off")
-        .env("CGO_ENABLED", crate::dockerfile::cgo_enabled(cgo))
-        .args(["list", "-e"])
+    cmd.env("GOFLAGS", "-mod=vendor").env("GOPROXY", "off");
+    crate::build::target_env(&mut cmd, at.target, cgo);
+    cmd.args(["list", "-e"])
         .args(flags)
         .arg("-json=ImportPath,Dir,GoFiles,CgoFiles,IgnoredGoFiles,Standard,Error")
         .args(["-tags", &all_tags.join(",")])

@@ -25,6 +25,7 @@ pub struct Query<'a> {
     pub given: &'a [String],
     pub tags: &'a [String],
     pub cgo: bool,
+    pub target: &'a crate::dockerfile::Target,
 }
 
 /// One package as `go list -json=Name,Dir,Error` reports it.
@@ -201,7 +202,8 @@ fn outside_nested_module(root: &Path, pkg: &str) -> Result<(), Error> {
 }
 
 /// `go list -e -find` of `patterns` in the user's tree: read-only
-/// (`-mod=readonly`), no proxy, no workspace, under the build's tags and cgo.
+/// (`-mod=readonly`), no proxy, no workspace, under the build's tags, cgo
+/// and platform, with none of the caller's Go settings.
 fn list(q: &Query, patterns: &[&str]) -> Result<Vec<Listed>, Error> {
     let mut tags = vec!["timetzdata".to_string()];
     tags.extend(q.tags.iter().cloned());
@@ -210,17 +212,17 @@ fn list(q: &Query, patterns: &[&str]) -> Result<Vec<Listed>, Error> {
     let mut cmd = q.go.command(&root);
     cmd.env("GOFLAGS", "-mod=readonly")
         .env("GOPROXY", "off")
-        .env("GOWORK", "off")
-        .env("CGO_ENABLED", crate::dockerfile::cgo_enabled(q.cgo))
-        .args([
-            "list",
-            "-e",
-            "-find",
-            "-json=Name,Dir,Error,GoFiles,CgoFiles",
-            "-tags",
-        ])
-        .arg(tags.join(","))
-        .args(patterns);
+        .env("GOWORK", "off");
+    build::target_env(&mut cmd, q.target, q.cgo);
+    cmd.args([
+        "list",
+        "-e",
+        "-find",
+        "-json=Name,Dir,Error,GoFiles,CgoFiles",
+        "-tags",
+    ])
+    .arg(tags.join(","))
+    .args(patterns);
     let out = q.go.run(&mut cmd, &root, false)?;
     serde_json::Deserializer::from_slice(&out.stdout)
         .into_iter::<Listed>()

@@ -143,6 +143,7 @@ pub fn run(opts: &PackOptions, ctx: &Context) -> Result<Packed, Error> {
         &snap.vendor_root,
         &snap.layout,
         &snap.go.version,
+        &snap.target,
     )?;
     let mut warnings = cgo_warnings;
     warnings.extend(plan.warnings.iter().cloned());

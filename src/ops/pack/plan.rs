@@ -29,6 +29,7 @@ pub fn plan(
     tree: &Path,
     tree_layout: &crate::source::Layout,
     local_go: &str,
+    target: &crate::dockerfile::Target,
 ) -> Result<BuildPlan, Error> {
     let role = |r: Role| pulled.iter().find(|b| b.image.role == r);
     let builder = role(Role::Builder);
@@ -73,6 +74,7 @@ pub fn plan(
         runtime: role(Role::Runtime).map(|r| r.image.tag.clone()),
         expose: opts.expose.clone(),
         layout: tree_layout.clone(),
+        target: target.clone(),
     };
     Ok(BuildPlan { spec, warnings })
 }
