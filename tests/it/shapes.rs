@@ -537,3 +537,40 @@ fn the_callers_go_settings_do_not_change_what_is_built() {
         std::env::consts::ARCH.replace("x86_64", "amd64")
     );
 }
+
+/// What `.ferryignore` leaves out is not a main package to build, and a
+/// found folder whose name breaks the manifest's rules stops pack early.
+#[test]
+fn discovery_follows_ferryignore_and_the_field_rules() {
+    let sb = Sandbox::new();
+    sb.keygen("rel");
+    let pack = |tree: &str, flags: &[&str]| {
+        let mut args = vec!["pack", tree, "-o", "x.ferry", "--key", "rel.key", "-q"];
+        args.extend(flags);
+        sb.run(&args)
+    };
+    let tree = sb.path("ign");
+    copy_tree(&app("twobin"), &tree);
+    std::fs::write(tree.join(".ferryignore"), "cmd/migrate/\n").unwrap();
+    let out = pack("ign", &[]);
+    assert_ok(&out);
+    sb.unpack("x.ferry", "site");
+    assert_eq!(manifest(&sb, "site")["build"]["main"], "./cmd/server");
+    std::fs::remove_file(sb.path("x.ferry")).unwrap();
+
+    std::fs::write(tree.join(".ferryignore"), "cmd/\n").unwrap();
+    let out = pack("ign", &["--main", "./cmd/server"]);
+    assert_exit(&out, 2);
+    assert_says(
+        &out,
+        &["--main ./cmd/server: .ferryignore leaves out the Go files of its folder"],
+    );
+
+    let tree = sb.path("dash");
+    copy_tree(&app("onecmd"), &tree);
+    std::fs::rename(tree.join("cmd/tool"), tree.join("cmd/-x")).unwrap();
+    let out = pack("dash", &[]);
+    assert_exit(&out, 2);
+    assert_says(&out, &["main package ./cmd/-x (binary -x): "]);
+    assert!(!sb.path("x.ferry").exists());
+}

@@ -2,7 +2,7 @@
 //! `--main` checked (a folder of this module, not of a nested one, `package
 //! main` under the build's tags), or with none the module root if it is
 //! `package main`, else the only main package in the module (a folder of
-//! tests alone is none). The go tool
+//! tests alone is none, nor one `.ferryignore` leaves out). The go tool
 //! answers (`go list -e -find`: package clauses and build constraints only,
 //! no dependency needed, nothing written, no network), in the user's tree.
 
@@ -61,13 +61,22 @@ struct ListError {
 /// The main packages to build, each with a distinct binary name.
 pub fn settle(q: &Query) -> Result<Vec<MainPackage>, Error> {
     let root = std::fs::canonicalize(q.dir).map_err(Error::io(q.dir))?;
+    let carried = carried_folders(&root)?;
     let packages = match q.given {
-        [] => vec![discover(q, &root)?],
+        [] => vec![discover(q, &root, &carried)?],
         given => {
             for pkg in given {
                 outside_nested_module(&root, pkg)?;
             }
-            given_mains(q, &root)?
+            let packages = given_mains(q, &root)?;
+            for pkg in &packages {
+                if !carried.contains(pkg) {
+                    return Err(Error::Usage(format!(
+                        "--main {pkg}: .ferryignore leaves out the Go files of its folder, so the bundle would not carry it; take the folder out of .ferryignore or pass another --main"
+                    )));
+                }
+            }
+            packages
         }
     };
     let mains: Vec<MainPackage> = packages
@@ -77,18 +86,56 @@ pub fn settle(q: &Query) -> Result<Vec<MainPackage>, Error> {
             package,
         })
         .collect();
+    for m in &mains {
+        follows_the_rules(m)?;
+    }
     distinct_binaries(&mains)?;
     Ok(mains)
 }
 
+/// The manifest's rules for `build.main` and `build.binary`, held before
+/// anything slow runs: a folder named `-x` is found by go list but would
+/// reach the build's command line as an option.
+fn follows_the_rules(m: &MainPackage) -> Result<(), Error> {
+    let broken = build::inputs::main_package(&m.package)
+        .err()
+        .or_else(|| build::inputs::binary_name(&m.binary).err());
+    match broken {
+        Some(rule) => Err(Error::Usage(format!(
+            "main package {} (binary {}): {rule}; rename its folder",
+            m.package, m.binary
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// The folders below `root`, as `.` or `./a/b`, in which the bundle carries
+/// a Go file: what `.ferryignore` leaves out is not built.
+fn carried_folders(root: &Path) -> Result<std::collections::BTreeSet<String>, Error> {
+    let files = crate::source::walk(root, true, &[])?;
+    Ok(files
+        .iter()
+        .filter(|f| f.rel.ends_with(".go"))
+        .map(|f| match f.rel.rsplit_once('/') {
+            Some((dir, _)) => format!("./{dir}"),
+            None => ".".into(),
+        })
+        .collect())
+}
+
 /// The root if it is `package main`, else the only main package below it.
-fn discover(q: &Query, root: &Path) -> Result<String, Error> {
+fn discover(
+    q: &Query,
+    root: &Path,
+    carried: &std::collections::BTreeSet<String>,
+) -> Result<String, Error> {
     let listed = list(q, &["./..."])?;
     let mains: Vec<String> = listed
         .iter()
         .filter(|p| p.is_main())
         .filter_map(|p| p.dir.as_deref())
         .map(|d| relative(root, d))
+        .filter(|rel| rel.as_ref().map_or(true, |r| carried.contains(r)))
         .collect::<Result<_, _>>()?;
     if mains.iter().any(|m| m == ".") {
         return Ok(".".into());
