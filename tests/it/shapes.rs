@@ -574,3 +574,50 @@ fn discovery_follows_ferryignore_and_the_field_rules() {
     assert_says(&out, &["main package ./cmd/-x (binary -x): "]);
     assert!(!sb.path("x.ferry").exists());
 }
+
+/// A `--main` that build constraints leave out says why: cgo only when its
+/// files need cgo, else its build lines or file names; a final `/` (as a
+/// shell completes a folder) is the same folder.
+#[test]
+fn a_main_left_out_by_constraints_says_which_and_a_final_slash_is_the_folder() {
+    let sb = Sandbox::new();
+    let tree = sb.path("tb");
+    copy_tree(&app("twobin"), &tree);
+    std::fs::create_dir_all(tree.join("cmd/ign")).unwrap();
+    std::fs::write(
+        tree.join("cmd/ign/main.go"),
+        "//go:build ignore\n\npackage main\n\nfunc main() {}\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(tree.join("cmd/cmain")).unwrap();
+    std::fs::write(
+        tree.join("cmd/cmain/main.go"),
+        "package main\n\n// int one(void) { return 1; }\nimport \"C\"\n\nfunc main() { println(C.one()) }\n",
+    )
+    .unwrap();
+    sb.keygen("rel");
+    let pack = |main: &str| {
+        sb.run(&[
+            "pack", "tb", "-o", "x.ferry", "--key", "rel.key", "-q", "--main", main,
+        ])
+    };
+    let out = pack("./cmd/ign");
+    assert_exit(&out, 2);
+    assert_says(
+        &out,
+        &[
+            "--main ./cmd/ign is not a main package this module builds: ",
+            "pass --tags with the tag that selects them",
+        ],
+    );
+    assert!(!text(&out).contains("cgo"), "{}", text(&out));
+    let out = pack("./cmd/cmain");
+    assert_exit(&out, 2);
+    assert_says(
+        &out,
+        &["(cgo is off, and its files import \"C\": pass --cgo)"],
+    );
+    assert_ok(&pack("./cmd/server/"));
+    sb.unpack("x.ferry", "site");
+    assert_eq!(manifest(&sb, "site")["build"]["main"], "./cmd/server");
+}

@@ -16,6 +16,7 @@ use crate::error::Error;
 use crate::gomod::toolchain::Go;
 
 /// What pack needs to know to find or check the main packages.
+#[derive(Clone, Copy)]
 pub struct Query<'a> {
     pub go: &'a Go,
     /// The module root (the user's DIR).
@@ -199,18 +200,31 @@ fn given_mains(q: &Query, root: &Path) -> Result<Vec<String>, Error> {
                 let why = other
                     .and_then(|p| p.error.as_ref())
                     .map_or("go list does not find it".to_string(), |e| e.err.clone());
-                let cgo_note = match why.contains("build constraints") && !q.cgo {
-                    true => " (cgo is off: if its files import \"C\", pass --cgo)",
+                let note = match why.contains("build constraints") {
+                    true => constraints_note(q, pkg)?,
                     false => "",
                 };
                 return Err(Error::Usage(format!(
-                    "--main {pkg} is not a main package this module builds{}: {why}{cgo_note}",
+                    "--main {pkg} is not a main package this module builds{}: {why}{note}",
                     tags_note(q.tags)
                 )));
             }
         }
     }
     Ok(out)
+}
+
+/// Why build constraints leave out every file of `pkg`: cgo, when with cgo
+/// on it is a main package; else its `//go:build` lines or file names.
+fn constraints_note(q: &Query, pkg: &str) -> Result<&'static str, Error> {
+    let with_cgo = Query { cgo: true, ..*q };
+    let is_cgo_main = !q.cgo && list(&with_cgo, &[pkg])?.iter().any(Listed::is_main);
+    Ok(match is_cgo_main {
+        true => " (cgo is off, and its files import \"C\": pass --cgo)",
+        false => {
+            " (its //go:build lines or file names, such as _windows.go, leave every file out: pass --tags with the tag that selects them)"
+        }
+    })
 }
 
 fn tags_note(tags: &[String]) -> String {

@@ -109,7 +109,11 @@ fn check_flags(opts: &PackOptions) -> Result<(), Error> {
     let mains = opts
         .mains
         .iter()
-        .map(|m| ("--main", m.as_str(), fields::main_package(m)));
+        // A final `/` (as shells complete a folder) is the same folder.
+        .map(|m| {
+            let folder = m.strip_suffix('/').filter(|f| !f.is_empty()).unwrap_or(m);
+            ("--main", m.as_str(), fields::main_package(folder))
+        });
     let checks = [(
         "--ldflags",
         opts.ldflags.as_str(),
