@@ -27,6 +27,28 @@ pub struct MissingInclude {
     pub header: String,
 }
 
+/// Whose Go the warnings are about, named as the message names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GoOf {
+    /// The Dockerfile's builder image.
+    Builder,
+    /// The Go pack runs: the proof's, and `ferry build`'s at a site with the same.
+    Local,
+    /// The Go `ferry build` runs on this machine.
+    Site,
+}
+
+impl GoOf {
+    /// `the builder's go1.26.8`, as a message says it.
+    fn name(self, v: GoVersion) -> String {
+        match self {
+            GoOf::Builder => format!("the builder's {v}"),
+            GoOf::Local => format!("the local {v} (which builds the proof, as ferry build would)"),
+            GoOf::Site => format!("this machine's {v}"),
+        }
+    }
+}
+
 /// Everything the warnings are about.
 pub struct Context<'a> {
     pub mode: BuildMode,
@@ -34,6 +56,8 @@ pub struct Context<'a> {
     /// The builder's Go, when it can be told (image env GOLANG_VERSION, or
     /// the local Go for `ferry build` and the proof).
     pub builder_go: Option<GoVersion>,
+    /// Whose Go `builder_go` is.
+    pub go_of: GoOf,
     pub missing_includes: &'a [MissingInclude],
 }
 
@@ -133,7 +157,8 @@ pub fn warnings(ctx: &Context) -> Vec<Warning> {
             out.push(Warning::new(
             Code::ToolchainNewer,
             format!(
-                "go.mod's toolchain line asks for {tc}, newer than the builder's {builder}; with GOTOOLCHAIN=local nothing is downloaded, so the build uses {builder}"
+                "go.mod's toolchain line asks for {tc}, newer than {}; with GOTOOLCHAIN=local nothing is downloaded, so the build uses {builder}",
+                ctx.go_of.name(builder)
             )));
         }
     }
@@ -155,8 +180,8 @@ fn gopath_warnings(ctx: &Context, go_line: Option<GoVersion>, out: &mut Vec<Warn
             out.push(Warning::new(
             Code::GopathLoopVariables,
             format!(
-                "go.mod says go {}.{}, but GOPATH mode compiles with the builder's language ({b}): loop variables are per iteration (Go 1.22 semantics), not shared as in module mode",
-                line.0, line.1
+                "go.mod says go {}.{}, but GOPATH mode compiles with the language of {}: loop variables are per iteration (Go 1.22 semantics), not shared as in module mode",
+                line.0, line.1, ctx.go_of.name(b)
             )));
         }
         if line.language() < b.language() {
@@ -222,12 +247,46 @@ mod tests {
             mode,
             modfile: &m,
             builder_go: GoVersion::parse(builder),
+            go_of: GoOf::Builder,
             missing_includes: &[],
         });
         found
             .iter()
             .map(|w| format!("{}: {w}", w.code.as_str()))
             .collect()
+    }
+
+    #[test]
+    fn the_message_names_whose_go_it_is() {
+        let m = modfile::parse("module x\n\ngo 1.21\n\ntoolchain go1.30.1\n").unwrap();
+        let texts = |go_of| {
+            let ctx = Context {
+                mode: BuildMode::Gopath,
+                modfile: &m,
+                builder_go: GoVersion::parse("go1.26.8"),
+                go_of,
+                missing_includes: &[],
+            };
+            warnings(&ctx)
+                .iter()
+                .map(|w| w.message.clone())
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        let local = texts(GoOf::Local);
+        assert!(
+            local.contains(
+                "newer than the local go1.26.8 (which builds the proof, as ferry build would)"
+            ),
+            "{local}"
+        );
+        assert!(
+            local.contains("compiles with the language of the local go1.26.8"),
+            "{local}"
+        );
+        assert!(!local.contains("builder's"), "{local}");
+        assert!(texts(GoOf::Builder).contains("newer than the builder's go1.26.8"));
+        assert!(texts(GoOf::Site).contains("newer than this machine's go1.26.8"));
     }
 
     #[test]

@@ -147,6 +147,7 @@ pub fn run(
         mode: b.mode,
         modfile: &modfile,
         builder_go: warnings::GoVersion::parse(&go.version),
+        go_of: warnings::GoOf::Site,
         missing_includes: &missing,
     });
     let outs = outputs(&b.mains, out)?;

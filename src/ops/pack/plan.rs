@@ -7,7 +7,7 @@ use std::path::Path;
 
 use super::PackOptions;
 use crate::build;
-use crate::build::warnings::{Code, GoVersion, Warning};
+use crate::build::warnings::{Code, GoOf, GoVersion, Warning};
 use crate::dockerfile::{self, MainPackage, Spec};
 use crate::error::Error;
 use crate::gomod::modfile::ModFile;
@@ -40,18 +40,19 @@ pub fn plan(
     let mut warnings = Vec::new();
     let builder_go = builder_go(builder, &builder_tag, modfile, &mut warnings)?;
     let missing = build::missing_includes(tree);
-    let for_go = |go: Option<GoVersion>| {
+    let for_go = |go: Option<GoVersion>, go_of: GoOf| {
         build::warnings::warnings(&build::warnings::Context {
             mode: opts.mode,
             modfile,
             builder_go: go,
+            go_of,
             missing_includes: &missing,
         })
     };
-    warnings.extend(for_go(builder_go));
+    warnings.extend(for_go(builder_go, GoOf::Builder));
     // The proof, and `ferry build` at a site with a Go as new, build with the
     // local Go: what `ferry build` would warn about, pack says too.
-    for w in for_go(GoVersion::parse(local_go)) {
+    for w in for_go(GoVersion::parse(local_go), GoOf::Local) {
         if !warnings.iter().any(|seen| seen.code == w.code) {
             warnings.push(w);
         }
