@@ -335,6 +335,21 @@ pub fn target_env(cmd: &mut Command, target: &dockerfile::Target, cgo: bool) {
         .env("CGO_ENABLED", dockerfile::cgo_enabled(cgo));
 }
 
+/// The C compiler a cgo build of `spec` runs (`go env CC` in the build's
+/// environment: the site's `CC`, else Go's default), for the user to see.
+pub fn c_compiler(go: &Go, dir: &Path, spec: &Spec) -> Result<String, BuildError> {
+    let mut cmd = go.command(dir);
+    target_env(&mut cmd, &spec.target, spec.cgo);
+    cmd.args(["env", "CC"]);
+    let out = go
+        .run(&mut cmd, dir, false)
+        .map_err(|e| BuildError::Setup {
+            path: go.program.clone(),
+            reason: e.to_string(),
+        })?;
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
 /// The environment of the Dockerfile's builder stage, nothing inherited that
 /// could reach out or change how Go resolves packages or what it builds.
 fn offline_env(cmd: &mut Command, spec: &Spec, gopath: &Path, modcache: &Path) {

@@ -28,6 +28,8 @@ pub struct Outcome {
     pub binaries: Vec<Binary>,
     /// How the build may differ from module mode.
     pub warnings: Vec<Warning>,
+    /// With `build.cgo`: the C compiler the build ran on the vendored C code.
+    pub cgo_compiler: Option<String>,
 }
 
 /// One binary `ferry build` made.
@@ -151,6 +153,10 @@ pub fn run(
         missing_includes: &missing,
     });
     let outs = outputs(&b.mains, out)?;
+    let cgo_compiler = match spec.cgo {
+        true => Some(build::c_compiler(&go, &site.root, &spec)?),
+        false => None,
+    };
     let stage = Stage::new(&outs)?;
     let started_on = now();
     let built = build::offline(&go, &src, &spec, &stage.paths, &ctx.temp_dir)?;
@@ -164,6 +170,7 @@ pub fn run(
     Ok(Outcome {
         binaries,
         warnings: notes,
+        cgo_compiler,
     })
 }
 

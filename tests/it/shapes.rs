@@ -240,7 +240,14 @@ fn a_dependency_only_cgo_builds_stops_pack_with_the_tags_that_avoid_it() {
     let dockerfile = std::fs::read_to_string(sb.path("site/Dockerfile")).unwrap();
     assert!(dockerfile.contains(" CGO_ENABLED=1\n"), "{dockerfile}");
     let bin = sb.path("cgo-bin");
-    assert_ok(&sb.build_offline("site", &bin));
+    let out = sb.build_offline("site", &bin);
+    assert_ok(&out);
+    assert_says(
+        &out,
+        &[
+            "cgo on (the manifest's build.cgo, CGO_ENABLED=1): the vendored C code was compiled with ",
+        ],
+    );
     assert_eq!(run(&bin), "answer: 42\n");
 }
 
