@@ -179,7 +179,16 @@ fn build_one(
         reason: e.to_string(),
     })?;
     if !output.status.success() {
-        let mut words = vec!["go".to_string()];
+        // What ran, with the environment it ran in (all but the scratch
+        // GOPATH and module cache): pasted in a tree laid out the same, it
+        // builds the same.
+        let mut words = vec!["env".to_string()];
+        words.extend(
+            offline_vars(spec)
+                .into_iter()
+                .map(|(k, v)| format!("{k}={v}")),
+        );
+        words.push("go".into());
         words.extend(args);
         return Err(BuildError::Failed {
             mode: mode_name(spec.mode),

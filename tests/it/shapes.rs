@@ -409,12 +409,47 @@ fn a_failed_build_echoes_a_go_line_that_pastes() {
     )
     .unwrap();
     sb.keygen("rel");
-    let out = sb.run(&["pack", "broken", "-o", "b.ferry", "--key", "rel.key", "-q"]);
+    let out = sb.run(&[
+        "pack", "broken", "-o", "b.ferry", "--key", "rel.key", "-q", "--mode", "vendor",
+    ]);
     assert_exit(&out, 1);
-    assert_says(
-        &out,
-        &["go build -trimpath -tags timetzdata -ldflags '-s -w' -o "],
+    let shown = text(&out);
+    let line = shown
+        .lines()
+        .find_map(|l| {
+            l.split_once("failed: env ")
+                .map(|(_, rest)| format!("env {rest}"))
+        })
+        .unwrap_or_else(|| panic!("no echoed line: {shown}"));
+    assert!(
+        line.contains("GOFLAGS=-mod=vendor") && line.contains("GOOS=linux"),
+        "{line}"
     );
+    assert!(
+        line.contains(" go build -trimpath -tags timetzdata -ldflags '-s -w' -o "),
+        "{line}"
+    );
+    // Pasted in the tree laid out as the build lays it out (vendor/ beside
+    // go.mod), it runs the same build and fails the same way.
+    let mut vendor = Command::new("go");
+    sb.go_env(&mut vendor);
+    assert_success(
+        "go mod vendor",
+        &vendor
+            .args(["mod", "vendor"])
+            .current_dir(&tree)
+            .output()
+            .unwrap(),
+    );
+    let pasted = Command::new("sh")
+        .args(["-c", &line])
+        .current_dir(&tree)
+        .output()
+        .unwrap();
+    assert!(!pasted.status.success());
+    let err = String::from_utf8_lossy(&pasted.stderr);
+    assert!(err.contains("cannot use \"no\""), "{err}");
+    assert!(shown.contains("cannot use \"no\""), "{shown}");
 }
 
 fn podman_run(store: &Store, tag: &str, entrypoint: Option<&str>) -> Output {
