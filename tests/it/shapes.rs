@@ -663,3 +663,29 @@ fn a_main_left_out_by_constraints_says_which_and_a_final_slash_is_the_folder() {
     sb.unpack("x.ferry", "site");
     assert_eq!(manifest(&sb, "site")["build"]["main"], "./cmd/server");
 }
+
+/// Two binaries in vendor mode: `ferry build` with no network builds both
+/// into the folder, each with its provenance, each printing what it prints
+/// when built online.
+#[test]
+fn two_binaries_build_offline_in_vendor_mode() {
+    let sb = Sandbox::new();
+    let flags = [&TWO[..], &["--mode", "vendor", "-q"]].concat();
+    assert_ok(&sb.pack_with("twobin", "two.ferry", &flags));
+    sb.unpack("two.ferry", "site");
+    std::fs::create_dir(sb.path("bin")).unwrap();
+    assert_ok(&sb.build_offline("site", &sb.path("bin")));
+    assert_eq!(
+        names_in(&sb.path("bin")),
+        [
+            "migrate",
+            "migrate.intoto.json",
+            "server",
+            "server.intoto.json"
+        ]
+    );
+    for name in ["server", "migrate"] {
+        let want = online(&sb, "twobin", &format!("./cmd/{name}"));
+        assert_eq!(run(&sb.path(&format!("bin/{name}"))), want, "{name}");
+    }
+}

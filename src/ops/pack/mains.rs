@@ -178,7 +178,8 @@ fn given_mains(q: &Query, root: &Path) -> Result<Vec<String>, Error> {
     let mut out = Vec::new();
     for pkg in &patterns {
         let dir = root.join(pkg.trim_start_matches("./"));
-        let dir = std::fs::canonicalize(&dir).unwrap_or(dir);
+        // outside_nested_module found it a folder; it is compared as go lists it.
+        let dir = std::fs::canonicalize(&dir).map_err(Error::io(&dir))?;
         let found = listed
             .iter()
             .find(|p| p.dir.as_deref() == Some(dir.as_path()));
