@@ -78,6 +78,7 @@ pub fn render(spec: &Spec) -> String {
 }
 
 fn header(out: &mut String, spec: &Spec) {
+    use crate::source::Layout;
     let mode = match spec.mode {
         BuildMode::Gopath => "gopath",
         BuildMode::Vendor => "vendor",
@@ -90,12 +91,13 @@ fn header(out: &mut String, spec: &Spec) {
     out.push_str(&format!(
         "# Offline build of {module}, written by ferry {version} ({mode} mode).\n\
          # Nothing here reaches a network: {builder_note},\n\
-         # and every dependency is in src/vendor/. Build with --network none and --pull=never.\n\
+         # and every dependency is in {vendor}. Build with --network none and --pull=never.\n\
          # REGISTRY prefixes the base images: --build-arg REGISTRY=harbor.intra:5000/ takes them\n\
          # from an intranet registry that `ferry images push` filled.\n\
          ARG REGISTRY=\n\n",
         module = spec.module,
         version = crate::VERSION,
+        vendor = Layout::join("src", &Layout::join(spec.layout.vendor_root(), "vendor/")),
     ));
 }
 
@@ -297,6 +299,14 @@ mod tests {
             layout: Default::default(),
             target: Default::default(),
         }
+    }
+
+    #[test]
+    fn the_header_names_where_vendor_sits() {
+        let mut s = spec(BuildMode::Vendor);
+        assert!(render(&s).contains("every dependency is in src/vendor/."));
+        s.layout.module_dir = "service".into();
+        assert!(render(&s).contains("every dependency is in src/service/vendor/."));
     }
 
     /// Reviewed snapshot of gopath mode: a change to it must be deliberate.
