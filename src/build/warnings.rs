@@ -58,6 +58,9 @@ pub struct Context<'a> {
     pub builder_go: Option<GoVersion>,
     /// Whose Go `builder_go` is.
     pub go_of: GoOf,
+    /// The file `modfile`'s `go` and `godebug` lines come from: `go.mod`,
+    /// or in a workspace `go.work`.
+    pub go_file: &'a str,
     pub missing_includes: &'a [MissingInclude],
 }
 
@@ -180,16 +183,16 @@ fn gopath_warnings(ctx: &Context, go_line: Option<GoVersion>, out: &mut Vec<Warn
             out.push(Warning::new(
             Code::GopathLoopVariables,
             format!(
-                "go.mod says go {}.{}, but GOPATH mode compiles with the language of {}: loop variables are per iteration (Go 1.22 semantics), not shared as in module mode",
-                line.0, line.1, ctx.go_of.name(b)
+                "{} says go {}.{}, but GOPATH mode compiles with the language of {}: loop variables are per iteration (Go 1.22 semantics), not shared as in module mode",
+                ctx.go_file, line.0, line.1, ctx.go_of.name(b)
             )));
         }
         if line.language() < b.language() {
             out.push(Warning::new(
             Code::GopathGodebugDefaults,
             format!(
-                "GODEBUG defaults in GOPATH mode are those of {b}, not of go.mod's go {}.{} (for example panicnil, httpmuxgo121, x509negativeserial)",
-                line.0, line.1
+                "GODEBUG defaults in GOPATH mode are those of {b}, not of {}'s go {}.{} (for example panicnil, httpmuxgo121, x509negativeserial)",
+                ctx.go_file, line.0, line.1
             )));
         }
     }
@@ -197,7 +200,8 @@ fn gopath_warnings(ctx: &Context, go_line: Option<GoVersion>, out: &mut Vec<Warn
         out.push(Warning::new(
             Code::GopathGodebugIgnored,
             format!(
-                "go.mod's godebug settings ({}) are ignored in GOPATH mode",
+                "{}'s godebug settings ({}) are ignored in GOPATH mode",
+                ctx.go_file,
                 ctx.modfile.godebug.join(", ")
             ),
         ));
@@ -248,6 +252,7 @@ mod tests {
             modfile: &m,
             builder_go: GoVersion::parse(builder),
             go_of: GoOf::Builder,
+            go_file: "go.mod",
             missing_includes: &[],
         });
         found
@@ -265,6 +270,7 @@ mod tests {
                 modfile: &m,
                 builder_go: GoVersion::parse("go1.26.8"),
                 go_of,
+                go_file: "go.work",
                 missing_includes: &[],
             };
             warnings(&ctx)
@@ -285,6 +291,7 @@ mod tests {
             "{local}"
         );
         assert!(!local.contains("builder's"), "{local}");
+        assert!(local.contains("go.work says go 1.21"), "{local}");
         assert!(texts(GoOf::Builder).contains("newer than the builder's go1.26.8"));
         assert!(texts(GoOf::Site).contains("newer than this machine's go1.26.8"));
     }

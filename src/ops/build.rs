@@ -150,6 +150,7 @@ pub fn run(
         modfile: &modfile,
         builder_go: warnings::GoVersion::parse(&go.version),
         go_of: warnings::GoOf::Site,
+        go_file: layout.go_file(),
         missing_includes: &missing,
     });
     let outs = outputs(&b.mains, out)?;

@@ -46,6 +46,7 @@ pub fn plan(
             modfile,
             builder_go: go,
             go_of,
+            go_file: tree_layout.go_file(),
             missing_includes: &missing,
         })
     };
