@@ -135,16 +135,7 @@ pub fn run(opts: &PackOptions, ctx: &Context) -> Result<Packed, Error> {
         &*ctx.progress,
     )?;
     clock.images = clock.lap();
-    let plan = plan::plan(
-        opts,
-        &snap.mains,
-        &snap.build_modfile(),
-        &pulled,
-        &snap.vendor_root,
-        &snap.layout,
-        &snap.go.version,
-        &snap.target,
-    )?;
+    let plan = plan::plan(opts, &snap, &pulled)?;
     let mut warnings = cgo_warnings;
     warnings.extend(plan.warnings.iter().cloned());
     let proof = match opts.build_check {

@@ -3,12 +3,11 @@
 //! provide), the builder's Go held against go.mod, and the warnings of
 //! `build::warnings` where the offline build may differ from module mode.
 
-use std::path::Path;
-
 use super::PackOptions;
+use super::snapshot::Snapshot;
 use crate::build;
 use crate::build::warnings::{Code, GoOf, GoVersion, Warning};
-use crate::dockerfile::{self, MainPackage, Spec};
+use crate::dockerfile::{self, Spec};
 use crate::error::Error;
 use crate::gomod::modfile::ModFile;
 use crate::image::Role;
@@ -21,16 +20,10 @@ pub struct BuildPlan {
 }
 
 /// Plans the build for the pulled images and the scratch tree.
-pub fn plan(
-    opts: &PackOptions,
-    mains: &[MainPackage],
-    modfile: &ModFile,
-    pulled: &[Bundled],
-    tree: &Path,
-    tree_layout: &crate::source::Layout,
-    local_go: &str,
-    target: &crate::dockerfile::Target,
-) -> Result<BuildPlan, Error> {
+pub fn plan(opts: &PackOptions, snap: &Snapshot, pulled: &[Bundled]) -> Result<BuildPlan, Error> {
+    let modfile = &snap.build_modfile();
+    let (mains, tree, tree_layout) = (&snap.mains, &snap.vendor_root, &snap.layout);
+    let (local_go, target) = (&snap.go.version, &snap.target);
     let role = |r: Role| pulled.iter().find(|b| b.image.role == r);
     let builder = role(Role::Builder);
     let builder_tag = builder.map_or_else(
