@@ -544,21 +544,11 @@ fn the_callers_go_settings_do_not_change_what_is_built() {
             .env("GOENV", &goenv);
     };
     sb.keygen("rel");
-    let dir = app("onecmd");
+    let dir = app("onecmd").display().to_string();
     let mut cmd = sb.ferry();
     hostile(&mut cmd);
-    let out = cmd
-        .args([
-            "pack",
-            dir.to_str().unwrap(),
-            "-o",
-            "o.ferry",
-            "--key",
-            "rel.key",
-            "-q",
-        ])
-        .output()
-        .unwrap();
+    let args = ["pack", &dir, "-o", "o.ferry", "--key", "rel.key", "-q"];
+    let out = cmd.args(args).output().unwrap();
     assert_ok(&out);
     sb.unpack("o.ferry", "site");
     let mut cmd = crate::common::no_network();

@@ -175,7 +175,6 @@ fn given_mains(q: &Query, root: &Path) -> Result<Vec<String>, Error> {
     let patterns: Vec<String> = q.given.iter().map(|g| dot_slash(g)).collect();
     let pats: Vec<&str> = patterns.iter().map(String::as_str).collect();
     let listed = list(q, &pats)?;
-    let mut out = Vec::new();
     for pkg in &patterns {
         let dir = root.join(pkg.trim_start_matches("./"));
         // outside_nested_module found it a folder; it is compared as go lists it.
@@ -183,36 +182,39 @@ fn given_mains(q: &Query, root: &Path) -> Result<Vec<String>, Error> {
         let found = listed
             .iter()
             .find(|p| p.dir.as_deref() == Some(dir.as_path()));
-        match found {
-            Some(p) if p.is_main() && p.error.is_none() => out.push(pkg.clone()),
-            Some(p) if p.name == "main" && p.error.is_none() => {
-                return Err(Error::Usage(format!(
-                    "--main {pkg} holds only tests of package main, nothing the build compiles{}",
-                    tags_note(q.tags)
-                )));
-            }
-            Some(p) if !p.name.is_empty() && p.name != "main" => {
-                return Err(Error::Usage(format!(
-                    "--main {pkg} is package {}, not package main: ferry builds programs; pass the folder of a main package",
-                    p.name
-                )));
-            }
-            other => {
-                let why = other
-                    .and_then(|p| p.error.as_ref())
-                    .map_or("go list does not find it".to_string(), |e| e.err.clone());
-                let note = match why.contains("build constraints") {
-                    true => constraints_note(q, pkg)?,
-                    false => "",
-                };
-                return Err(Error::Usage(format!(
-                    "--main {pkg} is not a main package this module builds{}: {why}{note}",
-                    tags_note(q.tags)
-                )));
-            }
-        }
+        judge(q, pkg, found)?;
     }
-    Ok(out)
+    Ok(patterns)
+}
+
+/// Ok when go list `found` `pkg` a main package the build compiles; else
+/// the refusal that says what it is instead.
+fn judge(q: &Query, pkg: &str, found: Option<&Listed>) -> Result<(), Error> {
+    let why = match found {
+        Some(p) if p.is_main() && p.error.is_none() => return Ok(()),
+        Some(p) if p.name == "main" && p.error.is_none() => format!(
+            "--main {pkg} holds only tests of package main, nothing the build compiles{}",
+            tags_note(q.tags)
+        ),
+        Some(p) if !p.name.is_empty() && p.name != "main" => format!(
+            "--main {pkg} is package {}, not package main: ferry builds programs; pass the folder of a main package",
+            p.name
+        ),
+        other => {
+            let why = other
+                .and_then(|p| p.error.as_ref())
+                .map_or("go list does not find it".to_string(), |e| e.err.clone());
+            let note = match why.contains("build constraints") {
+                true => constraints_note(q, pkg)?,
+                false => "",
+            };
+            format!(
+                "--main {pkg} is not a main package this module builds{}: {why}{note}",
+                tags_note(q.tags)
+            )
+        }
+    };
+    Err(Error::Usage(why))
 }
 
 /// Why build constraints leave out every file of `pkg`: cgo, when with cgo
