@@ -38,14 +38,26 @@ fn run(bin: &Path) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
+/// A copy of the fixture app `app_name` in the sandbox, as `name`.
+fn copied(sb: &Sandbox, app_name: &str, name: &str) -> std::path::PathBuf {
+    let tree = sb.path(name);
+    copy_tree(&app(app_name), &tree);
+    tree
+}
+
+/// A refusal: exit 2, saying each of `says`.
+fn refused(out: &Output, says: &[&str]) {
+    assert_exit(out, 2);
+    assert_says(out, says);
+}
+
 const TWO: [&str; 4] = ["--main", "./cmd/server", "--main", "./cmd/migrate"];
 
 #[test]
 fn two_mains_and_none_at_the_root_are_listed_then_both_built_offline_into_a_folder() {
     let sb = Sandbox::new();
     let out = sb.pack_with("twobin", "two.ferry", &[]);
-    assert_exit(&out, 2);
-    assert_says(
+    refused(
         &out,
         &[
             "module example.com/twobin has 2 main packages",
@@ -87,8 +99,7 @@ fn two_mains_and_none_at_the_root_are_listed_then_both_built_offline_into_a_fold
     );
 
     let out = sb.run(&["build", "site", "--pub", "rel.pub", "-o", "one-file"]);
-    assert_exit(&out, 2);
-    assert_says(
+    refused(
         &out,
         &["builds 2 binaries (server, migrate)", "existing folder"],
     );
@@ -141,17 +152,14 @@ fn pack_warns_as_ferry_build_does_where_gopath_mode_differs() {
 fn a_library_at_the_root_is_never_packed() {
     let sb = Sandbox::new();
     let out = sb.pack_with("library", "lib.ferry", &[]);
-    assert_exit(&out, 2);
-    assert_says(
+    refused(
         &out,
         &["no main package in module example.com/library (the root is package library)"],
     );
     let out = sb.pack_with("library", "lib.ferry", &["--main", "."]);
-    assert_exit(&out, 2);
-    assert_says(&out, &["--main . is package library, not package main"]);
+    refused(&out, &["--main . is package library, not package main"]);
     let out = sb.pack_with("twobin", "lib.ferry", &["--main", "."]);
-    assert_exit(&out, 2);
-    assert_says(&out, &["--main . holds only tests of package main"]);
+    refused(&out, &["--main . holds only tests of package main"]);
     assert!(!sb.path("lib.ferry").exists());
 }
 
@@ -175,8 +183,7 @@ fn a_main_in_a_nested_module_is_refused_naming_the_folder_to_pack() {
 fn a_main_that_is_not_package_main_or_repeats_a_binary_name_is_refused() {
     let sb = Sandbox::new();
     let out = sb.pack_with("twobin", "x.ferry", &["--main", "./internal/version"]);
-    assert_exit(&out, 2);
-    assert_says(
+    refused(
         &out,
         &["--main ./internal/version is package version, not package main"],
     );
@@ -185,8 +192,7 @@ fn a_main_that_is_not_package_main_or_repeats_a_binary_name_is_refused() {
         "x.ferry",
         &["--main", "./cmd/server", "--main", "cmd/server"],
     );
-    assert_exit(&out, 2);
-    assert_says(
+    refused(
         &out,
         &["--main ./cmd/server is given twice; pass each package once"],
     );
@@ -196,14 +202,12 @@ fn a_main_that_is_not_package_main_or_repeats_a_binary_name_is_refused() {
 #[test]
 fn every_symlink_is_listed_in_one_refusal() {
     let sb = Sandbox::new();
-    let tree = sb.path("linked");
-    copy_tree(&app("onecmd"), &tree);
+    let tree = copied(&sb, "onecmd", "linked");
     std::os::unix::fs::symlink("/etc/hostname", tree.join("hostname")).unwrap();
     std::os::unix::fs::symlink("../go.mod", tree.join("cmd/go.mod.link")).unwrap();
     sb.keygen("rel");
     let out = sb.run(&["pack", "linked", "-o", "l.ferry", "--key", "rel.key"]);
-    assert_exit(&out, 2);
-    assert_says(
+    refused(
         &out,
         &[
             "2 paths in the tree are not regular files",
@@ -219,8 +223,7 @@ fn every_symlink_is_listed_in_one_refusal() {
 fn a_dependency_only_cgo_builds_stops_pack_with_the_tags_that_avoid_it() {
     let sb = Sandbox::new();
     let out = sb.pack_with("cgodep", "c.ferry", &[]);
-    assert_exit(&out, 2);
-    assert_says(
+    refused(
         &out,
         &[
             "with cgo off (CGO_ENABLED=0, ferry's default), the build needs packages that only cgo builds",
@@ -346,8 +349,7 @@ fn a_failed_second_binary_leaves_the_first_unplaced() {
 
     // `-o DIR/` for a folder that is not there: refused, nothing made.
     let out = sb.run(&["build", "site", "--pub", "rel.pub", "-o", "o4/"]);
-    assert_exit(&out, 2);
-    assert_says(&out, &["-o o4/: no such folder; create it first"]);
+    refused(&out, &["-o o4/: no such folder; create it first"]);
     assert!(!sb.path("o4").exists());
 }
 
@@ -356,8 +358,7 @@ fn a_failed_second_binary_leaves_the_first_unplaced() {
 #[test]
 fn a_binary_named_like_another_ones_provenance_is_refused() {
     let sb = Sandbox::new();
-    let tree = sb.path("clash");
-    copy_tree(&app("twobin"), &tree);
+    let tree = copied(&sb, "twobin", "clash");
     copy_tree(
         &tree.join("cmd/migrate"),
         &tree.join("cmd/server.intoto.json"),
@@ -372,8 +373,7 @@ fn a_binary_named_like_another_ones_provenance_is_refused() {
     let mut args = vec!["pack", "clash", "-o", "c.ferry", "--key", "rel.key"];
     args.extend(flags);
     let out = sb.run(&args);
-    assert_exit(&out, 2);
-    assert_says(
+    refused(
         &out,
         &[
             "the binary server.intoto.json is named like the provenance server.intoto.json that ferry build writes beside server",
@@ -401,8 +401,7 @@ fn a_binary_named_like_another_ones_provenance_is_refused() {
 #[test]
 fn a_failed_build_echoes_a_go_line_that_pastes() {
     let sb = Sandbox::new();
-    let tree = sb.path("broken");
-    copy_tree(&app("onecmd"), &tree);
+    let tree = copied(&sb, "onecmd", "broken");
     std::fs::write(
         tree.join("cmd/tool/broken.go"),
         "package main\n\nvar x int = \"no\"\n",
@@ -521,8 +520,7 @@ fn a_working_folder_through_a_symlink_packs_as_the_real_one() {
         cmd.args(flags).output().expect("run ferry")
     };
     let out = pack(&[]);
-    assert_exit(&out, 2);
-    assert_says(&out, &["  --main ./cmd/migrate\n  --main ./cmd/server"]);
+    refused(&out, &["  --main ./cmd/migrate\n  --main ./cmd/server"]);
     assert_ok(&pack(&["--main", "./cmd/server"]));
     sb.unpack("t.ferry", "site");
     assert_eq!(manifest(&sb, "site")["build"]["main"], "./cmd/server");
@@ -581,8 +579,7 @@ fn discovery_follows_ferryignore_and_the_field_rules() {
         args.extend(flags);
         sb.run(&args)
     };
-    let tree = sb.path("ign");
-    copy_tree(&app("twobin"), &tree);
+    let tree = copied(&sb, "twobin", "ign");
     std::fs::write(tree.join(".ferryignore"), "cmd/migrate/\n").unwrap();
     let out = pack("ign", &[]);
     assert_ok(&out);
@@ -592,18 +589,15 @@ fn discovery_follows_ferryignore_and_the_field_rules() {
 
     std::fs::write(tree.join(".ferryignore"), "cmd/\n").unwrap();
     let out = pack("ign", &["--main", "./cmd/server"]);
-    assert_exit(&out, 2);
-    assert_says(
+    refused(
         &out,
         &["--main ./cmd/server: .ferryignore leaves out the Go files of its folder"],
     );
 
-    let tree = sb.path("dash");
-    copy_tree(&app("onecmd"), &tree);
+    let tree = copied(&sb, "onecmd", "dash");
     std::fs::rename(tree.join("cmd/tool"), tree.join("cmd/-x")).unwrap();
     let out = pack("dash", &[]);
-    assert_exit(&out, 2);
-    assert_says(&out, &["main package ./cmd/-x (binary -x): "]);
+    refused(&out, &["main package ./cmd/-x (binary -x): "]);
     assert!(!sb.path("x.ferry").exists());
 }
 
@@ -613,8 +607,7 @@ fn discovery_follows_ferryignore_and_the_field_rules() {
 #[test]
 fn a_main_left_out_by_constraints_says_which_and_a_final_slash_is_the_folder() {
     let sb = Sandbox::new();
-    let tree = sb.path("tb");
-    copy_tree(&app("twobin"), &tree);
+    let tree = copied(&sb, "twobin", "tb");
     std::fs::create_dir_all(tree.join("cmd/ign")).unwrap();
     std::fs::write(
         tree.join("cmd/ign/main.go"),
@@ -634,8 +627,7 @@ fn a_main_left_out_by_constraints_says_which_and_a_final_slash_is_the_folder() {
         ])
     };
     let out = pack("./cmd/ign");
-    assert_exit(&out, 2);
-    assert_says(
+    refused(
         &out,
         &[
             "--main ./cmd/ign is not a main package this module builds: ",
@@ -644,8 +636,7 @@ fn a_main_left_out_by_constraints_says_which_and_a_final_slash_is_the_folder() {
     );
     assert!(!text(&out).contains("cgo"), "{}", text(&out));
     let out = pack("./cmd/cmain");
-    assert_exit(&out, 2);
-    assert_says(
+    refused(
         &out,
         &["(cgo is off, and its files import \"C\": pass --cgo)"],
     );
