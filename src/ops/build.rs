@@ -160,7 +160,8 @@ pub fn run(
     };
     let stage = Stage::new(&outs)?;
     let started_on = now();
-    let built = build::offline(&go, &src, &spec, &stage.paths, &ctx.temp_dir)?;
+    let built = build::offline(&go, &src, &spec, &stage.paths, &ctx.temp_dir)
+        .map_err(|e| stage.as_placed(e, &outs))?;
     let mut staged = Vec::new();
     for (built, main) in built.into_iter().zip(&spec.mains) {
         let provenance = write_provenance(&site, &spec, main, &built, &started_on)?;
@@ -196,6 +197,26 @@ impl Stage {
             .map(|o| dir.path().join(o.file_name().unwrap_or_default()))
             .collect();
         Ok(Stage { _dir: dir, paths })
+    }
+
+    /// A build error that names a staged binary names its output path instead:
+    /// the staging folder is gone by the time the user reads it.
+    fn as_placed(&self, e: build::BuildError, outs: &[PathBuf]) -> build::BuildError {
+        match e {
+            build::BuildError::NotExecutable {
+                package,
+                path,
+                reason,
+            } => {
+                let at = self.paths.iter().position(|p| *p == path);
+                build::BuildError::NotExecutable {
+                    package,
+                    path: at.and_then(|i| outs.get(i).cloned()).unwrap_or(path),
+                    reason,
+                }
+            }
+            other => other,
+        }
     }
 
     /// Renames each staged binary, then its provenance, to its output path.
