@@ -25,6 +25,24 @@ pub struct MainPackage {
     pub binary: String,
 }
 
+/// The platform Go builds for, as `GOOS` and `GOARCH`: always set by ferry,
+/// never inherited from the environment of whoever runs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    pub os: String,
+    pub arch: String,
+}
+
+impl Default for Target {
+    /// `linux/amd64`, pack's default `--platform`.
+    fn default() -> Target {
+        Target {
+            os: "linux".into(),
+            arch: "amd64".into(),
+        }
+    }
+}
+
 /// What the Dockerfile builds, and from which images.
 #[derive(Debug, Clone)]
 pub struct Spec {
@@ -45,6 +63,9 @@ pub struct Spec {
     pub expose: Vec<u16>,
     /// Where the module (and its workspace) sit below `src/`.
     pub layout: crate::source::Layout,
+    /// What the offline build (the proof, `ferry build`) builds for; the
+    /// Dockerfile's builder image is of that platform already.
+    pub target: Target,
 }
 
 /// The Dockerfile, with short comments saying why each line is there.
@@ -57,6 +78,7 @@ pub fn render(spec: &Spec) -> String {
 }
 
 fn header(out: &mut String, spec: &Spec) {
+    use crate::source::Layout;
     let mode = match spec.mode {
         BuildMode::Gopath => "gopath",
         BuildMode::Vendor => "vendor",
@@ -69,12 +91,13 @@ fn header(out: &mut String, spec: &Spec) {
     out.push_str(&format!(
         "# Offline build of {module}, written by ferry {version} ({mode} mode).\n\
          # Nothing here reaches a network: {builder_note},\n\
-         # and every dependency is in src/vendor/. Build with --network none and --pull=never.\n\
+         # and every dependency is in {vendor}. Build with --network none and --pull=never.\n\
          # REGISTRY prefixes the base images: --build-arg REGISTRY=harbor.intra:5000/ takes them\n\
          # from an intranet registry that `ferry images push` filled.\n\
          ARG REGISTRY=\n\n",
         module = spec.module,
         version = crate::VERSION,
+        vendor = Layout::join("src", &Layout::join(spec.layout.vendor_root(), "vendor/")),
     ));
 }
 
@@ -274,7 +297,16 @@ mod tests {
             runtime: None,
             expose: vec![8080],
             layout: Default::default(),
+            target: Default::default(),
         }
+    }
+
+    #[test]
+    fn the_header_names_where_vendor_sits() {
+        let mut s = spec(BuildMode::Vendor);
+        assert!(render(&s).contains("every dependency is in src/vendor/."));
+        s.layout.module_dir = "service".into();
+        assert!(render(&s).contains("every dependency is in src/service/vendor/."));
     }
 
     /// Reviewed snapshot of gopath mode: a change to it must be deliberate.

@@ -209,6 +209,15 @@ impl Layout {
         }
     }
 
+    /// The file whose `go` and `godebug` lines the build follows: go.work in
+    /// a workspace, else go.mod.
+    pub fn go_file(&self) -> &'static str {
+        match self.workspace {
+            Some(_) => "go.work",
+            None => "go.mod",
+        }
+    }
+
     /// `rel` below `src/`'s `folder` as a `/`-separated path (`folder/rel`).
     pub fn join(folder: &str, rel: &str) -> String {
         match (folder, rel) {

@@ -17,6 +17,20 @@ pub fn binary_name(name: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Why two binaries of one build cannot sit in one folder, if they cannot:
+/// the same name, or one named like the other's provenance
+/// (`<binary>.intoto.json`), which `ferry build` writes beside it.
+pub fn binary_clash(a: &str, b: &str) -> Option<String> {
+    let suffix = super::provenance::SUFFIX;
+    if a == b {
+        return Some(format!("both build a binary named {a}"));
+    }
+    let (short, long) = if a.len() < b.len() { (a, b) } else { (b, a) };
+    (long.strip_suffix(suffix) == Some(short)).then(|| {
+        format!("the binary {long} is named like the provenance {short}{suffix} that ferry build writes beside {short}")
+    })
+}
+
 /// One file name: non-empty, at most 255 bytes, no `/`, `\` or NUL, not
 /// `.`/`..`, not starting with `-` (an option) or `.` (hidden), visible
 /// characters only.
@@ -237,6 +251,23 @@ mod tests {
             ],
         );
         ok(plain_file_name, &["a b", "x.tar"]);
+    }
+
+    #[test]
+    fn a_binary_named_like_another_ones_provenance_clashes() {
+        assert!(binary_clash("server", "migrate").is_none());
+        assert!(binary_clash("server", "server.intoto").is_none());
+        let why = binary_clash("server.intoto.json", "server").unwrap();
+        assert!(
+            why.contains("named like the provenance server.intoto.json"),
+            "{why}"
+        );
+        assert!(binary_clash("server", "server.intoto.json").is_some());
+        assert!(
+            binary_clash("x", "x")
+                .unwrap()
+                .contains("both build a binary named x")
+        );
     }
 
     #[test]

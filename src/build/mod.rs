@@ -179,7 +179,16 @@ fn build_one(
         reason: e.to_string(),
     })?;
     if !output.status.success() {
-        let mut words = vec!["go".to_string()];
+        // What ran, with the environment it ran in (all but the scratch
+        // GOPATH and module cache): pasted in a tree laid out the same, it
+        // builds the same.
+        let mut words = vec!["env".to_string()];
+        words.extend(
+            offline_vars(spec)
+                .into_iter()
+                .map(|(k, v)| format!("{k}={v}")),
+        );
+        words.push("go".into());
         words.extend(args);
         return Err(BuildError::Failed {
             mode: mode_name(spec.mode),
@@ -194,7 +203,7 @@ fn build_one(
             .to_string(),
         });
     }
-    executable::check(out).map_err(|reason| BuildError::NotExecutable {
+    executable::check(out, &spec.target.os).map_err(|reason| BuildError::NotExecutable {
         package: main.package.clone(),
         path: out.to_path_buf(),
         reason,
@@ -261,30 +270,104 @@ pub fn go_args(spec: &Spec, main: &MainPackage, out: &str) -> Vec<String> {
 }
 
 /// The variables the build sets besides its scratch folders (`GOPATH`,
-/// `GOMODCACHE`): the Dockerfile's builder stage, for the mode.
-pub fn offline_vars(mode: BuildMode, cgo: bool) -> Vec<(&'static str, &'static str)> {
-    let mut vars = vec![
-        ("GOPROXY", "off"),
-        ("GOSUMDB", "off"),
-        ("GOTOOLCHAIN", "local"),
-        ("GOENV", "off"),
-        ("CGO_ENABLED", dockerfile::cgo_enabled(cgo)),
+/// `GOMODCACHE`): the Dockerfile's builder stage, for the mode, and the
+/// platform it builds for.
+pub fn offline_vars(spec: &Spec) -> Vec<(&'static str, String)> {
+    let mut vars: Vec<(&'static str, String)> = vec![
+        ("GOPROXY", "off".into()),
+        ("GOSUMDB", "off".into()),
+        ("GOTOOLCHAIN", "local".into()),
+        ("GOENV", "off".into()),
+        ("CGO_ENABLED", dockerfile::cgo_enabled(spec.cgo).into()),
+        ("GOOS", spec.target.os.clone()),
+        ("GOARCH", spec.target.arch.clone()),
     ];
-    match mode {
-        BuildMode::Gopath => vars.extend([("GO111MODULE", "off"), ("GOFLAGS", "")]),
-        BuildMode::Vendor => vars.extend([("GOFLAGS", "-mod=vendor"), ("GOWORK", "off")]),
+    match spec.mode {
+        BuildMode::Gopath => vars.extend([("GO111MODULE", "off".into()), ("GOFLAGS", "".into())]),
+        BuildMode::Vendor => {
+            vars.extend([("GOFLAGS", "-mod=vendor".into()), ("GOWORK", "off".into())])
+        }
     }
     vars
 }
 
-/// The environment of the Dockerfile's builder stage, nothing inherited that
-/// could reach out or change how Go resolves packages.
-fn offline_env(cmd: &mut Command, spec: &Spec, gopath: &Path, modcache: &Path) {
-    for var in ["GOFLAGS", "GO111MODULE", "GOWORK", "GONOPROXY", "GOPRIVATE"] {
+/// Go settings that change what is built (the platform's instruction sets,
+/// the compiler's experiments, module mode): every go command ferry runs
+/// for the build sets its own or none, whatever the environment of whoever
+/// runs ferry.
+const SETTINGS: [&str; 13] = [
+    "GO111MODULE",
+    "GOEXPERIMENT",
+    "GOAMD64",
+    "GOARM",
+    "GOARM64",
+    "GO386",
+    "GOMIPS",
+    "GOMIPS64",
+    "GOPPC64",
+    "GORISCV64",
+    "GOWASM",
+    "GOFIPS140",
+    "GODEBUG",
+];
+
+/// The C toolchain's settings, which only a cgo build reads: cleared
+/// unless the build has cgo on, when the site's C compiler is used.
+const CGO_VARS: [&str; 9] = [
+    "CC",
+    "CXX",
+    "CGO_CFLAGS",
+    "CGO_CPPFLAGS",
+    "CGO_CXXFLAGS",
+    "CGO_FFLAGS",
+    "CGO_LDFLAGS",
+    "PKG_CONFIG",
+    "AR",
+];
+
+/// What every go command of the build (the proof, `ferry build`, and pack's
+/// `go list` of main packages and cgo) runs with: the target's `GOOS` and
+/// `GOARCH`, cgo as asked, no `go env -w` file, and none of [`SETTINGS`]
+/// (nor, with cgo off, the C toolchain's) from the caller's environment.
+pub fn target_env(cmd: &mut Command, target: &dockerfile::Target, cgo: bool) {
+    for var in SETTINGS {
         cmd.env_remove(var);
     }
+    if !cgo {
+        for var in CGO_VARS {
+            cmd.env_remove(var);
+        }
+    }
+    cmd.env("GOENV", "off")
+        .env("GOOS", &target.os)
+        .env("GOARCH", &target.arch)
+        .env("CGO_ENABLED", dockerfile::cgo_enabled(cgo));
+}
+
+/// The C compiler a cgo build of `spec` runs (`go env CC` in the build's
+/// environment: the site's `CC`, else Go's default), for the user to see.
+pub fn c_compiler(go: &Go, dir: &Path, spec: &Spec) -> Result<String, BuildError> {
+    let mut cmd = go.command(dir);
+    target_env(&mut cmd, &spec.target, spec.cgo);
+    cmd.args(["env", "CC"]);
+    let out = go
+        .run(&mut cmd, dir, false)
+        .map_err(|e| BuildError::Setup {
+            path: go.program.clone(),
+            reason: e.to_string(),
+        })?;
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+/// The environment of the Dockerfile's builder stage, nothing inherited that
+/// could reach out or change how Go resolves packages or what it builds.
+fn offline_env(cmd: &mut Command, spec: &Spec, gopath: &Path, modcache: &Path) {
+    for var in ["GOFLAGS", "GOWORK", "GONOPROXY", "GOPRIVATE"] {
+        cmd.env_remove(var);
+    }
+    target_env(cmd, &spec.target, spec.cgo);
     cmd.env("GOPATH", gopath).env("GOMODCACHE", modcache);
-    cmd.envs(offline_vars(spec.mode, spec.cgo));
+    cmd.envs(offline_vars(spec));
 }
 
 /// Whether `rel`, joined to a folder, stays below it whatever it says: the

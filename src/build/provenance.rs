@@ -65,7 +65,7 @@ pub fn statement(inp: &Inputs) -> Value {
     let spec = inp.spec;
     let mut command = vec!["go".to_string()];
     command.extend(go_args(spec, inp.main, inp.binary));
-    let env: serde_json::Map<String, Value> = offline_vars(spec.mode, spec.cgo)
+    let env: serde_json::Map<String, Value> = offline_vars(spec)
         .into_iter()
         .map(|(k, v)| (k.to_string(), json!(v)))
         .collect();
@@ -140,6 +140,7 @@ mod tests {
             runtime: None,
             expose: Vec::new(),
             layout: Default::default(),
+            target: Default::default(),
         }
     }
 

@@ -27,6 +27,28 @@ pub struct MissingInclude {
     pub header: String,
 }
 
+/// Whose Go the warnings are about, named as the message names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GoOf {
+    /// The Dockerfile's builder image.
+    Builder,
+    /// The Go pack runs: the proof's, and `ferry build`'s at a site with the same.
+    Local,
+    /// The Go `ferry build` runs on this machine.
+    Site,
+}
+
+impl GoOf {
+    /// `the builder's go1.26.8`, as a message says it.
+    fn name(self, v: GoVersion) -> String {
+        match self {
+            GoOf::Builder => format!("the builder's {v}"),
+            GoOf::Local => format!("the local {v} (which builds the proof, as ferry build would)"),
+            GoOf::Site => format!("this machine's {v}"),
+        }
+    }
+}
+
 /// Everything the warnings are about.
 pub struct Context<'a> {
     pub mode: BuildMode,
@@ -34,6 +56,11 @@ pub struct Context<'a> {
     /// The builder's Go, when it can be told (image env GOLANG_VERSION, or
     /// the local Go for `ferry build` and the proof).
     pub builder_go: Option<GoVersion>,
+    /// Whose Go `builder_go` is.
+    pub go_of: GoOf,
+    /// The file `modfile`'s `go` and `godebug` lines come from: `go.mod`,
+    /// or in a workspace `go.work`.
+    pub go_file: &'a str,
     pub missing_includes: &'a [MissingInclude],
 }
 
@@ -60,11 +87,13 @@ pub enum Code {
     GopathMajorSuffix,
     /// `--cgo` with a `scratch` final stage, which has no C library.
     CgoOnScratch,
+    /// A needed package that cgo off builds from other files (a stub).
+    CgoStub,
 }
 
 impl Code {
     /// Every warning code, in the order docs/diagnostics.md lists them.
-    pub const ALL: [Code; 9] = [
+    pub const ALL: [Code; 10] = [
         Code::BuilderNotBundled,
         Code::BuilderGoUnknown,
         Code::ToolchainNewer,
@@ -74,6 +103,7 @@ impl Code {
         Code::GopathGodebugIgnored,
         Code::GopathMajorSuffix,
         Code::CgoOnScratch,
+        Code::CgoStub,
     ];
 
     /// The stable name, as JSON and docs/diagnostics.md spell it.
@@ -88,6 +118,7 @@ impl Code {
             Code::GopathGodebugIgnored => "gopath-godebug-ignored",
             Code::GopathMajorSuffix => "gopath-major-suffix",
             Code::CgoOnScratch => "cgo-on-scratch",
+            Code::CgoStub => "cgo-stub",
         }
     }
 }
@@ -129,7 +160,8 @@ pub fn warnings(ctx: &Context) -> Vec<Warning> {
             out.push(Warning::new(
             Code::ToolchainNewer,
             format!(
-                "go.mod's toolchain line asks for {tc}, newer than the builder's {builder}; with GOTOOLCHAIN=local nothing is downloaded, so the build uses {builder}"
+                "go.mod's toolchain line asks for {tc}, newer than {}; with GOTOOLCHAIN=local nothing is downloaded, so the build uses {builder}",
+                ctx.go_of.name(builder)
             )));
         }
     }
@@ -151,16 +183,16 @@ fn gopath_warnings(ctx: &Context, go_line: Option<GoVersion>, out: &mut Vec<Warn
             out.push(Warning::new(
             Code::GopathLoopVariables,
             format!(
-                "go.mod says go {}.{}, but GOPATH mode compiles with the builder's language ({b}): loop variables are per iteration (Go 1.22 semantics), not shared as in module mode",
-                line.0, line.1
+                "{} says go {}.{}, but GOPATH mode compiles with the language of {}: loop variables are per iteration (Go 1.22 semantics), not shared as in module mode",
+                ctx.go_file, line.0, line.1, ctx.go_of.name(b)
             )));
         }
         if line.language() < b.language() {
             out.push(Warning::new(
             Code::GopathGodebugDefaults,
             format!(
-                "GODEBUG defaults in GOPATH mode are those of {b}, not of go.mod's go {}.{} (for example panicnil, httpmuxgo121, x509negativeserial)",
-                line.0, line.1
+                "GODEBUG defaults in GOPATH mode are those of {b}, not of {}'s go {}.{} (for example panicnil, httpmuxgo121, x509negativeserial)",
+                ctx.go_file, line.0, line.1
             )));
         }
     }
@@ -168,7 +200,8 @@ fn gopath_warnings(ctx: &Context, go_line: Option<GoVersion>, out: &mut Vec<Warn
         out.push(Warning::new(
             Code::GopathGodebugIgnored,
             format!(
-                "go.mod's godebug settings ({}) are ignored in GOPATH mode",
+                "{}'s godebug settings ({}) are ignored in GOPATH mode",
+                ctx.go_file,
                 ctx.modfile.godebug.join(", ")
             ),
         ));
@@ -218,12 +251,49 @@ mod tests {
             mode,
             modfile: &m,
             builder_go: GoVersion::parse(builder),
+            go_of: GoOf::Builder,
+            go_file: "go.mod",
             missing_includes: &[],
         });
         found
             .iter()
             .map(|w| format!("{}: {w}", w.code.as_str()))
             .collect()
+    }
+
+    #[test]
+    fn the_message_names_whose_go_it_is() {
+        let m = modfile::parse("module x\n\ngo 1.21\n\ntoolchain go1.30.1\n").unwrap();
+        let texts = |go_of| {
+            let ctx = Context {
+                mode: BuildMode::Gopath,
+                modfile: &m,
+                builder_go: GoVersion::parse("go1.26.8"),
+                go_of,
+                go_file: "go.work",
+                missing_includes: &[],
+            };
+            warnings(&ctx)
+                .iter()
+                .map(|w| w.message.clone())
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        let local = texts(GoOf::Local);
+        assert!(
+            local.contains(
+                "newer than the local go1.26.8 (which builds the proof, as ferry build would)"
+            ),
+            "{local}"
+        );
+        assert!(
+            local.contains("compiles with the language of the local go1.26.8"),
+            "{local}"
+        );
+        assert!(!local.contains("builder's"), "{local}");
+        assert!(local.contains("go.work says go 1.21"), "{local}");
+        assert!(texts(GoOf::Builder).contains("newer than the builder's go1.26.8"));
+        assert!(texts(GoOf::Site).contains("newer than this machine's go1.26.8"));
     }
 
     #[test]

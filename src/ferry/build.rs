@@ -22,6 +22,12 @@ pub fn run(args: BuildArgs, quiet: bool, out: &mut dyn Write) -> anyhow::Result<
     for w in &done.warnings {
         eprintln!("ferry: warning: {w}");
     }
+    if let Some(cc) = &done.cgo_compiler {
+        say!(
+            out,
+            "cgo on (the manifest's build.cgo, CGO_ENABLED=1): the vendored C code was compiled with {cc}; the binaries link this machine's C library"
+        );
+    }
     if !quiet {
         for b in &done.binaries {
             say!(

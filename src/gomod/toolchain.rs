@@ -132,7 +132,12 @@ impl Go {
     /// A `go` command in `dir` that cannot switch toolchains.
     pub fn command(&self, dir: &Path) -> Command {
         let mut cmd = Command::new(&self.program);
-        cmd.current_dir(dir).env("GOTOOLCHAIN", "local");
+        // go takes its working folder from $PWD when that names the same
+        // folder: set it, so the paths go reports start with `dir` as given,
+        // not with whatever way (a symlink) the user's shell got there.
+        cmd.current_dir(dir)
+            .env("PWD", dir)
+            .env("GOTOOLCHAIN", "local");
         if let Some(work) = &self.work {
             cmd.env("GOWORK", work);
         }

@@ -13,7 +13,7 @@ use crate::audit::sbom;
 use crate::build::provenance::{self, Pinned};
 use crate::build::warnings::{self, Warning};
 use crate::build::{self, Built};
-use crate::dockerfile::{MainPackage, Spec};
+use crate::dockerfile::{MainPackage, Spec, Target};
 use crate::error::Error;
 use crate::gomod::modfile::ModFile;
 use crate::gomod::{dirhash, modfile};
@@ -28,6 +28,8 @@ pub struct Outcome {
     pub binaries: Vec<Binary>,
     /// How the build may differ from module mode.
     pub warnings: Vec<Warning>,
+    /// With `build.cgo`: the C compiler the build ran on the vendored C code.
+    pub cgo_compiler: Option<String>,
 }
 
 /// One binary `ferry build` made.
@@ -52,7 +54,8 @@ fn default_output(binary: &str) -> Result<PathBuf, Error> {
 
 /// Where each binary goes: `-o` is the binary's path when there is one and
 /// it names no folder; an existing folder gets every binary under its own
-/// name, as `go build -o` treats one; no `-o` is the working folder.
+/// name, as `go build -o` treats one; no `-o` is the working folder. A path
+/// ending in `/` names a folder, which must exist.
 fn outputs(mains: &[MainPackage], out: Option<&Path>) -> Result<Vec<PathBuf>, Error> {
     let names = || {
         mains
@@ -63,6 +66,12 @@ fn outputs(mains: &[MainPackage], out: Option<&Path>) -> Result<Vec<PathBuf>, Er
     let paths = match out {
         None => names()?,
         Some(dir) if dir.is_dir() => names()?.iter().map(|n| dir.join(n)).collect(),
+        Some(dir) if dir.as_os_str().as_encoded_bytes().ends_with(b"/") => {
+            return Err(Error::Usage(format!(
+                "-o {}: no such folder; create it first, or name the binary's path without a final /",
+                dir.display()
+            )));
+        }
         Some(file) if mains.len() == 1 => vec![file.to_path_buf()],
         Some(other) => {
             let list: Vec<&str> = mains.iter().map(|m| m.binary.as_str()).collect();
@@ -74,10 +83,37 @@ fn outputs(mains: &[MainPackage], out: Option<&Path>) -> Result<Vec<PathBuf>, Er
             )));
         }
     };
-    paths
+    let paths = paths
         .iter()
         .map(|p| std::path::absolute(p).map_err(Error::io(p)))
-        .collect()
+        .collect::<Result<Vec<_>, _>>()?;
+    distinct_outputs(&paths)?;
+    Ok(paths)
+}
+
+/// `<binary>.intoto.json`, beside the binary.
+fn provenance_path(binary: &Path) -> PathBuf {
+    let mut name = binary.as_os_str().to_os_string();
+    name.push(provenance::SUFFIX);
+    PathBuf::from(name)
+}
+
+/// No binary and no provenance file may land where another one does: a
+/// binary named like another's `.intoto.json` would be overwritten by it.
+fn distinct_outputs(binaries: &[PathBuf]) -> Result<(), Error> {
+    for (i, b) in binaries.iter().enumerate() {
+        for other in binaries.iter().take(i) {
+            if other == b || provenance_path(other) == *b || provenance_path(b) == *other {
+                return Err(Error::Usage(format!(
+                    "{} and {} would overwrite each other (a binary and its {} provenance share a folder); nothing was built",
+                    other.display(),
+                    b.display(),
+                    provenance::SUFFIX
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Builds the unpacked bundle at `dir`, each binary as [`outputs`] places
@@ -106,25 +142,117 @@ pub fn run(
         runtime: None,
         expose: Vec::new(),
         layout: site.manifest.module.layout.clone(),
+        target: target(&site, &go)?,
     };
     let missing = build::missing_includes(&src.join(layout.vendor_root()));
     let notes = warnings::warnings(&warnings::Context {
         mode: b.mode,
         modfile: &modfile,
         builder_go: warnings::GoVersion::parse(&go.version),
+        go_of: warnings::GoOf::Site,
+        go_file: layout.go_file(),
         missing_includes: &missing,
     });
     let outs = outputs(&b.mains, out)?;
+    let cgo_compiler = match spec.cgo {
+        true => Some(build::c_compiler(&go, &site.root, &spec)?),
+        false => None,
+    };
+    let stage = Stage::new(&outs)?;
     let started_on = now();
-    let built = build::offline(&go, &src, &spec, &outs, &ctx.temp_dir)?;
-    let mut binaries = Vec::new();
+    let built = build::offline(&go, &src, &spec, &stage.paths, &ctx.temp_dir)
+        .map_err(|e| stage.as_placed(e, &outs))?;
+    let mut staged = Vec::new();
     for (built, main) in built.into_iter().zip(&spec.mains) {
         let provenance = write_provenance(&site, &spec, main, &built, &started_on)?;
-        binaries.push(Binary { built, provenance });
+        staged.push(Binary { built, provenance });
     }
+    // Every binary was built and checked: only now does any reach its place.
+    let binaries = stage.place(staged, &outs)?;
     Ok(Outcome {
         binaries,
         warnings: notes,
+        cgo_compiler,
+    })
+}
+
+/// A private folder beside the outputs where each binary and its provenance
+/// are made, renamed into place once all of them are: a failed build leaves
+/// nothing of itself behind.
+struct Stage {
+    _dir: tempfile::TempDir,
+    /// Where each binary is built, named as it will be.
+    paths: Vec<PathBuf>,
+}
+
+impl Stage {
+    /// One staging folder in the outputs' folder (they share one).
+    fn new(outs: &[PathBuf]) -> Result<Stage, Error> {
+        let parent = outs
+            .first()
+            .map_or(Path::new("."), |o| crate::fsutil::parent_dir(o));
+        let dir = crate::temp::dir_in("build-out", parent).map_err(Error::io(parent))?;
+        let paths = outs
+            .iter()
+            .map(|o| dir.path().join(o.file_name().unwrap_or_default()))
+            .collect();
+        Ok(Stage { _dir: dir, paths })
+    }
+
+    /// A build error that names a staged binary names its output path instead:
+    /// the staging folder is gone by the time the user reads it.
+    fn as_placed(&self, e: build::BuildError, outs: &[PathBuf]) -> build::BuildError {
+        match e {
+            build::BuildError::NotExecutable {
+                package,
+                path,
+                reason,
+            } => {
+                let at = self.paths.iter().position(|p| *p == path);
+                build::BuildError::NotExecutable {
+                    package,
+                    path: at.and_then(|i| outs.get(i).cloned()).unwrap_or(path),
+                    reason,
+                }
+            }
+            other => other,
+        }
+    }
+
+    /// Renames each staged binary, then its provenance, to its output path.
+    fn place(self, staged: Vec<Binary>, outs: &[PathBuf]) -> Result<Vec<Binary>, Error> {
+        let mut placed = Vec::new();
+        for (b, out) in staged.into_iter().zip(outs) {
+            let prov = provenance_path(out);
+            std::fs::rename(&b.built.binary, out).map_err(Error::io(out))?;
+            std::fs::rename(&b.provenance, &prov).map_err(Error::io(&prov))?;
+            placed.push(Binary {
+                built: Built {
+                    binary: out.clone(),
+                    ..b.built
+                },
+                provenance: prov,
+            });
+        }
+        Ok(placed)
+    }
+}
+
+/// What the build is for: the platform of the bundle's builder image (the
+/// `--platform` pack pulled it for), else the machine's, as its Go reports
+/// it (`GOHOSTOS`, `GOHOSTARCH`); never the caller's `GOOS` or `GOARCH`.
+fn target(site: &Opened, go: &crate::gomod::toolchain::Go) -> Result<Target, Error> {
+    let builder = site
+        .manifest
+        .images
+        .iter()
+        .find(|i| i.role == Role::Builder);
+    if let Some(image) = builder {
+        return super::target_of(&image.platform);
+    }
+    Ok(Target {
+        os: go.env(&site.root, "GOHOSTOS")?,
+        arch: go.env(&site.root, "GOHOSTARCH")?,
     })
 }
 
@@ -209,7 +337,7 @@ fn write_provenance(
         finished_on: &now(),
     });
     let dir = crate::fsutil::parent_dir(binary);
-    let path = dir.join(format!("{name}{}", provenance::SUFFIX));
+    let path = provenance_path(binary);
     let mut temp =
         crate::temp::file_in("provenance", dir, provenance::SUFFIX).map_err(Error::io(dir))?;
     let write = |temp: &mut tempfile::NamedTempFile| -> std::io::Result<()> {

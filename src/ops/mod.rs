@@ -58,6 +58,15 @@ pub struct Context {
 
 /// A Go text file of `tree` (`go.sum`, `vendor/modules.txt`), empty when it
 /// does not exist; any other failure to read it is an error.
+/// The `GOOS`/`GOARCH` an image platform (`linux/arm64/v8`) builds for.
+pub(crate) fn target_of(platform: &str) -> Result<crate::dockerfile::Target, Error> {
+    let p = crate::image::manifest::Platform::parse(platform)?;
+    Ok(crate::dockerfile::Target {
+        os: p.os,
+        arch: p.architecture,
+    })
+}
+
 pub(crate) fn read_go_text(tree: &Path, name: &str) -> Result<String, Error> {
     let path = tree.join(name);
     let text = crate::fsutil::read_text_if_exists(&path).map_err(Error::io(&path))?;

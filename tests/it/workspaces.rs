@@ -40,6 +40,11 @@ fn round_trip(sb: &Sandbox, app_name: &str, mode: &str, tag: &str) -> (String, P
     let out = sb.pack_with(app_name, &bundle, &["--mode", mode]);
     assert_ok(&out);
     assert_says(&out, &[&format!("offline build proven: {mode} mode")]);
+    if mode == "gopath" && app_name.starts_with("workspace") {
+        // The build follows go.work's go line, and the warning says so.
+        assert_says(&out, &["GODEBUG defaults in GOPATH mode are those of go1."]);
+        assert_says(&out, &["not of go.work's go 1.22"]);
+    }
     assert_ok(&sb.run(&["verify", &bundle, "--pub", "rel.pub"]));
     let site = format!("{tag}-{mode}");
     sb.unpack(&bundle, &site);

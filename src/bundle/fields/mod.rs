@@ -14,7 +14,9 @@ use crate::text::invisible_format;
 
 mod entries;
 
-pub use crate::build::inputs::{binary_name, build_tag, ldflags, main_package, plain_file_name};
+pub use crate::build::inputs::{
+    binary_clash, binary_name, build_tag, ldflags, main_package, plain_file_name,
+};
 pub use crate::gomod::module_rules::{
     go_version, h1, import_path, local_replacement, local_replacement_below, main_module_path,
     module_path, path_major, toolchain, version,
@@ -215,10 +217,11 @@ fn build(b: &Build, out: &mut Vec<FieldProblem>) {
         };
         add(out, package, &m.package, main_package(&m.package));
         add(out, &binary, &m.binary, binary_name(&m.binary));
-        let earlier = &b.mains[..i];
-        if earlier.iter().any(|e| e.binary == m.binary) {
-            let rule =
-                "two main packages would write the same binary; each name appears once".to_string();
+        if let Some(why) = b.mains[..i]
+            .iter()
+            .find_map(|e| binary_clash(&e.binary, &m.binary))
+        {
+            let rule = format!("two main packages would write the same file: {why}");
             add(out, binary, &m.binary, Err(rule));
         }
     }
@@ -285,6 +288,14 @@ fn image_fields(i: usize, img: &Image, out: &mut Vec<FieldProblem>) {
     add(out, at("tag"), &img.tag, image_tag(&img.tag));
     add(out, at("digest"), &img.digest, image_digest(&img.digest));
     add(out, at("entry"), &img.entry, image_entry(&img.entry));
+    // The builder's platform becomes ferry build's GOOS and GOARCH.
+    let platform = crate::image::manifest::Platform::parse(&img.platform);
+    add(
+        out,
+        at("platform"),
+        &img.platform,
+        platform.map(|_| ()).map_err(|e| e.to_string()),
+    );
 }
 
 /// Per-entry rules, then duplicates and file/folder clashes, merged by index.
@@ -448,6 +459,16 @@ mod tests {
         assert_eq!(check(&sample()), []);
         let seed = include_bytes!("../../../fuzz/seeds/manifest/hello.json");
         assert_eq!(check(&Manifest::from_bytes(seed).unwrap()), []);
+    }
+
+    #[test]
+    fn an_image_platform_that_is_not_os_arch_is_refused() {
+        let mut m = sample();
+        m.images[0].platform = "linux/amd64\nGOFLAGS=-x".into();
+        let fields: Vec<String> = check(&m).into_iter().map(|p| p.field).collect();
+        assert_eq!(fields, ["images[0].platform"]);
+        m.images[0].platform = "linux/arm64/v8".into();
+        assert_eq!(check(&m), []);
     }
 
     #[test]

@@ -5,7 +5,9 @@
 //! is written: `go list -deps` with cgo off, then the excluded packages again
 //! with cgo on. The build tags that would leave such a package out are read
 //! from the `//go:build` lines of the files importing it, and offered only
-//! when `go list` confirms that with them the build no longer needs it.
+//! when `go list` confirms that with them the build no longer needs it. A
+//! package that builds either way, but from other files with cgo off (a
+//! `!cgo` stub, as mattn/go-sqlite3 has), is a warning (`cgo-stub`).
 
 use std::path::{Path, PathBuf};
 
@@ -13,6 +15,8 @@ use serde::Deserialize;
 
 use super::PackOptions;
 use super::snapshot::Snapshot;
+use crate::build::warnings::{Code, Warning};
+use crate::dockerfile::Target;
 use crate::error::Error;
 use crate::gomod::toolchain::{Go, ToolchainError};
 
@@ -25,6 +29,7 @@ struct Listed {
     go_files: Vec<String>,
     cgo_files: Vec<String>,
     ignored_go_files: Vec<String>,
+    standard: bool,
     error: Option<ListError>,
 }
 
@@ -43,30 +48,55 @@ struct NeedsCgo {
 }
 
 /// Stops pack (exit 2) when, with cgo off, the build needs a package that
-/// only cgo builds; nothing to do with `--cgo`.
-pub fn check(snap: &Snapshot, opts: &PackOptions) -> Result<(), Error> {
+/// only cgo builds, and warns of each needed package that cgo off builds
+/// from other files than cgo on; nothing to do with `--cgo`.
+pub fn check(snap: &Snapshot, opts: &PackOptions) -> Result<Vec<Warning>, Error> {
     if opts.cgo {
-        return Ok(());
+        return Ok(Vec::new());
     }
     let mains: Vec<&str> = snap.mains.iter().map(|m| m.package.as_str()).collect();
     let root = snap.module_root();
-    let needy = needing_cgo(&snap.go, &root, &mains, &opts.tags)?;
+    let go = Lister {
+        go: &snap.go,
+        tree: &root,
+        target: &snap.target,
+    };
+    let off = list(&go, &["-deps"], &mains, &opts.tags, false)?;
+    let needy = needing_cgo(&go, &off, &opts.tags)?;
     if needy.is_empty() {
-        return Ok(());
+        let on = list(&go, &["-deps"], &mains, &opts.tags, true)?;
+        return Ok(stubs(&off, &on));
     }
-    let tags = avoiding_tags(&snap.go, &root, &mains, &opts.tags, &needy)?;
+    let tags = avoiding_tags(&go, &mains, &opts.tags, &needy)?;
     Err(Error::Usage(message(&needy, &opts.tags, tags.as_deref())))
 }
 
-/// The packages `mains` need that build constraints exclude with cgo off
-/// and that cgo files make up with cgo on.
-fn needing_cgo(
-    go: &Go,
-    tree: &Path,
-    mains: &[&str],
-    tags: &[String],
-) -> Result<Vec<NeedsCgo>, Error> {
-    let listed = list(go, tree, &["-deps"], mains, tags, false)?;
+/// A `cgo-stub` warning for each package outside the standard library that
+/// cgo off builds (`off`) from files other than cgo on does (`on`, where it
+/// has cgo files): the program then runs the stub, which may only panic.
+fn stubs(off: &[Listed], on: &[Listed]) -> Vec<Warning> {
+    off.iter()
+        .filter(|p| !p.standard && !p.go_files.is_empty())
+        .filter_map(|p| {
+            let with = on.iter().find(|c| c.import_path == p.import_path)?;
+            (!with.cgo_files.is_empty()).then(|| {
+                Warning::new(
+                    Code::CgoStub,
+                    format!(
+                        "{} has cgo files ({}) that cgo off (CGO_ENABLED=0, ferry's default) leaves out, building {} instead: if that is a stub, the program fails where it calls it; pass --cgo to build the C code",
+                        p.import_path,
+                        with.cgo_files.join(", "),
+                        p.go_files.join(", ")
+                    ),
+                )
+            })
+        })
+        .collect()
+}
+
+/// The packages of `listed` (the build's packages with cgo off) that build
+/// constraints exclude and that cgo files make up with cgo on.
+fn needing_cgo(go: &Lister, listed: &[Listed], tags: &[String]) -> Result<Vec<NeedsCgo>, Error> {
     let excluded: Vec<&Listed> = listed
         .iter()
         .filter(|p| p.go_files.is_empty() && p.cgo_files.is_empty())
@@ -76,7 +106,7 @@ fn needing_cgo(
         return Ok(Vec::new());
     }
     let paths: Vec<&str> = excluded.iter().map(|p| p.import_path.as_str()).collect();
-    let with_cgo = list(go, tree, &["-find"], &paths, tags, true)?;
+    let with_cgo = list(go, &["-find"], &paths, tags, true)?;
     Ok(excluded
         .into_iter()
         .filter_map(|p| {
@@ -100,8 +130,7 @@ fn importer(p: &Listed) -> Option<String> {
 /// Tags that, added to `tags`, leave every needy package out of the build
 /// (confirmed by go list), read from the importing files' `//go:build` lines.
 fn avoiding_tags(
-    go: &Go,
-    tree: &Path,
+    go: &Lister,
     mains: &[&str],
     tags: &[String],
     needy: &[NeedsCgo],
@@ -114,12 +143,11 @@ fn avoiding_tags(
         return Ok(None);
     }
     let mut candidates: Vec<String> = Vec::new();
-    for p in list(go, tree, &["-find"], &importers, tags, false)? {
+    for p in list(go, &["-find"], &importers, tags, false)? {
         let Some(dir) = &p.dir else { continue };
         for file in &p.go_files {
-            let Ok(text) = std::fs::read_to_string(dir.join(file)) else {
-                continue;
-            };
+            let path = dir.join(file);
+            let text = std::fs::read_to_string(&path).map_err(Error::io(&path))?;
             let imports_needy = needy
                 .iter()
                 .any(|n| text.contains(&format!("\"{}\"", n.path)));
@@ -137,8 +165,8 @@ fn avoiding_tags(
     }
     let mut with: Vec<String> = tags.to_vec();
     with.extend(candidates);
-    let still = needing_cgo(go, tree, mains, &with)?;
-    let listed = list(go, tree, &["-deps"], mains, &with, false)?;
+    let listed = list(go, &["-deps"], mains, &with, false)?;
+    let still = needing_cgo(go, &listed, &with)?;
     let gone = needy
         .iter()
         .all(|n| !listed.iter().any(|p| p.import_path == n.path));
@@ -172,24 +200,31 @@ fn negated_tags(source: &str) -> Vec<String> {
     out
 }
 
-/// `go list -e -json=… FLAGS PATTERNS` on the vendored scratch tree, offline.
+/// The go tool on the vendored scratch tree, for the build's platform.
+struct Lister<'a> {
+    go: &'a Go,
+    tree: &'a Path,
+    target: &'a Target,
+}
+
+/// `go list -e -json=… FLAGS PATTERNS`, offline, with none of the caller's
+/// Go settings.
 fn list(
-    go: &Go,
-    tree: &Path,
+    at: &Lister,
     flags: &[&str],
     patterns: &[&str],
     tags: &[String],
     cgo: bool,
 ) -> Result<Vec<Listed>, Error> {
+    let (go, tree) = (at.go, at.tree);
     let mut all_tags = vec!["timetzdata".to_string()];
     all_tags.extend(tags.iter().cloned());
     let mut cmd = go.command(tree);
-    cmd.env("GOFLAGS", "-mod=vendor")
-        .env("GOPROXY", "off")
-        .env("CGO_ENABLED", crate::dockerfile::cgo_enabled(cgo))
-        .args(["list", "-e"])
+    cmd.env("GOFLAGS", "-mod=vendor").env("GOPROXY", "off");
+    crate::build::target_env(&mut cmd, at.target, cgo);
+    cmd.args(["list", "-e"])
         .args(flags)
-        .arg("-json=ImportPath,Dir,GoFiles,CgoFiles,IgnoredGoFiles,Error")
+        .arg("-json=ImportPath,Dir,GoFiles,CgoFiles,IgnoredGoFiles,Standard,Error")
         .args(["-tags", &all_tags.join(",")])
         .args(patterns);
     let out = go.run(&mut cmd, tree, false)?;

@@ -2,7 +2,7 @@
 //! `--main` checked (a folder of this module, not of a nested one, `package
 //! main` under the build's tags), or with none the module root if it is
 //! `package main`, else the only main package in the module (a folder of
-//! tests alone is none). The go tool
+//! tests alone is none, nor one `.ferryignore` leaves out). The go tool
 //! answers (`go list -e -find`: package clauses and build constraints only,
 //! no dependency needed, nothing written, no network), in the user's tree.
 
@@ -16,6 +16,7 @@ use crate::error::Error;
 use crate::gomod::toolchain::Go;
 
 /// What pack needs to know to find or check the main packages.
+#[derive(Clone, Copy)]
 pub struct Query<'a> {
     pub go: &'a Go,
     /// The module root (the user's DIR).
@@ -25,6 +26,7 @@ pub struct Query<'a> {
     pub given: &'a [String],
     pub tags: &'a [String],
     pub cgo: bool,
+    pub target: &'a crate::dockerfile::Target,
 }
 
 /// One package as `go list -json=Name,Dir,Error` reports it.
@@ -60,13 +62,22 @@ struct ListError {
 /// The main packages to build, each with a distinct binary name.
 pub fn settle(q: &Query) -> Result<Vec<MainPackage>, Error> {
     let root = std::fs::canonicalize(q.dir).map_err(Error::io(q.dir))?;
+    let carried = carried_folders(&root)?;
     let packages = match q.given {
-        [] => vec![discover(q, &root)?],
+        [] => vec![discover(q, &root, &carried)?],
         given => {
             for pkg in given {
                 outside_nested_module(&root, pkg)?;
             }
-            given_mains(q, &root)?
+            let packages = given_mains(q, &root)?;
+            for pkg in &packages {
+                if !carried.contains(pkg) {
+                    return Err(Error::Usage(format!(
+                        "--main {pkg}: .ferryignore leaves out the Go files of its folder, so the bundle would not carry it; take the folder out of .ferryignore or pass another --main"
+                    )));
+                }
+            }
+            packages
         }
     };
     let mains: Vec<MainPackage> = packages
@@ -76,18 +87,57 @@ pub fn settle(q: &Query) -> Result<Vec<MainPackage>, Error> {
             package,
         })
         .collect();
+    for m in &mains {
+        follows_the_rules(m)?;
+    }
     distinct_binaries(&mains)?;
     Ok(mains)
 }
 
+/// The manifest's rules for `build.main` and `build.binary`, held before
+/// anything slow runs: a folder named `-x` is found by go list but would
+/// reach the build's command line as an option.
+fn follows_the_rules(m: &MainPackage) -> Result<(), Error> {
+    let broken = build::inputs::main_package(&m.package)
+        .err()
+        .or_else(|| build::inputs::binary_name(&m.binary).err());
+    match broken {
+        Some(rule) => Err(Error::Usage(format!(
+            "main package {} (binary {}): {rule}; rename its folder",
+            m.package, m.binary
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// The folders below `root`, as `.` or `./a/b`, in which the bundle carries
+/// a Go file: what `.ferryignore` leaves out is not built.
+fn carried_folders(root: &Path) -> Result<std::collections::BTreeSet<String>, Error> {
+    let files = crate::source::walk(root, true, &[])?;
+    Ok(files
+        .iter()
+        .filter(|f| f.rel.ends_with(".go"))
+        .map(|f| match f.rel.rsplit_once('/') {
+            Some((dir, _)) => format!("./{dir}"),
+            None => ".".into(),
+        })
+        .collect())
+}
+
 /// The root if it is `package main`, else the only main package below it.
-fn discover(q: &Query, root: &Path) -> Result<String, Error> {
+fn discover(
+    q: &Query,
+    root: &Path,
+    carried: &std::collections::BTreeSet<String>,
+) -> Result<String, Error> {
     let listed = list(q, &["./..."])?;
     let mains: Vec<String> = listed
         .iter()
         .filter(|p| p.is_main())
-        .filter_map(|p| p.dir.as_deref().map(|d| relative(root, d)))
-        .collect();
+        .filter_map(|p| p.dir.as_deref())
+        .map(|d| relative(root, d))
+        .filter(|rel| rel.as_ref().map_or(true, |r| carried.contains(r)))
+        .collect::<Result<_, _>>()?;
     if mains.iter().any(|m| m == ".") {
         return Ok(".".into());
     }
@@ -125,43 +175,59 @@ fn given_mains(q: &Query, root: &Path) -> Result<Vec<String>, Error> {
     let patterns: Vec<String> = q.given.iter().map(|g| dot_slash(g)).collect();
     let pats: Vec<&str> = patterns.iter().map(String::as_str).collect();
     let listed = list(q, &pats)?;
-    let mut out = Vec::new();
     for pkg in &patterns {
         let dir = root.join(pkg.trim_start_matches("./"));
-        let dir = std::fs::canonicalize(&dir).unwrap_or(dir);
+        // outside_nested_module found it a folder; it is compared as go lists it.
+        let dir = std::fs::canonicalize(&dir).map_err(Error::io(&dir))?;
         let found = listed
             .iter()
             .find(|p| p.dir.as_deref() == Some(dir.as_path()));
-        match found {
-            Some(p) if p.is_main() && p.error.is_none() => out.push(pkg.clone()),
-            Some(p) if p.name == "main" && p.error.is_none() => {
-                return Err(Error::Usage(format!(
-                    "--main {pkg} holds only tests of package main, nothing the build compiles{}",
-                    tags_note(q.tags)
-                )));
-            }
-            Some(p) if !p.name.is_empty() && p.name != "main" => {
-                return Err(Error::Usage(format!(
-                    "--main {pkg} is package {}, not package main: ferry builds programs; pass the folder of a main package",
-                    p.name
-                )));
-            }
-            other => {
-                let why = other
-                    .and_then(|p| p.error.as_ref())
-                    .map_or("go list does not find it".to_string(), |e| e.err.clone());
-                let cgo_note = match why.contains("build constraints") && !q.cgo {
-                    true => " (cgo is off: if its files import \"C\", pass --cgo)",
-                    false => "",
-                };
-                return Err(Error::Usage(format!(
-                    "--main {pkg} is not a main package this module builds{}: {why}{cgo_note}",
-                    tags_note(q.tags)
-                )));
-            }
-        }
+        judge(q, pkg, found)?;
     }
-    Ok(out)
+    Ok(patterns)
+}
+
+/// Ok when go list `found` `pkg` a main package the build compiles; else
+/// the refusal that says what it is instead.
+fn judge(q: &Query, pkg: &str, found: Option<&Listed>) -> Result<(), Error> {
+    let why = match found {
+        Some(p) if p.is_main() && p.error.is_none() => return Ok(()),
+        Some(p) if p.name == "main" && p.error.is_none() => format!(
+            "--main {pkg} holds only tests of package main, nothing the build compiles{}",
+            tags_note(q.tags)
+        ),
+        Some(p) if !p.name.is_empty() && p.name != "main" => format!(
+            "--main {pkg} is package {}, not package main: ferry builds programs; pass the folder of a main package",
+            p.name
+        ),
+        other => {
+            let why = other
+                .and_then(|p| p.error.as_ref())
+                .map_or("go list does not find it".to_string(), |e| e.err.clone());
+            let note = match why.contains("build constraints") {
+                true => constraints_note(q, pkg)?,
+                false => "",
+            };
+            format!(
+                "--main {pkg} is not a main package this module builds{}: {why}{note}",
+                tags_note(q.tags)
+            )
+        }
+    };
+    Err(Error::Usage(why))
+}
+
+/// Why build constraints leave out every file of `pkg`: cgo, when with cgo
+/// on it is a main package; else its `//go:build` lines or file names.
+fn constraints_note(q: &Query, pkg: &str) -> Result<&'static str, Error> {
+    let with_cgo = Query { cgo: true, ..*q };
+    let is_cgo_main = !q.cgo && list(&with_cgo, &[pkg])?.iter().any(Listed::is_main);
+    Ok(match is_cgo_main {
+        true => " (cgo is off, and its files import \"C\": pass --cgo)",
+        false => {
+            " (its //go:build lines or file names, such as _windows.go, leave every file out: pass --tags with the tag that selects them)"
+        }
+    })
 }
 
 fn tags_note(tags: &[String]) -> String {
@@ -200,25 +266,28 @@ fn outside_nested_module(root: &Path, pkg: &str) -> Result<(), Error> {
 }
 
 /// `go list -e -find` of `patterns` in the user's tree: read-only
-/// (`-mod=readonly`), no proxy, no workspace, under the build's tags and cgo.
+/// (`-mod=readonly`), no proxy, no workspace, under the build's tags, cgo
+/// and platform, with none of the caller's Go settings.
 fn list(q: &Query, patterns: &[&str]) -> Result<Vec<Listed>, Error> {
     let mut tags = vec!["timetzdata".to_string()];
     tags.extend(q.tags.iter().cloned());
-    let mut cmd = q.go.command(q.dir);
+    // In the canonical root, which is what go's paths are compared with.
+    let root = std::fs::canonicalize(q.dir).map_err(Error::io(q.dir))?;
+    let mut cmd = q.go.command(&root);
     cmd.env("GOFLAGS", "-mod=readonly")
         .env("GOPROXY", "off")
-        .env("GOWORK", "off")
-        .env("CGO_ENABLED", crate::dockerfile::cgo_enabled(q.cgo))
-        .args([
-            "list",
-            "-e",
-            "-find",
-            "-json=Name,Dir,Error,GoFiles,CgoFiles",
-            "-tags",
-        ])
-        .arg(tags.join(","))
-        .args(patterns);
-    let out = q.go.run(&mut cmd, q.dir, false)?;
+        .env("GOWORK", "off");
+    build::target_env(&mut cmd, q.target, q.cgo);
+    cmd.args([
+        "list",
+        "-e",
+        "-find",
+        "-json=Name,Dir,Error,GoFiles,CgoFiles",
+        "-tags",
+    ])
+    .arg(tags.join(","))
+    .args(patterns);
+    let out = q.go.run(&mut cmd, &root, false)?;
     serde_json::Deserializer::from_slice(&out.stdout)
         .into_iter::<Listed>()
         .collect::<Result<Vec<_>, _>>()
@@ -231,12 +300,17 @@ fn list(q: &Query, patterns: &[&str]) -> Result<Vec<Listed>, Error> {
         })
 }
 
-/// `./a/b` for the folder `dir` below `root`, `.` for the root itself.
-fn relative(root: &Path, dir: &Path) -> String {
+/// `./a/b` for the folder `dir` below `root`, `.` for the root itself; a
+/// folder go lists outside the root is not one of this module's.
+fn relative(root: &Path, dir: &Path) -> Result<String, Error> {
     match dir.strip_prefix(root) {
-        Ok(rel) if rel.as_os_str().is_empty() => ".".into(),
-        Ok(rel) => format!("./{}", rel.to_string_lossy()),
-        Err(_) => dir.display().to_string(),
+        Ok(rel) if rel.as_os_str().is_empty() => Ok(".".into()),
+        Ok(rel) => Ok(format!("./{}", rel.to_string_lossy())),
+        Err(_) => Err(Error::Usage(format!(
+            "go list names the package folder {}, which is not below the module root {}",
+            dir.display(),
+            root.display()
+        ))),
     }
 }
 
@@ -249,14 +323,24 @@ fn dot_slash(pkg: &str) -> String {
     }
 }
 
-/// Two main packages with the same last element would overwrite each other.
+/// Two main packages with the same last element would overwrite each other,
+/// as would one named like another's provenance file; the same package given
+/// twice is said as such.
 fn distinct_binaries(mains: &[MainPackage]) -> Result<(), Error> {
     for (i, m) in mains.iter().enumerate() {
-        if let Some(first) = mains[..i].iter().find(|e| e.binary == m.binary) {
-            return Err(Error::Usage(format!(
-                "--main {} and --main {} both build a binary named {}: ferry names each binary after its folder, so pack them in two bundles or rename one folder",
-                first.package, m.package, m.binary
-            )));
+        for first in &mains[..i] {
+            if dot_slash(&first.package) == dot_slash(&m.package) {
+                return Err(Error::Usage(format!(
+                    "--main {} is given twice; pass each package once",
+                    m.package
+                )));
+            }
+            if let Some(why) = build::inputs::binary_clash(&first.binary, &m.binary) {
+                return Err(Error::Usage(format!(
+                    "--main {} and --main {}: {why}; ferry names each binary after its folder, so pack them in two bundles or rename one folder",
+                    first.package, m.package
+                )));
+            }
         }
     }
     Ok(())
@@ -269,8 +353,9 @@ mod tests {
     #[test]
     fn relative_paths_and_patterns() {
         let root = Path::new("/m");
-        assert_eq!(relative(root, Path::new("/m")), ".");
-        assert_eq!(relative(root, Path::new("/m/cmd/a")), "./cmd/a");
+        assert_eq!(relative(root, Path::new("/m")).unwrap(), ".");
+        assert_eq!(relative(root, Path::new("/m/cmd/a")).unwrap(), "./cmd/a");
+        assert!(relative(root, Path::new("/n/cmd/a")).is_err());
         assert_eq!(dot_slash("cmd/a/"), "./cmd/a");
         assert_eq!(dot_slash("./"), ".");
         assert_eq!(dot_slash("."), ".");

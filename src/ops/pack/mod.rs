@@ -147,7 +147,7 @@ pub fn run(opts: &PackOptions, ctx: &Context) -> Result<Packed, Error> {
     let snap = snapshot::take(opts, ctx)?;
     let mut clock = Timings::start();
     let vendored = go::vendor(&snap, opts, ctx)?;
-    cgo::check(&snap, opts)?;
+    let cgo_warnings = cgo::check(&snap, opts)?;
     clock.go = clock.lap();
     let mut checked = check::run(&snap, &vendored, opts, ctx)?;
     let reached = vulns::run(opts, &snap, &checked.go, &checked.sbom, ctx)?;
@@ -165,15 +165,9 @@ pub fn run(opts: &PackOptions, ctx: &Context) -> Result<Packed, Error> {
         &*ctx.progress,
     )?;
     clock.images = clock.lap();
-    let plan = plan::plan(
-        opts,
-        &snap.mains,
-        &snap.build_modfile(),
-        &pulled,
-        &snap.vendor_root,
-        &snap.layout,
-        &snap.go.version,
-    )?;
+    let plan = plan::plan(opts, &snap, &pulled)?;
+    let mut warnings = cgo_warnings;
+    warnings.extend(plan.warnings.iter().cloned());
     let proof = match opts.build_check {
         true => Some(proof::prove(&snap, &plan, ctx)?),
         false => None,
@@ -213,7 +207,7 @@ pub fn run(opts: &PackOptions, ctx: &Context) -> Result<Packed, Error> {
         vendored_files: checked.go.vendored_files,
         images: m.images,
         binaries: m.build.mains,
-        warnings: plan.warnings,
+        warnings,
         build_proof: m.build.checked_with,
     })
 }

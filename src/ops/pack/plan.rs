@@ -3,12 +3,11 @@
 //! provide), the builder's Go held against go.mod, and the warnings of
 //! `build::warnings` where the offline build may differ from module mode.
 
-use std::path::Path;
-
 use super::PackOptions;
+use super::snapshot::Snapshot;
 use crate::build;
-use crate::build::warnings::{Code, GoVersion, Warning};
-use crate::dockerfile::{self, MainPackage, Spec};
+use crate::build::warnings::{Code, GoOf, GoVersion, Warning};
+use crate::dockerfile::{self, Spec};
 use crate::error::Error;
 use crate::gomod::modfile::ModFile;
 use crate::image::Role;
@@ -21,15 +20,10 @@ pub struct BuildPlan {
 }
 
 /// Plans the build for the pulled images and the scratch tree.
-pub fn plan(
-    opts: &PackOptions,
-    mains: &[MainPackage],
-    modfile: &ModFile,
-    pulled: &[Bundled],
-    tree: &Path,
-    tree_layout: &crate::source::Layout,
-    local_go: &str,
-) -> Result<BuildPlan, Error> {
+pub fn plan(opts: &PackOptions, snap: &Snapshot, pulled: &[Bundled]) -> Result<BuildPlan, Error> {
+    let modfile = &snap.build_modfile();
+    let (mains, tree, tree_layout) = (&snap.mains, &snap.vendor_root, &snap.layout);
+    let (local_go, target) = (&snap.go.version, &snap.target);
     let role = |r: Role| pulled.iter().find(|b| b.image.role == r);
     let builder = role(Role::Builder);
     let builder_tag = builder.map_or_else(
@@ -39,18 +33,20 @@ pub fn plan(
     let mut warnings = Vec::new();
     let builder_go = builder_go(builder, &builder_tag, modfile, &mut warnings)?;
     let missing = build::missing_includes(tree);
-    let for_go = |go: Option<GoVersion>| {
+    let for_go = |go: Option<GoVersion>, go_of: GoOf| {
         build::warnings::warnings(&build::warnings::Context {
             mode: opts.mode,
             modfile,
             builder_go: go,
+            go_of,
+            go_file: tree_layout.go_file(),
             missing_includes: &missing,
         })
     };
-    warnings.extend(for_go(builder_go));
+    warnings.extend(for_go(builder_go, GoOf::Builder));
     // The proof, and `ferry build` at a site with a Go as new, build with the
     // local Go: what `ferry build` would warn about, pack says too.
-    for w in for_go(GoVersion::parse(local_go)) {
+    for w in for_go(GoVersion::parse(local_go), GoOf::Local) {
         if !warnings.iter().any(|seen| seen.code == w.code) {
             warnings.push(w);
         }
@@ -73,6 +69,7 @@ pub fn plan(
         runtime: role(Role::Runtime).map(|r| r.image.tag.clone()),
         expose: opts.expose.clone(),
         layout: tree_layout.clone(),
+        target: target.clone(),
     };
     Ok(BuildPlan { spec, warnings })
 }

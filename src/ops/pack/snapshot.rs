@@ -12,6 +12,7 @@ use super::mains::{self, Query};
 use super::{shape, stops};
 use crate::audit::vulns::{self, Snapshot as VulnDb};
 use crate::bundle::fields;
+use crate::dockerfile::Target;
 use crate::dockerfile::{BuildMode, MainPackage};
 use crate::error::Error;
 use crate::gomod::modfile::{self, ModFile};
@@ -28,6 +29,8 @@ pub struct Snapshot {
     pub modfile: ModFile,
     /// The main packages to build, settled before anything slow runs.
     pub mains: Vec<MainPackage>,
+    /// What the build is for: `--platform`'s `GOOS` and `GOARCH`.
+    pub target: Target,
     pub signer: Signer,
     /// The folder the bundle is written in (its temporaries go there too).
     pub out_dir: PathBuf,
@@ -56,6 +59,7 @@ pub fn take(opts: &PackOptions, ctx: &Context) -> Result<Snapshot, Error> {
     let shape = shape::discover(&opts.dir, &go, &modfile)?;
     stops::check(&shape, &go.version)?;
     refuse_gopath_collisions(opts, &shape.layout)?;
+    let target = crate::ops::target_of(&opts.platform)?;
     let mains = mains::settle(&Query {
         go: &go,
         dir: &opts.dir,
@@ -63,6 +67,7 @@ pub fn take(opts: &PackOptions, ctx: &Context) -> Result<Snapshot, Error> {
         given: &opts.mains,
         tags: &opts.tags,
         cgo: opts.cgo,
+        target: &target,
     })?;
     let signer = sign::load_secret_key(&opts.key, &*ctx.password)?;
     let out_dir = output_dir(&opts.output)?;
@@ -83,6 +88,7 @@ pub fn take(opts: &PackOptions, ctx: &Context) -> Result<Snapshot, Error> {
         go,
         modfile,
         mains,
+        target,
         signer,
         out_dir,
         vulndb,
@@ -103,7 +109,11 @@ fn check_flags(opts: &PackOptions) -> Result<(), Error> {
     let mains = opts
         .mains
         .iter()
-        .map(|m| ("--main", m.as_str(), fields::main_package(m)));
+        // A final `/` (as shells complete a folder) is the same folder.
+        .map(|m| {
+            let folder = m.strip_suffix('/').filter(|f| !f.is_empty()).unwrap_or(m);
+            ("--main", m.as_str(), fields::main_package(folder))
+        });
     let checks = [(
         "--ldflags",
         opts.ldflags.as_str(),
