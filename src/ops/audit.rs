@@ -24,7 +24,7 @@ pub fn dir(dir: &Path, cache: Option<&Path>, policy: &Policy) -> Result<Audit, E
             dir.display()
         )));
     }
-    let mut audit = Audit::new(dir, check::run_on_disk(dir, cache)?, policy);
+    let mut audit = Audit::new(dir, check::run_on_disk(dir, cache, None)?, policy);
     if policy.vulns {
         let db = policy.vulndb.as_deref().ok_or_else(|| {
             Error::Usage(format!(
@@ -81,10 +81,11 @@ pub fn bundle(
 /// when Go or the cache cannot give it offline.
 pub fn sbom_of_dir(dir: &Path, audit: &Audit, ctx: &Context) -> Result<Vec<u8>, Error> {
     // A module's go.mod and go.sum, or a workspace's modules and their go.sum files.
-    let mains = check::MainModules::read(&check::Disk {
+    let disk = check::Disk {
         tree: dir,
         cache: None,
-    })?;
+    };
+    let mains = check::MainModules::read(&disk, None)?;
     let (modfile, sum) = (mains.first(), mains.sum);
     let txt = modules_txt::parse(&read_go_text(dir, "vendor/modules.txt")?)?;
     let graph = ctx

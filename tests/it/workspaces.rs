@@ -6,12 +6,15 @@
 //! caught; and what cannot travel stops pack with exit 2 before anything is
 //! written.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::common::containers::{Store, assert_success};
+use crate::common::rawzip::{entries_of, rebuild};
 use crate::common::registry::{Registry, layout_with_go};
-use crate::common::{Sandbox, app, assert_exit, assert_ok, assert_says, copy_tree};
+use crate::common::resign::{Entries, forged, rejected};
+use crate::common::{Sandbox, app, assert_exit, assert_ok, assert_says, copy_tree, text};
 
 const WORKSPACE_SAYS: &str = "workspace: hello, Ferry";
 const MONOREPO_SAYS: &str = "shared code from ../shared, Monorepo\n";
@@ -392,4 +395,170 @@ fn a_workspace_bundle_builds_in_a_container_with_no_network() {
         assert_success("podman run", &out);
         assert_eq!(String::from_utf8(out.stdout).unwrap(), expected, "{mode}");
     }
+}
+
+/// A forged workspace bundle (files and manifest edited, signed again with
+/// the release key) is refused by verify, unpack, audit and, unpacked by
+/// hand, build: each exits 1 saying `says`, and nothing is built.
+fn refused_everywhere(sb: &Sandbox, case: &str, forged: &Entries, says: &[&str]) {
+    let bytes = rebuild(forged).build();
+    rejected(sb, case, &bytes, says);
+    let bundle = format!("{case}.ferry");
+    std::fs::write(sb.path(&bundle), &bytes).unwrap();
+    let out = sb.run(&["audit", &bundle, "--pub", "rel.pub"]);
+    eprintln!("{case}: ferry audit said:\n{}", text(&out));
+    assert_exit(&out, 1);
+    assert_says(&out, says);
+    // The folder unpack would have written, made by hand.
+    let site = sb.path(&format!("{case}-site"));
+    for (name, data, mode) in forged {
+        let path = site.join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, data).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(*mode)).unwrap();
+    }
+    let bin = sb.path(&format!("{case}-bin"));
+    let out = sb.build_offline(&format!("{case}-site"), &bin);
+    eprintln!("{case}: ferry build said:\n{}", text(&out));
+    assert_exit(&out, 1);
+    assert_says(&out, says);
+    assert!(!bin.exists(), "{case}: something was built");
+}
+
+/// The workspace fixture packed in `mode`, as entries to forge from.
+fn workspace_entries(sb: &Sandbox, mode: &str) -> Entries {
+    let bundle = format!("ws-{mode}.ferry");
+    let out = sb.pack_with("workspace/service", &bundle, &["-q", "--mode", mode]);
+    assert_ok(&out);
+    entries_of(&std::fs::read(sb.path(&bundle)).unwrap())
+}
+
+/// strutil's vendored code and proof gone, its package no longer listed
+/// in modules.txt, and src/evil holding a module that claims its path.
+fn strutil_swapped_for_evil(files: &mut BTreeMap<String, (Vec<u8>, u32)>) {
+    files.retain(|name, _| {
+        !name.starts_with("src/vendor/example.com/strutil/")
+            && !name.starts_with("proofs/example.com/strutil/@v/v1.1.0/")
+    });
+    let txt = files.get_mut("src/vendor/modules.txt").unwrap();
+    let text = String::from_utf8(txt.0.clone()).unwrap();
+    txt.0 = text
+        .replace(
+            "## explicit; go 1.21\nexample.com/strutil\n",
+            "## explicit; go 1.21\n",
+        )
+        .into_bytes();
+    let evil = "package strutil\n\nfunc Title(s string) string { return \"EVIL\" }\n\nfunc Reverse(s string) string { return s }\n";
+    files.insert("src/evil/strutil.go".into(), (evil.into(), 0o644));
+    let gomod = "module example.com/strutil\n\ngo 1.21\n";
+    files.insert("src/evil/go.mod".into(), (gomod.into(), 0o644));
+}
+
+/// The manifest's strutil v1.1.0 with no packages, as modules.txt now says.
+fn strutil_unlisted(m: &mut serde_json::Value) {
+    for module in m["modules"].as_array_mut().unwrap() {
+        if module["path"] == "example.com/strutil" {
+            module["packages"] = serde_json::json!([]);
+        }
+    }
+}
+
+/// t1: go.work uses a folder outside the bundle (absolute, on the build
+/// host) and main.go imports it: the build would compile code nobody checked.
+#[test]
+fn a_workspace_use_of_an_absolute_folder_is_refused_on_every_reading_side() {
+    let sb = Sandbox::new();
+    let entries = workspace_entries(&sb, "vendor");
+    let outside = sb.path("outside");
+    std::fs::create_dir_all(&outside).unwrap();
+    std::fs::write(
+        outside.join("go.mod"),
+        "module example.com/outside\n\ngo 1.21\n",
+    )
+    .unwrap();
+    std::fs::write(
+        outside.join("o.go"),
+        "package outside\n\nconst Says = \"EVIL\"\n",
+    )
+    .unwrap();
+    let abs = outside.display().to_string();
+    let forged = forged(
+        &sb,
+        &entries,
+        |files| {
+            let work = format!("go 1.22\n\nuse (\n\t./lib\n\t./service\n\t{abs}\n)\n");
+            files.insert("src/go.work".into(), (work.into_bytes(), 0o644));
+            let main = files.get_mut("src/service/main.go").unwrap();
+            let text = String::from_utf8(main.0.clone()).unwrap();
+            main.0 = text
+                .replace(
+                    "\"example.com/wslib\"\n",
+                    "\"example.com/wslib\"\n\t_ \"example.com/outside\"\n",
+                )
+                .into_bytes();
+        },
+        |_| {},
+    );
+    let says = format!("go.work: uses {abs}, an absolute folder");
+    refused_everywhere(&sb, "t1", &forged, &[&says]);
+}
+
+/// t2: go.work uses ./evil, whose go.mod claims a dependency's path, with
+/// the dependency's vendored code and proof gone and the manifest saying
+/// so: Go would build ./evil in place of the verified strutil.
+#[test]
+fn a_workspace_module_that_claims_a_dependency_path_is_refused() {
+    let sb = Sandbox::new();
+    let entries = workspace_entries(&sb, "vendor");
+    let forged = forged(
+        &sb,
+        &entries,
+        |files| {
+            strutil_swapped_for_evil(files);
+            let work = "go 1.22\n\nuse (\n\t./evil\n\t./lib\n\t./service\n)\n";
+            files.insert("src/go.work".into(), (work.into(), 0o644));
+        },
+        |m| {
+            strutil_unlisted(m);
+            let ws = m["module"]["workspace"]["modules"].as_array_mut().unwrap();
+            ws.insert(
+                0,
+                serde_json::json!({"path": "example.com/strutil", "dir": "evil"}),
+            );
+        },
+    );
+    refused_everywhere(
+        &sb,
+        "t2",
+        &forged,
+        &[
+            "main module example.com/strutil (./evil) takes the place of the vendored example.com/strutil@v1.1.0",
+        ],
+    );
+}
+
+/// t5: GOPATH mode lays out what the manifest's workspace lists: a module
+/// added there alone (go.work untouched) would land at
+/// $GOPATH/src/example.com/strutil in place of the verified code.
+#[test]
+fn a_workspace_module_the_manifest_adds_behind_go_work_is_refused() {
+    let sb = Sandbox::new();
+    let entries = workspace_entries(&sb, "gopath");
+    let forged = forged(&sb, &entries, strutil_swapped_for_evil, |m| {
+        strutil_unlisted(m);
+        let ws = m["module"]["workspace"]["modules"].as_array_mut().unwrap();
+        ws.insert(
+            0,
+            serde_json::json!({"path": "example.com/strutil", "dir": "evil"}),
+        );
+    });
+    refused_everywhere(
+        &sb,
+        "t5",
+        &forged,
+        &[
+            "does not use src/evil, which the manifest's module.workspace.modules lists as example.com/strutil",
+        ],
+    );
 }

@@ -177,22 +177,36 @@ impl Snapshot {
     }
 
     /// The packages of every main module, as patterns from the vendor root:
-    /// `./...`, or each workspace module's `./<dir>/...`.
+    /// `./...`, or each workspace module's folder as go.work's `use` names
+    /// it (`./service/...`, `../lib/...`).
     pub fn package_patterns(&self) -> Vec<String> {
         let Some(ws) = &self.layout.workspace else {
             return vec!["./...".into()];
         };
-        ws.modules
-            .iter()
-            .map(|m| {
-                let below = m.dir.strip_prefix(ws.dir.as_str()).unwrap_or(&m.dir);
-                match below.trim_start_matches('/') {
-                    "" => "./...".to_string(),
-                    d => format!("./{d}/..."),
-                }
-            })
-            .collect()
+        let pattern = |dir: &str| match from_folder(&ws.dir, dir) {
+            d if d.is_empty() => "./...".to_string(),
+            d if d.starts_with("..") => format!("{d}/..."),
+            d => format!("./{d}/..."),
+        };
+        ws.modules.iter().map(|m| pattern(&m.dir)).collect()
     }
+}
+
+/// `to` relative to `from`, both `/`-separated folders below the same root:
+/// by whole path parts (`ws`, `ws-lib` gives `../ws-lib`), never by prefix.
+fn from_folder(from: &str, to: &str) -> String {
+    let parts = |p: &str| -> Vec<String> {
+        p.split('/')
+            .filter(|s| !s.is_empty())
+            .map(String::from)
+            .collect()
+    };
+    let (from, to) = (parts(from), parts(to));
+    let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
+    let up = std::iter::repeat_n("..".to_string(), from.len() - common);
+    up.chain(to[common..].iter().cloned())
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 fn read_modfile(dir: &Path) -> Result<ModFile, Error> {
@@ -209,4 +223,19 @@ fn read_modfile(dir: &Path) -> Result<ModFile, Error> {
 
 fn output_dir(output: &Path) -> Result<PathBuf, Error> {
     Ok(existing_parent(output, "for the bundle")?.to_path_buf())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::from_folder;
+
+    #[test]
+    fn folders_relate_by_whole_parts() {
+        assert_eq!(from_folder("ws", "lib"), "../lib");
+        assert_eq!(from_folder("ws", "ws-lib"), "../ws-lib");
+        assert_eq!(from_folder("ws", "ws/service"), "service");
+        assert_eq!(from_folder("", "service"), "service");
+        assert_eq!(from_folder("a/b", "a/c/d"), "../c/d");
+        assert_eq!(from_folder("ws", "ws"), "");
+    }
 }
