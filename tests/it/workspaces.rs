@@ -562,3 +562,38 @@ fn a_workspace_module_the_manifest_adds_behind_go_work_is_refused() {
         ],
     );
 }
+
+/// ws/go.work uses ../lib (above it) and ./service: packed, verified,
+/// unpacked and built with no network in both modes, printing what the
+/// fixture prints online. A `use` is a path, not a string prefix.
+#[test]
+fn a_workspace_whose_go_work_uses_a_folder_above_it_travels_in_both_modes() {
+    let sb = Sandbox::new();
+    let expected = online_output(&sb, "workspace", "service");
+    let repo = sb.path("r3");
+    copy_tree(&app("workspace/lib"), &repo.join("lib"));
+    copy_tree(&app("workspace/service"), &repo.join("ws/service"));
+    let work = "go 1.22\n\nuse (\n\t../lib\n\t./service\n)\n";
+    std::fs::write(repo.join("ws/go.work"), work).unwrap();
+    let dir = repo.join("ws/service");
+    sb.keygen("rel");
+    for mode in ["vendor", "gopath"] {
+        let bundle = format!("r3-{mode}.ferry");
+        let args = ["pack", dir.to_str().unwrap(), "-o", &bundle, "--key", "rel.key"];
+        let out = sb.run(&[&args[..], &["--mode", mode]].concat());
+        assert_ok(&out);
+        assert_says(&out, &[&format!("offline build proven: {mode} mode")]);
+        let site = format!("r3-{mode}");
+        sb.unpack(&bundle, &site);
+        let module = manifest_module(&sb.path(&site));
+        assert_eq!(module["workspace"]["dir"], "ws");
+        assert_eq!(module["workspace"]["modules"][0]["dir"], "lib");
+        for f in ["ws/go.work", "lib/go.mod", "lib/go.sum", "ws/service/go.sum"] {
+            assert!(sb.path(&site).join("src").join(f).is_file(), "{mode}: src/{f}");
+        }
+        let bin = sb.path(&format!("{site}-bin"));
+        assert_ok(&sb.build_offline(&site, &bin));
+        let run = Command::new(&bin).output().unwrap();
+        assert_eq!(String::from_utf8(run.stdout).unwrap(), expected, "{mode}");
+    }
+}
