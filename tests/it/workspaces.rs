@@ -597,3 +597,42 @@ fn a_workspace_whose_go_work_uses_a_folder_above_it_travels_in_both_modes() {
         assert_eq!(String::from_utf8(run.stdout).unwrap(), expected, "{mode}");
     }
 }
+
+/// `GOWORK=off` packs a module alone even with a go.work in its own folder:
+/// the go.work is left out of the bundle and the Dockerfile builds with
+/// `GOWORK=off`; a bundle that carries one beside vendor/ with no workspace
+/// declared (re-signed) is refused, since Go would read it.
+#[test]
+fn gowork_off_packs_the_module_alone_and_a_stray_go_work_is_refused() {
+    let sb = Sandbox::new();
+    let dir = sb.path("own");
+    copy_tree(&app("clockwork"), &dir);
+    std::fs::write(dir.join("go.work"), "go 1.22\n\nuse .\n").unwrap();
+    sb.keygen("rel");
+    let out = sb
+        .ferry()
+        .args(["pack", "own", "-o", "own.ferry", "--key", "rel.key", "--mode", "vendor"])
+        .env("GOWORK", "off")
+        .output()
+        .unwrap();
+    assert_ok(&out);
+    let entries = entries_of(&std::fs::read(sb.path("own.ferry")).unwrap());
+    assert!(!entries.iter().any(|(n, _, _)| n.ends_with("go.work")));
+    let dockerfile = &entries.iter().find(|(n, _, _)| n == "Dockerfile").unwrap().1;
+    let dockerfile = String::from_utf8(dockerfile.clone()).unwrap();
+    assert!(dockerfile.contains("COPY src/ ./\nENV GOWORK=off\n"), "{dockerfile}");
+    let stray = forged(
+        &sb,
+        &entries,
+        |files| {
+            files.insert("src/go.work".into(), (b"go 1.22\n\nuse .\n".to_vec(), 0o644));
+        },
+        |_| {},
+    );
+    rejected(
+        &sb,
+        "stray",
+        &rebuild(&stray).build(),
+        &["there is a go.work beside vendor/, but the manifest declares no workspace (module.workspace)"],
+    );
+}

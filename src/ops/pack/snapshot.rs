@@ -71,6 +71,9 @@ pub fn take(opts: &PackOptions, ctx: &Context) -> Result<Snapshot, Error> {
     let tree = scratch.path().join("src");
     copy_shape(&shape, &tree, &opts.output)?;
     let vendor_root = tree.join(shape.layout.vendor_root());
+    if shape.work.is_none() {
+        leave_out_go_work(&vendor_root)?;
+    }
     go.work = Some(match &shape.work {
         Some(_) => vendor_root.join("go.work").into_os_string(),
         None => "off".into(),
@@ -126,6 +129,20 @@ fn copy_shape(shape: &shape::Shape, tree: &Path, output: &Path) -> Result<(), Er
     for file in &shape.files {
         let to = tree.join(shape::rel(&shape.root, file));
         std::fs::copy(file, &to).map_err(Error::io(file))?;
+    }
+    Ok(())
+}
+
+/// Packed alone (`GOWORK=off`, or no workspace), the module's own go.work
+/// and go.work.sum are no part of the build: left out of the copy, so that
+/// no reader takes the module for a workspace.
+fn leave_out_go_work(vendor_root: &Path) -> Result<(), Error> {
+    for name in ["go.work", "go.work.sum"] {
+        let path = vendor_root.join(name);
+        match std::fs::remove_file(&path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(Error::io(&path)(e)),
+            _ => {}
+        }
     }
     Ok(())
 }
