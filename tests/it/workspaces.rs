@@ -579,7 +579,14 @@ fn a_workspace_whose_go_work_uses_a_folder_above_it_travels_in_both_modes() {
     sb.keygen("rel");
     for mode in ["vendor", "gopath"] {
         let bundle = format!("r3-{mode}.ferry");
-        let args = ["pack", dir.to_str().unwrap(), "-o", &bundle, "--key", "rel.key"];
+        let args = [
+            "pack",
+            dir.to_str().unwrap(),
+            "-o",
+            &bundle,
+            "--key",
+            "rel.key",
+        ];
         let out = sb.run(&[&args[..], &["--mode", mode]].concat());
         assert_ok(&out);
         assert_says(&out, &[&format!("offline build proven: {mode} mode")]);
@@ -588,8 +595,16 @@ fn a_workspace_whose_go_work_uses_a_folder_above_it_travels_in_both_modes() {
         let module = manifest_module(&sb.path(&site));
         assert_eq!(module["workspace"]["dir"], "ws");
         assert_eq!(module["workspace"]["modules"][0]["dir"], "lib");
-        for f in ["ws/go.work", "lib/go.mod", "lib/go.sum", "ws/service/go.sum"] {
-            assert!(sb.path(&site).join("src").join(f).is_file(), "{mode}: src/{f}");
+        for f in [
+            "ws/go.work",
+            "lib/go.mod",
+            "lib/go.sum",
+            "ws/service/go.sum",
+        ] {
+            assert!(
+                sb.path(&site).join("src").join(f).is_file(),
+                "{mode}: src/{f}"
+            );
         }
         let bin = sb.path(&format!("{site}-bin"));
         assert_ok(&sb.build_offline(&site, &bin));
@@ -611,21 +626,40 @@ fn gowork_off_packs_the_module_alone_and_a_stray_go_work_is_refused() {
     sb.keygen("rel");
     let out = sb
         .ferry()
-        .args(["pack", "own", "-o", "own.ferry", "--key", "rel.key", "--mode", "vendor"])
+        .args([
+            "pack",
+            "own",
+            "-o",
+            "own.ferry",
+            "--key",
+            "rel.key",
+            "--mode",
+            "vendor",
+        ])
         .env("GOWORK", "off")
         .output()
         .unwrap();
     assert_ok(&out);
     let entries = entries_of(&std::fs::read(sb.path("own.ferry")).unwrap());
     assert!(!entries.iter().any(|(n, _, _)| n.ends_with("go.work")));
-    let dockerfile = &entries.iter().find(|(n, _, _)| n == "Dockerfile").unwrap().1;
+    let dockerfile = &entries
+        .iter()
+        .find(|(n, _, _)| n == "Dockerfile")
+        .unwrap()
+        .1;
     let dockerfile = String::from_utf8(dockerfile.clone()).unwrap();
-    assert!(dockerfile.contains("COPY src/ ./\nENV GOWORK=off\n"), "{dockerfile}");
+    assert!(
+        dockerfile.contains("COPY src/ ./\nENV GOWORK=off\n"),
+        "{dockerfile}"
+    );
     let stray = forged(
         &sb,
         &entries,
         |files| {
-            files.insert("src/go.work".into(), (b"go 1.22\n\nuse .\n".to_vec(), 0o644));
+            files.insert(
+                "src/go.work".into(),
+                (b"go 1.22\n\nuse .\n".to_vec(), 0o644),
+            );
         },
         |_| {},
     );
@@ -633,6 +667,8 @@ fn gowork_off_packs_the_module_alone_and_a_stray_go_work_is_refused() {
         &sb,
         "stray",
         &rebuild(&stray).build(),
-        &["there is a go.work beside vendor/, but the manifest declares no workspace (module.workspace)"],
+        &[
+            "there is a go.work beside vendor/, but the manifest declares no workspace (module.workspace)",
+        ],
     );
 }

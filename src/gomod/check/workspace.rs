@@ -127,6 +127,22 @@ pub(super) fn against(mains: &MainModules, e: &Expected) -> Vec<Finding> {
         }
         return out;
     };
+    let replaces = mains.work.iter().flat_map(|w| &w.replaces);
+    for r in replaces.filter(|r| r.with.version.is_none()) {
+        let leaves =
+            lexical(&r.with.path).is_some() && Layout::resolve(&ws.dir, &r.with.path).is_none();
+        if leaves {
+            out.push(finding(
+                Code::WorkspaceUse,
+                &r.path,
+                GO_WORK,
+                format!(
+                    "replaces {} by {}, which leads out of src/",
+                    r.path, r.with.path
+                ),
+            ));
+        }
+    }
     let mut used = Vec::new();
     for (dir, m) in &mains.modules {
         let Some(at) = Layout::resolve(&ws.dir, dir) else {
@@ -219,6 +235,115 @@ pub(super) fn shadows(mains: &MainModules, txt: &ModulesTxt) -> Vec<Finding> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::gomod::{modfile, modules_txt, workfile};
+    use crate::source::{Workspace, WorkspaceModule};
+
+    fn mains(work: &str, modules: &[(&str, &str)]) -> MainModules {
+        let work = workfile::parse(work).unwrap();
+        let modules = modules
+            .iter()
+            .map(|(dir, path)| {
+                let m = modfile::parse(&format!("module {path}\n")).unwrap();
+                (dir.to_string(), m)
+            })
+            .collect();
+        MainModules {
+            work: Some(work),
+            modules,
+            sum: Default::default(),
+            problems: Vec::new(),
+        }
+    }
+
+    fn layout(dir: &str, modules: &[(&str, &str)]) -> Layout {
+        Layout {
+            module_dir: modules[0].0.to_string(),
+            workspace: Some(Workspace {
+                dir: dir.into(),
+                modules: modules
+                    .iter()
+                    .map(|(d, p)| WorkspaceModule {
+                        path: p.to_string(),
+                        dir: d.to_string(),
+                    })
+                    .collect(),
+            }),
+        }
+    }
+
+    fn problems(found: &[Finding]) -> Vec<String> {
+        found.iter().map(|f| f.problem.clone()).collect()
+    }
+
+    #[test]
+    fn the_files_must_name_the_workspace_the_manifest_names() {
+        let m = mains(
+            "use ../lib\nuse ./svc\n",
+            &[("../lib", "example.com/lib"), ("svc", "example.com/svc")],
+        );
+        let l = layout(
+            "ws",
+            &[("ws/svc", "example.com/svc"), ("lib", "example.com/lib")],
+        );
+        let e = Expected {
+            module: "example.com/svc",
+            layout: &l,
+        };
+        assert!(against(&m, &e).is_empty(), "{:?}", against(&m, &e));
+        // The manifest adds a module go.work does not use, and names lib otherwise.
+        let l = layout(
+            "ws",
+            &[
+                ("ws/svc", "example.com/svc"),
+                ("lib", "example.com/other"),
+                ("evil", "example.com/x"),
+            ],
+        );
+        let e = Expected {
+            module: "example.com/svc",
+            layout: &l,
+        };
+        let got = problems(&against(&m, &e));
+        assert!(
+            got.iter()
+                .any(|p| p.contains("says module example.com/lib, but the manifest")),
+            "{got:?}"
+        );
+        assert!(
+            got.iter().any(|p| p.contains("does not use src/evil")),
+            "{got:?}"
+        );
+        // A use or a replace that climbs out of src/.
+        let m = mains(
+            "use ../../x\nreplace example.com/r => ../../r\n",
+            &[("../../x", "example.com/x")],
+        );
+        let got = problems(&against(&m, &e));
+        assert!(
+            got.iter()
+                .any(|p| p == "uses ../../x, which leads out of src/"),
+            "{got:?}"
+        );
+        assert!(
+            got.iter()
+                .any(|p| p.contains("replaces example.com/r by ../../r, which leads out of src/")),
+            "{got:?}"
+        );
+    }
+
+    #[test]
+    fn a_main_module_in_a_dependency_place_is_named() {
+        let txt = modules_txt::parse("## workspace\n# example.com/dep v1.0.0\n## explicit\nexample.com/dep\nexample.com/dep/sub\n").unwrap();
+        for (path, hit) in [
+            ("example.com/dep", true),
+            ("example.com/dep/sub", true),
+            ("example.com/dep/other", false),
+            ("example.com/depx", false),
+        ] {
+            let m = mains("use ./a\n", &[("a", path)]);
+            assert_eq!(!shadows(&m, &txt).is_empty(), hit, "{path}");
+        }
+    }
 
     #[test]
     fn lexical_keeps_climbs_and_refuses_absolute() {
