@@ -18,6 +18,7 @@ use crate::image::ImageError;
 use crate::sign::SignError;
 use crate::sign::approvals::ApprovalError;
 use crate::source::SourceError;
+use crate::vcs::VcsError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -49,6 +50,8 @@ pub enum Error {
     VulnDb(#[from] VulnDbError),
     #[error(transparent)]
     Export(#[from] ExportError),
+    #[error(transparent)]
+    Vcs(#[from] VcsError),
     #[error("{0}")]
     Usage(String),
     #[error("{path}: {source}")]
@@ -83,6 +86,7 @@ impl Classify for Error {
             Error::Build(e) => e.exit(),
             Error::VulnDb(e) => e.exit(),
             Error::Export(e) => e.exit(),
+            Error::Vcs(_) => Exit::CouldNotRun,
             Error::Usage(_) => Exit::Usage,
         }
     }

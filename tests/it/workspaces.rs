@@ -672,3 +672,30 @@ fn gowork_off_packs_the_module_alone_and_a_stray_go_work_is_refused() {
         ],
     );
 }
+
+/// The go.work that makes DIR a workspace sits above the git work tree:
+/// its folder (and the vendor/ beside it) would be carried from outside
+/// the repository, so pack refuses it as it refuses such a replacement.
+#[test]
+fn a_go_work_above_the_repository_root_is_refused() {
+    let sb = Sandbox::new();
+    let repo = sb.path("outer/repo");
+    copy_tree(&app("clockwork"), &repo.join("service"));
+    std::fs::write(sb.path("outer/go.work"), "go 1.22\n\nuse ./repo/service\n").unwrap();
+    let git = Command::new("git")
+        .args(["init", "-q"])
+        .current_dir(&repo)
+        .output()
+        .unwrap();
+    assert_success("git init", &git);
+    let out = pack_dir(&sb, &repo.join("service"));
+    let outer = std::fs::canonicalize(sb.path("outer")).unwrap();
+    assert_refused(
+        &sb,
+        &out,
+        &[&format!(
+            "go.work: {} is outside the repository root",
+            outer.display()
+        )],
+    );
+}

@@ -49,7 +49,7 @@ pub fn discover(dir: &Path, go: &Go, modfile: &ModFile) -> Result<Shape, Error> 
             modfile: modfile.clone(),
         }],
     };
-    let top = crate::vcs::toplevel(&dir);
+    let top = crate::vcs::toplevel(&dir)?;
     let mut folders: Vec<PathBuf> = mains.iter().map(|m| m.dir.clone()).collect();
     for (folder, what) in replacement_folders(&mains, work.as_ref())? {
         inside_repository(&folder, top.as_deref(), &what)?;
@@ -61,6 +61,7 @@ pub fn discover(dir: &Path, go: &Go, modfile: &ModFile) -> Result<Shape, Error> 
     let mut anchors = Vec::new();
     let mut files = Vec::new();
     if let Some((ws, _)) = &work {
+        inside_repository(ws, top.as_deref(), "go.work")?;
         anchors.push(ws.clone());
         // A committed workspace vendor/ is kept (or regenerated) like a module's.
         if ws.join("vendor").is_dir() {
