@@ -8,7 +8,7 @@ use std::path::Path;
 use super::shape::Shape;
 use crate::error::Error;
 use crate::gomod::gosum::{self, GoSum};
-use crate::gomod::goversion::GoVersion;
+use crate::gomod::goversion::{GoVersion, Stage};
 use crate::gomod::modfile::lookup;
 use crate::gomod::modules_txt::Replacement;
 
@@ -20,8 +20,15 @@ pub fn check(shape: &Shape, go_version: &str) -> Result<(), Error> {
 
 /// Every go.mod (and go.work) `go`/`toolchain` line against the Go that packs.
 fn toolchain(shape: &Shape, go_version: &str) -> Result<(), Error> {
-    let Some(have) = GoVersion::parse(go_version) else {
-        return Ok(());
+    let have = match GoVersion::parse(go_version) {
+        Some(have) => have,
+        // Go takes a devel toolchain for newer than any release; so does ferry.
+        None if go_version.trim().starts_with("devel") => return Ok(()),
+        None => {
+            return Err(Error::Usage(format!(
+                "`go env GOVERSION` says {go_version:?}, which is no Go version ferry can compare with go.mod's go and toolchain lines"
+            )));
+        }
     };
     let mut lines = Vec::new();
     for m in &shape.mains {
@@ -36,7 +43,12 @@ fn toolchain(shape: &Shape, go_version: &str) -> Result<(), Error> {
     let too_new = lines.iter().find_map(|(file, verb, value)| {
         let v = value.as_deref()?;
         let need = GoVersion::parse(v)?;
-        (need > have).then_some((file, verb, v, need))
+        // `go 1.30` is met first by the release go1.30.0 (or its rcs).
+        let install = match need.2 {
+            Stage::Language => GoVersion::release(need.0, need.1, 0),
+            _ => need,
+        };
+        (need > have).then_some((file, verb, v, install))
     });
     match too_new {
         Some((file, verb, value, need)) => Err(Error::Usage(format!(
