@@ -56,11 +56,13 @@ pub enum Code {
     WorkspaceMismatch,
     /// A main module claims a vendored dependency's path or packages.
     WorkspaceShadows,
+    /// go.sum files give two hashes for one module zip or go.mod.
+    GoSumConflict,
 }
 
 impl Code {
     /// Every code, in the order docs/diagnostics.md lists them.
-    pub const ALL: [Code; 21] = [
+    pub const ALL: [Code; 22] = [
         Code::NoModulesTxt,
         Code::RequirementDrift,
         Code::ReplacementDrift,
@@ -82,6 +84,7 @@ impl Code {
         Code::WorkspaceUse,
         Code::WorkspaceMismatch,
         Code::WorkspaceShadows,
+        Code::GoSumConflict,
     ];
 
     /// The stable name, as JSON and docs/diagnostics.md spell it.
@@ -108,6 +111,7 @@ impl Code {
             Code::WorkspaceUse => "workspace-use",
             Code::WorkspaceMismatch => "workspace-mismatch",
             Code::WorkspaceShadows => "workspace-shadows",
+            Code::GoSumConflict => "go-sum-conflict",
         }
     }
 }

@@ -212,6 +212,37 @@ fn audit_reads_a_workspace_folder_with_its_vendor() {
     let out = sb.run(&["audit", "ws", "--format", "cyclonedx"]);
     assert_ok(&out);
     assert_says(&out, &["pkg:golang/example.com/greet/v2@v2.1.0"]);
+    // Two go.sum files that disagree on one module are a finding, whichever
+    // comes first.
+    let sum = ws.join("service/go.sum");
+    let before = std::fs::read_to_string(&sum).unwrap();
+    let line = before
+        .lines()
+        .find(|l| l.starts_with("example.com/strutil v1.1.0 h1:"))
+        .unwrap();
+    let other = format!("example.com/strutil v1.1.0 h1:{}=\n", "A".repeat(43));
+    std::fs::write(
+        ws.join("lib/go.sum"),
+        format!(
+            "{}{other}",
+            std::fs::read_to_string(ws.join("lib/go.sum")).unwrap()
+        ),
+    )
+    .unwrap();
+    let out = sb.run(&["audit", "ws"]);
+    assert_exit(&out, 1);
+    assert_says(
+        &out,
+        &[
+            "go.sum files (and go.work.sum) give two hashes",
+            line.split(' ').nth(2).unwrap(),
+        ],
+    );
+    std::fs::write(
+        ws.join("lib/go.sum"),
+        std::fs::read_to_string(app("workspace/lib/go.sum")).unwrap(),
+    )
+    .unwrap();
     // A go.mod that drifts from the workspace's vendor/ is Go's "inconsistent
     // vendoring", found by ferry's own check as well.
     let gomod = ws.join("lib/go.mod");

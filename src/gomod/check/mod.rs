@@ -202,6 +202,18 @@ pub fn run(inputs: &dyn Inputs, expected: Option<&Expected>) -> Result<GoCheck, 
     let sum = &mains.sum;
     let mut out = GoCheck::default();
     out.findings.extend(mains.problems.iter().cloned());
+    out.findings.extend(sum.conflicts().into_iter().map(|(first, then)| {
+        Finding::new(
+            Code::GoSumConflict,
+            &first.path,
+            &first.version,
+            "go.sum",
+            format!(
+                "the main modules' go.sum files (and go.work.sum) give two hashes: {} and {}; Go stops on this, and ferry does not pick one",
+                first.hash, then.hash
+            ),
+        )
+    }));
     if let Some(e) = expected {
         out.findings.extend(workspace::against(&mains, e));
     }

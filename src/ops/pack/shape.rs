@@ -76,7 +76,7 @@ pub fn discover(dir: &Path, go: &Go, modfile: &ModFile) -> Result<Shape, Error> 
     }
     anchors.extend(folders.iter().cloned());
     let root = common_ancestor(&anchors);
-    let layout = layout(&root, &dir, &mains, work.as_ref());
+    let layout = layout(&root, &dir, &mains, work.as_ref())?;
     Ok(Shape {
         root,
         folders: outermost(folders),
@@ -225,11 +225,17 @@ fn outermost(mut folders: Vec<PathBuf>) -> Vec<PathBuf> {
     folders
 }
 
-/// `path` below `root`, `/`-separated; empty for `root` itself.
-pub fn rel(root: &Path, path: &Path) -> String {
-    path.strip_prefix(root)
-        .map(|r| r.to_string_lossy().replace(std::path::MAIN_SEPARATOR, "/"))
-        .unwrap_or_default()
+/// `path` below `root`, `/`-separated; empty for `root` itself. `root` is
+/// the common ancestor of every path given, so anything else is a bug,
+/// reported rather than turned into `src/` itself.
+pub fn rel(root: &Path, path: &Path) -> Result<String, Error> {
+    match path.strip_prefix(root) {
+        Ok(r) => Ok(r.to_string_lossy().replace(std::path::MAIN_SEPARATOR, "/")),
+        Err(_) => Err(Error::io(path)(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("not below {}, the folder that becomes src/", root.display()),
+        ))),
+    }
 }
 
 fn layout(
@@ -237,20 +243,26 @@ fn layout(
     dir: &Path,
     mains: &[MainModule],
     work: Option<&(PathBuf, WorkFile)>,
-) -> Layout {
-    Layout {
-        module_dir: rel(root, dir),
-        workspace: work.map(|(ws, _)| Workspace {
-            dir: rel(root, ws),
+) -> Result<Layout, Error> {
+    let workspace = match work {
+        None => None,
+        Some((ws, _)) => Some(Workspace {
+            dir: rel(root, ws)?,
             modules: mains
                 .iter()
-                .map(|m| WorkspaceModule {
-                    path: m.modfile.module.clone(),
-                    dir: rel(root, &m.dir),
+                .map(|m| {
+                    Ok(WorkspaceModule {
+                        path: m.modfile.module.clone(),
+                        dir: rel(root, &m.dir)?,
+                    })
                 })
-                .collect(),
+                .collect::<Result<_, Error>>()?,
         }),
-    }
+    };
+    Ok(Layout {
+        module_dir: rel(root, dir)?,
+        workspace,
+    })
 }
 
 #[cfg(test)]
@@ -274,8 +286,9 @@ mod tests {
             outermost(vec![p("/r/a"), p("/r/a/x"), p("/r/b"), p("/r/a")]),
             [p("/r/a"), p("/r/b")]
         );
-        assert_eq!(rel(&p("/r"), &p("/r/a/b")), "a/b");
-        assert_eq!(rel(&p("/r"), &p("/r")), "");
+        assert_eq!(rel(&p("/r"), &p("/r/a/b")).unwrap(), "a/b");
+        assert_eq!(rel(&p("/r"), &p("/r")).unwrap(), "");
+        assert!(rel(&p("/r"), &p("/s")).is_err());
     }
 
     #[test]

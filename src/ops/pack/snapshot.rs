@@ -124,10 +124,10 @@ fn check_flags(opts: &PackOptions) -> Result<(), Error> {
 fn copy_shape(shape: &shape::Shape, tree: &Path, output: &Path) -> Result<(), Error> {
     for folder in &shape.folders {
         let files = source::walk(folder, true, &[output.to_path_buf()])?;
-        source::copy_to(&files, &tree.join(shape::rel(&shape.root, folder)))?;
+        source::copy_to(&files, &tree.join(shape::rel(&shape.root, folder)?))?;
     }
     for file in &shape.files {
-        let to = tree.join(shape::rel(&shape.root, file));
+        let to = tree.join(shape::rel(&shape.root, file)?);
         std::fs::copy(file, &to).map_err(Error::io(file))?;
     }
     Ok(())

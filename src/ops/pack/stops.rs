@@ -72,7 +72,15 @@ fn sums(shape: &Shape) -> Result<(), Error> {
     let mut missing = Vec::new();
     for m in &shape.mains {
         for r in &m.modfile.requires {
-            if mains.contains(&r.path.as_str()) {
+            // A workspace module needs no line; nor does an excluded
+            // version, which Go never loads.
+            let excluded = shape.mains.iter().any(|e| {
+                e.modfile
+                    .excludes
+                    .iter()
+                    .any(|(p, v)| *p == r.path && *v == r.version)
+            });
+            if mains.contains(&r.path.as_str()) || excluded {
                 continue;
             }
             let replaced = shape
