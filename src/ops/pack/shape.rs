@@ -7,6 +7,7 @@
 
 use std::path::{Component, Path, PathBuf};
 
+use super::refusal::Refusal;
 use crate::error::Error;
 use crate::gomod::modfile::{self, ModFile};
 use crate::gomod::toolchain::Go;
@@ -108,12 +109,11 @@ fn workspace_modules(ws: &Path, wf: &WorkFile, dir: &Path) -> Result<Vec<MainMod
         });
     }
     if !out.iter().any(|m| m.dir == dir) {
-        return Err(Error::Usage(format!(
-            "{} is not a module of the workspace {}: add it (`go work use {}`) or pack it alone with GOWORK=off",
-            dir.display(),
-            ws.join("go.work").display(),
-            dir.display()
-        )));
+        return Err(Refusal::NotInWorkspace {
+            dir: dir.to_path_buf(),
+            work: ws.join("go.work"),
+        }
+        .into());
     }
     Ok(out)
 }
@@ -122,20 +122,28 @@ fn workspace_modules(ws: &Path, wf: &WorkFile, dir: &Path) -> Result<Vec<MainMod
 /// symbolic link lies on the way (its real place is not where the path says).
 fn real_folder(base: &Path, rel: &str, what: &str) -> Result<PathBuf, Error> {
     if Path::new(rel).is_absolute() {
-        return Err(Error::Usage(format!(
-            "{what} {rel}: an absolute folder cannot travel in a bundle; make it relative to {}",
-            base.display()
-        )));
+        return Err(Refusal::AbsoluteFolder {
+            what: what.into(),
+            rel: rel.into(),
+            base: base.to_path_buf(),
+        }
+        .into());
     }
     let lexical = normalize(&base.join(rel));
-    let real = std::fs::canonicalize(&lexical)
-        .map_err(|e| Error::Usage(format!("{what} {rel}: {}: {e}", lexical.display())))?;
+    let real = std::fs::canonicalize(&lexical).map_err(|source| Refusal::NoFolder {
+        what: what.into(),
+        rel: rel.into(),
+        path: lexical.clone(),
+        source,
+    })?;
     if real != lexical {
-        return Err(Error::Usage(format!(
-            "{what} {rel}: {} is reached through a symbolic link (it is really {}); ferry carries real folders only: replace the link with the folder",
-            lexical.display(),
-            real.display()
-        )));
+        return Err(Refusal::ThroughSymlink {
+            what: what.into(),
+            rel: rel.into(),
+            path: lexical,
+            real,
+        }
+        .into());
     }
     Ok(real)
 }
@@ -179,11 +187,12 @@ fn replacement_folders(
 /// when there is one (with none, the folders themselves set the root).
 fn inside_repository(folder: &Path, top: Option<&Path>, what: &str) -> Result<(), Error> {
     match top {
-        Some(top) if !folder.starts_with(top) => Err(Error::Usage(format!(
-            "{what}: {} is outside the repository root {} (the git work tree of DIR): ferry carries only folders inside it; move the module there, or publish it and require it by version",
-            folder.display(),
-            top.display()
-        ))),
+        Some(top) if !folder.starts_with(top) => Err(Refusal::OutsideRepository {
+            what: what.into(),
+            folder: folder.to_path_buf(),
+            top: top.to_path_buf(),
+        }
+        .into()),
         _ => Ok(()),
     }
 }

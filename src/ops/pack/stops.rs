@@ -5,6 +5,7 @@
 
 use std::path::Path;
 
+use super::refusal::Refusal;
 use super::shape::Shape;
 use crate::error::Error;
 use crate::gomod::gosum::{self, GoSum};
@@ -25,9 +26,10 @@ fn toolchain(shape: &Shape, go_version: &str) -> Result<(), Error> {
         // Go takes a devel toolchain for newer than any release; so does ferry.
         None if go_version.trim().starts_with("devel") => return Ok(()),
         None => {
-            return Err(Error::Usage(format!(
-                "`go env GOVERSION` says {go_version:?}, which is no Go version ferry can compare with go.mod's go and toolchain lines"
-            )));
+            return Err(Refusal::GoVersionUnreadable {
+                version: go_version.into(),
+            }
+            .into());
         }
     };
     let mut lines = Vec::new();
@@ -51,10 +53,14 @@ fn toolchain(shape: &Shape, go_version: &str) -> Result<(), Error> {
         (need > have).then_some((file, verb, v, install))
     });
     match too_new {
-        Some((file, verb, value, need)) => Err(Error::Usage(format!(
-            "{}: `{verb} {value}` needs {need}, newer than the Go that packs ({go_version}): install {need} or later, or let go fetch it with GOTOOLCHAIN={need} (ferry passes GOTOOLCHAIN to go when it packs); nothing was written",
-            file.display()
-        ))),
+        Some((file, verb, value, need)) => Err(Refusal::GoTooNew {
+            file: file.clone(),
+            verb,
+            value: value.into(),
+            need: need.to_string(),
+            have: go_version.into(),
+        }
+        .into()),
         None => Ok(()),
     }
 }
@@ -110,10 +116,7 @@ fn sums(shape: &Shape) -> Result<(), Error> {
     }
     match missing.is_empty() {
         true => Ok(()),
-        false => Err(Error::Usage(format!(
-            "a required module has no go.sum line, so nothing can prove its code; nothing was written:\n{}",
-            missing.join("\n")
-        ))),
+        false => Err(Refusal::MissingSums { missing }.into()),
     }
 }
 
