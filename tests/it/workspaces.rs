@@ -277,6 +277,17 @@ fn pack_dir(sb: &Sandbox, dir: &Path) -> std::process::Output {
     sb.run(&["pack", dir, "-o", "out.ferry", "--key", "rel.key"])
 }
 
+/// `git init` in `repo`, then pack its folder `module`.
+fn pack_in_git(sb: &Sandbox, repo: &Path, module: &str) -> std::process::Output {
+    let git = Command::new("git")
+        .args(["init", "-q"])
+        .current_dir(repo)
+        .output()
+        .unwrap();
+    assert_success("git init", &git);
+    pack_dir(sb, &repo.join(module))
+}
+
 fn assert_refused(sb: &Sandbox, out: &std::process::Output, says: &[&str]) {
     assert_exit(out, 2);
     assert_says(out, says);
@@ -296,13 +307,7 @@ fn a_replacement_outside_the_repository_or_through_a_symlink_is_refused() {
         text_now.replace("../shared", "../../outside/shared"),
     )
     .unwrap();
-    let git = Command::new("git")
-        .args(["init", "-q"])
-        .current_dir(&repo)
-        .output()
-        .unwrap();
-    assert_success("git init", &git);
-    let out = pack_dir(&sb, &repo.join("service"));
+    let out = pack_in_git(&sb, &repo, "service");
     let outside = std::fs::canonicalize(sb.path("outside/shared")).unwrap();
     assert_refused(
         &sb,
@@ -495,6 +500,15 @@ fn strutil_unlisted(m: &mut serde_json::Value) {
     }
 }
 
+/// The manifest as the forger makes it agree: strutil unlisted, and
+/// src/evil a workspace module named example.com/strutil.
+fn strutil_moved_to_evil(m: &mut serde_json::Value) {
+    strutil_unlisted(m);
+    let ws = m["module"]["workspace"]["modules"].as_array_mut().unwrap();
+    let evil = serde_json::json!({"path": "example.com/strutil", "dir": "evil"});
+    ws.insert(0, evil);
+}
+
 /// t1: go.work uses a folder outside the bundle (absolute, on the build
 /// host) and main.go imports it: the build would compile code nobody checked.
 #[test]
@@ -550,14 +564,7 @@ fn a_workspace_module_that_claims_a_dependency_path_is_refused() {
             let work = "go 1.22\n\nuse (\n\t./evil\n\t./lib\n\t./service\n)\n";
             files.insert("src/go.work".into(), (work.into(), 0o644));
         },
-        |m| {
-            strutil_unlisted(m);
-            let ws = m["module"]["workspace"]["modules"].as_array_mut().unwrap();
-            ws.insert(
-                0,
-                serde_json::json!({"path": "example.com/strutil", "dir": "evil"}),
-            );
-        },
+        strutil_moved_to_evil,
     );
     refused_everywhere(
         &sb,
@@ -576,14 +583,12 @@ fn a_workspace_module_that_claims_a_dependency_path_is_refused() {
 fn a_workspace_module_the_manifest_adds_behind_go_work_is_refused() {
     let sb = Sandbox::new();
     let entries = workspace_entries(&sb, "gopath");
-    let forged = forged(&sb, &entries, strutil_swapped_for_evil, |m| {
-        strutil_unlisted(m);
-        let ws = m["module"]["workspace"]["modules"].as_array_mut().unwrap();
-        ws.insert(
-            0,
-            serde_json::json!({"path": "example.com/strutil", "dir": "evil"}),
-        );
-    });
+    let forged = forged(
+        &sb,
+        &entries,
+        strutil_swapped_for_evil,
+        strutil_moved_to_evil,
+    );
     refused_everywhere(
         &sb,
         "t5",
@@ -713,13 +718,7 @@ fn a_go_work_above_the_repository_root_is_refused() {
     let repo = sb.path("outer/repo");
     copy_tree(&app("clockwork"), &repo.join("service"));
     std::fs::write(sb.path("outer/go.work"), "go 1.22\n\nuse ./repo/service\n").unwrap();
-    let git = Command::new("git")
-        .args(["init", "-q"])
-        .current_dir(&repo)
-        .output()
-        .unwrap();
-    assert_success("git init", &git);
-    let out = pack_dir(&sb, &repo.join("service"));
+    let out = pack_in_git(&sb, &repo, "service");
     let outer = std::fs::canonicalize(sb.path("outer")).unwrap();
     assert_refused(
         &sb,
