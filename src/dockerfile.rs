@@ -167,8 +167,9 @@ fn source_lines(spec: &Spec) -> String {
             ));
             out
         }
+        // No workspace: Go must not pick up a go.work it finds on the way up.
         (BuildMode::Vendor, _) if l.module_dir.is_empty() && l.workspace.is_none() => {
-            "WORKDIR /src\nCOPY src/ ./\n".to_string()
+            "WORKDIR /src\nCOPY src/ ./\nENV GOWORK=off\n".to_string()
         }
         (BuildMode::Vendor, ws) => {
             let gowork = match ws {
@@ -355,7 +356,7 @@ ENTRYPOINT ["/clockwork"]"#
         s.mains[0].package = "./cmd/agent/".into();
         s.builder_bundled = false;
         let text = render(&s);
-        assert!(text.contains("ENV GOFLAGS=-mod=vendor GOPROXY=off GOSUMDB=off GOTOOLCHAIN=local CGO_ENABLED=0\nWORKDIR /src\n"));
+        assert!(text.contains("ENV GOFLAGS=-mod=vendor GOPROXY=off GOSUMDB=off GOTOOLCHAIN=local CGO_ENABLED=0\nWORKDIR /src\nCOPY src/ ./\nENV GOWORK=off\n"));
         assert!(text.contains("FROM ${REGISTRY}team/base:2\n"));
         assert!(text.contains(r#""-o","/out/clockwork","./cmd/agent"]"#));
         assert!(text.contains("the builder image is NOT in images/"));

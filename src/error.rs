@@ -16,9 +16,11 @@ use crate::gomod::dirhash::DirhashError;
 use crate::gomod::proxy::ExportError;
 use crate::gomod::toolchain::ToolchainError;
 use crate::image::ImageError;
+use crate::ops::pack::refusal::Refusal;
 use crate::sign::SignError;
 use crate::sign::approvals::ApprovalError;
 use crate::source::SourceError;
+use crate::vcs::VcsError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -52,6 +54,11 @@ pub enum Error {
     Reach(#[from] ReachError),
     #[error(transparent)]
     Export(#[from] ExportError),
+    #[error(transparent)]
+    Vcs(#[from] VcsError),
+    /// Boxed: the refusals carry paths and versions, and errors stay small.
+    #[error(transparent)]
+    Refused(Box<Refusal>),
     #[error("{0}")]
     Usage(String),
     #[error("{path}: {source}")]
@@ -65,6 +72,12 @@ impl Error {
     pub fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Error {
         let path = path.into();
         move |source| Error::Io { path, source }
+    }
+}
+
+impl From<Refusal> for Error {
+    fn from(r: Refusal) -> Error {
+        Error::Refused(Box::new(r))
     }
 }
 
@@ -87,6 +100,8 @@ impl Classify for Error {
             Error::VulnDb(e) => e.exit(),
             Error::Reach(e) => e.exit(),
             Error::Export(e) => e.exit(),
+            Error::Vcs(_) => Exit::CouldNotRun,
+            Error::Refused(e) => e.exit(),
             Error::Usage(_) => Exit::Usage,
         }
     }

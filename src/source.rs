@@ -218,6 +218,26 @@ impl Layout {
         }
     }
 
+    /// `rel` (`/`-separated, relative) resolved lexically from `folder`, both
+    /// below `src/`: `None` when it is absolute or leads out of `src/`, which
+    /// nothing read from a bundle may.
+    pub fn resolve(folder: &str, rel: &str) -> Option<String> {
+        if rel.starts_with('/') || rel.contains('\\') {
+            return None;
+        }
+        let mut parts: Vec<&str> = Vec::new();
+        for part in folder.split('/').chain(rel.split('/')) {
+            match part {
+                "" | "." => {}
+                ".." => {
+                    parts.pop()?;
+                }
+                p => parts.push(p),
+            }
+        }
+        Some(parts.join("/"))
+    }
+
     /// `rel` below `src/`'s `folder` as a `/`-separated path (`folder/rel`).
     pub fn join(folder: &str, rel: &str) -> String {
         match (folder, rel) {
@@ -231,6 +251,20 @@ impl Layout {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn resolve_stays_below_src() {
+        assert_eq!(Layout::resolve("ws", "../lib").as_deref(), Some("lib"));
+        assert_eq!(Layout::resolve("", "./service").as_deref(), Some("service"));
+        assert_eq!(Layout::resolve("", ".").as_deref(), Some(""));
+        assert_eq!(
+            Layout::resolve("a/b", "../../c/./d").as_deref(),
+            Some("c/d")
+        );
+        assert_eq!(Layout::resolve("ws", "../../x"), None);
+        assert_eq!(Layout::resolve("", "/tmp/x"), None);
+        assert_eq!(Layout::resolve("", "a\\..\\..\\x"), None);
+    }
 
     #[test]
     fn honours_ferryignore_and_skips_vcs_and_bundles() {

@@ -5,15 +5,21 @@
 
 use crate::dockerfile::BuildMode;
 use crate::exit::Severity;
-pub use crate::gomod::goversion::GoVersion;
+pub use crate::gomod::goversion::{GoVersion, Stage};
 use crate::gomod::modfile::ModFile;
 
 /// The builder's Go must be at least go.mod's `go` line: with
 /// GOTOOLCHAIN=local nothing newer is fetched, and older Go refuses the module
 /// (module mode) or lacks what it uses (GOPATH mode).
 pub fn check_builder_go(builder: &str, have: GoVersion, go_line: &str) -> Result<(), String> {
+    // A tag such as golang:1.22 names the newest 1.22.x: only its language
+    // version is known.
+    let older = |need: GoVersion| match have.2 {
+        Stage::Language => have.language() < need.language(),
+        _ => have < need,
+    };
     match GoVersion::parse(go_line) {
-        Some(need) if have < need => Err(format!(
+        Some(need) if older(need) => Err(format!(
             "the builder image {builder} has {have}, but go.mod says go {go_line}: choose a builder with that Go or newer"
         )),
         _ => Ok(()),
@@ -298,9 +304,18 @@ mod tests {
 
     #[test]
     fn versions_parse() {
-        assert_eq!(GoVersion::parse("go1.26.8"), Some(GoVersion(1, 26, 8)));
-        assert_eq!(GoVersion::parse("1.22"), Some(GoVersion(1, 22, 0)));
-        assert_eq!(GoVersion::parse("go1.23rc1"), Some(GoVersion(1, 23, 0)));
+        assert_eq!(
+            GoVersion::parse("go1.26.8"),
+            Some(GoVersion::release(1, 26, 8))
+        );
+        assert_eq!(
+            GoVersion::parse("1.22"),
+            Some(GoVersion(1, 22, Stage::Language, 0))
+        );
+        assert_eq!(
+            GoVersion::parse("go1.23rc1"),
+            Some(GoVersion(1, 23, Stage::Rc, 1))
+        );
         assert_eq!(GoVersion::parse("devel"), None);
     }
 
@@ -353,7 +368,7 @@ mod tests {
 
     #[test]
     fn an_older_builder_than_go_mod_asks_is_refused() {
-        let have = GoVersion(1, 22, 5);
+        let have = GoVersion::release(1, 22, 5);
         assert!(check_builder_go("golang:1.22", have, "1.22").is_ok());
         assert!(check_builder_go("golang:1.22", have, "1.22.5").is_ok());
         let err = check_builder_go("golang:1.22", have, "1.23").unwrap_err();

@@ -91,16 +91,20 @@ impl<'a> GoInputs<'a> {
         self
     }
 
-    /// go.mod, go.sum, go.work and go.work.sum of the main module(s) and
-    /// modules.txt: the small texts the check reads.
+    /// modules.txt, go.work and go.work.sum at the root, and every go.mod
+    /// and go.sum below `src/` but vendor/ (a workspace may use `../lib`,
+    /// above its go.work): the small texts the check reads.
     fn is_text(&self, path: &str) -> bool {
-        let Some(below) = path.strip_prefix(self.root.as_str()) else {
-            return false;
-        };
-        let name = below.rsplit('/').next().unwrap_or(below);
-        below == "vendor/modules.txt"
-            || (!below.starts_with("vendor/")
-                && ["go.mod", "go.sum", "go.work", "go.work.sum"].contains(&name))
+        if let Some(below) = path.strip_prefix(self.root.as_str()) {
+            if ["vendor/modules.txt", "go.work", "go.work.sum"].contains(&below) {
+                return true;
+            }
+            if below.starts_with("vendor/") {
+                return false;
+            }
+        }
+        let name = path.rsplit('/').next().unwrap_or(path);
+        path.starts_with(SRC) && ["go.mod", "go.sum"].contains(&name)
     }
 
     fn kind(&self, path: &str) -> Option<Kind> {

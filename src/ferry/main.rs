@@ -76,6 +76,7 @@ fn failed_check(err: &anyhow::Error) -> &'static str {
         Error::Bundle(BundleError::Unreadable { .. }) => "format",
         Error::Bundle(BundleError::Rejected(_)) => "entries",
         Error::Usage(_) => "usage",
+        Error::Refused(r) if r.exit() == Exit::Usage => "usage",
         Error::Findings(_) | Error::GoCheck(_) => "go",
         Error::Image(_) => "images",
         Error::Build(_) => "build",

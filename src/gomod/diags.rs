@@ -48,11 +48,21 @@ pub enum Code {
     ProofUnbound,
     /// An entry below proofs/ that is no part of a proof.
     ProofStray,
+    /// go.work uses (or replaces by) a folder that is absolute, leads out of
+    /// src/, or has no go.mod.
+    WorkspaceUse,
+    /// go.work or a main module's go.mod differs from the manifest's
+    /// module.path, module.workspace, or a go.work is there with no workspace declared.
+    WorkspaceMismatch,
+    /// A main module claims a vendored dependency's path or packages.
+    WorkspaceShadows,
+    /// go.sum files give two hashes for one module zip or go.mod.
+    GoSumConflict,
 }
 
 impl Code {
     /// Every code, in the order docs/diagnostics.md lists them.
-    pub const ALL: [Code; 18] = [
+    pub const ALL: [Code; 22] = [
         Code::NoModulesTxt,
         Code::RequirementDrift,
         Code::ReplacementDrift,
@@ -71,6 +81,10 @@ impl Code {
         Code::ProofIncomplete,
         Code::ProofUnbound,
         Code::ProofStray,
+        Code::WorkspaceUse,
+        Code::WorkspaceMismatch,
+        Code::WorkspaceShadows,
+        Code::GoSumConflict,
     ];
 
     /// The stable name, as JSON and docs/diagnostics.md spell it.
@@ -94,6 +108,10 @@ impl Code {
             Code::ProofIncomplete => "proof-incomplete",
             Code::ProofUnbound => "proof-unbound",
             Code::ProofStray => "proof-stray",
+            Code::WorkspaceUse => "workspace-use",
+            Code::WorkspaceMismatch => "workspace-mismatch",
+            Code::WorkspaceShadows => "workspace-shadows",
+            Code::GoSumConflict => "go-sum-conflict",
         }
     }
 }

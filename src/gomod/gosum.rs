@@ -31,6 +31,25 @@ impl GoSum {
             .find(|l| l.path == path && l.version == version && l.go_mod == go_mod)
             .map(|l| l.hash.as_str())
     }
+
+    /// Pairs of lines for one module zip (or go.mod) with two different
+    /// hashes of one algorithm: Go stops on them (a checksum mismatch), and
+    /// merged go.sum files (a workspace's) must not settle them by order.
+    pub fn conflicts(&self) -> Vec<(&SumLine, &SumLine)> {
+        let alg = |h: &str| h.split(':').next().unwrap_or("").to_string();
+        let mut out = Vec::new();
+        for (i, a) in self.lines.iter().enumerate() {
+            let clash = self.lines[..i].iter().find(|b| {
+                (b.path == a.path && b.version == a.version && b.go_mod == a.go_mod)
+                    && alg(&b.hash) == alg(&a.hash)
+                    && b.hash != a.hash
+            });
+            if let Some(b) = clash {
+                out.push((b, a));
+            }
+        }
+        out
+    }
 }
 
 /// Parses go.sum text. Blank lines are allowed; anything else must be three
@@ -85,6 +104,17 @@ pub fn parse(text: &str) -> Result<GoSum, ParseError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn two_hashes_of_one_module_are_a_conflict() {
+        let sum = parse("example.com/a v1.0.0 h1:AAAA\nexample.com/a v1.0.0/go.mod h1:BBBB\nexample.com/a v1.0.0 h1:AAAA\nexample.com/a v1.0.0 h1:CCCC\n").unwrap();
+        let found: Vec<(usize, usize)> = sum
+            .conflicts()
+            .iter()
+            .map(|(a, b)| (a.line, b.line))
+            .collect();
+        assert_eq!(found, [(1, 4)]);
+    }
 
     const SUM: &str = "\
 example.com/Upper/tzinfo v1.0.0 h1:lmH4CgoG3HMeVSa0H9BNe0Od0CwBnsTrmG/LCESmh/I=

@@ -11,7 +11,7 @@ use super::goversion::GoVersion;
 use crate::exit::{Classify, Exit};
 
 /// The oldest Go ferry drives: GOTOOLCHAIN and today's vendor/modules.txt.
-pub const MINIMUM: GoVersion = GoVersion(1, 21, 0);
+pub const MINIMUM: GoVersion = GoVersion::release(1, 21, 0);
 
 #[derive(Debug, thiserror::Error)]
 pub enum ToolchainError {

@@ -33,7 +33,7 @@ pub fn dir(
             dir.display()
         )));
     }
-    let mut audit = Audit::new(dir, check::run_on_disk(dir, cache)?, policy);
+    let mut audit = Audit::new(dir, check::run_on_disk(dir, cache, None)?, policy);
     audit.version = Some(vcs::describe(dir));
     if policy.vulns {
         let db = policy.vulndb.as_deref().ok_or_else(|| {
@@ -139,10 +139,11 @@ fn read_if_exists(path: &Path) -> Result<Option<Vec<u8>>, Error> {
 /// when Go or the cache cannot give it offline.
 pub fn sbom_of_dir(dir: &Path, audit: &Audit, ctx: &Context) -> Result<Vec<u8>, Error> {
     // A module's go.mod and go.sum, or a workspace's modules and their go.sum files.
-    let mains = check::MainModules::read(&check::Disk {
+    let disk = check::Disk {
         tree: dir,
         cache: None,
-    })?;
+    };
+    let mains = check::MainModules::read(&disk, None)?;
     let (modfile, sum) = (mains.first(), mains.sum);
     let txt = modules_txt::parse(&read_go_text(dir, "vendor/modules.txt")?)?;
     let graph = ctx

@@ -105,7 +105,8 @@ pub fn open_proven(
     let root = opened.manifest.module.layout.vendor_root();
     let listing = crate::bundle::go_inputs::vendor_listing(&opened.manifest.entries, root);
     let inputs = Unpacked::new(&opened.root).at(root).with_listing(listing);
-    let findings = check::run(&inputs)?.strict_findings();
+    let expected = super::verify::expected(&opened.manifest);
+    let findings = check::run(&inputs, Some(&expected))?.strict_findings();
     if !findings.is_empty() {
         return Err(Findings(findings).into());
     }

@@ -66,7 +66,7 @@ pub fn check_streaming(
         });
     }
     let inputs = gather.finish(&b.manifest.entries);
-    let go = check::run(&inputs)?;
+    let go = check::run(&inputs, Some(&expected(&b.manifest)))?;
     let disagree = modules_agree(&b.manifest, &inputs)?;
     add_go(&mut report, &go, disagree);
     Ok(Checked {
@@ -124,12 +124,21 @@ fn check_all(b: &mut reader::Bundle, sink: &dyn Sink, ctx: &Context) -> Result<R
     Ok(report)
 }
 
+/// What the signed manifest says the tree is: the Go check holds go.work and
+/// each main module's go.mod to it, so the build reads only what it checked.
+pub fn expected(manifest: &Manifest) -> check::Expected<'_> {
+    check::Expected {
+        module: &manifest.module.path,
+        layout: &manifest.module.layout,
+    }
+}
+
 /// The manifest's module list, which `diff`, the SBOM and `audit --vulns`
 /// read, is exactly what modules.txt and go.sum (both signed, both checked
 /// by the Go check) say; each module that differs is a problem.
 pub fn modules_agree(manifest: &Manifest, inputs: &dyn Inputs) -> Result<Vec<Problem>, Error> {
     // Every main module's go.sum (and go.work.sum), as pack read them.
-    let sum = crate::gomod::check::MainModules::read(inputs)?.sum;
+    let sum = check::MainModules::read(inputs, Some(&expected(manifest)))?.sum;
     let txt = modules_txt::parse(&inputs.text("vendor/modules.txt")?.unwrap_or_default())?;
     let want = manifest::modules(&txt, &sum);
     let key = |m: &Module| (m.path.clone(), m.version.clone());

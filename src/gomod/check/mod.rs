@@ -9,6 +9,7 @@ pub mod inputs;
 mod proofs;
 pub mod status;
 pub mod unpacked;
+mod workspace;
 
 use std::path::Path;
 
@@ -23,6 +24,7 @@ use super::{gosum, modfile, modules_txt};
 
 pub use inputs::{CheckError, Disk, Inputs, VendorListing};
 pub use status::{ModuleStatus, ReplaceKind, Status};
+pub use workspace::Expected;
 
 /// A module whose files could not be bound, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -61,40 +63,71 @@ impl GoCheck {
     }
 }
 
-/// Runs every check on `tree` (a module root); `cache` is a module download
-/// cache in GOPROXY layout (`$GOMODCACHE/cache/download`, or a bundle's modcache/).
-pub fn run_on_disk(tree: &Path, cache: Option<&Path>) -> Result<GoCheck, CheckError> {
-    run(&Disk { tree, cache })
+/// Runs every check on `tree` (a module root, or a workspace's folder);
+/// `cache` is a module download cache in GOPROXY layout
+/// (`$GOMODCACHE/cache/download`, or a bundle's modcache/). With no
+/// `expected`, a go.work at `tree` makes it a workspace.
+pub fn run_on_disk(
+    tree: &Path,
+    cache: Option<&Path>,
+    expected: Option<&Expected>,
+) -> Result<GoCheck, CheckError> {
+    run(&Disk { tree, cache }, expected)
 }
 
-/// The main module(s) of a tree with vendor/: its go.mod, or, where go.work
-/// sits beside vendor/, each module the workspace uses; their go.sum files
-/// (and go.work.sum) as one, since Go reads them so.
+/// The main module(s) of a tree with vendor/: its go.mod, or, in a
+/// workspace, each module go.work uses; their go.sum files (and go.work.sum)
+/// as one, since Go reads them so.
 pub struct MainModules {
     pub work: Option<WorkFile>,
-    /// Each main module's folder (relative to the tree, `/`-separated) and go.mod.
+    /// Each main module's folder (relative to the vendor root, `/`-separated,
+    /// `../` where a `use` climbs) and go.mod.
     pub modules: Vec<(String, ModFile)>,
     pub sum: GoSum,
+    /// What the files themselves get wrong: a `use` that is absolute or has
+    /// no go.mod, a go.work where no workspace is declared.
+    pub problems: Vec<Finding>,
 }
 
 impl MainModules {
-    /// Reads them through `inputs`.
-    pub fn read(inputs: &dyn Inputs) -> Result<MainModules, CheckError> {
-        let work = inputs
-            .text("go.work")?
-            .map(|t| workfile::parse(&t))
-            .transpose()?;
+    /// Reads them through `inputs`: a workspace when `expected` declares one
+    /// (or, with none, when go.work is there), never because a go.work is.
+    pub fn read(
+        inputs: &dyn Inputs,
+        expected: Option<&Expected>,
+    ) -> Result<MainModules, CheckError> {
+        let found = inputs.text("go.work")?;
+        let workspace = match expected {
+            Some(e) => e.layout.workspace.is_some(),
+            None => found.is_some(),
+        };
+        let mut problems = Vec::new();
+        if !workspace && found.is_some() {
+            problems.push(workspace::undeclared(expected));
+        }
+        let work = match (workspace, found) {
+            (true, Some(text)) => Some(workfile::parse(&text)?),
+            (true, None) => {
+                problems.push(workspace::no_go_work());
+                Some(WorkFile::default())
+            }
+            (false, _) => None,
+        };
         let dirs: Vec<String> = match &work {
-            Some(w) => w.uses.iter().map(|u| use_dir(u)).collect(),
+            Some(w) => workspace::use_dirs(w, &mut problems),
             None => vec![String::new()],
         };
         let mut modules = Vec::new();
         let mut sum = GoSum::default();
         for dir in dirs {
-            let text = inputs.text(&below(&dir, "go.mod"))?.unwrap_or_default();
-            let modfile = match (&work, text.is_empty()) {
-                (Some(_), true) => continue,
-                _ => modfile::parse(&text)?,
+            let gomod = below(&dir, "go.mod");
+            let modfile = match (inputs.text(&gomod)?, &work) {
+                (Some(text), _) => modfile::parse(&text)?,
+                (None, Some(_)) => {
+                    problems.push(workspace::no_go_mod(&dir));
+                    continue;
+                }
+                (None, None) => ModFile::default(),
             };
             sum.lines
                 .extend(read_sum(inputs, &below(&dir, "go.sum"))?.lines);
@@ -103,7 +136,12 @@ impl MainModules {
         if work.is_some() {
             sum.lines.extend(read_sum(inputs, "go.work.sum")?.lines);
         }
-        Ok(MainModules { work, modules, sum })
+        Ok(MainModules {
+            work,
+            modules,
+            sum,
+            problems,
+        })
     }
 
     /// The first main module's go.mod: DIR's, or the workspace's first.
@@ -141,15 +179,7 @@ impl MainModules {
     }
 }
 
-/// A `use` folder as a plain relative folder (`./service` is `service`).
-fn use_dir(used: &str) -> String {
-    consistency::relative_to_work("", used)
-        .trim_start_matches("./")
-        .trim_start_matches('.')
-        .to_string()
-}
-
-fn below(dir: &str, name: &str) -> String {
+pub(super) fn below(dir: &str, name: &str) -> String {
     match dir {
         "" => name.to_string(),
         d => format!("{d}/{name}"),
@@ -164,12 +194,29 @@ fn read_sum(inputs: &dyn Inputs, rel: &str) -> Result<GoSum, CheckError> {
         .unwrap_or_default())
 }
 
-/// Runs every check on what `inputs` give.
-pub fn run(inputs: &dyn Inputs) -> Result<GoCheck, CheckError> {
-    let mains = MainModules::read(inputs)?;
+/// Runs every check on what `inputs` give; `expected` is what the signed
+/// manifest (or pack's shape) says the tree is, which its files must match.
+pub fn run(inputs: &dyn Inputs, expected: Option<&Expected>) -> Result<GoCheck, CheckError> {
+    let mains = MainModules::read(inputs, expected)?;
     let modfile = mains.first();
     let sum = &mains.sum;
     let mut out = GoCheck::default();
+    out.findings.extend(mains.problems.iter().cloned());
+    out.findings.extend(sum.conflicts().into_iter().map(|(first, then)| {
+        Finding::new(
+            Code::GoSumConflict,
+            &first.path,
+            &first.version,
+            "go.sum",
+            format!(
+                "the main modules' go.sum files (and go.work.sum) give two hashes: {} and {}; Go stops on this, and ferry does not pick one",
+                first.hash, then.hash
+            ),
+        )
+    }));
+    if let Some(e) = expected {
+        out.findings.extend(workspace::against(&mains, e));
+    }
     let Some(txt) = inputs.text("vendor/modules.txt")? else {
         if mains.modules.iter().any(|(_, m)| !m.requires.is_empty()) {
             out.findings.push(Finding::new(
@@ -186,6 +233,7 @@ pub fn run(inputs: &dyn Inputs) -> Result<GoCheck, CheckError> {
     let txt = modules_txt::parse(&txt)?;
     out.findings
         .extend(consistency::check_mains(&mains.consistency(), &txt));
+    out.findings.extend(workspace::shadows(&mains, &txt));
     let listing = inputs.vendor()?;
     out.vendored_files = listing.files.len();
     bind::check_package_folders(&txt, &listing.files, &mut out);

@@ -53,17 +53,7 @@ impl Unpacked {
     /// `rel` from the vendor root as a path below `src/`; `None` when it
     /// would lead out of `src/`, which nothing the check reads may.
     fn within(&self, rel: &str) -> Option<String> {
-        let mut parts: Vec<&str> = Vec::new();
-        for part in self.at.split('/').chain(rel.split('/')) {
-            match part {
-                "" | "." => {}
-                ".." => {
-                    parts.pop()?;
-                }
-                p => parts.push(p),
-            }
-        }
-        Some(parts.join("/"))
+        crate::source::Layout::resolve(&self.at, rel)
     }
 
     /// vendor/ as the caller already checked it file by file (against the

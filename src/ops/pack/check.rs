@@ -59,12 +59,16 @@ pub fn run(
     ctx: &Context,
 ) -> Result<Checked, Error> {
     let tree = &snap.vendor_root;
-    let mains = check::MainModules::read(&check::Disk { tree, cache: None })?;
+    let expected = check::Expected {
+        module: &snap.modfile.module,
+        layout: &snap.layout,
+    };
+    let mains = check::MainModules::read(&check::Disk { tree, cache: None }, Some(&expected))?;
     let sum = mains.sum;
     let txt = modules_txt::parse(&read_go_text(tree, "vendor/modules.txt")?)?;
     let cache_dir = PathBuf::from(snap.go.env(tree, "GOMODCACHE")?).join("cache/download");
     let selection = modcache::select(&cache_dir, &vendored.downloads, &sum);
-    let go = check::run_on_disk(tree, Some(&cache_dir))?;
+    let go = check::run_on_disk(tree, Some(&cache_dir), Some(&expected))?;
     let mut findings = selection.findings;
     findings.extend(go.strict_findings());
     if !findings.is_empty() {

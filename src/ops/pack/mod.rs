@@ -10,6 +10,7 @@ mod go;
 mod mains;
 mod plan;
 mod proof;
+pub mod refusal;
 mod shape;
 mod snapshot;
 mod stops;

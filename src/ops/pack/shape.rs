@@ -7,6 +7,7 @@
 
 use std::path::{Component, Path, PathBuf};
 
+use super::refusal::Refusal;
 use crate::error::Error;
 use crate::gomod::modfile::{self, ModFile};
 use crate::gomod::toolchain::Go;
@@ -49,7 +50,7 @@ pub fn discover(dir: &Path, go: &Go, modfile: &ModFile) -> Result<Shape, Error> 
             modfile: modfile.clone(),
         }],
     };
-    let top = crate::vcs::toplevel(&dir);
+    let top = crate::vcs::toplevel(&dir)?;
     let mut folders: Vec<PathBuf> = mains.iter().map(|m| m.dir.clone()).collect();
     for (folder, what) in replacement_folders(&mains, work.as_ref())? {
         inside_repository(&folder, top.as_deref(), &what)?;
@@ -61,6 +62,7 @@ pub fn discover(dir: &Path, go: &Go, modfile: &ModFile) -> Result<Shape, Error> 
     let mut anchors = Vec::new();
     let mut files = Vec::new();
     if let Some((ws, _)) = &work {
+        inside_repository(ws, top.as_deref(), "go.work")?;
         anchors.push(ws.clone());
         // A committed workspace vendor/ is kept (or regenerated) like a module's.
         if ws.join("vendor").is_dir() {
@@ -75,7 +77,7 @@ pub fn discover(dir: &Path, go: &Go, modfile: &ModFile) -> Result<Shape, Error> 
     }
     anchors.extend(folders.iter().cloned());
     let root = common_ancestor(&anchors);
-    let layout = layout(&root, &dir, &mains, work.as_ref());
+    let layout = layout(&root, &dir, &mains, work.as_ref())?;
     Ok(Shape {
         root,
         folders: outermost(folders),
@@ -107,12 +109,11 @@ fn workspace_modules(ws: &Path, wf: &WorkFile, dir: &Path) -> Result<Vec<MainMod
         });
     }
     if !out.iter().any(|m| m.dir == dir) {
-        return Err(Error::Usage(format!(
-            "{} is not a module of the workspace {}: add it (`go work use {}`) or pack it alone with GOWORK=off",
-            dir.display(),
-            ws.join("go.work").display(),
-            dir.display()
-        )));
+        return Err(Refusal::NotInWorkspace {
+            dir: dir.to_path_buf(),
+            work: ws.join("go.work"),
+        }
+        .into());
     }
     Ok(out)
 }
@@ -121,20 +122,28 @@ fn workspace_modules(ws: &Path, wf: &WorkFile, dir: &Path) -> Result<Vec<MainMod
 /// symbolic link lies on the way (its real place is not where the path says).
 fn real_folder(base: &Path, rel: &str, what: &str) -> Result<PathBuf, Error> {
     if Path::new(rel).is_absolute() {
-        return Err(Error::Usage(format!(
-            "{what} {rel}: an absolute folder cannot travel in a bundle; make it relative to {}",
-            base.display()
-        )));
+        return Err(Refusal::AbsoluteFolder {
+            what: what.into(),
+            rel: rel.into(),
+            base: base.to_path_buf(),
+        }
+        .into());
     }
     let lexical = normalize(&base.join(rel));
-    let real = std::fs::canonicalize(&lexical)
-        .map_err(|e| Error::Usage(format!("{what} {rel}: {}: {e}", lexical.display())))?;
+    let real = std::fs::canonicalize(&lexical).map_err(|source| Refusal::NoFolder {
+        what: what.into(),
+        rel: rel.into(),
+        path: lexical.clone(),
+        source,
+    })?;
     if real != lexical {
-        return Err(Error::Usage(format!(
-            "{what} {rel}: {} is reached through a symbolic link (it is really {}); ferry carries real folders only: replace the link with the folder",
-            lexical.display(),
-            real.display()
-        )));
+        return Err(Refusal::ThroughSymlink {
+            what: what.into(),
+            rel: rel.into(),
+            path: lexical,
+            real,
+        }
+        .into());
     }
     Ok(real)
 }
@@ -178,11 +187,12 @@ fn replacement_folders(
 /// when there is one (with none, the folders themselves set the root).
 fn inside_repository(folder: &Path, top: Option<&Path>, what: &str) -> Result<(), Error> {
     match top {
-        Some(top) if !folder.starts_with(top) => Err(Error::Usage(format!(
-            "{what}: {} is outside the repository root {} (the git work tree of DIR): ferry carries only folders inside it; move the module there, or publish it and require it by version",
-            folder.display(),
-            top.display()
-        ))),
+        Some(top) if !folder.starts_with(top) => Err(Refusal::OutsideRepository {
+            what: what.into(),
+            folder: folder.to_path_buf(),
+            top: top.to_path_buf(),
+        }
+        .into()),
         _ => Ok(()),
     }
 }
@@ -224,11 +234,17 @@ fn outermost(mut folders: Vec<PathBuf>) -> Vec<PathBuf> {
     folders
 }
 
-/// `path` below `root`, `/`-separated; empty for `root` itself.
-pub fn rel(root: &Path, path: &Path) -> String {
-    path.strip_prefix(root)
-        .map(|r| r.to_string_lossy().replace(std::path::MAIN_SEPARATOR, "/"))
-        .unwrap_or_default()
+/// `path` below `root`, `/`-separated; empty for `root` itself. `root` is
+/// the common ancestor of every path given, so anything else is a bug,
+/// reported rather than turned into `src/` itself.
+pub fn rel(root: &Path, path: &Path) -> Result<String, Error> {
+    match path.strip_prefix(root) {
+        Ok(r) => Ok(r.to_string_lossy().replace(std::path::MAIN_SEPARATOR, "/")),
+        Err(_) => Err(Error::io(path)(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("not below {}, the folder that becomes src/", root.display()),
+        ))),
+    }
 }
 
 fn layout(
@@ -236,20 +252,26 @@ fn layout(
     dir: &Path,
     mains: &[MainModule],
     work: Option<&(PathBuf, WorkFile)>,
-) -> Layout {
-    Layout {
-        module_dir: rel(root, dir),
-        workspace: work.map(|(ws, _)| Workspace {
-            dir: rel(root, ws),
+) -> Result<Layout, Error> {
+    let workspace = match work {
+        None => None,
+        Some((ws, _)) => Some(Workspace {
+            dir: rel(root, ws)?,
             modules: mains
                 .iter()
-                .map(|m| WorkspaceModule {
-                    path: m.modfile.module.clone(),
-                    dir: rel(root, &m.dir),
+                .map(|m| {
+                    Ok(WorkspaceModule {
+                        path: m.modfile.module.clone(),
+                        dir: rel(root, &m.dir)?,
+                    })
                 })
-                .collect(),
+                .collect::<Result<_, Error>>()?,
         }),
-    }
+    };
+    Ok(Layout {
+        module_dir: rel(root, dir)?,
+        workspace,
+    })
 }
 
 #[cfg(test)]
@@ -273,8 +295,9 @@ mod tests {
             outermost(vec![p("/r/a"), p("/r/a/x"), p("/r/b"), p("/r/a")]),
             [p("/r/a"), p("/r/b")]
         );
-        assert_eq!(rel(&p("/r"), &p("/r/a/b")), "a/b");
-        assert_eq!(rel(&p("/r"), &p("/r")), "");
+        assert_eq!(rel(&p("/r"), &p("/r/a/b")).unwrap(), "a/b");
+        assert_eq!(rel(&p("/r"), &p("/r")).unwrap(), "");
+        assert!(rel(&p("/r"), &p("/s")).is_err());
     }
 
     #[test]

@@ -76,6 +76,9 @@ pub fn take(opts: &PackOptions, ctx: &Context) -> Result<Snapshot, Error> {
     let tree = scratch.path().join("src");
     copy_shape(&shape, &tree, &opts.output)?;
     let vendor_root = tree.join(shape.layout.vendor_root());
+    if shape.work.is_none() {
+        leave_out_go_work(&vendor_root)?;
+    }
     go.work = Some(match &shape.work {
         Some(_) => vendor_root.join("go.work").into_os_string(),
         None => "off".into(),
@@ -131,11 +134,25 @@ fn check_flags(opts: &PackOptions) -> Result<(), Error> {
 fn copy_shape(shape: &shape::Shape, tree: &Path, output: &Path) -> Result<(), Error> {
     for folder in &shape.folders {
         let files = source::walk(folder, true, &[output.to_path_buf()])?;
-        source::copy_to(&files, &tree.join(shape::rel(&shape.root, folder)))?;
+        source::copy_to(&files, &tree.join(shape::rel(&shape.root, folder)?))?;
     }
     for file in &shape.files {
-        let to = tree.join(shape::rel(&shape.root, file));
+        let to = tree.join(shape::rel(&shape.root, file)?);
         std::fs::copy(file, &to).map_err(Error::io(file))?;
+    }
+    Ok(())
+}
+
+/// Packed alone (`GOWORK=off`, or no workspace), the module's own go.work
+/// and go.work.sum are no part of the build: left out of the copy, so that
+/// no reader takes the module for a workspace.
+fn leave_out_go_work(vendor_root: &Path) -> Result<(), Error> {
+    for name in ["go.work", "go.work.sum"] {
+        let path = vendor_root.join(name);
+        match std::fs::remove_file(&path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(Error::io(&path)(e)),
+            _ => {}
+        }
     }
     Ok(())
 }
@@ -187,22 +204,36 @@ impl Snapshot {
     }
 
     /// The packages of every main module, as patterns from the vendor root:
-    /// `./...`, or each workspace module's `./<dir>/...`.
+    /// `./...`, or each workspace module's folder as go.work's `use` names
+    /// it (`./service/...`, `../lib/...`).
     pub fn package_patterns(&self) -> Vec<String> {
         let Some(ws) = &self.layout.workspace else {
             return vec!["./...".into()];
         };
-        ws.modules
-            .iter()
-            .map(|m| {
-                let below = m.dir.strip_prefix(ws.dir.as_str()).unwrap_or(&m.dir);
-                match below.trim_start_matches('/') {
-                    "" => "./...".to_string(),
-                    d => format!("./{d}/..."),
-                }
-            })
-            .collect()
+        let pattern = |dir: &str| match from_folder(&ws.dir, dir) {
+            d if d.is_empty() => "./...".to_string(),
+            d if d.starts_with("..") => format!("{d}/..."),
+            d => format!("./{d}/..."),
+        };
+        ws.modules.iter().map(|m| pattern(&m.dir)).collect()
     }
+}
+
+/// `to` relative to `from`, both `/`-separated folders below the same root:
+/// by whole path parts (`ws`, `ws-lib` gives `../ws-lib`), never by prefix.
+fn from_folder(from: &str, to: &str) -> String {
+    let parts = |p: &str| -> Vec<String> {
+        p.split('/')
+            .filter(|s| !s.is_empty())
+            .map(String::from)
+            .collect()
+    };
+    let (from, to) = (parts(from), parts(to));
+    let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
+    let up = std::iter::repeat_n("..".to_string(), from.len() - common);
+    up.chain(to[common..].iter().cloned())
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 fn read_modfile(dir: &Path) -> Result<ModFile, Error> {
@@ -219,4 +250,19 @@ fn read_modfile(dir: &Path) -> Result<ModFile, Error> {
 
 fn output_dir(output: &Path) -> Result<PathBuf, Error> {
     Ok(existing_parent(output, "for the bundle")?.to_path_buf())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::from_folder;
+
+    #[test]
+    fn folders_relate_by_whole_parts() {
+        assert_eq!(from_folder("ws", "lib"), "../lib");
+        assert_eq!(from_folder("ws", "ws-lib"), "../ws-lib");
+        assert_eq!(from_folder("ws", "ws/service"), "service");
+        assert_eq!(from_folder("", "service"), "service");
+        assert_eq!(from_folder("a/b", "a/c/d"), "../c/d");
+        assert_eq!(from_folder("ws", "ws"), "");
+    }
 }

@@ -5,10 +5,11 @@
 
 use std::path::Path;
 
+use super::refusal::Refusal;
 use super::shape::Shape;
 use crate::error::Error;
 use crate::gomod::gosum::{self, GoSum};
-use crate::gomod::goversion::GoVersion;
+use crate::gomod::goversion::{GoVersion, Stage};
 use crate::gomod::modfile::lookup;
 use crate::gomod::modules_txt::Replacement;
 
@@ -20,8 +21,16 @@ pub fn check(shape: &Shape, go_version: &str) -> Result<(), Error> {
 
 /// Every go.mod (and go.work) `go`/`toolchain` line against the Go that packs.
 fn toolchain(shape: &Shape, go_version: &str) -> Result<(), Error> {
-    let Some(have) = GoVersion::parse(go_version) else {
-        return Ok(());
+    let have = match GoVersion::parse(go_version) {
+        Some(have) => have,
+        // Go takes a devel toolchain for newer than any release; so does ferry.
+        None if go_version.trim().starts_with("devel") => return Ok(()),
+        None => {
+            return Err(Refusal::GoVersionUnreadable {
+                version: go_version.into(),
+            }
+            .into());
+        }
     };
     let mut lines = Vec::new();
     for m in &shape.mains {
@@ -36,13 +45,22 @@ fn toolchain(shape: &Shape, go_version: &str) -> Result<(), Error> {
     let too_new = lines.iter().find_map(|(file, verb, value)| {
         let v = value.as_deref()?;
         let need = GoVersion::parse(v)?;
-        (need > have).then_some((file, verb, v, need))
+        // `go 1.30` is met first by the release go1.30.0 (or its rcs).
+        let install = match need.2 {
+            Stage::Language => GoVersion::release(need.0, need.1, 0),
+            _ => need,
+        };
+        (need > have).then_some((file, verb, v, install))
     });
     match too_new {
-        Some((file, verb, value, need)) => Err(Error::Usage(format!(
-            "{}: `{verb} {value}` needs {need}, newer than the Go that packs ({go_version}): install {need} or later, or let go fetch it with GOTOOLCHAIN={need} (ferry passes GOTOOLCHAIN to go when it packs); nothing was written",
-            file.display()
-        ))),
+        Some((file, verb, value, need)) => Err(Refusal::GoTooNew {
+            file: file.clone(),
+            verb,
+            value: value.into(),
+            need: need.to_string(),
+            have: go_version.into(),
+        }
+        .into()),
         None => Ok(()),
     }
 }
@@ -60,7 +78,15 @@ fn sums(shape: &Shape) -> Result<(), Error> {
     let mut missing = Vec::new();
     for m in &shape.mains {
         for r in &m.modfile.requires {
-            if mains.contains(&r.path.as_str()) {
+            // A workspace module needs no line; nor does an excluded
+            // version, which Go never loads.
+            let excluded = shape.mains.iter().any(|e| {
+                e.modfile
+                    .excludes
+                    .iter()
+                    .any(|(p, v)| *p == r.path && *v == r.version)
+            });
+            if mains.contains(&r.path.as_str()) || excluded {
                 continue;
             }
             let replaced = shape
@@ -90,10 +116,7 @@ fn sums(shape: &Shape) -> Result<(), Error> {
     }
     match missing.is_empty() {
         true => Ok(()),
-        false => Err(Error::Usage(format!(
-            "a required module has no go.sum line, so nothing can prove its code; nothing was written:\n{}",
-            missing.join("\n")
-        ))),
+        false => Err(Refusal::MissingSums { missing }.into()),
     }
 }
 

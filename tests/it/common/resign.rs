@@ -68,3 +68,37 @@ pub fn rejected(sb: &Sandbox, case: &str, bytes: &[u8], expect: &[&str]) {
     }
     assert_eq!(sb.listing(), before, "{case}: something was left behind");
 }
+
+/// The bundle with its files edited by `files` (name → content and mode; a
+/// removed name is gone from the bundle) and its manifest by `edit`, the
+/// manifest's entry list made to match every file, signed again by the
+/// right key: a hostile bundle that verifies entry by entry.
+pub fn forged(
+    sb: &Sandbox,
+    entries: &Entries,
+    files: impl Fn(&mut std::collections::BTreeMap<String, (Vec<u8>, u32)>),
+    edit: impl Fn(&mut serde_json::Value),
+) -> Entries {
+    let mut map: std::collections::BTreeMap<String, (Vec<u8>, u32)> = entries[2..]
+        .iter()
+        .map(|(n, d, m)| (n.clone(), (d.clone(), *m)))
+        .collect();
+    files(&mut map);
+    let listed: Vec<serde_json::Value> = map
+        .iter()
+        .map(|(path, (data, mode))| {
+            serde_json::json!({
+                "path": path,
+                "sha256": hex::encode(Sha256::digest(data)),
+                "size": data.len(),
+                "mode": format!("{:04o}", mode & 0o7777),
+            })
+        })
+        .collect();
+    let mut out = resigned(sb, &entries[..2].to_vec(), |m| {
+        m["entries"] = serde_json::Value::Array(listed.clone());
+        edit(m);
+    });
+    out.extend(map.into_iter().map(|(n, (d, m))| (n, d, m)));
+    out
+}
