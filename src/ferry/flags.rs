@@ -213,11 +213,12 @@ pub struct VerifyArgs {
     pub base: BaseArg,
 }
 
-/// `--base OLD`: a delta bundle against the release the site holds (not built yet).
+/// `--base OLD`: a delta bundle against the release the site holds.
 #[derive(Debug, Args)]
 pub struct BaseArg {
-    /// The release the site already has (a bundle or its parts index): pack
-    /// writes a delta over it; verify and unpack read a delta against it.
+    /// The release the site already has (a bundle, its parts index, or a
+    /// folder unpack wrote): pack writes a delta over it; the readers read
+    /// a delta against it.
     #[arg(long, value_name = "OLD")]
     pub base: Option<PathBuf>,
 }
