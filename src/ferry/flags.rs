@@ -223,20 +223,6 @@ pub struct BaseArg {
     pub base: Option<PathBuf>,
 }
 
-impl BaseArg {
-    /// Refuses `--base` plainly until delta bundles exist.
-    pub fn refuse(&self) -> anyhow::Result<()> {
-        match &self.base {
-            None => Ok(()),
-            Some(old) => Err(ferry::Error::Usage(format!(
-                "--base {}: diff of a delta is not built yet (unpack it with --base, then diff the folder)",
-                old.display()
-            ))
-            .into()),
-        }
-    }
-}
-
 /// The reviewer approvals a reading command requires (`ferry approve`).
 #[derive(Debug, Args)]
 pub struct ApprovalArgs {

@@ -349,6 +349,46 @@ fn audit_and_images_read_a_delta_with_its_base() {
     ]));
 }
 
+#[test]
+fn diff_reads_a_delta_with_its_base_and_a_folder_refuses_one() {
+    let sb = releases();
+    sb.unpack("v1.ferry", "v1u");
+    let diff = |new: &str, extra: &[&str]| {
+        let args = [
+            "diff", "v1.ferry", new, "--pub", "rel.pub", "--format", "json",
+        ];
+        sb.run(&[&args[..], extra].concat())
+    };
+    let whole = diff("v2.ferry", &[]);
+    assert_ok(&whole);
+    for base in ["v1.ferry", "v1u"] {
+        let delta = diff("v2d.ferry", &["--base", base]);
+        assert_ok(&delta);
+        assert_eq!(delta.stdout, whole.stdout, "{base}");
+    }
+    let out = diff("v2d.ferry", &[]);
+    assert_exit(&out, 1);
+    assert_says(&out, &["give it with --base OLD"]);
+    let out = diff("v2.ferry", &["--base", "v1.ferry"]);
+    assert_exit(&out, 2);
+    assert_says(
+        &out,
+        &["neither v1.ferry nor v2.ferry is a delta bundle file"],
+    );
+    // A folder is read whole: a --base given with one is refused, not ignored.
+    let out = sb.run(&["audit", "v1", "--base", "v1.ferry"]);
+    assert_exit(&out, 2);
+    assert_says(
+        &out,
+        &["--base v1.ferry: v1 is a module folder, read whole"],
+    );
+    let out = sb.run(&[
+        "images", "list", "v1u", "--pub", "rel.pub", "--base", "v1.ferry",
+    ]);
+    assert_exit(&out, 2);
+    assert_says(&out, &["v1u is an unpacked folder, whole"]);
+}
+
 /// Runs the real `go` in `dir` of the sandbox, hermetically.
 fn go(sb: &Sandbox, dir: &str, args: &[&str]) {
     let mut cmd = std::process::Command::new("go");
@@ -467,4 +507,20 @@ fn a_module_patched_added_and_removed_and_a_file_renamed() {
     ]));
     sb.unpack("v2.ferry", "full");
     assert_eq!(tree(&sb.path("delta")), tree(&sb.path("full")));
+    let diff = |new: &str, extra: &[&str]| {
+        let args = ["diff", "v1.ferry", new, "--pub", "rel.pub", "--files"];
+        let out = sb.run(&[&args[..], extra].concat());
+        assert_ok(&out);
+        out.stdout
+    };
+    let delta = diff("v2d.ferry", &["--base", "v1.ferry"]);
+    assert_eq!(delta, diff("v2.ferry", &[]));
+    let shown = String::from_utf8_lossy(&delta);
+    for line in [
+        "^ example.com/strutil v1.0.0 -> v1.1.0",
+        "+ example.com/greet/v2 v2.1.0",
+        "- example.com/Upper/tzinfo v1.0.0",
+    ] {
+        assert!(shown.contains(line), "{line}: {shown}");
+    }
 }
