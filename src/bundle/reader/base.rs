@@ -21,6 +21,15 @@ pub enum Base {
     Folder(Box<Unpacked>),
 }
 
+/// A base's entry paths by content (sha256 and size): where a delta entry
+/// taken from the base is found, whatever its name there.
+pub(super) fn by_content(base: &Manifest) -> HashMap<(&str, u64), &str> {
+    base.entries
+        .iter()
+        .map(|e| ((e.sha256.as_str(), e.size), e.path.as_str()))
+        .collect()
+}
+
 impl Base {
     fn manifest(&self) -> &Manifest {
         match self {
@@ -169,12 +178,7 @@ impl Bundle {
         entries: &[crate::bundle::manifest::Entry],
         positions: &[usize],
     ) -> (Vec<(usize, usize)>, Vec<Problem>) {
-        let by_content: HashMap<(&str, u64), &str> = self
-            .manifest
-            .entries
-            .iter()
-            .map(|e| ((e.sha256.as_str(), e.size), e.path.as_str()))
-            .collect();
+        let by_content = by_content(&self.manifest);
         let mut jobs = Vec::new();
         let mut problems = Vec::new();
         for &pos in positions {

@@ -3,7 +3,6 @@
 //! without following a link, and streamed through the same checks as a
 //! carried entry as it is read, so no earlier check is ever trusted.
 
-use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
 use std::io;
 use std::os::unix::fs::OpenOptionsExt;
@@ -36,12 +35,7 @@ pub fn stream(
     sink: &dyn Sink,
     progress: &ProgressBar,
 ) -> Result<Streamed, BundleError> {
-    let by_content: HashMap<(&str, u64), &str> = folder
-        .manifest
-        .entries
-        .iter()
-        .map(|e| ((e.sha256.as_str(), e.size), e.path.as_str()))
-        .collect();
+    let by_content = super::base::by_content(&folder.manifest);
     let found: Vec<Result<Option<Problem>, BundleError>> = wanted
         .par_iter()
         .map(|entry| {
@@ -134,5 +128,69 @@ fn open_regular(path: &PathBuf) -> Result<File, Refused> {
         Ok(m) if m.is_file() => Ok(file),
         Ok(_) => Err(Refused::NotRegular),
         Err(e) => Err(Refused::Unreadable(e)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{Read, Write};
+    use std::sync::Mutex;
+
+    use sha2::{Digest, Sha256};
+
+    use super::*;
+    use crate::bundle::fields::tests::sample;
+
+    /// A sink that rewrites the base file on disk once the file is open,
+    /// before reading a byte, and keeps what it read if it ended cleanly.
+    struct Rewriter {
+        path: PathBuf,
+        clean: Mutex<Option<Vec<u8>>>,
+    }
+
+    impl Sink for Rewriter {
+        fn entry(&self, _: &Entry, data: &mut dyn Read) -> io::Result<()> {
+            let mut f = OpenOptions::new().write(true).open(&self.path)?;
+            f.write_all(b"package evil\n")?;
+            let mut bytes = Vec::new();
+            data.read_to_end(&mut bytes)?;
+            *self.clean.lock().expect("lock") = Some(bytes);
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_file_changed_after_it_was_opened_never_reaches_a_clean_end() {
+        let dir = tempfile::tempdir().expect("temp");
+        std::fs::create_dir(dir.path().join("src")).expect("src");
+        let good = b"package good\n";
+        std::fs::write(dir.path().join("src/a.go"), good).expect("write");
+        let mut manifest = sample();
+        let entry = Entry {
+            path: "src/a.go".into(),
+            sha256: hex::encode(Sha256::digest(good)),
+            size: good.len() as u64,
+            mode: 0o644,
+        };
+        manifest.entries = vec![entry.clone()];
+        let folder = Unpacked {
+            root: dir.path().to_path_buf(),
+            manifest,
+            manifest_bytes: Vec::new(),
+            key_id: String::new(),
+            signer_key: [0; 32],
+            manifest_sha256: String::new(),
+        };
+        let sink = Rewriter {
+            path: dir.path().join("src/a.go"),
+            clean: Mutex::new(None),
+        };
+        let streamed = stream(&folder, &[&entry], &sink, &ProgressBar::hidden()).expect("stream");
+        assert!(sink.clean.lock().expect("lock").is_none(), "no clean end");
+        let [problem] = &streamed.problems[..] else {
+            panic!("one problem: {:?}", streamed.problems.len());
+        };
+        assert_eq!(problem.code, Code::Sha256);
+        assert!(problem.entry.ends_with("src/a.go"), "{}", problem.entry);
     }
 }
