@@ -10,10 +10,10 @@ use crate::flags::{DiffArgs, DiffFormat};
 use crate::output::say;
 
 pub fn run(args: DiffArgs, quiet: bool, out: &mut dyn Write) -> anyhow::Result<Exit> {
-    args.base.refuse()?;
-    let ctx = crate::context::from_env(quiet)?;
+    let mut ctx = crate::context::from_env(quiet)?;
+    ctx.base = args.base.base.clone();
     let keys = crate::context::trusted_keys(&args.pub_keys)?;
-    let d = ferry::ops::diff::run(&args.old, &args.new, &keys, &ctx)?;
+    let d = ferry::ops::diff::run(&args.old, &args.new, &keys, &mut ctx)?;
     match args.format {
         DiffFormat::Json => say!(out, "{:#}", serde_json::to_value(&d)?),
         DiffFormat::Table => print(&d, args.files, out)?,

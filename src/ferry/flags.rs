@@ -213,27 +213,14 @@ pub struct VerifyArgs {
     pub base: BaseArg,
 }
 
-/// `--base OLD`: a delta bundle against the release the site holds (not built yet).
+/// `--base OLD`: a delta bundle against the release the site holds.
 #[derive(Debug, Args)]
 pub struct BaseArg {
-    /// The release the site already has (a bundle or its parts index): pack
-    /// writes a delta over it; verify and unpack read a delta against it.
+    /// The release the site already has (a bundle, its parts index, or a
+    /// folder unpack wrote): pack writes a delta over it; the readers read
+    /// a delta against it.
     #[arg(long, value_name = "OLD")]
     pub base: Option<PathBuf>,
-}
-
-impl BaseArg {
-    /// Refuses `--base` plainly until delta bundles exist.
-    pub fn refuse(&self) -> anyhow::Result<()> {
-        match &self.base {
-            None => Ok(()),
-            Some(old) => Err(ferry::Error::Usage(format!(
-                "--base {}: diff of a delta is not built yet (unpack it with --base, then diff the folder)",
-                old.display()
-            ))
-            .into()),
-        }
-    }
 }
 
 /// The reviewer approvals a reading command requires (`ferry approve`).

@@ -27,6 +27,13 @@ pub fn dir(
     policy: &Policy,
     ctx: &Context,
 ) -> Result<Audit, Error> {
+    if let Some(base) = &ctx.base {
+        return Err(Error::Usage(format!(
+            "--base {}: {} is a module folder, read whole; --base reads a delta bundle file against its base",
+            base.display(),
+            dir.display()
+        )));
+    }
     if !dir.join("go.mod").is_file() && !dir.join("go.work").is_file() {
         return Err(Error::Usage(format!(
             "{}: no go.mod or go.work: audit takes a Go module folder, a workspace folder or a bundle",

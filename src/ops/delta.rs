@@ -1,7 +1,8 @@
 //! Delta bundles: `pack --base OLD`'s last step (the full bundle rewritten
 //! as a delta over OLD, whose signature is checked first with the packing
-//! key's public half), and the base a reader is given (`--base OLD`),
-//! opened, checked against the base the delta names, and attached.
+//! key's public half), and the base a reader is given (`--base OLD`, a
+//! bundle or an unpacked folder of one), opened, checked against the base
+//! the delta names, and attached.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -9,8 +10,10 @@ use std::path::Path;
 use sha2::{Digest, Sha256};
 
 use super::Context;
+use crate::bundle::diags::{BundleError, Report};
 use crate::bundle::manifest::Manifest;
-use crate::bundle::{delta, reader};
+use crate::bundle::reader::{self, Base, Discard, folder};
+use crate::bundle::{delta, unpacked};
 use crate::error::Error;
 use crate::sign::{self, Signer, TrustedKeys};
 
@@ -22,23 +25,38 @@ pub struct Written {
     pub from_base: usize,
 }
 
-/// Rewrites the full bundle at `output` as a delta over `base`.
+/// Rewrites the full bundle at `output` as a delta over `base`; on any
+/// failure the full bundle is removed, so no bundle is left at `output`.
 pub fn rewrite(output: &Path, base: &Path, signer: &Signer) -> Result<Written, Error> {
-    refuse_folder(base)?;
+    let written = rewrite_over(output, base, signer);
+    if written.is_err() {
+        // The error said is the one that matters; the full bundle was ours.
+        let _ = std::fs::remove_file(output);
+    }
+    written
+}
+
+fn rewrite_over(output: &Path, base: &Path, signer: &Signer) -> Result<Written, Error> {
     let keys = TrustedKeys::of_signer(signer, base)?;
-    let old = reader::open(base, &keys)?;
+    let old = open_base(base, &keys)?;
     let full = reader::open(output, &keys)?;
-    let old_sha = hex::encode(Sha256::digest(&old.manifest_bytes));
-    let m = delta::manifest_over(&full.manifest, &old.manifest, &old_sha);
-    let bytes = m.to_bytes();
-    let sha = hex::encode(Sha256::digest(&bytes));
-    let comment = sign::trusted_comment(&m.format, &m.module.path, &m.module.version, &sha);
-    let signature = signer.sign(&bytes, &comment)?;
+    let (old_manifest, old_sha) = match &old {
+        Base::Bundle(b) => (&b.manifest, hex::encode(Sha256::digest(&b.manifest_bytes))),
+        Base::Folder(f) => (&f.manifest, f.manifest_sha256.clone()),
+    };
+    let m = delta::manifest_over(&full.manifest, old_manifest, &old_sha);
     let leave_out: BTreeSet<String> = m
         .base
         .iter()
         .flat_map(|b| b.from_base.iter().cloned())
         .collect();
+    if let Base::Folder(f) = &old {
+        check_folder(f, &m, &leave_out)?;
+    }
+    let bytes = m.to_bytes();
+    let sha = hex::encode(Sha256::digest(&bytes));
+    let comment = sign::trusted_comment(&m.format, &m.module.path, &m.module.version, &sha);
+    let signature = signer.sign(&bytes, &comment)?;
     drop(full);
     delta::rewrite(output, &bytes, signature.as_bytes(), &leave_out)?;
     Ok(Written {
@@ -48,14 +66,38 @@ pub fn rewrite(output: &Path, base: &Path, signer: &Signer) -> Result<Written, E
     })
 }
 
-/// A base given as a folder: not built yet.
-fn refuse_folder(base: &Path) -> Result<(), Error> {
+/// A base folder on the packing side: every file the delta will take from
+/// it is read against its signed ferry.json, so a folder that no longer
+/// holds the release it signs is refused before a delta names it.
+fn check_folder(
+    f: &unpacked::Unpacked,
+    m: &Manifest,
+    leave_out: &BTreeSet<String>,
+) -> Result<(), Error> {
+    let wanted: Vec<_> = m
+        .entries
+        .iter()
+        .filter(|e| leave_out.contains(&e.path))
+        .collect();
+    let streamed = folder::stream(f, &wanted, &Discard, &indicatif::ProgressBar::hidden())?;
+    if streamed.problems.is_empty() {
+        return Ok(());
+    }
+    let report = Report {
+        bundle: f.root.display().to_string(),
+        problems: streamed.problems,
+        ..Report::default()
+    };
+    Err(BundleError::Rejected(Box::new(report)).into())
+}
+
+/// Opens a base: a bundle (or its parts index) with its signature checked,
+/// or an unpacked folder with its ferry.json's signature checked (its files
+/// are checked as they are read).
+fn open_base(base: &Path, keys: &TrustedKeys) -> Result<Base, Error> {
     match base.is_dir() {
-        true => Err(Error::Usage(format!(
-            "--base {}: an unpacked folder as a base is not built yet; give the base bundle (or its parts index)",
-            base.display()
-        ))),
-        false => Ok(()),
+        true => Ok(Base::Folder(Box::new(unpacked::open(base, keys)?))),
+        false => Ok(Base::Bundle(Box::new(reader::open(base, keys)?))),
     }
 }
 
@@ -72,8 +114,7 @@ pub fn attach(bundle: &mut reader::Bundle, keys: &TrustedKeys, ctx: &Context) ->
             bundle.manifest.module.path
         )));
     }
-    refuse_folder(base)?;
-    let old = reader::open(base, keys)?;
+    let old = open_base(base, keys)?;
     bundle.attach_base(old)?;
     Ok(())
 }

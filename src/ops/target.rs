@@ -53,6 +53,7 @@ pub fn open_folder(
     prefixes: &[&str],
     ctx: &Context,
 ) -> Result<Opened, Error> {
+    refuse_base(dir, ctx)?;
     let folder = unpacked::open(dir, keys)?;
     let signer = BundleSigner {
         id: &folder.key_id,
@@ -120,6 +121,19 @@ pub fn open_proven(
         return Err(BundleError::Rejected(Box::new(report)).into());
     }
     Ok(opened)
+}
+
+/// An unpacked folder is whole, even of a delta: a `--base` given with one
+/// would be ignored, so it is refused.
+fn refuse_base(dir: &Path, ctx: &Context) -> Result<(), Error> {
+    match &ctx.base {
+        None => Ok(()),
+        Some(base) => Err(Error::Usage(format!(
+            "--base {}: {} is an unpacked folder, whole (unpack wrote every entry); --base reads a delta bundle file",
+            base.display(),
+            dir.display()
+        ))),
+    }
 }
 
 fn open_file(

@@ -191,7 +191,7 @@ fn a_missing_or_wrong_base_names_the_base_expected_and_nothing_is_written() {
         "dest",
     ]);
     assert_exit(&out, 1);
-    // A folder as the base, and --base for a bundle that is no delta.
+    // A folder that is no unpacked bundle, and --base for a bundle that is no delta.
     let out = sb.run(&["verify", "v2d.ferry", "--pub", "rel.pub", "--base", "v1"]);
     assert_exit(&out, 2);
     let out = sb.run(&[
@@ -202,6 +202,87 @@ fn a_missing_or_wrong_base_names_the_base_expected_and_nothing_is_written() {
     let mut after = sb.listing();
     after.retain(|n| !["other.key", "other.pub", "bad-base.ferry"].contains(&n.as_str()));
     assert_eq!(after, before, "{}", text(&out));
+}
+
+/// The tree's signed ferry.json names one of its files: `v1u/src/main.go`
+/// is what v2d.ferry takes for its `src/hello.go`.
+const BASE_FILE: &str = "v1u/src/main.go";
+
+#[test]
+fn an_unpacked_folder_is_a_base_checked_file_by_file_as_it_is_read() {
+    let sb = releases();
+    sb.unpack("v1.ferry", "v1u");
+    sb.unpack("v2.ferry", "full");
+    let with = |args: &[&str], base: &str| {
+        let mut all = args.to_vec();
+        if args[0] != "pack" {
+            all.extend(["--pub", "rel.pub"]);
+        }
+        all.extend(["--base", base]);
+        sb.run(&all)
+    };
+    assert_ok(&with(&["verify", "v2d.ferry"], "v1u"));
+    assert_ok(&with(&["unpack", "v2d.ferry", "-C", "site", "-q"], "v1u"));
+    assert_eq!(tree(&sb.path("site")), tree(&sb.path("full")));
+    assert_ok(&with(&["audit", "v2d.ferry", "--format", "json"], "v1u"));
+    assert_ok(&with(&["images", "list", "v2d.ferry"], "v1u"));
+    // Over the folder, pack writes the very delta it writes over the bundle.
+    let pack = [
+        "pack",
+        "v2",
+        "--key",
+        "rel.key",
+        "--no-build-check",
+        "-q",
+        "-o",
+    ];
+    assert_ok(&with(&[&pack[..], &["v2f.ferry"]].concat(), "v1u"));
+    assert_eq!(
+        fs::read(sb.path("v2f.ferry")).unwrap(),
+        fs::read(sb.path("v2d.ferry")).unwrap()
+    );
+    // The unpacked successor is a folder, but not the base the delta names.
+    let out = with(&["verify", "v2d.ferry"], "full");
+    assert_exit(&out, 1);
+    assert_says(&out, &["is not the base of v2d.ferry"]);
+
+    // One byte of the file the delta takes, changed in place (same size).
+    let good = fs::read(sb.path(BASE_FILE)).unwrap();
+    let mut bad = good.clone();
+    bad[0] ^= 0x20;
+    fs::write(sb.path(BASE_FILE), &bad).unwrap();
+    let before = sb.listing();
+    let (want, got) = (sha256(&good), sha256(&bad));
+    for args in [
+        vec!["verify", "v2d.ferry"],
+        vec!["unpack", "v2d.ferry", "-C", "dest"],
+        vec!["images", "list", "v2d.ferry"],
+        vec!["audit", "v2d.ferry"],
+        [&pack[..], &["v2g.ferry"]].concat(),
+    ] {
+        let out = with(&args, "v1u");
+        assert_exit(&out, 1);
+        assert_says(&out, &[BASE_FILE, "sha256 differs", &want, &got]);
+    }
+    assert_eq!(sb.listing(), before, "nothing written over a tampered base");
+
+    // A link to the right bytes is not the file the folder signs.
+    fs::write(sb.path("elsewhere.go"), &good).unwrap();
+    fs::remove_file(sb.path(BASE_FILE)).unwrap();
+    std::os::unix::fs::symlink(sb.path("elsewhere.go"), sb.path(BASE_FILE)).unwrap();
+    let out = with(&["unpack", "v2d.ferry", "-C", "dest"], "v1u");
+    assert_exit(&out, 1);
+    assert_says(&out, &[BASE_FILE, "is not a regular file"]);
+    fs::remove_file(sb.path(BASE_FILE)).unwrap();
+    let out = with(&["verify", "v2d.ferry"], "v1u");
+    assert_exit(&out, 1);
+    assert_says(&out, &[BASE_FILE, "is missing"]);
+    assert!(!sb.path("dest").exists());
+}
+
+fn sha256(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(bytes))
 }
 
 #[test]
@@ -266,6 +347,46 @@ fn audit_and_images_read_a_delta_with_its_base() {
         "--base",
         "v1.ferry",
     ]));
+}
+
+#[test]
+fn diff_reads_a_delta_with_its_base_and_a_folder_refuses_one() {
+    let sb = releases();
+    sb.unpack("v1.ferry", "v1u");
+    let diff = |new: &str, extra: &[&str]| {
+        let args = [
+            "diff", "v1.ferry", new, "--pub", "rel.pub", "--format", "json",
+        ];
+        sb.run(&[&args[..], extra].concat())
+    };
+    let whole = diff("v2.ferry", &[]);
+    assert_ok(&whole);
+    for base in ["v1.ferry", "v1u"] {
+        let delta = diff("v2d.ferry", &["--base", base]);
+        assert_ok(&delta);
+        assert_eq!(delta.stdout, whole.stdout, "{base}");
+    }
+    let out = diff("v2d.ferry", &[]);
+    assert_exit(&out, 1);
+    assert_says(&out, &["give it with --base OLD"]);
+    let out = diff("v2.ferry", &["--base", "v1.ferry"]);
+    assert_exit(&out, 2);
+    assert_says(
+        &out,
+        &["neither v1.ferry nor v2.ferry is a delta bundle file"],
+    );
+    // A folder is read whole: a --base given with one is refused, not ignored.
+    let out = sb.run(&["audit", "v1", "--base", "v1.ferry"]);
+    assert_exit(&out, 2);
+    assert_says(
+        &out,
+        &["--base v1.ferry: v1 is a module folder, read whole"],
+    );
+    let out = sb.run(&[
+        "images", "list", "v1u", "--pub", "rel.pub", "--base", "v1.ferry",
+    ]);
+    assert_exit(&out, 2);
+    assert_says(&out, &["v1u is an unpacked folder, whole"]);
 }
 
 /// Runs the real `go` in `dir` of the sandbox, hermetically.
@@ -386,4 +507,20 @@ fn a_module_patched_added_and_removed_and_a_file_renamed() {
     ]));
     sb.unpack("v2.ferry", "full");
     assert_eq!(tree(&sb.path("delta")), tree(&sb.path("full")));
+    let diff = |new: &str, extra: &[&str]| {
+        let args = ["diff", "v1.ferry", new, "--pub", "rel.pub", "--files"];
+        let out = sb.run(&[&args[..], extra].concat());
+        assert_ok(&out);
+        out.stdout
+    };
+    let delta = diff("v2d.ferry", &["--base", "v1.ferry"]);
+    assert_eq!(delta, diff("v2.ferry", &[]));
+    let shown = String::from_utf8_lossy(&delta);
+    for line in [
+        "^ example.com/strutil v1.0.0 -> v1.1.0",
+        "+ example.com/greet/v2 v2.1.0",
+        "- example.com/Upper/tzinfo v1.0.0",
+    ] {
+        assert!(shown.contains(line), "{line}: {shown}");
+    }
 }

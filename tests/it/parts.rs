@@ -354,17 +354,20 @@ fn split_refuses_what_it_cannot_vouch_for() {
     }
 }
 
-/// `diff` does not take `--base` yet: it says so with exit 2 and writes
-/// nothing.
+/// `diff` of two bundles that are no delta refuses `--base` (it would
+/// change nothing) with exit 2, and writes nothing.
 #[test]
-fn base_is_refused_where_it_is_not_built_yet() {
+fn base_is_refused_where_no_side_is_a_delta() {
     let sb = cut();
     let before = sb.listing();
     let out = sb.run(&[
         "diff", "h.ferry", "h.ferry", "--pub", "rel.pub", "--base", "h.ferry",
     ]);
     assert_exit(&out, 2);
-    assert_says(&out, &["diff of a delta is not built yet"]);
+    assert_says(
+        &out,
+        &["neither h.ferry nor h.ferry is a delta bundle file"],
+    );
     assert_eq!(sb.listing(), before);
 }
 

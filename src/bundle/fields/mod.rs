@@ -339,7 +339,7 @@ fn visible(c: char) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::bundle::manifest::{BuildMode, Tool};
     use crate::testutil::{bad, ok};

@@ -1,15 +1,57 @@
 //! A delta's base, read as part of the delta: the base is attached only when
 //! its signed ferry.json is the one the delta names, and each entry the
 //! delta takes from it streams out of the base's zip through the same checks
-//! as a carried entry, held to the delta's manifest.
+//! as a carried entry, held to the delta's manifest. The base is a bundle
+//! (or its parts) or an unpacked folder of one ([`super::folder`]).
 
 use std::collections::{HashMap, HashSet};
 
 use indicatif::ProgressBar;
 use sha2::{Digest, Sha256};
 
-use super::{Bundle, Sink};
+use super::{Bundle, Sink, folder};
 use crate::bundle::diags::{BundleError, Code, Problem};
+use crate::bundle::manifest::Manifest;
+use crate::bundle::unpacked::Unpacked;
+
+/// A delta's base, its signature checked: a bundle, or an unpacked folder
+/// whose files are checked only as they are read.
+pub enum Base {
+    Bundle(Box<Bundle>),
+    Folder(Box<Unpacked>),
+}
+
+/// A base's entry paths by content (sha256 and size): where a delta entry
+/// taken from the base is found, whatever its name there.
+pub(super) fn by_content(base: &Manifest) -> HashMap<(&str, u64), &str> {
+    base.entries
+        .iter()
+        .map(|e| ((e.sha256.as_str(), e.size), e.path.as_str()))
+        .collect()
+}
+
+impl Base {
+    fn manifest(&self) -> &Manifest {
+        match self {
+            Base::Bundle(b) => &b.manifest,
+            Base::Folder(f) => &f.manifest,
+        }
+    }
+
+    fn manifest_sha256(&self) -> String {
+        match self {
+            Base::Bundle(b) => hex::encode(Sha256::digest(&b.manifest_bytes)),
+            Base::Folder(f) => f.manifest_sha256.clone(),
+        }
+    }
+
+    fn shown(&self) -> String {
+        match self {
+            Base::Bundle(b) => b.path.clone(),
+            Base::Folder(f) => f.root.display().to_string(),
+        }
+    }
+}
 
 /// What the entries taken from the base came to.
 #[derive(Default)]
@@ -21,26 +63,27 @@ pub(super) struct FromBase {
 
 impl Bundle {
     /// Attaches `base` to this delta, if it is the base the delta names.
-    pub fn attach_base(&mut self, base: Bundle) -> Result<(), BundleError> {
+    pub fn attach_base(&mut self, base: Base) -> Result<(), BundleError> {
         let Some(named) = &self.manifest.base else {
             return Ok(());
         };
-        let actual = hex::encode(Sha256::digest(&base.manifest_bytes));
+        let actual = base.manifest_sha256();
         if actual != named.manifest_sha256 {
             return Err(BundleError::WrongBase {
                 path: self.path.clone(),
-                given: base.path.clone(),
+                given: base.shown(),
                 expected: format!(
                     "{} {} (ferry.json sha256:{})",
                     named.module, named.version, named.manifest_sha256
                 ),
                 actual: format!(
                     "{} {} (ferry.json sha256:{actual})",
-                    base.manifest.module.path, base.manifest.module.version
+                    base.manifest().module.path,
+                    base.manifest().module.version
                 ),
             });
         }
-        self.base = Some(Box::new(base));
+        self.base = Some(base);
         Ok(())
     }
 
@@ -101,6 +144,21 @@ impl Bundle {
                 ..FromBase::default()
             });
         };
+        let base = match base {
+            Base::Bundle(base) => base,
+            Base::Folder(folder) => {
+                let wanted: Vec<_> = positions
+                    .iter()
+                    .map(|&p| &self.manifest.entries[p])
+                    .collect();
+                let streamed = folder::stream(folder, &wanted, sink, progress)?;
+                return Ok(FromBase {
+                    checked: streamed.checked,
+                    bytes: streamed.bytes,
+                    problems: streamed.problems,
+                });
+            }
+        };
         let (jobs, mut problems) = base.locate(&self.manifest.entries, &positions);
         problems.extend(self.check_contents_in(&base.source, &base.path, &jobs, sink, progress)?);
         Ok(FromBase {
@@ -120,12 +178,7 @@ impl Bundle {
         entries: &[crate::bundle::manifest::Entry],
         positions: &[usize],
     ) -> (Vec<(usize, usize)>, Vec<Problem>) {
-        let by_content: HashMap<(&str, u64), &str> = self
-            .manifest
-            .entries
-            .iter()
-            .map(|e| ((e.sha256.as_str(), e.size), e.path.as_str()))
-            .collect();
+        let by_content = by_content(&self.manifest);
         let mut jobs = Vec::new();
         let mut problems = Vec::new();
         for &pos in positions {

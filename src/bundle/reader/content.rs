@@ -91,7 +91,18 @@ fn check_content(
             )));
         }
     };
-    let mut checked = CheckedReader::new(reader.take(entry.size + 1), entry);
+    check_stream(reader, entry, sink)
+}
+
+/// Streams `data` (never past the entry's signed size + 1) through sha256
+/// into the sink: a problem when the bytes are not the entry the manifest
+/// signs, an error when the sink fails.
+pub(super) fn check_stream(
+    data: impl Read,
+    entry: &Entry,
+    sink: &dyn Sink,
+) -> Result<Option<Problem>, BundleError> {
+    let mut checked = CheckedReader::new(data.take(entry.size + 1), entry);
     let sunk = sink
         .entry(entry, &mut checked)
         .and_then(|_| io::copy(&mut checked, &mut io::sink()));

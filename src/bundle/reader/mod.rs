@@ -7,6 +7,7 @@
 mod base;
 mod content;
 mod entry;
+pub mod folder;
 pub mod layout;
 
 use std::io::{self, Read};
@@ -22,6 +23,7 @@ use super::parts::{self, PartsError};
 use super::source::{Source, Stream};
 use super::{MANIFEST, SIGNATURE, fields};
 use crate::sign::{MAX_SIGNATURE_BYTES, TrustedKeys};
+pub use base::Base;
 
 /// Where verified entry bytes go: nowhere for `verify`, files for `unpack`.
 pub trait Sink: Sync {
@@ -56,7 +58,7 @@ pub struct Bundle {
     /// The signed index when the bundle was read from parts.
     pub parts: Option<parts::Verified>,
     /// A delta's base, its signature checked, and the one the delta names.
-    base: Option<Box<Bundle>>,
+    base: Option<Base>,
     pub manifest: Manifest,
     pub manifest_bytes: Vec<u8>,
     pub signature_bytes: Vec<u8>,
