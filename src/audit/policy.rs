@@ -18,6 +18,9 @@ pub struct Policy {
     pub vulndb: Option<PathBuf>,
     /// The build tags govulncheck scans a folder with.
     pub tags: Vec<String>,
+    /// The platform (`linux/amd64`) and cgo setting it scans a folder for.
+    pub platform: String,
+    pub cgo: bool,
 }
 
 impl Policy {
