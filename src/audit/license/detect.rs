@@ -234,6 +234,10 @@ pub struct Found {
     pub choice: bool,
     /// Percent of the file's words inside the licenses found.
     pub coverage: usize,
+    /// Whether words outside the license texts restrict what they grant
+    /// ("for any commercial purpose", the Commons Clause, "military"): the
+    /// file is then more than its licenses, and a reviewer must read it.
+    pub restricted: bool,
 }
 
 impl Found {
@@ -256,8 +260,13 @@ pub fn scan(text: &str) -> Found {
     let whole = store().analyze(&data);
     match whole.score > SHALLOW {
         true => {
+            // Nearly word for word: each line is covered when its words
+            // follow one another in the license's own text.
             ids.push(whole.name.to_string());
-            covered.iter_mut().for_each(|c| *c = true);
+            let known = pairs(&reference(whole.name));
+            for (line, flag) in lines.iter().zip(covered.iter_mut()) {
+                *flag = in_reference(line, &known);
+            }
         }
         false => {
             let top_down = ScanStrategy::new(store())
@@ -287,12 +296,88 @@ pub fn scan(text: &str) -> Found {
         .filter(|(_, c)| !**c)
         .map(|(l, _)| l.as_str())
         .collect();
-    let choice = ids.len() > 1 && offers_choice(&outside.join(" "));
+    let outside = outside.join(" ");
+    let choice = ids.len() > 1 && offers_choice(&outside);
     Found {
+        restricted: restricts(&outside, &ids),
         ids,
         choice,
         coverage,
     }
+}
+
+/// A license's reference text, with its notice form when it has one.
+fn reference(id: &str) -> String {
+    TEXTS
+        .iter()
+        .chain(NOTICES)
+        .filter(|(i, _)| *i == id)
+        .map(|(_, t)| *t)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// A text's words, lower case, letters and digits only.
+fn words(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect()
+}
+
+/// Every pair of consecutive words of a text.
+fn pairs(text: &str) -> std::collections::HashSet<(String, String)> {
+    let w = words(text);
+    w.windows(2).map(|p| (p[0].clone(), p[1].clone())).collect()
+}
+
+/// Whether most of a line's word pairs are pairs of the reference (a line of
+/// one word or none is taken as covered: a heading, a blank).
+fn in_reference(line: &str, known: &std::collections::HashSet<(String, String)>) -> bool {
+    let w = words(line);
+    if w.len() < 2 {
+        return true;
+    }
+    let all = w.len() - 1;
+    let hits = w
+        .windows(2)
+        .filter(|p| known.contains(&(p[0].clone(), p[1].clone())))
+        .count();
+    hits * 10 >= all * 9
+}
+
+/// Phrases that take away what a license grants (field of use, commerce,
+/// selling); they count when the words outside the licenses found hold one
+/// the licenses' own texts do not.
+const RESTRICTIONS: &[&str] = &[
+    "commercial purpose",
+    "commercial use",
+    "non-commercial",
+    "noncommercial",
+    "commons clause",
+    "the right to sell",
+    "military",
+    "government agency",
+    "shall not be used",
+    "may not be used",
+    "must not be used",
+    "not use the work",
+    "not use the software",
+];
+
+fn restricts(outside: &str, ids: &[String]) -> bool {
+    let plain = |t: &str| words(t).join(" ");
+    let outside = plain(outside);
+    let own = plain(
+        &ids.iter()
+            .map(|i| reference(i))
+            .collect::<Vec<_>>()
+            .join(" "),
+    );
+    RESTRICTIONS
+        .iter()
+        .map(|r| plain(r))
+        .any(|r| outside.contains(&r) && !own.contains(&r))
 }
 
 /// Licenses named by their canonical address rather than their text, as a
@@ -344,13 +429,18 @@ fn word_counts(lines: &[String], covered: &[bool]) -> (usize, usize) {
 }
 
 /// Whether prose says the licenses are alternatives (read only outside the
-/// license texts: MPL-2.0 and Apache-2.0 say "at their option" of other things).
+/// license texts: MPL-2.0 and Apache-2.0 say "at their option" of other
+/// things). The GPL notice's "or (at your option) any later version" picks
+/// a version of one license, no choice between licenses.
 fn offers_choice(prose: &str) -> bool {
     let text = prose
         .to_lowercase()
+        .replace(['(', ')'], "")
         .split_whitespace()
         .collect::<Vec<_>>()
-        .join(" ");
+        .join(" ")
+        .replace("at your option any later version", "")
+        .replace("at your option, any later version", "");
     [
         "at your option",
         "at your choice",

@@ -150,23 +150,32 @@ pub fn of_module(dir: &Path, other_module: &dyn Fn(&Path) -> bool) -> ModuleLice
 }
 
 /// One license file's expression and coverage. A file that states its own
-/// `SPDX-License-Identifier:` is taken at its word when every license the
-/// scan found is in it (the scan cannot tell how a project combines them).
+/// `SPDX-License-Identifier:` is taken at its word when the scan identified
+/// its text and every license found is in it (the scan cannot tell how a
+/// project combines them). Words that restrict the licenses found add
+/// `AND unknown`: the file is more than they are.
 pub fn of_text(text: &str) -> (String, usize) {
     let found = detect::scan(text);
-    let declared =
-        expr::declared(text).filter(|d| found.ids.iter().all(|id| expr::ids(d).contains(id)));
-    if let Some(declared) = declared {
-        return (declared, found.coverage.max(detect::COVERAGE_PERCENT));
+    let declared = expr::declared(text)
+        .filter(|d| found.identified() && found.ids.iter().all(|id| expr::ids(d).contains(id)));
+    let expression = match declared {
+        Some(declared) => declared,
+        None if !found.identified() => {
+            return match detect::choice_by_reference(text) {
+                Some(ids) => (ids.join(" OR "), found.coverage),
+                None => (UNKNOWN.into(), found.coverage),
+            };
+        }
+        None if found.choice => found.ids.join(" OR "),
+        None => found.ids.join(" AND "),
+    };
+    match found.restricted {
+        true if expression.contains(" OR ") => {
+            (format!("({expression}) AND {UNKNOWN}"), found.coverage)
+        }
+        true => (format!("{expression} AND {UNKNOWN}"), found.coverage),
+        false => (expression, found.coverage),
     }
-    if !found.identified() {
-        return match detect::choice_by_reference(text) {
-            Some(ids) => (ids.join(" OR "), found.coverage),
-            None => (UNKNOWN.into(), found.coverage),
-        };
-    }
-    let op = if found.choice { " OR " } else { " AND " };
-    (found.ids.join(op), found.coverage)
 }
 
 /// The SPDX id of a text holding one license, if it is one of ours closely

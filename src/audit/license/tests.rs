@@ -224,3 +224,43 @@ fn every_shipped_text_is_in_the_store() {
     held.sort();
     assert_eq!(shipped, held);
 }
+
+/// Words that take away what a license grants are no part of it: the file
+/// is that license AND unknown, which an allow-list of the license refuses.
+#[test]
+fn a_restriction_added_to_a_license_is_unknown() {
+    for (case, license) in [
+        ("apache-no-commercial", "Apache-2.0"),
+        ("apache-commons-clause", "Apache-2.0"),
+        ("mit-no-military", "MIT"),
+    ] {
+        let text =
+            std::fs::read_to_string(fixture(&format!("ferry-cases/{case}/LICENSE"))).unwrap();
+        let (expression, coverage) = of_text(&text);
+        assert_eq!(expression, format!("{license} AND unknown"), "{case}");
+        assert!(coverage < 100, "{case}: coverage {coverage}");
+    }
+    let allowed = |id: &str| id == "Apache-2.0";
+    assert!(expr::check("Apache-2.0 AND unknown", &allowed).is_err());
+}
+
+/// "or (at your option) any later version" chooses a GPL version, not
+/// between the GPL and the other license of the file.
+#[test]
+fn a_gpl_later_version_notice_is_no_choice_between_licenses() {
+    assert_eq!(
+        file("ferry-cases/mit-gpl2-or-later/LICENSE"),
+        "GPL-2.0-only AND MIT"
+    );
+}
+
+/// A declared SPDX-License-Identifier is taken only with the text's support.
+#[test]
+fn a_declared_identifier_over_other_words_is_not_taken() {
+    let text = "This software is proprietary and confidential. No part of it may be copied, \
+                used or distributed without the written permission of Example Inc.\n\
+                SPDX-License-Identifier: MIT\n";
+    let (expression, coverage) = of_text(text);
+    assert_eq!(expression, "unknown");
+    assert!(coverage < 75, "{coverage}");
+}
