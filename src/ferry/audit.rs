@@ -28,7 +28,9 @@ pub fn run(args: AuditArgs, quiet: bool, out: &mut dyn Write) -> anyhow::Result<
         tags: args.tags.clone(),
         platform: args.platform.clone(),
         cgo: args.cgo,
-    };
+    }
+    .checked()
+    .map_err(Error::Usage)?;
     if args.target.is_file() && (!args.tags.is_empty() || args.cgo) {
         return Err(Error::Usage(format!(
             "{}: --tags and --cgo are for a folder: a bundle's scan used pack's build",
