@@ -209,6 +209,13 @@ const SHALLOW: f32 = 0.99;
 /// Lines the top-down window moves by: smaller finds shorter texts, slower.
 const STEP: usize = 3;
 
+/// The largest text read top-down. Its cost grows with the square of the
+/// text when nothing matches (minutes for a few hundred KB of shuffled
+/// license words); the real files read this way (several licenses one after
+/// another) are under 20 KB. A larger text that is not one license nearly
+/// word for word is unknown.
+pub const TOP_DOWN_MAX: usize = 24 * 1024;
+
 pub(super) fn store() -> &'static Store {
     static STORE: OnceLock<Store> = OnceLock::new();
     STORE.get_or_init(|| {
@@ -268,6 +275,7 @@ pub fn scan(text: &str) -> Found {
                 *flag = in_reference(line, &known);
             }
         }
+        false if text.len() > TOP_DOWN_MAX => {}
         false => {
             let top_down = ScanStrategy::new(store())
                 .mode(ScanMode::TopDown)

@@ -34,7 +34,8 @@ pub struct ModuleLicense {
 }
 
 /// pkg.go.dev's license file names (pkgsite internal/licenses FileNames),
-/// compared case-insensitively.
+/// compared case-insensitively; `COPYING.LESSER*` are ferry's own additions
+/// (the LGPL's usual file name, beside its `COPYING`).
 const PKGSITE_NAMES: &[&str] = &[
     "COPYING",
     "COPYING.md",
@@ -84,30 +85,42 @@ const PKGSITE_NAMES: &[&str] = &[
 
 /// Whether a file of this name is a license file: one of pkg.go.dev's names,
 /// or, as real modules name them too, a LICENSE/LICENCE/COPYING/UNLICENSE
-/// stem with a suffix (`LICENSE.BSD`, `LICENSE.MPL-2.0`) or a prefix
-/// (`GO_LICENSE`, `BSD-LICENSE`). Source files (`license.go`) are not.
+/// stem with a license's name after it (`LICENSE.BSD`, `LICENSE.MPL-2.0`,
+/// `LICENSE-APACHE.txt`) or before it (`GO_LICENSE`, `BSD-LICENSE`): the
+/// name must begin an SPDX id. Other names with the stem (`LICENSE_HEADER`,
+/// `LICENSE.tmpl`, `LICENSE-3rdparty.csv`) and source files are not.
 pub fn is_license_file(name: &str) -> bool {
     let upper = name.to_uppercase();
     if PKGSITE_NAMES.iter().any(|n| n.to_uppercase() == upper) {
         return true;
     }
-    if [
-        ".GO", ".S", ".C", ".H", ".PROTO", ".JSON", ".YAML", ".YML", ".HTML",
-    ]
-    .iter()
-    .any(|ext| upper.ends_with(ext))
-    {
-        return false;
-    }
+    let upper = [".TXT", ".MD", ".MARKDOWN", ".RST"]
+        .iter()
+        .find_map(|ext| upper.strip_suffix(ext))
+        .unwrap_or(&upper);
     let stems = ["LICENSE", "LICENCE", "COPYING", "UNLICENSE", "UNLICENCE"];
     stems.iter().any(|s| {
-        upper
+        let after = upper
             .strip_prefix(s)
-            .is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '-', '_']))
-            || upper
-                .strip_suffix(s)
-                .is_some_and(|rest| rest.ends_with(['-', '_']))
+            .and_then(|rest| rest.strip_prefix(['.', '-', '_']));
+        let before = upper
+            .strip_suffix(s)
+            .and_then(|rest| rest.strip_suffix(['-', '_']));
+        after.is_some_and(|w| names_a_license(w) || LICENSED_CODE.contains(&w))
+            || before.is_some_and(|w| names_a_license(w) || w == "GO")
     })
+}
+
+/// Names of code, not of a license, that real modules put after the stem
+/// of a license file: sigs.k8s.io/yaml's `goyaml.v2/LICENSE.libyaml` (MIT).
+const LICENSED_CODE: &[&str] = &["LIBYAML"];
+
+/// Whether a word begins an SPDX license id (`BSD`, `MPL-2.0`, `APACHE`).
+fn names_a_license(word: &str) -> bool {
+    (word.len() >= 2
+        && spdx::identifiers::LICENSES
+            .iter()
+            .any(|l| l.name.to_uppercase().starts_with(word)))
 }
 
 /// A module's licenses: every license file under `dir`, but not under a

@@ -264,3 +264,46 @@ fn a_declared_identifier_over_other_words_is_not_taken() {
     assert_eq!(expression, "unknown");
     assert!(coverage < 75, "{coverage}");
 }
+
+/// A large text of license words in no license's order is unknown, read
+/// once, not window by window (which took minutes).
+#[test]
+fn a_large_text_of_shuffled_license_words_is_unknown_without_a_top_down_read() {
+    let words: Vec<&str> = detect::text_of("Apache-2.0").split_whitespace().collect();
+    // A fixed permutation: every 7th word, cycling.
+    let shuffled: Vec<&str> = (0..words.len() * 12)
+        .map(|i| words[(i * 7) % words.len()])
+        .collect();
+    let text = shuffled
+        .chunks(12)
+        .map(|l| l.join(" "))
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(text.len() > detect::TOP_DOWN_MAX * 4, "{}", text.len());
+    assert_eq!(of_text(&text).0, "unknown");
+}
+
+/// Only license files count: a stem followed by a license's name, not any
+/// file whose name starts with LICENSE.
+#[test]
+fn files_named_like_licenses_that_are_not_are_left_out() {
+    for name in [
+        "LICENSE-3rdparty.csv",
+        "LICENSE_HEADER",
+        "LICENSE.tmpl",
+        "license.go",
+    ] {
+        assert!(!is_license_file(name), "{name}");
+    }
+    for name in [
+        "LICENSE.BSD",
+        "LICENSE.MPL-2.0",
+        "LICENSE-APACHE.txt",
+        "GO_LICENSE",
+        "BSD-LICENSE",
+        "COPYING.LESSER",
+        "LICENSE",
+    ] {
+        assert!(is_license_file(name), "{name}");
+    }
+}
