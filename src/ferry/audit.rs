@@ -75,7 +75,12 @@ pub fn run(args: AuditArgs, quiet: bool, out: &mut dyn Write) -> anyhow::Result<
         Some(audit) if report.ok() => {
             match (&audit.sbom, args.format) {
                 (Some(sbom), AuditFormat::Cyclonedx) => match &audit.vulns {
-                    Some(v) => out.write_all(&sbom::with_vulnerabilities(sbom, &v.hits))?,
+                    Some(v) => {
+                        let bom = sbom::with_vulnerabilities(sbom, &v.hits).map_err(|e| {
+                            Error::Usage(format!("{}: sbom.cdx.json: {e}", args.target.display()))
+                        })?;
+                        out.write_all(&bom)?
+                    }
                     None => out.write_all(sbom)?,
                 },
                 (_, AuditFormat::Openvex) => out.write_all(&openvex(&audit, &args, &ctx)?)?,

@@ -174,7 +174,8 @@ pub fn sbom_of_dir(dir: &Path, audit: &Audit, ctx: &Context) -> Result<Vec<u8>, 
     let modules = manifest::modules(&txt, &sum);
     let bom = sbom::of_module(&main, &created, &modules, &audit.licensed, &graph);
     Ok(match &audit.vulns {
-        Some(v) => sbom::with_vulnerabilities(&bom, &v.hits),
+        Some(v) => sbom::with_vulnerabilities(&bom, &v.hits)
+            .map_err(|e| Error::Usage(format!("{}: its SBOM: {e}", dir.display())))?,
         None => bom,
     })
 }

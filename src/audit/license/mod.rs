@@ -117,10 +117,10 @@ const LICENSED_CODE: &[&str] = &["LIBYAML"];
 
 /// Whether a word begins an SPDX license id (`BSD`, `MPL-2.0`, `APACHE`).
 fn names_a_license(word: &str) -> bool {
-    (word.len() >= 2
+    word.len() >= 2
         && spdx::identifiers::LICENSES
             .iter()
-            .any(|l| l.name.to_uppercase().starts_with(word)))
+            .any(|l| l.name.to_uppercase().starts_with(word))
 }
 
 /// A module's licenses: every license file under `dir`, but not under a
@@ -139,8 +139,22 @@ pub fn of_module(dir: &Path, other_module: &dyn Fn(&Path) -> bool) -> ModuleLice
                     || name == "testdata"
                     || name.starts_with('.'))
         });
-    let files: Vec<LicenseFile> = walk
-        .flatten()
+    let mut files: Vec<LicenseFile> = Vec::new();
+    let entries = walk.filter_map(|e| match e {
+        Ok(e) => Some(e),
+        // A folder that cannot be read may hold a license: it is unknown.
+        Err(err) => {
+            let at = err.path().unwrap_or(dir);
+            let rel = at.strip_prefix(dir).unwrap_or(at).to_string_lossy();
+            files.push(LicenseFile {
+                file: format!("{rel} (unreadable: {err})"),
+                expression: UNKNOWN.into(),
+                coverage: 0,
+            });
+            None
+        }
+    });
+    let found: Vec<LicenseFile> = entries
         .filter(|e| e.file_type().is_file())
         .filter(|e| is_license_file(&e.file_name().to_string_lossy()))
         .map(|e| {
@@ -158,6 +172,7 @@ pub fn of_module(dir: &Path, other_module: &dyn Fn(&Path) -> bool) -> ModuleLice
             }
         })
         .collect();
+    files.extend(found);
     let expression = expr::all_of(files.iter().map(|f| f.expression.as_str()));
     ModuleLicense { expression, files }
 }

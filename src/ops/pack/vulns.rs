@@ -51,6 +51,7 @@ pub fn run(
         entry: reach
             .to_bytes()
             .map_err(|e| Error::Usage(format!("{}: {e}", crate::bundle::VULNS)))?,
-        sbom: sbom::with_vulnerabilities(sbom_bytes, &hits),
+        sbom: sbom::with_vulnerabilities(sbom_bytes, &hits)
+            .map_err(|e| Error::Usage(format!("{}: {e}", crate::bundle::SBOM)))?,
     }))
 }
