@@ -287,9 +287,19 @@ pub fn scan(text: &str) -> Found {
                 .unwrap_or_default()
             {
                 ids.push(c.license.name.to_string());
-                let (start, end) = c.line_range;
+                let known = pairs(&reference(c.license.name));
+                let (start, end) = extend(lines, c.line_range, &known);
                 for flag in covered.iter_mut().take(end).skip(start) {
                     *flag = true;
+                }
+            }
+            if ids.is_empty()
+                && let Some((id, from)) = after_preface(lines)
+            {
+                ids.push(id.to_string());
+                let known = pairs(&reference(id));
+                for (line, flag) in lines.iter().zip(covered.iter_mut()).skip(from) {
+                    *flag = in_reference(line, &known);
                 }
             }
         }
@@ -312,6 +322,36 @@ pub fn scan(text: &str) -> Found {
         choice,
         coverage,
     }
+}
+
+/// A match's lines grown to the whole of its license: the top-down window
+/// stops once the score is reached, short of the text's last lines (and a
+/// title before it), which are the license's all the same.
+fn extend(
+    lines: &[String],
+    (mut start, mut end): (usize, usize),
+    known: &std::collections::HashSet<(String, String)>,
+) -> (usize, usize) {
+    while start > 0 && in_reference(&lines[start - 1], known) {
+        start -= 1;
+    }
+    while end < lines.len() && in_reference(&lines[end], known) {
+        end += 1;
+    }
+    (start, end)
+}
+
+/// Lines of preface the whole-text comparison may skip.
+const PREFACE_LINES: usize = 8;
+
+/// A license that starts after a few lines of preface (which can keep the
+/// top-down read from ever matching): the license and its first line.
+fn after_preface(lines: &[String]) -> Option<(&'static str, usize)> {
+    (1..=PREFACE_LINES.min(lines.len())).find_map(|from| {
+        let rest = TextData::new(&lines[from..].join("\n"));
+        let m = store().analyze(&rest);
+        (m.score >= CONFIDENCE).then_some((m.name, from))
+    })
 }
 
 /// A license's reference text, with its notice form when it has one.
@@ -415,13 +455,23 @@ pub fn choice_by_reference(text: &str) -> Option<Vec<String>> {
     (ids.len() > 1 && (offers_choice(&lower) || lower.contains("either of"))).then_some(ids)
 }
 
+/// A copyright line: one that starts as one, or a short one that reserves
+/// rights. A license sentence that only mentions "the copyright holders"
+/// (BSD's disclaimer, one line when read as paragraphs) is not.
+fn is_copyright(line: &str) -> bool {
+    let lower = line.trim_start().to_lowercase();
+    ["copyright", "(c)", "©"]
+        .iter()
+        .any(|p| lower.starts_with(p))
+        || (lower.contains("all rights reserved") && lower.split_whitespace().count() <= 20)
+}
+
 /// Words inside the covered lines, and in all; copyright lines are neither.
 fn word_counts(lines: &[String], covered: &[bool]) -> (usize, usize) {
     let mut inside = 0;
     let mut total = 0;
     for (line, c) in lines.iter().zip(covered) {
-        let lower = line.to_lowercase();
-        if lower.contains("copyright") || lower.contains("all rights reserved") {
+        if is_copyright(line) {
             continue;
         }
         let words = line

@@ -307,3 +307,19 @@ fn files_named_like_licenses_that_are_not_are_left_out() {
         assert!(is_license_file(name), "{name}");
     }
 }
+
+/// A line of preface before a license leaves the license whole: the match
+/// covers its text to the end, and a license the top-down read misses
+/// after the preface is still found.
+#[test]
+fn a_one_line_preface_keeps_the_license_whole() {
+    for id in ["MIT", "BSD-3-Clause"] {
+        let text = format!(
+            "This package is a fork of example.com/original, kept here for Go modules.\n\n{}",
+            detect::text_of(id)
+        );
+        let (expression, coverage) = of_text(&text);
+        assert_eq!(expression, id);
+        assert!(coverage >= 85, "{id}: {coverage}");
+    }
+}
