@@ -204,12 +204,7 @@ fn a_folder_audit_says_which_vulnerable_symbol_is_called_and_which_is_not() {
 fn a_bundle_carries_the_levels_and_a_newer_snapshot_adds_what_is_new() {
     let sb = Sandbox::new();
     let db = fixture_vulndb();
-    let out = sb.pack_with(
-        "vulnapp",
-        "v.ferry",
-        &["-q", "--vulndb", db.to_str().unwrap()],
-    );
-    assert_ok(&out);
+    pack_vulnapp(&sb);
 
     // The isolated side has no govulncheck: the levels come from the bundle.
     let isolated = |extra: &[&str]| {
@@ -284,11 +279,7 @@ fn a_bundle_carries_the_levels_and_a_newer_snapshot_adds_what_is_new() {
         .replace("\"modified\": \"2099-01-02", "\"modified\": \"2099-03-01")
         .replace("\"Render\"", "\"Render\", \"Parse\"");
     fs::write(newer.join("ID/GO-2099-0102.json"), revised).unwrap();
-    fs::write(
-        newer.join("index/db.json"),
-        r#"{"modified": "2099-03-01T00:00:00Z"}"#,
-    )
-    .unwrap();
+    dated(&newer, "2099-03-01T00:00:00Z");
     let out = isolated(&["--vulndb", newer.to_str().unwrap()]);
     assert_exit(&out, 1);
     assert_says(
@@ -304,11 +295,7 @@ fn a_bundle_carries_the_levels_and_a_newer_snapshot_adds_what_is_new() {
     let older = sb.path("older");
     copy_dir(&db, &older);
     fs::remove_file(older.join("ID/GO-2099-0101.json")).unwrap();
-    fs::write(
-        older.join("index/db.json"),
-        r#"{"modified": "1999-01-01T00:00:00Z"}"#,
-    )
-    .unwrap();
+    dated(&older, "1999-01-01T00:00:00Z");
     let out = isolated(&["--vulndb", older.to_str().unwrap()]);
     assert_exit(&out, 2);
     assert_says(
@@ -348,6 +335,23 @@ fn pack_without_govulncheck_writes_no_bundle() {
     assert!(!sb.path("v.ferry").exists());
 }
 
+/// `v.ferry`: vulnapp packed with fixtures/vulndb.
+fn pack_vulnapp(sb: &Sandbox) {
+    let db = fixture_vulndb();
+    let out = sb.pack_with(
+        "vulnapp",
+        "v.ferry",
+        &["-q", "--vulndb", db.to_str().unwrap()],
+    );
+    assert_ok(&out);
+}
+
+/// Sets a snapshot folder's date (its index/db.json).
+fn dated(db: &Path, modified: &str) {
+    let json = serde_json::json!({ "modified": modified }).to_string();
+    fs::write(db.join("index/db.json"), json).unwrap();
+}
+
 fn copy_dir(from: &Path, to: &Path) {
     for e in walkdir::WalkDir::new(from) {
         let e = e.unwrap();
@@ -372,13 +376,7 @@ fn forged_entry(sb: &Sandbox, name: &str, edit: impl Fn(&mut serde_json::Value))
     use crate::common::{rawzip, resign::resigned};
     use sha2::{Digest, Sha256};
     if !sb.path("v.ferry").exists() {
-        let db = fixture_vulndb();
-        let out = sb.pack_with(
-            "vulnapp",
-            "v.ferry",
-            &["-q", "--vulndb", db.to_str().unwrap()],
-        );
-        assert_ok(&out);
+        pack_vulnapp(sb);
     }
     let mut entries = rawzip::entries_of(&fs::read(sb.path("v.ferry")).unwrap());
     let at = entries.iter().position(|e| e.0 == name).unwrap();
