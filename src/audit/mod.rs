@@ -8,6 +8,7 @@ pub mod license;
 pub mod openvex;
 pub mod policy;
 pub mod reach;
+pub mod record;
 pub mod sbom;
 pub mod vulns;
 
@@ -76,12 +77,13 @@ pub struct Scan {
     pub when: &'static str,
 }
 
-/// What the reachability levels come from: a scan, and for a bundle the
-/// advisories its own database held (anything else is new since the pack).
+/// What the reachability levels come from: a scan, and for a bundle its own
+/// database, the one the scan read (an advisory it lacks is new since the
+/// pack; one it holds in another revision changed since).
 pub struct Reachability<'a> {
     pub reach: &'a reach::Reach,
     pub when: &'static str,
-    pub known: Option<&'a std::collections::BTreeSet<String>>,
+    pub known: Option<&'a vulns::Snapshot>,
 }
 
 impl Audit {
@@ -142,18 +144,29 @@ impl Audit {
     }
 }
 
-/// Each version match gets the scan's level; an advisory the bundle's own
-/// database did not hold is marked new since the pack; a scan finding no
+/// Each version match gets the scan's level, unless the advisory is not the
+/// revision the scan read: one the bundle's own database did not hold is
+/// marked new since the pack, one it held in another revision (`modified`)
+/// changed since, and neither gets a level; a scan finding no
 /// version match gave is added as it is, except the standard library's:
 /// the Go that builds on the isolated side is not the one that scanned.
 pub fn with_levels(hits: &mut Vec<vulns::Hit>, snapshot: &vulns::Snapshot, scan: &Reachability) {
     for h in hits.iter_mut() {
+        if let Some(own) = scan.known {
+            let now = snapshot.get(&h.id).map(|a| &a.modified);
+            match own.get(&h.id) {
+                None => h.since_pack = true,
+                Some(then) => h.changed_since_pack = now != Some(&then.modified),
+            }
+        }
+        if h.since_pack || h.changed_since_pack {
+            continue;
+        }
         if let Some(f) = scan.reach.find(&h.id, &h.module) {
             h.level = Some(f.level);
             h.symbol = f.symbol.clone();
             h.call_path = f.call_path.clone();
         }
-        h.since_pack = scan.known.is_some_and(|k| !k.contains(&h.id));
     }
     for f in &scan.reach.findings {
         let stdlib = f.module == "stdlib" || f.module == "toolchain";
@@ -172,6 +185,7 @@ pub fn with_levels(hits: &mut Vec<vulns::Hit>, snapshot: &vulns::Snapshot, scan:
             symbol: f.symbol.clone(),
             call_path: f.call_path.clone(),
             since_pack: false,
+            changed_since_pack: false,
         });
     }
     hits.sort_by(|a, b| (&a.module, &a.id).cmp(&(&b.module, &b.id)));

@@ -49,6 +49,48 @@ pub struct Finding {
     pub fixed: Option<String>,
 }
 
+/// The build a scan looked at: govulncheck reads the files this build
+/// compiles, so it must be the one ferry builds (pack's `--platform`,
+/// `--cgo` and `--tags`), never the scanning shell's defaults.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScanBuild {
+    pub goos: String,
+    pub goarch: String,
+    pub cgo: bool,
+    pub tags: Vec<String>,
+}
+
+impl ScanBuild {
+    /// From a platform `os/arch` (`linux/amd64`; a variant after a second
+    /// `/` is not Go's concern); `None` when it does not name both.
+    pub fn new(platform: &str, cgo: bool, tags: &[String]) -> Option<ScanBuild> {
+        let mut parts = platform.split('/');
+        let (goos, goarch) = (parts.next()?, parts.next()?);
+        let word = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric());
+        (word(goos) && word(goarch)).then(|| ScanBuild {
+            goos: goos.to_string(),
+            goarch: goarch.to_string(),
+            cgo,
+            tags: tags.to_vec(),
+        })
+    }
+}
+
+impl std::fmt::Display for ScanBuild {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let cgo = if self.cgo { 1 } else { 0 };
+        write!(f, "{}/{} CGO_ENABLED={cgo}", self.goos, self.goarch)?;
+        if !self.tags.is_empty() {
+            write!(f, " -tags {}", self.tags.join(","))?;
+        }
+        Ok(())
+    }
+}
+
+/// The one govulncheck whose output ferry reads and records: another
+/// version's JSON or levels may differ, so any other is refused.
+pub const SCANNER: &str = "govulncheck@v1.9.0";
+
 /// What `vulns.json` in a bundle holds: the scan and its findings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Reach {
@@ -57,15 +99,18 @@ pub struct Reach {
     pub go_version: String,
     /// The database's own date (its `index/db.json`).
     pub db_modified: Option<String>,
+    /// The build scanned; absent in a record made before ferry wrote it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub build: Option<ScanBuild>,
     pub findings: Vec<Finding>,
 }
 
 impl Reach {
     /// The bytes a bundle carries: pretty JSON with a final newline.
-    pub fn to_bytes(&self) -> Vec<u8> {
-        let mut bytes = serde_json::to_vec_pretty(self).unwrap_or_default();
+    pub fn to_bytes(&self) -> Result<Vec<u8>, serde_json::Error> {
+        let mut bytes = serde_json::to_vec_pretty(self)?;
         bytes.push(b'\n');
-        bytes
+        Ok(bytes)
     }
 
     /// A bundle's `vulns.json` is input: none of its words may hide a
@@ -86,6 +131,8 @@ impl Reach {
         let bad = [&self.scanner, &self.go_version]
             .into_iter()
             .chain(self.db_modified.iter())
+            .chain(self.build.iter().flat_map(|b| [&b.goos, &b.goarch]))
+            .chain(self.build.iter().flat_map(|b| b.tags.iter()))
             .chain(words)
             .find(|w| hidden(w));
         match bad {
@@ -117,48 +164,78 @@ impl crate::exit::Classify for ReachError {
 
 /// Runs `govulncheck -C tree -db file://db -format json [-tags …] ./...` in
 /// module mode over vendor/ (`-mod=vendor`, no toolchain switch, no proxy:
-/// the tree already holds every line of code it reads) and reads what it
-/// found. `tags` are the build's, so that the files scanned are the ones built.
+/// the tree already holds every line of code it reads) for exactly `build`
+/// (GOOS, GOARCH, CGO_ENABLED, tags; `GOENV=off` so no go env file adds
+/// to it), and reads what it found. Only [`SCANNER`] is trusted.
 pub fn run(
     govulncheck: &Path,
     tree: &Path,
     db: &Path,
-    tags: &[String],
+    build: &ScanBuild,
 ) -> Result<Reach, ReachError> {
     let bad = |reason: String| ReachError {
-        path: govulncheck.to_path_buf(),
+        path: tree.to_path_buf(),
         reason,
     };
+    let named = govulncheck.display();
     let mut cmd = Command::new(govulncheck);
-    if !tags.is_empty() {
-        cmd.arg("-tags").arg(tags.join(","));
+    if !build.tags.is_empty() {
+        cmd.arg("-tags").arg(build.tags.join(","));
     }
     let out = cmd
         .arg("-C")
         .arg(tree)
         .arg("-db")
-        .arg(format!("file://{}", db.display()))
+        .arg(file_url(db))
         .args(["-format", "json", "./..."])
         .env("GOFLAGS", "-mod=vendor")
         .env("GOTOOLCHAIN", "local")
         .env("GOPROXY", "off")
         .env("GOWORK", "off")
+        .env("GOENV", "off")
+        .env("GOOS", &build.goos)
+        .env("GOARCH", &build.goarch)
+        .env("CGO_ENABLED", if build.cgo { "1" } else { "0" })
         .output()
         .map_err(|e| {
             bad(format!(
-                "cannot run govulncheck ({e}): install it with scripts/setup.sh, or name it in FERRY_GOVULNCHECK"
+                "cannot run govulncheck {named} ({e}): install {SCANNER} with scripts/setup.sh, or name it in FERRY_GOVULNCHECK"
             ))
         })?;
     // -format json exits 0 whatever it finds; anything else is a failed run.
     if !out.status.success() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         return Err(bad(format!(
-            "govulncheck failed ({}): {}",
+            "govulncheck {named} failed ({}): {}",
             out.status,
             stderr.trim()
         )));
     }
-    parse(&out.stdout).map_err(|e| bad(format!("its JSON output: {e}")))
+    let mut reach = parse(&out.stdout)
+        .map_err(|e| bad(format!("govulncheck {named}: its JSON output: {e}")))?;
+    if reach.scanner != SCANNER {
+        return Err(bad(format!(
+            "govulncheck {named} says it is {:?}; ferry reads {SCANNER} only: install it with scripts/setup.sh",
+            reach.scanner
+        )));
+    }
+    reach.build = Some(build.clone());
+    Ok(reach)
+}
+
+/// `file://` and the path, each byte outside a URL path's plain characters
+/// percent-encoded (a `#`, `%` or `?` in TMPDIR would end or change it).
+fn file_url(path: &Path) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    let mut url = String::from("file://");
+    for &b in path.as_os_str().as_bytes() {
+        if b.is_ascii_alphanumeric() || b"/-._~".contains(&b) {
+            url.push(b as char);
+        } else {
+            url.push_str(&format!("%{b:02X}"));
+        }
+    }
+    url
 }
 
 /// govulncheck's JSON stream (one message after another: config, progress,
@@ -168,12 +245,15 @@ pub fn parse(stream: &[u8]) -> Result<Reach, String> {
         scanner: String::new(),
         go_version: String::new(),
         db_modified: None,
+        build: None,
         findings: Vec::new(),
     };
+    let mut seen_config = false;
     let mut best: BTreeMap<(String, String), Finding> = BTreeMap::new();
     for message in serde_json::Deserializer::from_slice(stream).into_iter::<Message>() {
         let message = message.map_err(|e| e.to_string())?;
         if let Some(c) = message.config {
+            seen_config = true;
             reach.scanner = format!("{}@{}", c.scanner_name, c.scanner_version);
             reach.go_version = c.go_version;
             reach.db_modified = c.db_last_modified;
@@ -188,6 +268,9 @@ pub fn parse(stream: &[u8]) -> Result<Reach, String> {
                 best.insert(key, f);
             }
         }
+    }
+    if !seen_config {
+        return Err("no config message: not govulncheck's JSON stream".into());
     }
     reach.findings = best.into_values().collect();
     Ok(reach)
@@ -322,7 +405,7 @@ mod tests {
                 "example.com/vulnlib.Parse (vulnlib.go:8)"
             ]
         );
-        let back: Reach = serde_json::from_slice(&reach.to_bytes()).unwrap();
+        let back: Reach = serde_json::from_slice(&reach.to_bytes().unwrap()).unwrap();
         assert_eq!(back, reach);
     }
 
@@ -339,6 +422,19 @@ mod tests {
     #[test]
     fn a_stream_that_is_not_json_is_an_error() {
         assert!(parse(b"{\"config\":").is_err());
-        assert!(parse(b"").unwrap().findings.is_empty());
+        assert!(parse(b"").is_err(), "a stream with no config");
+    }
+
+    #[test]
+    fn a_platform_names_the_build_and_a_path_is_escaped() {
+        let b = ScanBuild::new("linux/arm64/v8", false, &[]).unwrap();
+        assert_eq!((b.goos.as_str(), b.goarch.as_str()), ("linux", "arm64"));
+        assert_eq!(b.to_string(), "linux/arm64 CGO_ENABLED=0");
+        assert!(ScanBuild::new("linux", false, &[]).is_none());
+        assert!(ScanBuild::new("linux/am d64", false, &[]).is_none());
+        assert_eq!(
+            file_url(Path::new("/tmp/a#b%c d/db")),
+            "file:///tmp/a%23b%25c%20d/db"
+        );
     }
 }

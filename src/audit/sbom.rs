@@ -131,15 +131,17 @@ fn component(m: &Module, licenses: &BTreeMap<String, String>) -> Value {
 /// entry: the advisory, the component it affects, and the analysis the
 /// reachability level gives (`analysis_of`). The components, and so the
 /// serial number, are unchanged; the bytes are as deterministic.
-pub fn with_vulnerabilities(sbom: &[u8], hits: &[super::vulns::Hit]) -> Vec<u8> {
-    let Ok(mut bom) = serde_json::from_slice::<Value>(sbom) else {
-        return sbom.to_vec();
-    };
+pub fn with_vulnerabilities(
+    sbom: &[u8],
+    hits: &[super::vulns::Hit],
+) -> Result<Vec<u8>, serde_json::Error> {
+    // An SBOM that is not JSON is an error, never passed on without them.
+    let mut bom = serde_json::from_slice::<Value>(sbom)?;
     let entries: Vec<Value> = hits.iter().map(vulnerability).collect();
     bom["vulnerabilities"] = Value::Array(entries);
-    let mut bytes = serde_json::to_vec_pretty(&bom).unwrap_or_default();
+    let mut bytes = serde_json::to_vec_pretty(&bom)?;
     bytes.push(b'\n');
-    bytes
+    Ok(bytes)
 }
 
 fn vulnerability(h: &super::vulns::Hit) -> Value {
@@ -294,6 +296,17 @@ pub fn parse_graph(text: &str) -> Vec<(String, String)> {
 mod tests {
     use super::*;
     use crate::bundle::manifest::ModuleReplace;
+
+    #[test]
+    fn an_sbom_that_is_not_json_is_an_error_not_passed_on() {
+        assert!(with_vulnerabilities(b"not json", &[]).is_err());
+        let bom = with_vulnerabilities(b"{}", &[]).unwrap();
+        assert!(
+            String::from_utf8(bom)
+                .unwrap()
+                .contains("\"vulnerabilities\": []")
+        );
+    }
 
     fn module(path: &str, version: &str, replace: Option<(&str, Option<&str>)>) -> Module {
         Module {

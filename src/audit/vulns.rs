@@ -151,6 +151,66 @@ pub fn parse_files(files: Vec<(String, Vec<u8>)>) -> Result<Snapshot, String> {
     Ok(snap)
 }
 
+impl Snapshot {
+    /// The words of every advisory a terminal shows (id, aliases, summary,
+    /// date, module paths): the first that hides a control or invisible
+    /// formatting character, named by its advisory.
+    pub fn check_text(&self) -> Result<(), String> {
+        for (a, _) in &self.advisories {
+            let words = [&a.id, &a.summary]
+                .into_iter()
+                .chain(a.aliases.iter())
+                .chain(a.modified.iter())
+                .chain(a.affected.iter().map(|x| &x.package.name));
+            for w in words {
+                if w.chars().any(hidden) {
+                    return Err(format!(
+                        "advisory {:?}: {w:?} holds a control or invisible character",
+                        a.id
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The advisory with this id.
+    pub fn get(&self, id: &str) -> Option<&Advisory> {
+        self.advisories
+            .iter()
+            .find(|(a, _)| a.id == id)
+            .map(|(a, _)| a)
+    }
+
+    /// This snapshot with a newer one's advisories: each id once, the most
+    /// recently `modified` revision kept. A snapshot older than this one
+    /// (its `db.json` date) is refused: it would bring back old revisions.
+    pub fn merge(mut self, newer: Snapshot) -> Result<Snapshot, String> {
+        if let (Some(own), Some(new)) = (&self.modified, &newer.modified)
+            && new < own
+        {
+            return Err(format!(
+                "its snapshot of {new} is older than the bundle's own ({own}): give a newer one, or none"
+            ));
+        }
+        for (adv, bytes) in newer.advisories {
+            match self.advisories.iter_mut().find(|(a, _)| a.id == adv.id) {
+                Some(old) if old.0.modified >= adv.modified => {}
+                Some(old) => *old = (adv, bytes),
+                None => self.advisories.push((adv, bytes)),
+            }
+        }
+        self.advisories.sort_by(|a, b| a.0.id.cmp(&b.0.id));
+        self.modified = newer.modified.or(self.modified);
+        Ok(self)
+    }
+}
+
+/// A character a terminal acts on or hides instead of showing.
+pub fn hidden(c: char) -> bool {
+    c.is_control() || crate::text::invisible_format(c)
+}
+
 /// Whether an advisory id can be a file name (`GO-2024-0001`).
 pub fn safe_id(id: &str) -> bool {
     !id.is_empty()
@@ -277,6 +337,10 @@ pub struct Hit {
     /// An advisory the bundle's own database did not hold: published (or
     /// first seen) after the pack, matched by module version only.
     pub since_pack: bool,
+    /// An advisory revised after the pack (another `modified` than the
+    /// bundle's copy): the scan's level read the old revision, so none is given.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub changed_since_pack: bool,
 }
 
 /// Matches `modules` (path, version as built) against every advisory.
@@ -303,6 +367,7 @@ pub fn matches(snapshot: &Snapshot, modules: &[(String, String)]) -> Vec<Hit> {
                     symbol: None,
                     call_path: Vec::new(),
                     since_pack: false,
+                    changed_since_pack: false,
                 });
             }
         }
@@ -409,5 +474,66 @@ mod tests {
         assert_eq!(hits.len(), 1);
         assert_eq!(hits[0].fixed.as_deref(), Some("v1.1.2"));
         assert!(parse_files(vec![("x.json".into(), b"{}".to_vec())]).is_err());
+    }
+}
+
+#[cfg(test)]
+mod merge_tests {
+    use super::*;
+
+    fn snap(date: &str, advs: &[(&str, &str, &str)]) -> Snapshot {
+        let files = advs
+            .iter()
+            .map(|(id, modified, summary)| {
+                let json = serde_json::json!({"id": id, "modified": modified, "summary": summary});
+                (format!("ID/{id}.json"), json.to_string().into_bytes())
+            })
+            .chain([(
+                "index/db.json".to_string(),
+                serde_json::json!({ "modified": date })
+                    .to_string()
+                    .into_bytes(),
+            )])
+            .collect();
+        parse_files(files).unwrap()
+    }
+
+    #[test]
+    fn a_newer_snapshot_adds_and_revises_and_an_older_one_is_refused() {
+        let own = snap(
+            "2099-01-02",
+            &[("A", "2099-01-01", "a"), ("B", "2099-01-01", "b")],
+        );
+        let newer = snap(
+            "2099-02-01",
+            &[("B", "2099-02-01", "b2"), ("C", "2099-02-01", "c")],
+        );
+        let merged = own.clone().merge(newer).unwrap();
+        let ids: Vec<(&str, &str)> = merged
+            .advisories
+            .iter()
+            .map(|(a, _)| (a.id.as_str(), a.summary.as_str()))
+            .collect();
+        assert_eq!(ids, [("A", "a"), ("B", "b2"), ("C", "c")]);
+        assert_eq!(merged.modified.as_deref(), Some("2099-02-01"));
+        let older = snap("1999-01-01", &[("C", "1999-01-01", "c")]);
+        assert!(
+            own.merge(older)
+                .unwrap_err()
+                .contains("older than the bundle's own")
+        );
+    }
+
+    #[test]
+    fn terminal_escapes_in_an_advisory_are_found() {
+        let ok = snap("2099-01-02", &[("A", "2099-01-01", "fine")]);
+        assert!(ok.check_text().is_ok());
+        let esc = snap(
+            "2099-01-02",
+            &[("A", "2099-01-01", "\u{1b}[2K\rOK: not affected")],
+        );
+        assert!(esc.check_text().is_err());
+        let bidi = snap("2099-01-02", &[("A\u{202e}", "2099-01-01", "x")]);
+        assert!(bidi.check_text().is_err());
     }
 }

@@ -60,13 +60,29 @@ pub enum Code {
     ApprovalsMissing,
     NeedsBase,
     FromBaseCarried,
+    /// vulndb/ cannot be read as OSV advisories, or hides characters.
+    VulndbText,
+    /// vulns.json is not the record pack writes.
+    VulnsRecord,
+    /// vulns.json names another scanner than the one ferry runs.
+    VulnsScanner,
+    /// vulns.json scanned another build than the manifest's.
+    VulnsBuild,
+    /// vulns.json's database date is not vulndb/'s.
+    VulnsDatabase,
+    /// A finding's module version is not the manifest's.
+    VulnsVersion,
+    /// A finding for an advisory vulndb/ does not hold.
+    VulnsUnknownAdvisory,
+    /// An advisory of vulndb/ matches a module version; vulns.json has no finding.
+    VulnsMissingFinding,
     /// A Go verification finding, by its own code.
     Go(crate::gomod::diags::Code),
 }
 
 impl Code {
     /// Every bundle code but `Go(_)`, in the order docs/diagnostics.md lists them.
-    pub const ALL: [Code; 25] = [
+    pub const ALL: [Code; 33] = [
         Code::PrefixData,
         Code::DuplicateName,
         Code::ManifestUnsorted,
@@ -92,6 +108,14 @@ impl Code {
         Code::ApprovalsMissing,
         Code::NeedsBase,
         Code::FromBaseCarried,
+        Code::VulndbText,
+        Code::VulnsRecord,
+        Code::VulnsScanner,
+        Code::VulnsBuild,
+        Code::VulnsDatabase,
+        Code::VulnsVersion,
+        Code::VulnsUnknownAdvisory,
+        Code::VulnsMissingFinding,
     ];
 
     /// The stable name, as JSON and docs/diagnostics.md spell it.
@@ -122,6 +146,14 @@ impl Code {
             Code::ApprovalsMissing => "approvals-missing",
             Code::NeedsBase => "needs-base",
             Code::FromBaseCarried => "from-base-carried",
+            Code::VulndbText => "vulndb-text",
+            Code::VulnsRecord => "vulns-record",
+            Code::VulnsScanner => "vulns-scanner",
+            Code::VulnsBuild => "vulns-build",
+            Code::VulnsDatabase => "vulns-database",
+            Code::VulnsVersion => "vulns-version",
+            Code::VulnsUnknownAdvisory => "vulns-unknown-advisory",
+            Code::VulnsMissingFinding => "vulns-missing-finding",
             Code::Go(go) => go.as_str(),
         }
     }
@@ -227,6 +259,7 @@ pub enum CheckName {
     Go,
     Approvals,
     Parts,
+    Vulns,
 }
 
 /// One check that ran, for `verify --json`.

@@ -26,7 +26,18 @@ pub fn run(args: AuditArgs, quiet: bool, out: &mut dyn Write) -> anyhow::Result<
         vulns: args.vulns || args.vulndb.is_some(),
         vulndb: args.vulndb.clone(),
         tags: args.tags.clone(),
-    };
+        platform: args.platform.clone(),
+        cgo: args.cgo,
+    }
+    .checked()
+    .map_err(Error::Usage)?;
+    if args.target.is_file() && (!args.tags.is_empty() || args.cgo) {
+        return Err(Error::Usage(format!(
+            "{}: --tags and --cgo are for a folder: a bundle's scan used pack's build",
+            args.target.display()
+        ))
+        .into());
+    }
     if args.approvals && !args.target.is_file() {
         return Err(Error::Usage(format!(
             "{}: --approvals lists the approvals of a bundle file",
@@ -64,7 +75,12 @@ pub fn run(args: AuditArgs, quiet: bool, out: &mut dyn Write) -> anyhow::Result<
         Some(audit) if report.ok() => {
             match (&audit.sbom, args.format) {
                 (Some(sbom), AuditFormat::Cyclonedx) => match &audit.vulns {
-                    Some(v) => out.write_all(&sbom::with_vulnerabilities(sbom, &v.hits))?,
+                    Some(v) => {
+                        let bom = sbom::with_vulnerabilities(sbom, &v.hits).map_err(|e| {
+                            Error::Usage(format!("{}: sbom.cdx.json: {e}", args.target.display()))
+                        })?;
+                        out.write_all(&bom)?
+                    }
                     None => out.write_all(sbom)?,
                 },
                 (_, AuditFormat::Openvex) => out.write_all(&openvex(&audit, &args, &ctx)?)?,
@@ -140,7 +156,9 @@ fn print_approvals(
 }
 
 /// `VULN id (aliases) module@version: summary; fixed in …; level`, the
-/// level with its call path when a symbol is called.
+/// level with its call path when a symbol is called. Every word of an
+/// advisory is escaped: a folder's database is not checked for characters
+/// that would rewrite the terminal (a bundle's is, and is refused).
 fn vuln_line(h: &Hit) -> String {
     let aliases = match h.aliases.is_empty() {
         true => String::new(),
@@ -150,23 +168,36 @@ fn vuln_line(h: &Hit) -> String {
         .fixed
         .as_deref()
         .map_or("no fixed version".to_string(), |f| format!("fixed in {f}"));
-    let level = match (h.level, h.since_pack) {
-        (_, true) => {
+    let level = match (h.level, h.since_pack, h.changed_since_pack) {
+        (_, true, _) => {
             "NEW since the pack: module version matches, reachability not analysed".to_string()
         }
-        (None, false) => "module version matches, reachability not analysed".to_string(),
-        (Some(Level::Called), false) => format!("symbol called: {}", h.call_path.join(" -> ")),
-        (Some(Level::Imported), false) => {
+        (_, _, true) => {
+            "CHANGED since the pack: the advisory was revised, module version matches, reachability not analysed".to_string()
+        }
+        (None, _, _) => "module version matches, reachability not analysed".to_string(),
+        (Some(Level::Called), _, _) => format!("symbol called: {}", h.call_path.join(" -> ")),
+        (Some(Level::Imported), _, _) => {
             "package imported, no vulnerable symbol called".to_string()
         }
-        (Some(Level::Required), false) => {
+        (Some(Level::Required), _, _) => {
             "module required, vulnerable package not imported".to_string()
         }
     };
-    format!(
+    escape(&format!(
         "VULN {}{aliases} {}@{}: {}; {fixed}; {level}",
         h.id, h.module, h.version, h.summary
-    )
+    ))
+}
+
+/// Each control or invisible formatting character as `\u{…}`.
+fn escape(line: &str) -> String {
+    line.chars()
+        .map(|c| match ferry::audit::vulns::hidden(c) {
+            true => c.escape_unicode().to_string(),
+            false => c.to_string(),
+        })
+        .collect()
 }
 
 fn exit(audit: &Audit) -> Exit {
@@ -234,33 +265,31 @@ fn print(audit: &Audit, format: AuditFormat, out: &mut dyn Write) -> anyhow::Res
         for h in &v.hits {
             say!(out, "{}", vuln_line(h));
         }
-        let by = |l: Option<Level>| {
-            v.hits
-                .iter()
-                .filter(|h| h.level == l && !h.since_pack)
-                .count()
-        };
+        let fresh = |h: &&Hit| !h.since_pack && !h.changed_since_pack;
+        let by = |l: Option<Level>| v.hits.iter().filter(fresh).filter(|h| h.level == l).count();
         let levels = match &v.reachability {
             Some(scan) => format!(
-                "; {} symbol called, {} package imported, {} module required, {} new since the pack (reachability by {} at {} time, {})",
+                "; {} symbol called, {} package imported, {} module required, {} not analysed, {} new and {} changed since the pack (reachability by {} at {} time, {})",
                 by(Some(Level::Called)),
                 by(Some(Level::Imported)),
                 by(Some(Level::Required)),
+                by(None),
                 v.hits.iter().filter(|h| h.since_pack).count(),
+                v.hits.iter().filter(|h| h.changed_since_pack).count(),
                 scan.scanner,
                 scan.when,
                 scan.go_version
             ),
             None => "; reachability not analysed".to_string(),
         };
-        say!(
-            out,
+        let line = format!(
             "vulnerabilities: {} found in {} module versions against {} advisories (database snapshot of {}){levels}",
             v.hits.len(),
             v.modules_checked,
             v.advisories,
             v.snapshot.as_deref().unwrap_or("an unknown date")
         );
+        say!(out, "{}", escape(&line));
     }
     let c = &audit.check;
     let verified = c

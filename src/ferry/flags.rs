@@ -425,7 +425,7 @@ pub struct AuditArgs {
     #[arg(long, value_name = "ID")]
     pub allow_license: Vec<String>,
     /// Match every module version against a vulnerability database snapshot
-    /// (the bundle's own, or --vulndb), each match with how close the code
+    /// (the bundle's own, revised by a newer --vulndb), each match with how close the code
     /// comes (govulncheck's scan: at pack time for a bundle, now for a
     /// folder); exit 1 on a known vulnerability.
     #[arg(long)]
@@ -434,10 +434,19 @@ pub struct AuditArgs {
     /// (comma-separated; a bundle's scan used pack's --tags).
     #[arg(long, value_name = "TAGS", value_delimiter = ',')]
     pub tags: Vec<String>,
+    /// For a folder with --vulndb: the platform govulncheck scans for, as
+    /// pack builds it (GOOS/GOARCH; a bundle's scan used pack's --platform).
+    #[arg(long, value_name = "OS/ARCH", default_value = "linux/amd64")]
+    pub platform: String,
+    /// For a folder with --vulndb: scan with cgo on (CGO_ENABLED=1), as
+    /// `pack --cgo` builds; off by default, as pack builds.
+    #[arg(long)]
+    pub cgo: bool,
     /// The snapshot to match against (OSV JSON folder or zip); implies
-    /// --vulns. For a bundle, a newer one than it carries: advisories its own
-    /// did not hold are marked new since the pack. For a folder, govulncheck
-    /// runs against it.
+    /// --vulns. For a bundle, a newer one than it carries (an older one is
+    /// refused): advisories its own did not hold are marked new since the
+    /// pack, revised ones changed since. For a folder, govulncheck runs
+    /// against it.
     #[arg(long, value_name = "DIR|ZIP")]
     pub vulndb: Option<PathBuf>,
     #[command(flatten)]

@@ -5,9 +5,7 @@
 use std::path::Path;
 
 use super::{Context, read_go_text};
-use std::collections::BTreeSet;
-
-use crate::audit::reach::{self, Reach};
+use crate::audit::reach::{self, Reach, ScanBuild};
 use crate::audit::{Audit, Policy, Reachability, sbom, vulns};
 use crate::bundle::diags::Report;
 use crate::bundle::extract::Extract;
@@ -50,7 +48,8 @@ pub fn dir(
             ))
         })?;
         let snapshot = vulns::load(db)?;
-        let reach = scan(dir, &snapshot, &policy.tags, ctx)?;
+        let build = scan_build(&policy.platform, policy.cgo, &policy.tags)?;
+        let reach = scan(dir, &snapshot, &build, ctx)?;
         let scan = Reachability {
             reach: &reach,
             when: "audit",
@@ -61,17 +60,27 @@ pub fn dir(
     Ok(audit)
 }
 
+/// The build govulncheck scans: the platform (`os/arch`), cgo and tags
+/// the offline build uses.
+pub fn scan_build(platform: &str, cgo: bool, tags: &[String]) -> Result<ScanBuild, Error> {
+    ScanBuild::new(platform, cgo, tags).ok_or_else(|| {
+        Error::Usage(format!(
+            "--platform {platform:?}: govulncheck scans for a platform os/arch (linux/amd64)"
+        ))
+    })
+}
+
 /// govulncheck over `tree` (go.mod and vendor/) against `snapshot`, written
-/// first in the layout govulncheck reads.
+/// first in the layout govulncheck reads, for exactly `build`.
 pub fn scan(
     tree: &Path,
     snapshot: &vulns::Snapshot,
-    tags: &[String],
+    build: &ScanBuild,
     ctx: &Context,
 ) -> Result<Reach, Error> {
     let temp = ctx.temp("vulndb")?;
     vulns::write_layout(snapshot, temp.path())?;
-    Ok(reach::run(&ctx.govulncheck, tree, temp.path(), tags)?)
+    Ok(reach::run(&ctx.govulncheck, tree, temp.path(), build)?)
 }
 
 /// Audits a bundle: everything `verify` checks first, then the Go check and
@@ -95,42 +104,52 @@ pub fn bundle(
     audit.version = checked.report.version.clone();
     audit.sbom = read_if_exists(&temp.path().join(SBOM))?;
     if policy.vulns {
-        let bundled = temp.path().join(VULNDB);
-        let own = match bundled.is_dir() {
-            true => Some(vulns::load(&bundled)?),
-            false => None,
-        };
-        let newer = policy.vulndb.as_deref().map(vulns::load).transpose()?;
-        let Some(snapshot) = newer.as_ref().or(own.as_ref()) else {
-            return Err(Error::Usage(format!(
-                "{}: carries no vulnerability database: pack with --vulndb, or pass --vulndb DIR|ZIP",
-                bundle.display()
-            )));
-        };
-        let known: Option<BTreeSet<String>> = own
-            .as_ref()
-            .map(|o| o.advisories.iter().map(|(a, _)| a.id.clone()).collect());
-        let reach = match read_if_exists(&temp.path().join(VULNS))? {
-            Some(bytes) => Some(read_reach(bundle, &bytes)?),
-            None => None,
-        };
-        let scan = reach.as_ref().map(|reach| Reachability {
-            reach,
-            when: "pack",
-            known: known.as_ref(),
-        });
-        audit.check_vulns(snapshot, scan);
+        audit_vulns(&mut audit, bundle, temp.path(), checked.report.ok(), policy)?;
     }
     Ok((checked.report, Some(audit)))
 }
 
-/// A bundle's `vulns.json`, refused when it is not the record pack writes
-/// or hides characters from the terminal.
-fn read_reach(bundle: &Path, bytes: &[u8]) -> Result<Reach, Error> {
-    let refused = |e: String| Error::Usage(format!("{}: {VULNS}: {e}", bundle.display()));
-    let reach: Reach = serde_json::from_slice(bytes).map_err(|e| refused(e.to_string()))?;
-    reach.check_text().map_err(refused)?;
-    Ok(reach)
+/// `--vulns` on a bundle: its own database, revised by a newer `--vulndb`
+/// (never an older one), each match with the level vulns.json records when
+/// the bundle's checks (vulns.json's cross-checks among them) passed.
+fn audit_vulns(
+    audit: &mut Audit,
+    bundle: &Path,
+    extracted: &Path,
+    checked: bool,
+    policy: &Policy,
+) -> Result<(), Error> {
+    let bundled = extracted.join(VULNDB);
+    let own = match bundled.is_dir() {
+        true => Some(vulns::load(&bundled)?),
+        false => None,
+    };
+    let newer = policy.vulndb.as_deref().map(vulns::load).transpose()?;
+    let snapshot = match (&own, newer) {
+        (Some(own), Some(newer)) => own.clone().merge(newer).map_err(|e| {
+            let db = policy.vulndb.as_deref().unwrap_or(Path::new(""));
+            Error::Usage(format!("--vulndb {}: {e}", db.display()))
+        })?,
+        (None, Some(newer)) => newer,
+        (Some(own), None) => own.clone(),
+        (None, None) => {
+            return Err(Error::Usage(format!(
+                "{}: carries no vulnerability database: pack with --vulndb, or pass --vulndb DIR|ZIP",
+                bundle.display()
+            )));
+        }
+    };
+    let reach = match read_if_exists(&extracted.join(VULNS))? {
+        Some(bytes) if checked => serde_json::from_slice::<Reach>(&bytes).ok(),
+        _ => None,
+    };
+    let scan = reach.as_ref().map(|reach| Reachability {
+        reach,
+        when: "pack",
+        known: own.as_ref(),
+    });
+    audit.check_vulns(&snapshot, scan);
+    Ok(())
 }
 
 fn read_if_exists(path: &Path) -> Result<Option<Vec<u8>>, Error> {
@@ -163,7 +182,8 @@ pub fn sbom_of_dir(dir: &Path, audit: &Audit, ctx: &Context) -> Result<Vec<u8>, 
     let modules = manifest::modules(&txt, &sum);
     let bom = sbom::of_module(&main, &created, &modules, &audit.licensed, &graph);
     Ok(match &audit.vulns {
-        Some(v) => sbom::with_vulnerabilities(&bom, &v.hits),
+        Some(v) => sbom::with_vulnerabilities(&bom, &v.hits)
+            .map_err(|e| Error::Usage(format!("{}: its SBOM: {e}", dir.display())))?,
         None => bom,
     })
 }

@@ -55,7 +55,8 @@ pub fn check_streaming(
     let approvals = super::approvals::check(bundle, &b.manifest_bytes, &signer, ctx)?;
     let modules = &b.manifest.modules;
     let root = b.manifest.module.layout.vendor_root();
-    let gather = GoInputs::new(inner, modules).below(root, modules);
+    let vulns = crate::audit::record::Capture::new(inner);
+    let gather = GoInputs::new(&vulns, modules).below(root, modules);
     let mut report = check_all(&mut b, &gather, ctx)?;
     super::approvals::add_to(&mut report, approvals);
     if !report.ok() {
@@ -69,6 +70,7 @@ pub fn check_streaming(
     let go = check::run(&inputs, Some(&expected(&b.manifest)))?;
     let disagree = modules_agree(&b.manifest, &inputs)?;
     add_go(&mut report, &go, disagree);
+    vulns.add_to(&mut report, &b.manifest);
     Ok(Checked {
         bundle: b,
         report,

@@ -143,7 +143,7 @@ fn a_folder_audit_says_which_vulnerable_symbol_is_called_and_which_is_not() {
             CALLED,
             IMPORTED,
             REQUIRED,
-            "1 symbol called, 1 package imported, 1 module required, 0 new since the pack (reachability by govulncheck@v1.9.0 at audit time",
+            "1 symbol called, 1 package imported, 1 module required, 0 not analysed, 0 new and 0 changed since the pack (reachability by govulncheck@v1.9.0 at audit time",
         ],
     );
 
@@ -204,12 +204,7 @@ fn a_folder_audit_says_which_vulnerable_symbol_is_called_and_which_is_not() {
 fn a_bundle_carries_the_levels_and_a_newer_snapshot_adds_what_is_new() {
     let sb = Sandbox::new();
     let db = fixture_vulndb();
-    let out = sb.pack_with(
-        "vulnapp",
-        "v.ferry",
-        &["-q", "--vulndb", db.to_str().unwrap()],
-    );
-    assert_ok(&out);
+    pack_vulnapp(&sb);
 
     // The isolated side has no govulncheck: the levels come from the bundle.
     let isolated = |extra: &[&str]| {
@@ -277,14 +272,36 @@ fn a_bundle_carries_the_levels_and_a_newer_snapshot_adds_what_is_new() {
         r#"{"introduced":"0"},{"fixed":"1.0.2"}"#,
     );
     fs::write(newer.join("ID/GO-2099-0104.json"), adv).unwrap();
+    // …and GO-2099-0102 revised since (more symbols, a later `modified`):
+    // the level the pack's scan gave the old revision is not shown for it.
+    let revised = fs::read_to_string(newer.join("ID/GO-2099-0102.json"))
+        .unwrap()
+        .replace("\"modified\": \"2099-01-02", "\"modified\": \"2099-03-01")
+        .replace("\"Render\"", "\"Render\", \"Parse\"");
+    fs::write(newer.join("ID/GO-2099-0102.json"), revised).unwrap();
+    dated(&newer, "2099-03-01T00:00:00Z");
     let out = isolated(&["--vulndb", newer.to_str().unwrap()]);
     assert_exit(&out, 1);
     assert_says(
         &out,
         &[
             CALLED,
+            "VULN GO-2099-0102 (CVE-2099-102) example.com/vulnlib@v1.0.0: Render writes an unescaped header; fixed in v1.0.1; CHANGED since the pack: the advisory was revised, module version matches, reachability not analysed",
             "VULN GO-2099-0104 (CVE-2099-104) example.com/vulnlib@v1.0.0: Flaw in example.com/vulnlib; fixed in v1.0.2; NEW since the pack: module version matches, reachability not analysed",
-            "1 symbol called, 1 package imported, 1 module required, 1 new since the pack",
+            "against 4 advisories (database snapshot of 2099-03-01T00:00:00Z); 1 symbol called, 0 package imported, 1 module required, 0 not analysed, 1 new and 1 changed since the pack",
+        ],
+    );
+    // An older snapshot would bring back old revisions and hide new ones.
+    let older = sb.path("older");
+    copy_dir(&db, &older);
+    fs::remove_file(older.join("ID/GO-2099-0101.json")).unwrap();
+    dated(&older, "1999-01-01T00:00:00Z");
+    let out = isolated(&["--vulndb", older.to_str().unwrap()]);
+    assert_exit(&out, 2);
+    assert_says(
+        &out,
+        &[
+            "its snapshot of 1999-01-01T00:00:00Z is older than the bundle's own (2099-01-02T00:00:00Z)",
         ],
     );
     let vex = isolated(&["--vulndb", newer.to_str().unwrap(), "--format", "openvex"]);
@@ -318,6 +335,23 @@ fn pack_without_govulncheck_writes_no_bundle() {
     assert!(!sb.path("v.ferry").exists());
 }
 
+/// `v.ferry`: vulnapp packed with fixtures/vulndb.
+fn pack_vulnapp(sb: &Sandbox) {
+    let db = fixture_vulndb();
+    let out = sb.pack_with(
+        "vulnapp",
+        "v.ferry",
+        &["-q", "--vulndb", db.to_str().unwrap()],
+    );
+    assert_ok(&out);
+}
+
+/// Sets a snapshot folder's date (its index/db.json).
+fn dated(db: &Path, modified: &str) {
+    let json = serde_json::json!({ "modified": modified }).to_string();
+    fs::write(db.join("index/db.json"), json).unwrap();
+}
+
 fn copy_dir(from: &Path, to: &Path) {
     for e in walkdir::WalkDir::new(from) {
         let e = e.unwrap();
@@ -330,46 +364,204 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-/// vulns.json is input, signature or not: a record re-signed with a call
-/// path that hides terminal control characters is refused, and shown nowhere.
-#[test]
-fn a_resigned_vulns_record_that_hides_characters_is_refused() {
+/// The vulnapp bundle with its `vulns.json` rewritten by `edit` and the
+/// manifest re-signed by the same key: what a packer (or a wrapper around
+/// govulncheck) could sign.
+fn forged(sb: &Sandbox, edit: impl Fn(&mut serde_json::Value)) {
+    forged_entry(sb, "vulns.json", edit)
+}
+
+/// The same, for any JSON entry.
+fn forged_entry(sb: &Sandbox, name: &str, edit: impl Fn(&mut serde_json::Value)) {
     use crate::common::{rawzip, resign::resigned};
     use sha2::{Digest, Sha256};
-    let sb = Sandbox::new();
-    let db = fixture_vulndb();
-    let out = sb.pack_with(
-        "vulnapp",
-        "v.ferry",
-        &["-q", "--vulndb", db.to_str().unwrap()],
-    );
-    assert_ok(&out);
+    if !sb.path("v.ferry").exists() {
+        pack_vulnapp(sb);
+    }
     let mut entries = rawzip::entries_of(&fs::read(sb.path("v.ferry")).unwrap());
-    let at = entries.iter().position(|e| e.0 == "vulns.json").unwrap();
-    let record = String::from_utf8(entries[at].1.clone()).unwrap();
-    let forged = record.replace(
-        "example.com/vulnapp.main (",
-        "example.com/vulnapp.main\\u001b[2J (",
-    );
-    assert_ne!(forged, record);
-    entries[at].1 = forged.clone().into_bytes();
-    let sha = hex::encode(Sha256::digest(forged.as_bytes()));
+    let at = entries.iter().position(|e| e.0 == name).unwrap();
+    let mut record: serde_json::Value = serde_json::from_slice(&entries[at].1).unwrap();
+    edit(&mut record);
+    let forged = serde_json::to_vec_pretty(&record).unwrap();
+    entries[at].1 = forged.clone();
+    let sha = hex::encode(Sha256::digest(&forged));
     let size = forged.len();
-    let entries = resigned(&sb, &entries, |m| {
+    let entries = resigned(sb, &entries, |m| {
         for e in m["entries"].as_array_mut().unwrap() {
-            if e["path"] == "vulns.json" {
+            if e["path"] == name {
                 e["sha256"] = sha.clone().into();
                 e["size"] = size.into();
             }
         }
     });
     fs::write(sb.path("forged.ferry"), rawzip::rebuild(&entries).build()).unwrap();
-    assert_ok(&sb.run(&["verify", "forged.ferry", "--pub", "rel.pub"]));
+}
+
+/// vulns.json is input, signature or not: a record re-signed with a call
+/// path that hides terminal control characters is a failed check (exit 1)
+/// of verify and audit alike, and shown nowhere.
+#[test]
+fn a_resigned_vulns_record_that_hides_characters_is_refused() {
+    let sb = Sandbox::new();
+    forged(&sb, |r| {
+        let path = &mut r["findings"][0]["call_path"][0];
+        *path = format!("{}\u{1b}[2J", path.as_str().unwrap()).into();
+    });
+    for cmd in ["verify", "audit"] {
+        let out = sb.run(
+            &[cmd, "forged.ferry", "--pub", "rel.pub", "--vulns"]
+                [..if cmd == "verify" { 4 } else { 5 }],
+        );
+        assert_exit(&out, 1);
+        assert_says(
+            &out,
+            &["vulns.json", "holds a control or invisible character"],
+        );
+        assert!(!text(&out).contains('\u{1b}'), "{}", text(&out));
+    }
+    let out = sb.run(&["verify", "forged.ferry", "--pub", "rel.pub", "--json"]);
+    assert_says(&out, &["\"code\": \"vulns-record\""]);
+}
+
+/// A signed vulns.json is the packer's claim, held against what the bundle
+/// itself says: its database's date and advisories, its modules' versions,
+/// the one govulncheck ferry runs, the build it makes. Each lie is a coded
+/// failed check of verify and audit; no level of the record is shown.
+#[test]
+fn a_resigned_vulns_record_that_disagrees_with_the_bundle_fails_its_checks() {
+    let sb = Sandbox::new();
+    forged(&sb, |r| {
+        r["scanner"] = "govulncheck@v9.9.9".into();
+        r["db_modified"] = "2000-01-01T00:00:00Z".into();
+        let findings = r["findings"].as_array_mut().unwrap();
+        findings.retain(|f| f["id"] != "GO-2099-0102");
+        findings[0]["version"] = "v0.0.1".into();
+        let mut extra = findings[1].clone();
+        extra["id"] = "GO-2099-9999".into();
+        findings.push(extra);
+        r["build"]["cgo"] = true.into();
+    });
+    let out = sb.run(&["verify", "forged.ferry", "--pub", "rel.pub"]);
+    assert_exit(&out, 1);
+    let said = [
+        "vulns.json: scanned by another govulncheck than ferry runs (expected govulncheck@v1.9.0, actual govulncheck@v9.9.9)",
+        "vulns.json: scanned another database than vulndb/ (its date) (expected 2099-01-02T00:00:00Z, actual 2000-01-01T00:00:00Z)",
+        "vulns.json: scanned another build than the manifest's (expected CGO_ENABLED=0 -tags [], actual CGO_ENABLED=1 -tags [])",
+        "vulns.json: GO-2099-0101: a finding for example.com/vulnlib@v0.0.1, a module version the manifest does not list",
+        "vulns.json: a finding for GO-2099-9999 in example.com/vulnlib, which vulndb/ does not hold",
+        "vulns.json: GO-2099-0102 matches example.com/vulnlib@v1.0.0, and the record has no finding for it",
+    ];
+    assert_says(&out, &said);
     let out = sb.run(&["audit", "forged.ferry", "--pub", "rel.pub", "--vulns"]);
-    assert_exit(&out, 2);
+    assert_exit(&out, 1);
+    assert_says(&out, &said);
+    assert!(!text(&out).contains("symbol called:"), "{}", text(&out));
+    let json = sb.run(&["verify", "forged.ferry", "--pub", "rel.pub", "--json"]);
+    for code in [
+        "vulns-scanner",
+        "vulns-database",
+        "vulns-build",
+        "vulns-version",
+        "vulns-unknown-advisory",
+        "vulns-missing-finding",
+    ] {
+        assert_says(&json, &[&format!("\"code\": \"{code}\"")]);
+    }
+}
+
+/// govulncheck scans the build ferry makes, not the one the shell around
+/// it would: CGO_ENABLED=0 unless --cgo, whatever the environment says. A
+/// file built only without cgo that calls Render makes Render called.
+#[test]
+fn govulncheck_scans_the_build_ferry_makes_not_the_shells() {
+    let sb = Sandbox::new();
+    let tree = sb.path("app2");
+    crate::common::copy_tree(&app("vulnapp"), &tree);
+    fs::write(
+        tree.join("render_cgo.go"),
+        "//go:build !cgo\n\npackage main\n\nimport \"example.com/vulnlib\"\n\nvar _ = vulnlib.Render([]string{\"x\"})\n",
+    )
+    .unwrap();
+    let db = fixture_vulndb();
+    let audit = |extra: &[&str]| {
+        let mut cmd = sb.ferry();
+        cmd.args(["audit", "app2", "--vulndb", db.to_str().unwrap()])
+            .args(extra)
+            .env("CGO_ENABLED", "1");
+        cmd.output().unwrap()
+    };
+    let out = audit(&[]);
+    assert_exit(&out, 1);
     assert_says(
         &out,
-        &["vulns.json", "holds a control or invisible character"],
+        &[
+            "VULN GO-2099-0102 (CVE-2099-102) example.com/vulnlib@v1.0.0: Render writes an unescaped header; fixed in v1.0.1; symbol called: ",
+        ],
+    );
+    let out = audit(&["--cgo"]);
+    assert_says(&out, &[IMPORTED]);
+
+    // pack scans its own build too, and the bundle says what that was.
+    sb.keygen("rel");
+    let mut pack = sb.ferry();
+    pack.args(["pack", "app2", "-o", "a.ferry", "--key", "rel.key", "-q"])
+        .args(["--vulndb", db.to_str().unwrap()])
+        .env("CGO_ENABLED", "1");
+    assert_ok(&pack.output().unwrap());
+    let out = sb.run(&["audit", "a.ferry", "--pub", "rel.pub", "--vulns"]);
+    assert_exit(&out, 1);
+    assert_says(
+        &out,
+        &["Render writes an unescaped header; fixed in v1.0.1; symbol called: "],
+    );
+    let out = sb.run(&["audit", "a.ferry", "--pub", "rel.pub", "--vulns", "--cgo"]);
+    assert_exit(&out, 2);
+    assert_says(&out, &["--tags and --cgo are for a folder"]);
+}
+
+/// The bundled database is signed input too: an advisory summary that would
+/// rewrite the terminal fails verify and audit (`vulndb-text`); from a
+/// folder's database, the same words are shown escaped.
+#[test]
+fn terminal_escapes_in_advisory_text_are_refused_in_a_bundle_and_escaped_from_a_folder() {
+    let sb = Sandbox::new();
+    let evil = "\u{1b}[2K\r\u{1b}[32mOK: not affected\u{202e}";
+    forged_entry(&sb, "vulndb/GO-2099-0102.json", |a| {
+        a["summary"] = evil.into()
+    });
+    for args in [
+        &["verify", "forged.ferry", "--pub", "rel.pub"][..],
+        &["audit", "forged.ferry", "--pub", "rel.pub", "--vulns"],
+    ] {
+        let out = sb.run(args);
+        assert_exit(&out, 1);
+        assert_says(
+            &out,
+            &[
+                "vulndb/: advisory \"GO-2099-0102\"",
+                "holds a control or invisible character",
+            ],
+        );
+        assert!(
+            !text(&out).contains('\u{1b}') && !text(&out).contains('\u{202e}'),
+            "{}",
+            text(&out)
+        );
+    }
+
+    let db = sb.path("db");
+    copy_dir(&fixture_vulndb(), &db);
+    let path = db.join("ID/GO-2099-0102.json");
+    let mut adv: serde_json::Value = serde_json::from_slice(&fs::read(&path).unwrap()).unwrap();
+    adv["summary"] = evil.into();
+    fs::write(&path, adv.to_string()).unwrap();
+    let out = sb.run(&["audit", app("vulnapp").to_str().unwrap(), "--vulndb", "db"]);
+    assert_exit(&out, 1);
+    assert_says(
+        &out,
+        &[
+            "example.com/vulnlib@v1.0.0: \\u{1b}[2K\\u{d}\\u{1b}[32mOK: not affected\\u{202e}; fixed in v1.0.1",
+        ],
     );
     assert!(!text(&out).contains('\u{1b}'), "{}", text(&out));
 }

@@ -209,6 +209,13 @@ const SHALLOW: f32 = 0.99;
 /// Lines the top-down window moves by: smaller finds shorter texts, slower.
 const STEP: usize = 3;
 
+/// The largest text read top-down. Its cost grows with the square of the
+/// text when nothing matches (minutes for a few hundred KB of shuffled
+/// license words); the real files read this way (several licenses one after
+/// another) are under 20 KB. A larger text that is not one license nearly
+/// word for word is unknown.
+pub const TOP_DOWN_MAX: usize = 24 * 1024;
+
 pub(super) fn store() -> &'static Store {
     static STORE: OnceLock<Store> = OnceLock::new();
     STORE.get_or_init(|| {
@@ -234,6 +241,10 @@ pub struct Found {
     pub choice: bool,
     /// Percent of the file's words inside the licenses found.
     pub coverage: usize,
+    /// Whether words outside the license texts restrict what they grant
+    /// ("for any commercial purpose", the Commons Clause, "military"): the
+    /// file is then more than its licenses, and a reviewer must read it.
+    pub restricted: bool,
 }
 
 impl Found {
@@ -256,9 +267,15 @@ pub fn scan(text: &str) -> Found {
     let whole = store().analyze(&data);
     match whole.score > SHALLOW {
         true => {
+            // Nearly word for word: each line is covered when its words
+            // follow one another in the license's own text.
             ids.push(whole.name.to_string());
-            covered.iter_mut().for_each(|c| *c = true);
+            let known = pairs(&reference(whole.name));
+            for (line, flag) in lines.iter().zip(covered.iter_mut()) {
+                *flag = in_reference(line, &known);
+            }
         }
+        false if text.len() > TOP_DOWN_MAX => {}
         false => {
             let top_down = ScanStrategy::new(store())
                 .mode(ScanMode::TopDown)
@@ -270,9 +287,19 @@ pub fn scan(text: &str) -> Found {
                 .unwrap_or_default()
             {
                 ids.push(c.license.name.to_string());
-                let (start, end) = c.line_range;
+                let known = pairs(&reference(c.license.name));
+                let (start, end) = extend(lines, c.line_range, &known);
                 for flag in covered.iter_mut().take(end).skip(start) {
                     *flag = true;
+                }
+            }
+            if ids.is_empty()
+                && let Some((id, from)) = after_preface(lines)
+            {
+                ids.push(id.to_string());
+                let known = pairs(&reference(id));
+                for (line, flag) in lines.iter().zip(covered.iter_mut()).skip(from) {
+                    *flag = in_reference(line, &known);
                 }
             }
         }
@@ -287,12 +314,118 @@ pub fn scan(text: &str) -> Found {
         .filter(|(_, c)| !**c)
         .map(|(l, _)| l.as_str())
         .collect();
-    let choice = ids.len() > 1 && offers_choice(&outside.join(" "));
+    let outside = outside.join(" ");
+    let choice = ids.len() > 1 && offers_choice(&outside);
     Found {
+        restricted: restricts(&outside, &ids),
         ids,
         choice,
         coverage,
     }
+}
+
+/// A match's lines grown to the whole of its license: the top-down window
+/// stops once the score is reached, short of the text's last lines (and a
+/// title before it), which are the license's all the same.
+fn extend(
+    lines: &[String],
+    (mut start, mut end): (usize, usize),
+    known: &std::collections::HashSet<(String, String)>,
+) -> (usize, usize) {
+    while start > 0 && in_reference(&lines[start - 1], known) {
+        start -= 1;
+    }
+    while end < lines.len() && in_reference(&lines[end], known) {
+        end += 1;
+    }
+    (start, end)
+}
+
+/// Lines of preface the whole-text comparison may skip.
+const PREFACE_LINES: usize = 8;
+
+/// A license that starts after a few lines of preface (which can keep the
+/// top-down read from ever matching): the license and its first line.
+fn after_preface(lines: &[String]) -> Option<(&'static str, usize)> {
+    (1..=PREFACE_LINES.min(lines.len())).find_map(|from| {
+        let rest = TextData::new(&lines[from..].join("\n"));
+        let m = store().analyze(&rest);
+        (m.score >= CONFIDENCE).then_some((m.name, from))
+    })
+}
+
+/// A license's reference text, with its notice form when it has one.
+fn reference(id: &str) -> String {
+    TEXTS
+        .iter()
+        .chain(NOTICES)
+        .filter(|(i, _)| *i == id)
+        .map(|(_, t)| *t)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// A text's words, lower case, letters and digits only.
+fn words(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect()
+}
+
+/// Every pair of consecutive words of a text.
+fn pairs(text: &str) -> std::collections::HashSet<(String, String)> {
+    let w = words(text);
+    w.windows(2).map(|p| (p[0].clone(), p[1].clone())).collect()
+}
+
+/// Whether most of a line's word pairs are pairs of the reference (a line of
+/// one word or none is taken as covered: a heading, a blank).
+fn in_reference(line: &str, known: &std::collections::HashSet<(String, String)>) -> bool {
+    let w = words(line);
+    if w.len() < 2 {
+        return true;
+    }
+    let all = w.len() - 1;
+    let hits = w
+        .windows(2)
+        .filter(|p| known.contains(&(p[0].clone(), p[1].clone())))
+        .count();
+    hits * 10 >= all * 9
+}
+
+/// Phrases that take away what a license grants (field of use, commerce,
+/// selling); they count when the words outside the licenses found hold one
+/// the licenses' own texts do not.
+const RESTRICTIONS: &[&str] = &[
+    "commercial purpose",
+    "commercial use",
+    "non-commercial",
+    "noncommercial",
+    "commons clause",
+    "the right to sell",
+    "military",
+    "government agency",
+    "shall not be used",
+    "may not be used",
+    "must not be used",
+    "not use the work",
+    "not use the software",
+];
+
+fn restricts(outside: &str, ids: &[String]) -> bool {
+    let plain = |t: &str| words(t).join(" ");
+    let outside = plain(outside);
+    let own = plain(
+        &ids.iter()
+            .map(|i| reference(i))
+            .collect::<Vec<_>>()
+            .join(" "),
+    );
+    RESTRICTIONS
+        .iter()
+        .map(|r| plain(r))
+        .any(|r| outside.contains(&r) && !own.contains(&r))
 }
 
 /// Licenses named by their canonical address rather than their text, as a
@@ -322,13 +455,23 @@ pub fn choice_by_reference(text: &str) -> Option<Vec<String>> {
     (ids.len() > 1 && (offers_choice(&lower) || lower.contains("either of"))).then_some(ids)
 }
 
+/// A copyright line: one that starts as one, or a short one that reserves
+/// rights. A license sentence that only mentions "the copyright holders"
+/// (BSD's disclaimer, one line when read as paragraphs) is not.
+fn is_copyright(line: &str) -> bool {
+    let lower = line.trim_start().to_lowercase();
+    ["copyright", "(c)", "©"]
+        .iter()
+        .any(|p| lower.starts_with(p))
+        || (lower.contains("all rights reserved") && lower.split_whitespace().count() <= 20)
+}
+
 /// Words inside the covered lines, and in all; copyright lines are neither.
 fn word_counts(lines: &[String], covered: &[bool]) -> (usize, usize) {
     let mut inside = 0;
     let mut total = 0;
     for (line, c) in lines.iter().zip(covered) {
-        let lower = line.to_lowercase();
-        if lower.contains("copyright") || lower.contains("all rights reserved") {
+        if is_copyright(line) {
             continue;
         }
         let words = line
@@ -344,13 +487,18 @@ fn word_counts(lines: &[String], covered: &[bool]) -> (usize, usize) {
 }
 
 /// Whether prose says the licenses are alternatives (read only outside the
-/// license texts: MPL-2.0 and Apache-2.0 say "at their option" of other things).
+/// license texts: MPL-2.0 and Apache-2.0 say "at their option" of other
+/// things). The GPL notice's "or (at your option) any later version" picks
+/// a version of one license, no choice between licenses.
 fn offers_choice(prose: &str) -> bool {
     let text = prose
         .to_lowercase()
+        .replace(['(', ')'], "")
         .split_whitespace()
         .collect::<Vec<_>>()
-        .join(" ");
+        .join(" ")
+        .replace("at your option any later version", "")
+        .replace("at your option, any later version", "");
     [
         "at your option",
         "at your choice",

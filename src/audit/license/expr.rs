@@ -17,32 +17,78 @@ fn parse(expression: &str) -> Option<Expression> {
     Expression::parse_mode(&spdx, ParseMode::LAX).ok()
 }
 
-/// The files' expressions as one: each distinct term once, sorted, joined
-/// with AND (a choice kept whole in parentheses); "unknown" when there is none.
+/// The files' expressions as one: each distinct top-level AND term once,
+/// sorted, joined with AND (a choice kept whole in parentheses); "unknown"
+/// when there is none.
 pub fn all_of<'a>(files: impl Iterator<Item = &'a str>) -> String {
     let mut terms = BTreeSet::new();
     for e in files {
-        if e.contains(" OR ") {
-            terms.insert(format!("({e})"));
-        } else {
-            terms.extend(
-                e.split(" AND ")
-                    .map(|t| t.trim_matches(['(', ')']).to_string()),
-            );
+        for term in and_terms(unwrap(e.trim())) {
+            let term = unwrap(term);
+            match split_top(term, " OR ").len() > 1 {
+                true => terms.insert(format!("({term})")),
+                false => terms.insert(term.to_string()),
+            };
         }
     }
-    if terms.is_empty() {
-        return UNKNOWN.into();
+    match terms.len() {
+        0 => UNKNOWN.into(),
+        // A single choice needs no parentheses.
+        1 => terms
+            .into_iter()
+            .next()
+            .map(|t| unwrap(&t).to_string())
+            .unwrap_or_default(),
+        _ => terms.into_iter().collect::<Vec<_>>().join(" AND "),
     }
-    // A single choice needs no parentheses.
-    if terms.len() == 1 {
-        let only = terms.into_iter().next().unwrap_or_default();
-        return only
-            .trim_start_matches('(')
-            .trim_end_matches(')')
-            .to_string();
+}
+
+/// The terms of an expression's top-level ANDs (inside no parentheses).
+fn and_terms(e: &str) -> Vec<&str> {
+    split_top(e, " AND ")
+}
+
+/// `e` split at each `sep` outside parentheses.
+fn split_top<'a>(e: &'a str, sep: &str) -> Vec<&'a str> {
+    let (mut out, mut depth, mut start) = (Vec::new(), 0i32, 0);
+    let bytes = e.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'(' => depth += 1,
+            b')' => depth -= 1,
+            _ if depth == 0 && e[i..].starts_with(sep) => {
+                out.push(e[start..i].trim());
+                i += sep.len();
+                start = i;
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
     }
-    terms.into_iter().collect::<Vec<_>>().join(" AND ")
+    out.push(e[start..].trim());
+    out
+}
+
+/// `e` without one pair of parentheses that wraps it whole (not the two of
+/// `(A OR B) AND (C OR D)`).
+fn unwrap(e: &str) -> &str {
+    let Some(inner) = e.strip_prefix('(').and_then(|x| x.strip_suffix(')')) else {
+        return e;
+    };
+    let mut depth = 0i32;
+    for c in inner.chars() {
+        depth += match c {
+            '(' => 1,
+            ')' => -1,
+            _ => 0,
+        };
+        if depth < 0 {
+            return e;
+        }
+    }
+    inner
 }
 
 /// The expression of a `SPDX-License-Identifier:` line, when the text has
@@ -87,4 +133,27 @@ pub fn check(expression: &str, allowed: &dyn Fn(&str) -> bool) -> Result<(), Vec
     };
     e.evaluate_with_failures(|req| allowed(&name(&req.license)))
         .map_err(|failed| failed.iter().map(|r| name(&r.req.license)).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_declared_choice_inside_an_and_keeps_its_parentheses() {
+        let one = all_of(["(MIT OR Apache-2.0) AND BSD-3-Clause"].into_iter());
+        assert_eq!(one, "(MIT OR Apache-2.0) AND BSD-3-Clause");
+        assert!(Expression::parse(&one).is_ok());
+        let two = all_of(["MIT OR Apache-2.0", "BSD-3-Clause AND MIT"].into_iter());
+        assert_eq!(two, "(MIT OR Apache-2.0) AND BSD-3-Clause AND MIT");
+        assert_eq!(
+            all_of(["(MIT OR Apache-2.0)"].into_iter()),
+            "MIT OR Apache-2.0"
+        );
+        assert_eq!(
+            all_of(["(A OR B) AND (C OR D)"].into_iter()),
+            "(A OR B) AND (C OR D)"
+        );
+        assert_eq!(all_of(std::iter::empty()), "unknown");
+    }
 }

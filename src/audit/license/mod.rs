@@ -34,7 +34,8 @@ pub struct ModuleLicense {
 }
 
 /// pkg.go.dev's license file names (pkgsite internal/licenses FileNames),
-/// compared case-insensitively.
+/// compared case-insensitively; `COPYING.LESSER*` are ferry's own additions
+/// (the LGPL's usual file name, beside its `COPYING`).
 const PKGSITE_NAMES: &[&str] = &[
     "COPYING",
     "COPYING.md",
@@ -84,30 +85,42 @@ const PKGSITE_NAMES: &[&str] = &[
 
 /// Whether a file of this name is a license file: one of pkg.go.dev's names,
 /// or, as real modules name them too, a LICENSE/LICENCE/COPYING/UNLICENSE
-/// stem with a suffix (`LICENSE.BSD`, `LICENSE.MPL-2.0`) or a prefix
-/// (`GO_LICENSE`, `BSD-LICENSE`). Source files (`license.go`) are not.
+/// stem with a license's name after it (`LICENSE.BSD`, `LICENSE.MPL-2.0`,
+/// `LICENSE-APACHE.txt`) or before it (`GO_LICENSE`, `BSD-LICENSE`): the
+/// name must begin an SPDX id. Other names with the stem (`LICENSE_HEADER`,
+/// `LICENSE.tmpl`, `LICENSE-3rdparty.csv`) and source files are not.
 pub fn is_license_file(name: &str) -> bool {
     let upper = name.to_uppercase();
     if PKGSITE_NAMES.iter().any(|n| n.to_uppercase() == upper) {
         return true;
     }
-    if [
-        ".GO", ".S", ".C", ".H", ".PROTO", ".JSON", ".YAML", ".YML", ".HTML",
-    ]
-    .iter()
-    .any(|ext| upper.ends_with(ext))
-    {
-        return false;
-    }
+    let upper = [".TXT", ".MD", ".MARKDOWN", ".RST"]
+        .iter()
+        .find_map(|ext| upper.strip_suffix(ext))
+        .unwrap_or(&upper);
     let stems = ["LICENSE", "LICENCE", "COPYING", "UNLICENSE", "UNLICENCE"];
     stems.iter().any(|s| {
-        upper
+        let after = upper
             .strip_prefix(s)
-            .is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '-', '_']))
-            || upper
-                .strip_suffix(s)
-                .is_some_and(|rest| rest.ends_with(['-', '_']))
+            .and_then(|rest| rest.strip_prefix(['.', '-', '_']));
+        let before = upper
+            .strip_suffix(s)
+            .and_then(|rest| rest.strip_suffix(['-', '_']));
+        after.is_some_and(|w| names_a_license(w) || LICENSED_CODE.contains(&w))
+            || before.is_some_and(|w| names_a_license(w) || w == "GO")
     })
+}
+
+/// Names of code, not of a license, that real modules put after the stem
+/// of a license file: sigs.k8s.io/yaml's `goyaml.v2/LICENSE.libyaml` (MIT).
+const LICENSED_CODE: &[&str] = &["LIBYAML"];
+
+/// Whether a word begins an SPDX license id (`BSD`, `MPL-2.0`, `APACHE`).
+fn names_a_license(word: &str) -> bool {
+    word.len() >= 2
+        && spdx::identifiers::LICENSES
+            .iter()
+            .any(|l| l.name.to_uppercase().starts_with(word))
 }
 
 /// A module's licenses: every license file under `dir`, but not under a
@@ -126,8 +139,22 @@ pub fn of_module(dir: &Path, other_module: &dyn Fn(&Path) -> bool) -> ModuleLice
                     || name == "testdata"
                     || name.starts_with('.'))
         });
-    let files: Vec<LicenseFile> = walk
-        .flatten()
+    let mut files: Vec<LicenseFile> = Vec::new();
+    let entries = walk.filter_map(|e| match e {
+        Ok(e) => Some(e),
+        // A folder that cannot be read may hold a license: it is unknown.
+        Err(err) => {
+            let at = err.path().unwrap_or(dir);
+            let rel = at.strip_prefix(dir).unwrap_or(at).to_string_lossy();
+            files.push(LicenseFile {
+                file: format!("{rel} (unreadable: {err})"),
+                expression: UNKNOWN.into(),
+                coverage: 0,
+            });
+            None
+        }
+    });
+    let found: Vec<LicenseFile> = entries
         .filter(|e| e.file_type().is_file())
         .filter(|e| is_license_file(&e.file_name().to_string_lossy()))
         .map(|e| {
@@ -145,28 +172,38 @@ pub fn of_module(dir: &Path, other_module: &dyn Fn(&Path) -> bool) -> ModuleLice
             }
         })
         .collect();
+    files.extend(found);
     let expression = expr::all_of(files.iter().map(|f| f.expression.as_str()));
     ModuleLicense { expression, files }
 }
 
 /// One license file's expression and coverage. A file that states its own
-/// `SPDX-License-Identifier:` is taken at its word when every license the
-/// scan found is in it (the scan cannot tell how a project combines them).
+/// `SPDX-License-Identifier:` is taken at its word when the scan identified
+/// its text and every license found is in it (the scan cannot tell how a
+/// project combines them). Words that restrict the licenses found add
+/// `AND unknown`: the file is more than they are.
 pub fn of_text(text: &str) -> (String, usize) {
     let found = detect::scan(text);
-    let declared =
-        expr::declared(text).filter(|d| found.ids.iter().all(|id| expr::ids(d).contains(id)));
-    if let Some(declared) = declared {
-        return (declared, found.coverage.max(detect::COVERAGE_PERCENT));
+    let declared = expr::declared(text)
+        .filter(|d| found.identified() && found.ids.iter().all(|id| expr::ids(d).contains(id)));
+    let expression = match declared {
+        Some(declared) => declared,
+        None if !found.identified() => {
+            return match detect::choice_by_reference(text) {
+                Some(ids) => (ids.join(" OR "), found.coverage),
+                None => (UNKNOWN.into(), found.coverage),
+            };
+        }
+        None if found.choice => found.ids.join(" OR "),
+        None => found.ids.join(" AND "),
+    };
+    match found.restricted {
+        true if expression.contains(" OR ") => {
+            (format!("({expression}) AND {UNKNOWN}"), found.coverage)
+        }
+        true => (format!("{expression} AND {UNKNOWN}"), found.coverage),
+        false => (expression, found.coverage),
     }
-    if !found.identified() {
-        return match detect::choice_by_reference(text) {
-            Some(ids) => (ids.join(" OR "), found.coverage),
-            None => (UNKNOWN.into(), found.coverage),
-        };
-    }
-    let op = if found.choice { " OR " } else { " AND " };
-    (found.ids.join(op), found.coverage)
 }
 
 /// The SPDX id of a text holding one license, if it is one of ours closely

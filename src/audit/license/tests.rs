@@ -224,3 +224,102 @@ fn every_shipped_text_is_in_the_store() {
     held.sort();
     assert_eq!(shipped, held);
 }
+
+/// Words that take away what a license grants are no part of it: the file
+/// is that license AND unknown, which an allow-list of the license refuses.
+#[test]
+fn a_restriction_added_to_a_license_is_unknown() {
+    for (case, license) in [
+        ("apache-no-commercial", "Apache-2.0"),
+        ("apache-commons-clause", "Apache-2.0"),
+        ("mit-no-military", "MIT"),
+    ] {
+        let text =
+            std::fs::read_to_string(fixture(&format!("ferry-cases/{case}/LICENSE"))).unwrap();
+        let (expression, coverage) = of_text(&text);
+        assert_eq!(expression, format!("{license} AND unknown"), "{case}");
+        assert!(coverage < 100, "{case}: coverage {coverage}");
+    }
+    let allowed = |id: &str| id == "Apache-2.0";
+    assert!(expr::check("Apache-2.0 AND unknown", &allowed).is_err());
+}
+
+/// "or (at your option) any later version" chooses a GPL version, not
+/// between the GPL and the other license of the file.
+#[test]
+fn a_gpl_later_version_notice_is_no_choice_between_licenses() {
+    assert_eq!(
+        file("ferry-cases/mit-gpl2-or-later/LICENSE"),
+        "GPL-2.0-only AND MIT"
+    );
+}
+
+/// A declared SPDX-License-Identifier is taken only with the text's support.
+#[test]
+fn a_declared_identifier_over_other_words_is_not_taken() {
+    let text = "This software is proprietary and confidential. No part of it may be copied, \
+                used or distributed without the written permission of Example Inc.\n\
+                SPDX-License-Identifier: MIT\n";
+    let (expression, coverage) = of_text(text);
+    assert_eq!(expression, "unknown");
+    assert!(coverage < 75, "{coverage}");
+}
+
+/// A large text of license words in no license's order is unknown, read
+/// once, not window by window (which took minutes).
+#[test]
+fn a_large_text_of_shuffled_license_words_is_unknown_without_a_top_down_read() {
+    let words: Vec<&str> = detect::text_of("Apache-2.0").split_whitespace().collect();
+    // A fixed permutation: every 7th word, cycling.
+    let shuffled: Vec<&str> = (0..words.len() * 12)
+        .map(|i| words[(i * 7) % words.len()])
+        .collect();
+    let text = shuffled
+        .chunks(12)
+        .map(|l| l.join(" "))
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(text.len() > detect::TOP_DOWN_MAX * 4, "{}", text.len());
+    assert_eq!(of_text(&text).0, "unknown");
+}
+
+/// Only license files count: a stem followed by a license's name, not any
+/// file whose name starts with LICENSE.
+#[test]
+fn files_named_like_licenses_that_are_not_are_left_out() {
+    for name in [
+        "LICENSE-3rdparty.csv",
+        "LICENSE_HEADER",
+        "LICENSE.tmpl",
+        "license.go",
+    ] {
+        assert!(!is_license_file(name), "{name}");
+    }
+    for name in [
+        "LICENSE.BSD",
+        "LICENSE.MPL-2.0",
+        "LICENSE-APACHE.txt",
+        "GO_LICENSE",
+        "BSD-LICENSE",
+        "COPYING.LESSER",
+        "LICENSE",
+    ] {
+        assert!(is_license_file(name), "{name}");
+    }
+}
+
+/// A line of preface before a license leaves the license whole: the match
+/// covers its text to the end, and a license the top-down read misses
+/// after the preface is still found.
+#[test]
+fn a_one_line_preface_keeps_the_license_whole() {
+    for id in ["MIT", "BSD-3-Clause"] {
+        let text = format!(
+            "This package is a fork of example.com/original, kept here for Go modules.\n\n{}",
+            detect::text_of(id)
+        );
+        let (expression, coverage) = of_text(&text);
+        assert_eq!(expression, id);
+        assert!(coverage >= 85, "{id}: {coverage}");
+    }
+}

@@ -17,7 +17,8 @@ pub struct Reached {
     pub sbom: Vec<u8>,
 }
 
-/// Nothing without `--vulndb`; else the scan (with the build's tags), its
+/// Nothing without `--vulndb`; else the scan (for the build's platform, cgo
+/// and tags), its
 /// record and the SBOM.
 pub fn run(
     opts: &PackOptions,
@@ -29,7 +30,8 @@ pub fn run(
     let Some(db) = &snap.vulndb else {
         return Ok(None);
     };
-    let reach: Reach = crate::ops::audit::scan(&snap.tree, db, &opts.tags, ctx)?;
+    let build = crate::ops::audit::scan_build(&opts.platform, opts.cgo, &opts.tags)?;
+    let reach: Reach = crate::ops::audit::scan(&snap.tree, db, &build, ctx)?;
     let modules: Vec<(String, String)> = go
         .modules_status
         .iter()
@@ -46,7 +48,10 @@ pub fn run(
         },
     );
     Ok(Some(Reached {
-        entry: reach.to_bytes(),
-        sbom: sbom::with_vulnerabilities(sbom_bytes, &hits),
+        entry: reach
+            .to_bytes()
+            .map_err(|e| Error::Usage(format!("{}: {e}", crate::bundle::VULNS)))?,
+        sbom: sbom::with_vulnerabilities(sbom_bytes, &hits)
+            .map_err(|e| Error::Usage(format!("{}: {e}", crate::bundle::SBOM)))?,
     }))
 }
