@@ -22,11 +22,46 @@ pub struct Written {
     pub from_base: usize,
 }
 
-/// Rewrites the full bundle at `output` as a delta over `base`.
-pub fn rewrite(output: &Path, base: &Path, signer: &Signer) -> Result<Written, Error> {
+/// `pack --base`'s base, checked before any slow work: not the output
+/// itself, signed by a trusted key, a full bundle (a delta's readers would
+/// need its own base too).
+pub fn open_base(base: &Path, output: &Path, keys: &TrustedKeys) -> Result<reader::Bundle, Error> {
     refuse_folder(base)?;
-    let keys = TrustedKeys::of_signer(signer, base)?;
-    let old = reader::open(base, &keys)?;
+    let usage = |why: &str| Err(Error::Usage(format!("--base {}: {why}", base.display())));
+    if !base.exists() {
+        return usage("no such file; give the full bundle of the release the site holds (or its parts index)");
+    }
+    if is_output(base, output) {
+        return usage("is the bundle this pack writes (-o); the base is the release the site already holds");
+    }
+    let old = reader::open(base, keys)?;
+    if let Some(b) = &old.manifest.base {
+        return usage(&format!(
+            "a delta bundle (over {} {}), which cannot be a base: its readers would need its own base too; give the full bundle of {} {} (or its unpacked folder)",
+            b.module, b.version, old.manifest.module.path, old.manifest.module.version
+        ));
+    }
+    Ok(old)
+}
+
+/// Whether `base` is `-o`, or the parts index `-o --split` writes.
+fn is_output(base: &Path, output: &Path) -> bool {
+    let canon = |p: &Path| {
+        let dir = std::fs::canonicalize(crate::fsutil::parent_dir(p)).ok()?;
+        Some(dir.join(p.file_name()?))
+    };
+    let (Some(b), Some(o)) = (canon(base), canon(output)) else {
+        return false;
+    };
+    let mut index = o.clone().into_os_string();
+    index.push(crate::bundle::parts::SUFFIX);
+    b == o || b.as_os_str() == index
+}
+
+/// Rewrites the full bundle at `output` as a delta over `old`, the base
+/// [`open_base`] opened.
+pub fn rewrite(output: &Path, old: &reader::Bundle, signer: &Signer) -> Result<Written, Error> {
+    let keys = TrustedKeys::of_signer(signer, output)?;
     let full = reader::open(output, &keys)?;
     let old_sha = hex::encode(Sha256::digest(&old.manifest_bytes));
     let m = delta::manifest_over(&full.manifest, &old.manifest, &old_sha);

@@ -387,3 +387,108 @@ fn a_module_patched_added_and_removed_and_a_file_renamed() {
     sb.unpack("v2.ferry", "full");
     assert_eq!(tree(&sb.path("delta")), tree(&sb.path("full")));
 }
+
+/// Three releases: a delta is refused as the next delta's base (its readers
+/// would need its own base too); the full bundle of the same release is
+/// taken, and the third release reads with it.
+#[test]
+fn a_delta_is_refused_as_a_base_and_the_full_bundle_chains() {
+    let sb = releases();
+    copy_tree(&sb.path("v2"), &sb.path("v3"));
+    fs::write(sb.path("v3/patch.go"), "package main\n\nconst patch = 3\n").unwrap();
+    let pack = |out: &str, base: &str| {
+        sb.run(&[
+            "pack",
+            "v3",
+            "-o",
+            out,
+            "--key",
+            "rel.key",
+            "--no-build-check",
+            "-q",
+            "--base",
+            base,
+        ])
+    };
+    let out = pack("v3d.ferry", "v2d.ferry");
+    assert_exit(&out, 2);
+    assert_says(
+        &out,
+        &[
+            "--base v2d.ferry: a delta bundle (over example.com/hello unversioned), which cannot be a base",
+            "give the full bundle of example.com/hello unversioned",
+        ],
+    );
+    assert!(!sb.path("v3d.ferry").exists(), "nothing written");
+    assert_ok(&pack("v3d.ferry", "v2.ferry"));
+    assert_ok(&sb.run(&[
+        "verify",
+        "v3d.ferry",
+        "--pub",
+        "rel.pub",
+        "--base",
+        "v2.ferry",
+    ]));
+    let wrong = sb.run(&[
+        "verify",
+        "v3d.ferry",
+        "--pub",
+        "rel.pub",
+        "--base",
+        "v2d.ferry",
+    ]);
+    assert_exit(&wrong, 1);
+}
+
+/// `pack --base` checks its base before anything slow and never leaves a
+/// bundle behind: the output as its own base, a missing base, a base signed
+/// by another key.
+#[test]
+fn pack_checks_its_base_first_and_leaves_nothing() {
+    let sb = releases();
+    let before = fs::read(sb.path("v1.ferry")).unwrap();
+    let pack = |out: &str, base: &str, extra: &[&str]| {
+        let mut args = vec![
+            "pack",
+            "v2",
+            "-o",
+            out,
+            "--key",
+            "rel.key",
+            "--no-build-check",
+            "--base",
+            base,
+        ];
+        args.extend_from_slice(extra);
+        sb.run(&args)
+    };
+    let out = pack("v1.ferry", "v1.ferry", &[]);
+    assert_exit(&out, 2);
+    assert_says(&out, &["--base v1.ferry: is the bundle this pack writes (-o)"]);
+    assert_eq!(fs::read(sb.path("v1.ferry")).unwrap(), before, "base untouched");
+    fs::copy(sb.path("v1.ferry"), sb.path("x.ferry.parts")).unwrap();
+    let out = pack("x.ferry", "./x.ferry.parts", &["--split", "1M"]);
+    assert_exit(&out, 2);
+    let out = pack("y.ferry", "nope.ferry", &[]);
+    assert_exit(&out, 2);
+    assert_says(&out, &["--base nope.ferry: no such file"]);
+    assert!(!sb.path("y.ferry").exists());
+    sb.keygen("other");
+    let out = sb.run(&[
+        "pack",
+        "v1",
+        "-o",
+        "o1.ferry",
+        "--key",
+        "other.key",
+        "--no-build-check",
+        "-q",
+    ]);
+    assert_ok(&out);
+    let out = pack("z.ferry", "o1.ferry", &[]);
+    assert_exit(&out, 1);
+    assert!(!sb.path("z.ferry").exists(), "{}", text(&out));
+    let out = pack("t.ferry", "v1.ferry", &["--split", "100"]);
+    assert_exit(&out, 2);
+    assert!(!sb.path("t.ferry").exists(), "{}", text(&out));
+}

@@ -130,21 +130,28 @@ impl Bundle {
         let mut problems = Vec::new();
         for &pos in positions {
             let e = &entries[pos];
-            let index = by_content
-                .get(&(e.sha256.as_str(), e.size))
-                .and_then(|path| self.archive.index_for_name(path));
-            match index {
+            let named = by_content.get(&(e.sha256.as_str(), e.size));
+            match named.and_then(|path| self.archive.index_for_name(path)) {
                 Some(i) => jobs.push((i, pos)),
                 None => problems.push(Problem::new(
                     Code::Missing,
                     &e.path,
-                    format!(
-                        "comes from the base, which has no entry with sha256 {}",
-                        e.sha256
-                    ),
+                    self.not_here(named.copied(), &e.sha256),
                 )),
             }
         }
         (jobs, problems)
+    }
+
+    /// Why this base has no bytes for an entry: none listed, or (a delta
+    /// given as a base) listed but in its own base.
+    fn not_here(&self, listed: Option<&str>, sha256: &str) -> String {
+        match (listed, &self.manifest.base) {
+            (Some(path), Some(b)) => format!(
+                "comes from the base, which is itself a delta: its {path} is in its base's base {} {}; give the full bundle of {} {} as --base",
+                b.module, b.version, self.manifest.module.path, self.manifest.module.version
+            ),
+            _ => format!("comes from the base, which has no entry with sha256 {sha256}"),
+        }
     }
 }

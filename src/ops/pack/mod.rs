@@ -142,9 +142,22 @@ fn split(
     super::split::replace_with_parts(&whole, size, signer).map(Some)
 }
 
+/// `--base`, opened and checked before anything slow runs.
+fn base(
+    opts: &PackOptions,
+    signer: &crate::sign::Signer,
+) -> Result<Option<crate::bundle::reader::Bundle>, Error> {
+    let Some(base) = &opts.base else {
+        return Ok(None);
+    };
+    let keys = crate::sign::TrustedKeys::of_signer(signer, &opts.key)?;
+    super::delta::open_base(base, &opts.output, &keys).map(Some)
+}
+
 /// Runs the stages in order; each lap of the clock is one reported stage.
 pub fn run(opts: &PackOptions, ctx: &Context) -> Result<Packed, Error> {
     let snap = snapshot::take(opts, ctx)?;
+    let base = base(opts, &snap.signer)?;
     let mut clock = Timings::start();
     let vendored = go::vendor(&snap, opts, ctx)?;
     cgo::check(&snap, opts)?;
@@ -190,14 +203,22 @@ pub fn run(opts: &PackOptions, ctx: &Context) -> Result<Packed, Error> {
     };
     let written = write::write(parts, ctx)?;
     clock.bundle = clock.lap();
-    let (m, sha256) = match &opts.base {
-        Some(base) => {
-            let d = super::delta::rewrite(&opts.output, base, &snap.signer)?;
-            (d.manifest, d.sha256)
-        }
-        None => (written.manifest, written.sha256),
+    let last = |written: write::Written| -> Result<_, Error> {
+        let (m, sha256) = match &base {
+            Some(old) => {
+                let d = super::delta::rewrite(&opts.output, old, &snap.signer)?;
+                (d.manifest, d.sha256)
+            }
+            None => (written.manifest, written.sha256),
+        };
+        let parts = split(opts, &m, &sha256, &snap.signer)?;
+        Ok((m, sha256, parts))
     };
-    let parts = split(opts, &m, &sha256, &snap.signer)?;
+    // No partial bundle: a delta or parts that could not be made take the
+    // full bundle with them.
+    let (m, sha256, parts) = last(written).inspect_err(|_| {
+        let _ = std::fs::remove_file(&opts.output);
+    })?;
     Ok(Packed {
         parts,
         timings: clock,
