@@ -29,10 +29,14 @@ pub fn open_base(base: &Path, output: &Path, keys: &TrustedKeys) -> Result<reade
     refuse_folder(base)?;
     let usage = |why: &str| Err(Error::Usage(format!("--base {}: {why}", base.display())));
     if !base.exists() {
-        return usage("no such file; give the full bundle of the release the site holds (or its parts index)");
+        return usage(
+            "no such file; give the full bundle of the release the site holds (or its parts index)",
+        );
     }
     if is_output(base, output) {
-        return usage("is the bundle this pack writes (-o); the base is the release the site already holds");
+        return usage(
+            "is the bundle this pack writes (-o); the base is the release the site already holds",
+        );
     }
     let old = reader::open(base, keys)?;
     if let Some(b) = &old.manifest.base {

@@ -464,8 +464,15 @@ fn pack_checks_its_base_first_and_leaves_nothing() {
     };
     let out = pack("v1.ferry", "v1.ferry", &[]);
     assert_exit(&out, 2);
-    assert_says(&out, &["--base v1.ferry: is the bundle this pack writes (-o)"]);
-    assert_eq!(fs::read(sb.path("v1.ferry")).unwrap(), before, "base untouched");
+    assert_says(
+        &out,
+        &["--base v1.ferry: is the bundle this pack writes (-o)"],
+    );
+    assert_eq!(
+        fs::read(sb.path("v1.ferry")).unwrap(),
+        before,
+        "base untouched"
+    );
     fs::copy(sb.path("v1.ferry"), sb.path("x.ferry.parts")).unwrap();
     let out = pack("x.ferry", "./x.ferry.parts", &["--split", "1M"]);
     assert_exit(&out, 2);

@@ -89,7 +89,20 @@ fn parts_read_as_the_bundle_they_cut() {
 #[test]
 fn every_fault_in_transit_names_the_part() {
     type Fault = fn(&Sandbox);
-    let faults: [(&str, Fault, &[&str]); 7] = [
+    let faults: [(&str, Fault, &[&str]); 9] = [
+        (
+            "symlinked",
+            |sb| {
+                fs::rename(sb.path("h.ferry.002"), sb.path("elsewhere")).unwrap();
+                std::os::unix::fs::symlink(sb.path("elsewhere"), sb.path("h.ferry.002")).unwrap();
+            },
+            &["h.ferry.002: not a regular file", "[part-missing]"],
+        ),
+        (
+            "signature-missing",
+            |sb| fs::remove_file(sb.path("h.ferry.parts.minisig")).unwrap(),
+            &["h.ferry.parts: its signature h.ferry.parts.minisig is missing"],
+        ),
         (
             "missing",
             |sb| fs::remove_file(sb.path("h.ferry.002")).unwrap(),
@@ -215,6 +228,35 @@ fn an_index_signed_by_an_untrusted_key_or_for_another_bundle_is_refused() {
         &[
             "the parts hold a bundle whose ferry.json has sha256:",
             "the signed index names sha256:0000",
+        ],
+    );
+
+    // Signed by the release key, with a whole-bundle sha256 the parts do
+    // not join to (each part still its own).
+    let sb = cut();
+    let mut idx: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    idx["sha256"] = "0".repeat(64).into();
+    let mut edited = serde_json::to_vec_pretty(&idx).unwrap();
+    edited.push(b'\n');
+    sign_index(&sb, "rel.key", &edited);
+    refused(
+        &sb,
+        "whole-sha256",
+        &[
+            "h.ferry: the parts joined have sha256 ",
+            "the signed index says 0000",
+            "[parts-sha256]",
+        ],
+    );
+
+    // A signature that is no minisign signature names the index's.
+    let sb = cut();
+    fs::write(sb.path("h.ferry.parts.minisig"), "garbage\n").unwrap();
+    refused(
+        &sb,
+        "garbled-signature",
+        &[
+            "h.ferry.parts: its signature h.ferry.parts.minisig does not match it: not a minisign signature",
         ],
     );
 
@@ -438,4 +480,47 @@ fn kill_9_in_the_middle_of_unpack_through_parts_leaves_no_dest() {
     assert!(!site.join("app").exists(), "a killed unpack left DEST");
     assert_ok(&sb.run(&args));
     assert_eq!(named(&site, ""), vec!["app".to_string()]);
+}
+
+/// A bundle of 90-odd parts read under a limit of 40 open files: each
+/// reader holds one part open at a time, so nothing fails for want of one.
+#[test]
+fn many_parts_read_with_few_open_files() {
+    let sb = Sandbox::new();
+    crate::common::copy_tree(&crate::common::app("hello"), &sb.path("big"));
+    let noise: Vec<u8> = (0..90_000u32)
+        .flat_map(|i| Sha256::digest(i.to_le_bytes())[..1].to_vec())
+        .collect();
+    fs::write(sb.path("big/noise.bin"), noise).unwrap();
+    sb.keygen("rel");
+    let out = sb.run(&[
+        "pack",
+        "big",
+        "-o",
+        "b.ferry",
+        "--key",
+        "rel.key",
+        "--no-build-check",
+        "-q",
+        "--split",
+        "1000",
+    ]);
+    assert_ok(&out);
+    assert!(sb.path("b.ferry.090").exists(), "{}", text(&out));
+    let ferry = env!("CARGO_BIN_EXE_ferry");
+    for args in [
+        "verify b.ferry.parts --pub rel.pub",
+        "unpack b.ferry.parts --pub rel.pub -C dest -q",
+    ] {
+        let mut sh = std::process::Command::new("sh");
+        sb.go_env(&mut sh);
+        let out = sh
+            .arg("-c")
+            .arg(format!("ulimit -n 40 && exec {ferry} {args}"))
+            .current_dir(sb.path(""))
+            .output()
+            .unwrap();
+        assert_ok(&out);
+    }
+    assert!(sb.path("dest/src/noise.bin").exists());
 }

@@ -320,7 +320,7 @@ impl Bundle {
             return Vec::new();
         };
         let detail = format!(
-            "{} parts, {} bytes (sha256:{}), each part's size and sha256 against {} signed by key {}",
+            "{} parts, {} bytes (sha256:{}), each part's size and sha256 and the whole's against {} signed by key {}",
             p.index.parts.len(),
             p.index.size,
             p.index.sha256,
