@@ -65,6 +65,7 @@ fn options(args: &PackArgs, ctx: &ferry::ops::Context) -> PackOptions {
         with_modcache: args.with_modcache,
         split: args.split.map(|s| s.bytes),
         base: args.base.base.clone(),
+        base_keys: args.pub_keys.clone(),
         platform: args.platform.clone(),
         connection: Connection {
             insecure: args.insecure_registry.clone(),

@@ -48,6 +48,18 @@ pub fn open_base(base: &Path, output: &Path, keys: &TrustedKeys) -> Result<reade
     Ok(old)
 }
 
+/// A base of another module is no earlier release of this one.
+pub fn refuse_other_module(base: &Path, old: &reader::Bundle, module: &str) -> Result<(), Error> {
+    match old.manifest.module.path == module {
+        true => Ok(()),
+        false => Err(Error::Usage(format!(
+            "--base {}: a release of {}, not of {module}, which this pack writes",
+            base.display(),
+            old.manifest.module.path
+        ))),
+    }
+}
+
 /// Whether `base` is `-o`, or the parts index `-o --split` writes.
 fn is_output(base: &Path, output: &Path) -> bool {
     let canon = |p: &Path| {

@@ -499,3 +499,56 @@ fn pack_checks_its_base_first_and_leaves_nothing() {
     assert_exit(&out, 2);
     assert!(!sb.path("t.ferry").exists(), "{}", text(&out));
 }
+
+/// After a key rotation the base was signed by the old key: `--pub` names
+/// it (for the base only). A base of another module is refused.
+#[test]
+fn pack_takes_the_bases_key_with_pub_and_refuses_another_module() {
+    let sb = releases();
+    sb.keygen("new");
+    let pack = |out: &str, base: &str, extra: &[&str]| {
+        let mut args = vec![
+            "pack",
+            "v2",
+            "-o",
+            out,
+            "--key",
+            "new.key",
+            "--no-build-check",
+            "-q",
+            "--base",
+            base,
+        ];
+        args.extend_from_slice(extra);
+        sb.run(&args)
+    };
+    let out = pack("r.ferry", "v1.ferry", &[]);
+    assert_exit(&out, 1);
+    assert!(!sb.path("r.ferry").exists());
+    assert_ok(&pack("r.ferry", "v1.ferry", &["--pub", "rel.pub"]));
+    assert_ok(&sb.run(&[
+        "verify", "r.ferry", "--pub", "new.pub", "--pub", "rel.pub", "--base", "v1.ferry",
+    ]));
+    let out = sb.run(&[
+        "pack", "v2", "-o", "p.ferry", "--key", "rel.key", "--pub", "rel.pub",
+    ]);
+    assert_exit(&out, 2);
+    assert_ok(&sb.pack_with("clockwork", "clock.ferry", &["--no-build-check", "-q"]));
+    let out = sb.run(&[
+        "pack",
+        "v2",
+        "-o",
+        "c.ferry",
+        "--key",
+        "rel.key",
+        "--no-build-check",
+        "--base",
+        "clock.ferry",
+    ]);
+    assert_exit(&out, 2);
+    assert_says(
+        &out,
+        &["--base clock.ferry: a release of example.com/clockwork, not of example.com/hello"],
+    );
+    assert!(!sb.path("c.ferry").exists());
+}

@@ -60,6 +60,8 @@ pub struct PackOptions {
     pub split: Option<u64>,
     /// Write a delta over this bundle (`--base`).
     pub base: Option<PathBuf>,
+    /// The keys `--base` may be signed by (`--pub`); none: `--key`'s public half.
+    pub base_keys: Vec<PathBuf>,
 }
 
 /// What a successful pack wrote.
@@ -145,19 +147,25 @@ fn split(
 /// `--base`, opened and checked before anything slow runs.
 fn base(
     opts: &PackOptions,
-    signer: &crate::sign::Signer,
+    snap: &snapshot::Snapshot,
 ) -> Result<Option<crate::bundle::reader::Bundle>, Error> {
+    use crate::sign::TrustedKeys;
     let Some(base) = &opts.base else {
         return Ok(None);
     };
-    let keys = crate::sign::TrustedKeys::of_signer(signer, &opts.key)?;
-    super::delta::open_base(base, &opts.output, &keys).map(Some)
+    let keys = match opts.base_keys.is_empty() {
+        true => TrustedKeys::of_signer(&snap.signer, &opts.key)?,
+        false => TrustedKeys::load(&opts.base_keys)?,
+    };
+    let old = super::delta::open_base(base, &opts.output, &keys)?;
+    super::delta::refuse_other_module(base, &old, &snap.modfile.module)?;
+    Ok(Some(old))
 }
 
 /// Runs the stages in order; each lap of the clock is one reported stage.
 pub fn run(opts: &PackOptions, ctx: &Context) -> Result<Packed, Error> {
     let snap = snapshot::take(opts, ctx)?;
-    let base = base(opts, &snap.signer)?;
+    let base = base(opts, &snap)?;
     let mut clock = Timings::start();
     let vendored = go::vendor(&snap, opts, ctx)?;
     cgo::check(&snap, opts)?;
