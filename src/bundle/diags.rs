@@ -227,6 +227,7 @@ pub enum CheckName {
     Go,
     Approvals,
     Parts,
+    Base,
 }
 
 /// One check that ran, for `verify --json`.

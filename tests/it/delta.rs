@@ -552,3 +552,50 @@ fn pack_takes_the_bases_key_with_pub_and_refuses_another_module() {
     );
     assert!(!sb.path("c.ferry").exists());
 }
+
+/// What is read from the base says so: a base whose src/main.go was altered
+/// under its signed manifest is named with the entry the bytes came from,
+/// and the report says which base was read.
+#[test]
+fn what_comes_from_the_base_names_the_base() {
+    use crate::common::rawzip::{entries_of, rebuild};
+    let sb = releases();
+    let verify = |base: &str, json: bool| {
+        let mut args = vec!["verify", "v2d.ferry", "--pub", "rel.pub", "--base", base];
+        if json {
+            args.push("--json");
+        }
+        sb.run(&args)
+    };
+    let out = verify("v1.ferry", false);
+    assert_ok(&out);
+    assert_says(
+        &out,
+        &[
+            "base: v1.ferry example.com/hello unversioned (ferry.json sha256:",
+            "entries taken from it",
+        ],
+    );
+    let out = verify("v1.ferry", true);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let base = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["check"] == "base")
+        .expect("a base check");
+    assert_eq!(base["ok"], true);
+    let mut entries = entries_of(&fs::read(sb.path("v1.ferry")).unwrap());
+    for (name, data, _) in &mut entries {
+        if name == "src/main.go" {
+            data.extend_from_slice(b"// altered\n");
+        }
+    }
+    fs::write(sb.path("bad.ferry"), rebuild(&entries).build()).unwrap();
+    let out = verify("bad.ferry", false);
+    assert_exit(&out, 1);
+    assert_says(
+        &out,
+        &["src/hello.go: from the base bad.ferry, its src/main.go: "],
+    );
+}

@@ -9,7 +9,7 @@ use indicatif::ProgressBar;
 use sha2::{Digest, Sha256};
 
 use super::{Bundle, Sink};
-use crate::bundle::diags::{BundleError, Code, Problem};
+use crate::bundle::diags::{BundleError, Check, CheckName, Code, Problem};
 
 /// What the entries taken from the base came to.
 #[derive(Default)]
@@ -17,6 +17,8 @@ pub(super) struct FromBase {
     pub checked: usize,
     pub bytes: u64,
     pub problems: Vec<Problem>,
+    /// The base that was read, for the report.
+    pub check: Option<Check>,
 }
 
 impl Bundle {
@@ -102,8 +104,26 @@ impl Bundle {
             });
         };
         let (jobs, mut problems) = base.locate(&self.manifest.entries, &positions);
-        problems.extend(self.check_contents_in(&base.source, &base.path, &jobs, sink, progress)?);
+        let read = self.check_contents_in(&base.source, &base.path, &jobs, sink, progress)?;
+        problems.extend(
+            read.into_iter()
+                .map(|p| base.name_in_base(p, &self.manifest.entries)),
+        );
+        let check = Check {
+            check: CheckName::Base,
+            ok: problems.is_empty(),
+            detail: format!(
+                "{} {} {} (ferry.json sha256:{}) signed by key {}, {} entries taken from it",
+                base.path,
+                base.manifest.module.path,
+                base.manifest.module.version,
+                named.manifest_sha256,
+                base.key_id,
+                positions.len()
+            ),
+        };
         Ok(FromBase {
+            check: Some(check),
             checked: jobs.len(),
             bytes: jobs
                 .iter()
@@ -143,6 +163,22 @@ impl Bundle {
         (jobs, problems)
     }
 
+    /// A problem with bytes read from this base, saying which file and entry
+    /// they came from: `from the base v1.ferry, its src/main.go: …`.
+    fn name_in_base(&self, mut p: Problem, entries: &[crate::bundle::manifest::Entry]) -> Problem {
+        let ours = entries.iter().find(|e| e.path == p.entry);
+        let theirs = ours.and_then(|e| {
+            self.manifest
+                .entries
+                .iter()
+                .find(|b| b.sha256 == e.sha256 && b.size == e.size)
+        });
+        if let Some(b) = theirs {
+            p.problem = format!("from the base {}, its {}: {}", self.path, b.path, p.problem);
+        }
+        p
+    }
+
     /// Why this base has no bytes for an entry: none listed, or (a delta
     /// given as a base) listed but in its own base.
     fn not_here(&self, listed: Option<&str>, sha256: &str) -> String {
@@ -151,7 +187,10 @@ impl Bundle {
                 "comes from the base, which is itself a delta: its {path} is in its base's base {} {}; give the full bundle of {} {} as --base",
                 b.module, b.version, self.manifest.module.path, self.manifest.module.version
             ),
-            _ => format!("comes from the base, which has no entry with sha256 {sha256}"),
+            _ => format!(
+                "comes from the base {}, which has no entry with sha256 {sha256}",
+                self.path
+            ),
         }
     }
 }

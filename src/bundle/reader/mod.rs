@@ -270,7 +270,9 @@ impl Bundle {
                 "listed in the manifest but missing from the bundle",
             ));
         }
-        Ok(self.report(problems, layout_ok, count, bytes))
+        let mut report = self.report(problems, layout_ok, count, bytes);
+        report.checks.extend(from_base.check);
+        Ok(report)
     }
 
     fn report(&self, problems: Vec<Problem>, layout_ok: bool, count: usize, bytes: u64) -> Report {
