@@ -92,24 +92,46 @@ fn print_json(packed: &Packed, out: &mut dyn Write) -> anyhow::Result<()> {
         "build_proof": packed.build_proof,
         "seconds": packed.timings,
         "parts": packed.parts,
+        "delta": packed.delta,
     });
     say!(out, "{json:#}");
     Ok(())
 }
 
 fn print_text(packed: &Packed, out: &mut dyn Write) -> anyhow::Result<()> {
+    // With --split the bundle is gone: what was written is its index.
+    let into = match &packed.parts {
+        Some(cut) => format!("{} ({} parts)", cut.index.display(), cut.parts.len()),
+        None => packed.output.display().to_string(),
+    };
+    let kind = match &packed.delta {
+        Some(_) => "a delta, ",
+        None => "",
+    };
     say!(
         out,
-        "packed {} {} into {}: {} entries, {} vendored modules ({} vendored files bound to their verified zips), manifest sha256:{}, signed by key {}",
+        "packed {} {} into {into}: {kind}{} entries, {} vendored modules ({} vendored files bound to their verified zips), manifest sha256:{}, signed by key {}",
         packed.module,
         packed.version,
-        packed.output.display(),
         packed.entries,
         packed.modules,
         packed.vendored_files,
         packed.manifest_sha256,
         packed.key_id
     );
+    if let Some(d) = &packed.delta {
+        say!(
+            out,
+            "  base: {} {} {} (ferry.json sha256:{}): {} entries taken from it, not carried; {} bytes against {} for the full bundle",
+            d.base,
+            d.module,
+            d.version,
+            d.base_manifest_sha256,
+            d.from_base,
+            d.bytes,
+            d.full_bytes
+        );
+    }
     for i in &packed.images {
         say!(
             out,

@@ -215,13 +215,21 @@ fn a_delta_travels_in_parts() {
         "--key",
         "rel.key",
         "--no-build-check",
-        "-q",
         "--base",
         "v1.ferry",
         "--split",
         "1K",
     ]);
     assert_ok(&out);
+    assert_says(
+        &out,
+        &[
+            "packed example.com/hello unversioned into v2p.ferry.parts (2 parts): a delta, ",
+            "  base: v1.ferry example.com/hello unversioned (ferry.json sha256:",
+            "11 entries taken from it, not carried; ",
+            " for the full bundle",
+        ],
+    );
     assert!(sb.path("v2p.ferry.parts").exists() && !sb.path("v2p.ferry").exists());
     sb.run(&["split", "v1.ferry", "--size", "2K", "--key", "rel.key"]);
     assert_ok(&sb.run(&[
