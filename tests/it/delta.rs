@@ -607,3 +607,29 @@ fn what_comes_from_the_base_names_the_base() {
         &["src/hello.go: from the base bad.ferry, its src/main.go: "],
     );
 }
+
+/// modules export has no --base: its hint for a delta says what works.
+#[test]
+fn modules_export_of_a_delta_points_to_its_unpacked_folder() {
+    let sb = releases();
+    let out = sb.run(&[
+        "modules",
+        "export",
+        "v2d.ferry",
+        "--pub",
+        "rel.pub",
+        "--to",
+        "exp",
+    ]);
+    assert_exit(&out, 1);
+    assert_says(
+        &out,
+        &["modules export takes no --base: unpack it with --base OLD, then export the folder"],
+    );
+    assert!(
+        !text(&out).contains("give it with --base OLD"),
+        "{}",
+        text(&out)
+    );
+    assert!(!sb.path("exp").exists());
+}
