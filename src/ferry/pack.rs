@@ -36,10 +36,7 @@ pub fn run(args: PackArgs, quiet: bool, out: &mut dyn Write) -> anyhow::Result<E
 
 /// `--split` would overwrite no index and no part: said before the slow work.
 fn refuse_parts(output: &std::path::Path) -> anyhow::Result<()> {
-    use ferry::bundle::diags::BundleError;
-    ferry::bundle::parts::cut::refuse_existing(output)
-        .map_err(|e| ferry::Error::from(BundleError::from(e)))?;
-    Ok(())
+    Ok(ferry::ops::split::refuse_existing(output)?)
 }
 
 /// What the command line asks of the pipeline.
