@@ -503,9 +503,6 @@ fn pack_checks_its_base_first_and_leaves_nothing() {
     let out = pack("z.ferry", "o1.ferry", &[]);
     assert_exit(&out, 1);
     assert!(!sb.path("z.ferry").exists(), "{}", text(&out));
-    let out = pack("t.ferry", "v1.ferry", &["--split", "100"]);
-    assert_exit(&out, 2);
-    assert!(!sb.path("t.ferry").exists(), "{}", text(&out));
 }
 
 /// After a key rotation the base was signed by the old key: `--pub` names

@@ -482,16 +482,59 @@ fn kill_9_in_the_middle_of_unpack_through_parts_leaves_no_dest() {
     assert_eq!(named(&site, ""), vec!["app".to_string()]);
 }
 
+/// `noise.bin`, `len` bytes that do not compress, in a copy of hello at `dir`.
+fn noisy_app(sb: &Sandbox, dir: &str, len: usize) {
+    crate::common::copy_tree(&crate::common::app("hello"), &sb.path(dir));
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    let noise: Vec<u8> = (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect();
+    fs::write(sb.path(&format!("{dir}/noise.bin")), noise).unwrap();
+}
+
+/// A cut into more parts than an index may list is found only once the
+/// bundle is written: pack then removes it, leaving nothing.
+#[test]
+fn pack_split_into_too_many_parts_leaves_nothing() {
+    let sb = Sandbox::new();
+    noisy_app(&sb, "big", 1_100_000);
+    sb.keygen("rel");
+    let out = sb.run(&[
+        "pack",
+        "big",
+        "-o",
+        "t.ferry",
+        "--key",
+        "rel.key",
+        "--no-build-check",
+        "-q",
+        "--split",
+        "1000",
+    ]);
+    assert_exit(&out, 2);
+    assert_says(
+        &out,
+        &["t.ferry: ", "parts; at most 999 (choose a larger --size)"],
+    );
+    let left: Vec<String> = sb
+        .listing()
+        .into_iter()
+        .filter(|n| n.starts_with("t.ferry"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}
+
 /// A bundle of 90-odd parts read under a limit of 40 open files: each
 /// reader holds one part open at a time, so nothing fails for want of one.
 #[test]
 fn many_parts_read_with_few_open_files() {
     let sb = Sandbox::new();
-    crate::common::copy_tree(&crate::common::app("hello"), &sb.path("big"));
-    let noise: Vec<u8> = (0..90_000u32)
-        .flat_map(|i| Sha256::digest(i.to_le_bytes())[..1].to_vec())
-        .collect();
-    fs::write(sb.path("big/noise.bin"), noise).unwrap();
+    noisy_app(&sb, "big", 90_000);
     sb.keygen("rel");
     let out = sb.run(&[
         "pack",
