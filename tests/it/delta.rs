@@ -6,6 +6,7 @@
 
 use std::fs;
 use std::path::Path;
+use std::process::Output;
 
 use crate::common::{Sandbox, app, assert_exit, assert_ok, assert_says, copy_tree, text};
 
@@ -23,18 +24,13 @@ fn releases() -> Sandbox {
     .unwrap();
     sb.keygen("rel");
     let pack = |dir: &str, out: &str, extra: &[&str]| {
-        let mut args = vec![
-            "pack",
+        assert_ok(&pack_dir(
+            &sb,
             dir,
-            "-o",
-            out,
-            "--key",
             "rel.key",
-            "--no-build-check",
-            "-q",
-        ];
-        args.extend_from_slice(extra);
-        assert_ok(&sb.run(&args));
+            out,
+            &[&["-q"], extra].concat(),
+        ));
     };
     pack("v1", "v1.ferry", &[]);
     pack("v2", "v2.ferry", &[]);
@@ -207,19 +203,14 @@ fn a_missing_or_wrong_base_names_the_base_expected_and_nothing_is_written() {
 #[test]
 fn a_delta_travels_in_parts() {
     let sb = releases();
-    let out = sb.run(&[
-        "pack",
+    let out = pack_over(
+        &sb,
         "v2",
-        "-o",
-        "v2p.ferry",
-        "--key",
         "rel.key",
-        "--no-build-check",
-        "--base",
+        "v2p.ferry",
         "v1.ferry",
-        "--split",
-        "1K",
-    ]);
+        &["--split", "1K"],
+    );
     assert_ok(&out);
     assert_says(
         &out,
@@ -339,18 +330,13 @@ fn a_module_patched_added_and_removed_and_a_file_renamed() {
     );
     go(&sb, "v2", &["mod", "tidy"]);
     let pack = |dir: &str, out: &str, extra: &[&str]| {
-        let mut args = vec![
-            "pack",
+        assert_ok(&pack_dir(
+            &sb,
             dir,
-            "-o",
-            out,
-            "--key",
             "rel.key",
-            "--no-build-check",
-            "-q",
-        ];
-        args.extend_from_slice(extra);
-        assert_ok(&sb.run(&args));
+            out,
+            &[&["-q"], extra].concat(),
+        ));
     };
     pack("v1", "v1.ferry", &[]);
     pack("v2", "v2.ferry", &[]);
@@ -396,6 +382,18 @@ fn a_module_patched_added_and_removed_and_a_file_renamed() {
     assert_eq!(tree(&sb.path("delta")), tree(&sb.path("full")));
 }
 
+/// `ferry pack DIR -o OUT --key KEY --no-build-check EXTRA…`.
+fn pack_dir(sb: &Sandbox, dir: &str, key: &str, out: &str, extra: &[&str]) -> Output {
+    let mut args = vec!["pack", dir, "-o", out, "--key", key, "--no-build-check"];
+    args.extend_from_slice(extra);
+    sb.run(&args)
+}
+
+/// The same with `--base BASE`.
+fn pack_over(sb: &Sandbox, dir: &str, key: &str, out: &str, base: &str, extra: &[&str]) -> Output {
+    pack_dir(sb, dir, key, out, &[&["--base", base], extra].concat())
+}
+
 /// Three releases: a delta is refused as the next delta's base (its readers
 /// would need its own base too); the full bundle of the same release is
 /// taken, and the third release reads with it.
@@ -404,20 +402,7 @@ fn a_delta_is_refused_as_a_base_and_the_full_bundle_chains() {
     let sb = releases();
     copy_tree(&sb.path("v2"), &sb.path("v3"));
     fs::write(sb.path("v3/patch.go"), "package main\n\nconst patch = 3\n").unwrap();
-    let pack = |out: &str, base: &str| {
-        sb.run(&[
-            "pack",
-            "v3",
-            "-o",
-            out,
-            "--key",
-            "rel.key",
-            "--no-build-check",
-            "-q",
-            "--base",
-            base,
-        ])
-    };
+    let pack = |out: &str, base: &str| pack_over(&sb, "v3", "rel.key", out, base, &["-q"]);
     let out = pack("v3d.ferry", "v2d.ferry");
     assert_exit(&out, 2);
     assert_says(
@@ -455,21 +440,8 @@ fn a_delta_is_refused_as_a_base_and_the_full_bundle_chains() {
 fn pack_checks_its_base_first_and_leaves_nothing() {
     let sb = releases();
     let before = fs::read(sb.path("v1.ferry")).unwrap();
-    let pack = |out: &str, base: &str, extra: &[&str]| {
-        let mut args = vec![
-            "pack",
-            "v2",
-            "-o",
-            out,
-            "--key",
-            "rel.key",
-            "--no-build-check",
-            "--base",
-            base,
-        ];
-        args.extend_from_slice(extra);
-        sb.run(&args)
-    };
+    let pack =
+        |out: &str, base: &str, extra: &[&str]| pack_over(&sb, "v2", "rel.key", out, base, extra);
     let out = pack("v1.ferry", "v1.ferry", &[]);
     assert_exit(&out, 2);
     assert_says(
@@ -511,26 +483,12 @@ fn pack_checks_its_base_first_and_leaves_nothing() {
 fn pack_takes_the_bases_key_with_pub_and_refuses_another_module() {
     let sb = releases();
     sb.keygen("new");
-    let pack = |out: &str, base: &str, extra: &[&str]| {
-        let mut args = vec![
-            "pack",
-            "v2",
-            "-o",
-            out,
-            "--key",
-            "new.key",
-            "--no-build-check",
-            "-q",
-            "--base",
-            base,
-        ];
-        args.extend_from_slice(extra);
-        sb.run(&args)
-    };
-    let out = pack("r.ferry", "v1.ferry", &[]);
+    let pack =
+        |out: &str, base: &str, extra: &[&str]| pack_over(&sb, "v2", "new.key", out, base, extra);
+    let out = pack("r.ferry", "v1.ferry", &["-q"]);
     assert_exit(&out, 1);
     assert!(!sb.path("r.ferry").exists());
-    assert_ok(&pack("r.ferry", "v1.ferry", &["--pub", "rel.pub"]));
+    assert_ok(&pack("r.ferry", "v1.ferry", &["-q", "--pub", "rel.pub"]));
     assert_ok(&sb.run(&[
         "verify", "r.ferry", "--pub", "new.pub", "--pub", "rel.pub", "--base", "v1.ferry",
     ]));
@@ -609,15 +567,10 @@ fn what_comes_from_the_base_names_the_base() {
 #[test]
 fn modules_export_of_a_delta_points_to_its_unpacked_folder() {
     let sb = releases();
-    let out = sb.run(&[
-        "modules",
-        "export",
-        "v2d.ferry",
-        "--pub",
-        "rel.pub",
-        "--to",
-        "exp",
-    ]);
+    let args: Vec<&str> = "modules export v2d.ferry --pub rel.pub --to exp"
+        .split(' ')
+        .collect();
+    let out = sb.run(&args);
     assert_exit(&out, 1);
     assert_says(
         &out,

@@ -215,39 +215,35 @@ fn an_index_signed_by_an_untrusted_key_or_for_another_bundle_is_refused() {
         &["h.ferry.parts: signed by key", "which is not trusted here"],
     );
 
-    // Signed by the release key, but naming another bundle's manifest.
-    let sb = cut();
-    let mut idx: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
-    idx["manifest_sha256"] = "0".repeat(64).into();
-    let mut edited = serde_json::to_vec_pretty(&idx).unwrap();
-    edited.push(b'\n');
-    sign_index(&sb, "rel.key", &edited);
-    refused(
-        &sb,
-        "other-bundle",
-        &[
-            "the parts hold a bundle whose ferry.json has sha256:",
-            "the signed index names sha256:0000",
-        ],
-    );
-
-    // Signed by the release key, with a whole-bundle sha256 the parts do
-    // not join to (each part still its own).
-    let sb = cut();
-    let mut idx: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
-    idx["sha256"] = "0".repeat(64).into();
-    let mut edited = serde_json::to_vec_pretty(&idx).unwrap();
-    edited.push(b'\n');
-    sign_index(&sb, "rel.key", &edited);
-    refused(
-        &sb,
-        "whole-sha256",
-        &[
-            "h.ferry: the parts joined have sha256 ",
-            "the signed index says 0000",
-            "[parts-sha256]",
-        ],
-    );
+    // Signed by the release key, but naming another bundle's manifest; or
+    // with a whole-bundle sha256 the parts do not join to (each part still
+    // its own).
+    let zeroed: [(&str, &[&str]); 2] = [
+        (
+            "manifest_sha256",
+            &[
+                "the parts hold a bundle whose ferry.json has sha256:",
+                "the signed index names sha256:0000",
+            ],
+        ),
+        (
+            "sha256",
+            &[
+                "h.ferry: the parts joined have sha256 ",
+                "the signed index says 0000",
+                "[parts-sha256]",
+            ],
+        ),
+    ];
+    for (field, expect) in zeroed {
+        let sb = cut();
+        let mut idx: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        idx[field] = "0".repeat(64).into();
+        let mut edited = serde_json::to_vec_pretty(&idx).unwrap();
+        edited.push(b'\n');
+        sign_index(&sb, "rel.key", &edited);
+        refused(&sb, field, expect);
+    }
 
     // A signature that is no minisign signature names the index's.
     let sb = cut();
@@ -482,8 +478,10 @@ fn kill_9_in_the_middle_of_unpack_through_parts_leaves_no_dest() {
     assert_eq!(named(&site, ""), vec!["app".to_string()]);
 }
 
-/// `noise.bin`, `len` bytes that do not compress, in a copy of hello at `dir`.
-fn noisy_app(sb: &Sandbox, dir: &str, len: usize) {
+/// hello with `noise.bin`, `len` bytes that do not compress, packed with
+/// `--split 1000` into `bundle` (parts of the smallest size).
+fn pack_noisy(sb: &Sandbox, bundle: &str, len: usize) -> std::process::Output {
+    let dir = "big";
     crate::common::copy_tree(&crate::common::app("hello"), &sb.path(dir));
     let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
     let noise: Vec<u8> = (0..len)
@@ -495,6 +493,19 @@ fn noisy_app(sb: &Sandbox, dir: &str, len: usize) {
         })
         .collect();
     fs::write(sb.path(&format!("{dir}/noise.bin")), noise).unwrap();
+    sb.keygen("rel");
+    sb.run(&[
+        "pack",
+        dir,
+        "-o",
+        bundle,
+        "--key",
+        "rel.key",
+        "--no-build-check",
+        "-q",
+        "--split",
+        "1000",
+    ])
 }
 
 /// A cut into more parts than an index may list is found only once the
@@ -502,20 +513,7 @@ fn noisy_app(sb: &Sandbox, dir: &str, len: usize) {
 #[test]
 fn pack_split_into_too_many_parts_leaves_nothing() {
     let sb = Sandbox::new();
-    noisy_app(&sb, "big", 1_100_000);
-    sb.keygen("rel");
-    let out = sb.run(&[
-        "pack",
-        "big",
-        "-o",
-        "t.ferry",
-        "--key",
-        "rel.key",
-        "--no-build-check",
-        "-q",
-        "--split",
-        "1000",
-    ]);
+    let out = pack_noisy(&sb, "t.ferry", 1_100_000);
     assert_exit(&out, 2);
     assert_says(
         &out,
@@ -534,20 +532,7 @@ fn pack_split_into_too_many_parts_leaves_nothing() {
 #[test]
 fn many_parts_read_with_few_open_files() {
     let sb = Sandbox::new();
-    noisy_app(&sb, "big", 90_000);
-    sb.keygen("rel");
-    let out = sb.run(&[
-        "pack",
-        "big",
-        "-o",
-        "b.ferry",
-        "--key",
-        "rel.key",
-        "--no-build-check",
-        "-q",
-        "--split",
-        "1000",
-    ]);
+    let out = pack_noisy(&sb, "b.ferry", 90_000);
     assert_ok(&out);
     assert!(sb.path("b.ferry.090").exists(), "{}", text(&out));
     let ferry = env!("CARGO_BIN_EXE_ferry");
