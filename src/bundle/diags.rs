@@ -260,6 +260,7 @@ pub enum CheckName {
     Approvals,
     Parts,
     Vulns,
+    Base,
 }
 
 /// One check that ran, for `verify --json`.

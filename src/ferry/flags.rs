@@ -172,6 +172,11 @@ pub struct PackArgs {
     pub json: bool,
     #[command(flatten)]
     pub base: BaseArg,
+    /// A public key the --base bundle may be signed by, or a folder of .pub
+    /// files (repeatable), e.g. after a key rotation. Default: the public
+    /// half of --key. Used for the base only.
+    #[arg(long = "pub", value_name = "PUB", requires = "base")]
+    pub pub_keys: Vec<PathBuf>,
 }
 
 /// A `--split`/`--size` value, as `bundle::parts::size` reads it.

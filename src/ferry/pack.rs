@@ -36,10 +36,7 @@ pub fn run(args: PackArgs, quiet: bool, out: &mut dyn Write) -> anyhow::Result<E
 
 /// `--split` would overwrite no index and no part: said before the slow work.
 fn refuse_parts(output: &std::path::Path) -> anyhow::Result<()> {
-    use ferry::bundle::diags::BundleError;
-    ferry::bundle::parts::cut::refuse_existing(output)
-        .map_err(|e| ferry::Error::from(BundleError::from(e)))?;
-    Ok(())
+    Ok(ferry::ops::split::refuse_existing(output)?)
 }
 
 /// What the command line asks of the pipeline.
@@ -65,6 +62,7 @@ fn options(args: &PackArgs, ctx: &ferry::ops::Context) -> PackOptions {
         with_modcache: args.with_modcache,
         split: args.split.map(|s| s.bytes),
         base: args.base.base.clone(),
+        base_keys: args.pub_keys.clone(),
         platform: args.platform.clone(),
         connection: Connection {
             insecure: args.insecure_registry.clone(),
@@ -91,24 +89,46 @@ fn print_json(packed: &Packed, out: &mut dyn Write) -> anyhow::Result<()> {
         "build_proof": packed.build_proof,
         "seconds": packed.timings,
         "parts": packed.parts,
+        "delta": packed.delta,
     });
     say!(out, "{json:#}");
     Ok(())
 }
 
 fn print_text(packed: &Packed, out: &mut dyn Write) -> anyhow::Result<()> {
+    // With --split the bundle is gone: what was written is its index.
+    let into = match &packed.parts {
+        Some(cut) => format!("{} ({} parts)", cut.index.display(), cut.parts.len()),
+        None => packed.output.display().to_string(),
+    };
+    let kind = match &packed.delta {
+        Some(_) => "a delta, ",
+        None => "",
+    };
     say!(
         out,
-        "packed {} {} into {}: {} entries, {} vendored modules ({} vendored files bound to their verified zips), manifest sha256:{}, signed by key {}",
+        "packed {} {} into {into}: {kind}{} entries, {} vendored modules ({} vendored files bound to their verified zips), manifest sha256:{}, signed by key {}",
         packed.module,
         packed.version,
-        packed.output.display(),
         packed.entries,
         packed.modules,
         packed.vendored_files,
         packed.manifest_sha256,
         packed.key_id
     );
+    if let Some(d) = &packed.delta {
+        say!(
+            out,
+            "  base: {} {} {} (ferry.json sha256:{}): {} entries taken from it, not carried; {} bytes against {} for the full bundle",
+            d.base,
+            d.module,
+            d.version,
+            d.base_manifest_sha256,
+            d.from_base,
+            d.bytes,
+            d.full_bytes
+        );
+    }
     for i in &packed.images {
         say!(
             out,

@@ -17,7 +17,7 @@ pub fn run(args: SplitArgs, quiet: bool, out: &mut dyn Write) -> anyhow::Result<
     let cut = ferry::ops::split::run(&args.bundle, args.size.bytes, &args.key, &ctx)
         .with_context(|| format!("split {}", args.bundle.display()))?;
     match (args.json, quiet) {
-        (true, _) => say!(out, "{:#}", serde_json::to_value(&cut).unwrap_or_default()),
+        (true, _) => say!(out, "{}", serde_json::to_string_pretty(&cut)?),
         (false, false) => print_cut(&cut, out)?,
         (false, true) => {}
     }

@@ -43,6 +43,9 @@ pub fn print(
             if let Some(parts) = report.checks.iter().find(|c| c.check == CheckName::Parts) {
                 say!(out, "parts: {}", parts.detail);
             }
+            if let Some(base) = report.checks.iter().find(|c| c.check == CheckName::Base) {
+                say!(out, "base: {}", base.detail);
+            }
             if let Some(approvals) = &report.approvals {
                 say!(out, "approvals: {approvals}");
             }

@@ -25,32 +25,70 @@ pub struct Written {
     pub from_base: usize,
 }
 
-/// Rewrites the full bundle at `output` as a delta over `base`; on any
-/// failure the full bundle is removed, so no bundle is left at `output`.
-pub fn rewrite(output: &Path, base: &Path, signer: &Signer) -> Result<Written, Error> {
-    let written = rewrite_over(output, base, signer);
-    if written.is_err() {
-        // The error said is the one that matters; the full bundle was ours.
-        let _ = std::fs::remove_file(output);
+/// `pack --base`'s base, checked before any slow work: not the output
+/// itself, signed by a trusted key, and whole: a full bundle (a delta's
+/// readers would need its own base too) or an unpacked folder (unpack wrote
+/// every entry, whatever bundle it came from).
+pub fn open_base(base: &Path, output: &Path, keys: &TrustedKeys) -> Result<Base, Error> {
+    let usage = |why: &str| Err(Error::Usage(format!("--base {}: {why}", base.display())));
+    if !base.exists() {
+        return usage(
+            "no such file; give the full bundle of the release the site holds (or its parts index, or its unpacked folder)",
+        );
     }
-    written
+    if is_output(base, output) {
+        return usage(
+            "is the bundle this pack writes (-o); the base is the release the site already holds",
+        );
+    }
+    let old = open_any(base, keys)?;
+    if let (Base::Bundle(b), Some(over)) = (&old, &old.manifest().base) {
+        return usage(&format!(
+            "a delta bundle (over {} {}), which cannot be a base: its readers would need its own base too; give the full bundle of {} {} (or its unpacked folder)",
+            over.module, over.version, b.manifest.module.path, b.manifest.module.version
+        ));
+    }
+    Ok(old)
 }
 
-fn rewrite_over(output: &Path, base: &Path, signer: &Signer) -> Result<Written, Error> {
-    let keys = TrustedKeys::of_signer(signer, base)?;
-    let old = open_base(base, &keys)?;
-    let full = reader::open(output, &keys)?;
-    let (old_manifest, old_sha) = match &old {
-        Base::Bundle(b) => (&b.manifest, hex::encode(Sha256::digest(&b.manifest_bytes))),
-        Base::Folder(f) => (&f.manifest, f.manifest_sha256.clone()),
+/// A base of another module is no earlier release of this one.
+pub fn refuse_other_module(base: &Path, old: &Base, module: &str) -> Result<(), Error> {
+    let theirs = &old.manifest().module.path;
+    match theirs == module {
+        true => Ok(()),
+        false => Err(Error::Usage(format!(
+            "--base {}: a release of {theirs}, not of {module}, which this pack writes",
+            base.display(),
+        ))),
+    }
+}
+
+/// Whether `base` is `-o`, or the parts index `-o --split` writes.
+fn is_output(base: &Path, output: &Path) -> bool {
+    let canon = |p: &Path| {
+        let dir = std::fs::canonicalize(crate::fsutil::parent_dir(p)).ok()?;
+        Some(dir.join(p.file_name()?))
     };
-    let m = delta::manifest_over(&full.manifest, old_manifest, &old_sha);
+    let (Some(b), Some(o)) = (canon(base), canon(output)) else {
+        return false;
+    };
+    let mut index = o.clone().into_os_string();
+    index.push(crate::bundle::parts::SUFFIX);
+    b == o || b.as_os_str() == index
+}
+
+/// Rewrites the full bundle at `output` as a delta over `old`, the base
+/// [`open_base`] opened; pack removes the full bundle when this fails.
+pub fn rewrite(output: &Path, old: &Base, signer: &Signer) -> Result<Written, Error> {
+    let keys = TrustedKeys::of_signer(signer, output)?;
+    let full = reader::open(output, &keys)?;
+    let m = delta::manifest_over(&full.manifest, old.manifest(), &old.manifest_sha256());
     let leave_out: BTreeSet<String> = m
         .base
         .iter()
         .flat_map(|b| b.from_base.iter().cloned())
         .collect();
-    if let Base::Folder(f) = &old {
+    if let Base::Folder(f) = old {
         check_folder(f, &m, &leave_out)?;
     }
     let bytes = m.to_bytes();
@@ -94,7 +132,7 @@ fn check_folder(
 /// Opens a base: a bundle (or its parts index) with its signature checked,
 /// or an unpacked folder with its ferry.json's signature checked (its files
 /// are checked as they are read).
-fn open_base(base: &Path, keys: &TrustedKeys) -> Result<Base, Error> {
+fn open_any(base: &Path, keys: &TrustedKeys) -> Result<Base, Error> {
     match base.is_dir() {
         true => Ok(Base::Folder(Box::new(unpacked::open(base, keys)?))),
         false => Ok(Base::Bundle(Box::new(reader::open(base, keys)?))),
@@ -114,7 +152,7 @@ pub fn attach(bundle: &mut reader::Bundle, keys: &TrustedKeys, ctx: &Context) ->
             bundle.manifest.module.path
         )));
     }
-    let old = open_base(base, keys)?;
+    let old = open_any(base, keys)?;
     bundle.attach_base(old)?;
     Ok(())
 }

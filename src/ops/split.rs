@@ -23,7 +23,7 @@ pub fn run(bundle: &Path, part_size: u64, key: &Path, ctx: &Context) -> Result<C
             bundle.display()
         )));
     }
-    cut::refuse_existing(bundle).map_err(BundleError::from)?;
+    refuse_existing(bundle)?;
     let signer = sign::load_secret_key(key, &*ctx.password)?;
     let keys = TrustedKeys::of_signer(&signer, key)?;
     let b = reader::open(bundle, &keys)?;
@@ -35,6 +35,11 @@ pub fn run(bundle: &Path, part_size: u64, key: &Path, ctx: &Context) -> Result<C
         manifest_sha256: &sha,
     };
     Ok(cut::cut(&whole, part_size, &signer).map_err(BundleError::from)?)
+}
+
+/// Refuses a cut of `bundle` that would overwrite an index or a part.
+pub fn refuse_existing(bundle: &Path) -> Result<(), Error> {
+    Ok(cut::refuse_existing(bundle).map_err(BundleError::from)?)
 }
 
 /// `pack --split`: the bundle pack just wrote and signed, cut into parts;

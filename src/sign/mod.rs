@@ -328,10 +328,10 @@ pub fn verify_manifest(
     manifest_sha256: &str,
 ) -> Result<String, SignError> {
     let text = std::str::from_utf8(signature)
-        .map_err(|_| SignError::BadSignature("ferry.json.minisig is not UTF-8 text".into()))?;
+        .map_err(|_| SignError::BadSignature("the signature is not UTF-8 text".into()))?;
     check_lengths(text)?;
     let sig = SignatureBox::from_string(text)
-        .map_err(|e| SignError::BadSignature(format!("ferry.json.minisig: {e}")))?;
+        .map_err(|e| SignError::BadSignature(format!("not a minisign signature ({e})")))?;
     minisign::verify(pk, &sig, Cursor::new(manifest), true, false, false)
         .map_err(|e| SignError::BadSignature(e.to_string()))?;
     let comment = sig

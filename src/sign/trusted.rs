@@ -134,9 +134,9 @@ fn add(keys: &mut Vec<Trusted>, new: Trusted) -> Result<(), SignError> {
 /// The key id a signature names.
 fn signer_id(signature: &[u8]) -> Result<String, SignError> {
     let text = std::str::from_utf8(signature)
-        .map_err(|_| SignError::BadSignature("ferry.json.minisig is not UTF-8 text".into()))?;
+        .map_err(|_| SignError::BadSignature("the signature is not UTF-8 text".into()))?;
     let sig = SignatureBox::from_string(text)
-        .map_err(|e| SignError::BadSignature(format!("ferry.json.minisig: {e}")))?;
+        .map_err(|e| SignError::BadSignature(format!("not a minisign signature ({e})")))?;
     Ok(key_id(sig.keynum()))
 }
 

@@ -6,6 +6,7 @@
 
 use std::fs;
 use std::path::Path;
+use std::process::Output;
 
 use crate::common::{Sandbox, app, assert_exit, assert_ok, assert_says, copy_tree, text};
 
@@ -23,18 +24,13 @@ fn releases() -> Sandbox {
     .unwrap();
     sb.keygen("rel");
     let pack = |dir: &str, out: &str, extra: &[&str]| {
-        let mut args = vec![
-            "pack",
+        assert_ok(&pack_dir(
+            &sb,
             dir,
-            "-o",
-            out,
-            "--key",
             "rel.key",
-            "--no-build-check",
-            "-q",
-        ];
-        args.extend_from_slice(extra);
-        assert_ok(&sb.run(&args));
+            out,
+            &[&["-q"], extra].concat(),
+        ));
     };
     pack("v1", "v1.ferry", &[]);
     pack("v2", "v2.ferry", &[]);
@@ -288,21 +284,24 @@ fn sha256(bytes: &[u8]) -> String {
 #[test]
 fn a_delta_travels_in_parts() {
     let sb = releases();
-    let out = sb.run(&[
-        "pack",
+    let out = pack_over(
+        &sb,
         "v2",
-        "-o",
-        "v2p.ferry",
-        "--key",
         "rel.key",
-        "--no-build-check",
-        "-q",
-        "--base",
+        "v2p.ferry",
         "v1.ferry",
-        "--split",
-        "1K",
-    ]);
+        &["--split", "1K"],
+    );
     assert_ok(&out);
+    assert_says(
+        &out,
+        &[
+            "packed example.com/hello unversioned into v2p.ferry.parts (2 parts): a delta, ",
+            "  base: v1.ferry example.com/hello unversioned (ferry.json sha256:",
+            "11 entries taken from it, not carried; ",
+            " for the full bundle",
+        ],
+    );
     assert!(sb.path("v2p.ferry.parts").exists() && !sb.path("v2p.ferry").exists());
     sb.run(&["split", "v1.ferry", "--size", "2K", "--key", "rel.key"]);
     assert_ok(&sb.run(&[
@@ -452,18 +451,13 @@ fn a_module_patched_added_and_removed_and_a_file_renamed() {
     );
     go(&sb, "v2", &["mod", "tidy"]);
     let pack = |dir: &str, out: &str, extra: &[&str]| {
-        let mut args = vec![
-            "pack",
+        assert_ok(&pack_dir(
+            &sb,
             dir,
-            "-o",
-            out,
-            "--key",
             "rel.key",
-            "--no-build-check",
-            "-q",
-        ];
-        args.extend_from_slice(extra);
-        assert_ok(&sb.run(&args));
+            out,
+            &[&["-q"], extra].concat(),
+        ));
     };
     pack("v1", "v1.ferry", &[]);
     pack("v2", "v2.ferry", &[]);
@@ -523,4 +517,206 @@ fn a_module_patched_added_and_removed_and_a_file_renamed() {
     ] {
         assert!(shown.contains(line), "{line}: {shown}");
     }
+}
+
+/// `ferry pack DIR -o OUT --key KEY --no-build-check EXTRA…`.
+fn pack_dir(sb: &Sandbox, dir: &str, key: &str, out: &str, extra: &[&str]) -> Output {
+    let mut args = vec!["pack", dir, "-o", out, "--key", key, "--no-build-check"];
+    args.extend_from_slice(extra);
+    sb.run(&args)
+}
+
+/// The same with `--base BASE`.
+fn pack_over(sb: &Sandbox, dir: &str, key: &str, out: &str, base: &str, extra: &[&str]) -> Output {
+    pack_dir(sb, dir, key, out, &[&["--base", base], extra].concat())
+}
+
+/// Three releases: a delta is refused as the next delta's base (its readers
+/// would need its own base too); the full bundle of the same release is
+/// taken, and the third release reads with it.
+#[test]
+fn a_delta_is_refused_as_a_base_and_the_full_bundle_chains() {
+    let sb = releases();
+    copy_tree(&sb.path("v2"), &sb.path("v3"));
+    fs::write(sb.path("v3/patch.go"), "package main\n\nconst patch = 3\n").unwrap();
+    let pack = |out: &str, base: &str| pack_over(&sb, "v3", "rel.key", out, base, &["-q"]);
+    let out = pack("v3d.ferry", "v2d.ferry");
+    assert_exit(&out, 2);
+    assert_says(
+        &out,
+        &[
+            "--base v2d.ferry: a delta bundle (over example.com/hello unversioned), which cannot be a base",
+            "give the full bundle of example.com/hello unversioned",
+        ],
+    );
+    assert!(!sb.path("v3d.ferry").exists(), "nothing written");
+    assert_ok(&pack("v3d.ferry", "v2.ferry"));
+    assert_ok(&sb.run(&[
+        "verify",
+        "v3d.ferry",
+        "--pub",
+        "rel.pub",
+        "--base",
+        "v2.ferry",
+    ]));
+    let wrong = sb.run(&[
+        "verify",
+        "v3d.ferry",
+        "--pub",
+        "rel.pub",
+        "--base",
+        "v2d.ferry",
+    ]);
+    assert_exit(&wrong, 1);
+}
+
+/// `pack --base` checks its base before anything slow and never leaves a
+/// bundle behind: the output as its own base, a missing base, a base signed
+/// by another key.
+#[test]
+fn pack_checks_its_base_first_and_leaves_nothing() {
+    let sb = releases();
+    let before = fs::read(sb.path("v1.ferry")).unwrap();
+    let pack =
+        |out: &str, base: &str, extra: &[&str]| pack_over(&sb, "v2", "rel.key", out, base, extra);
+    let out = pack("v1.ferry", "v1.ferry", &[]);
+    assert_exit(&out, 2);
+    assert_says(
+        &out,
+        &["--base v1.ferry: is the bundle this pack writes (-o)"],
+    );
+    assert_eq!(
+        fs::read(sb.path("v1.ferry")).unwrap(),
+        before,
+        "base untouched"
+    );
+    fs::copy(sb.path("v1.ferry"), sb.path("x.ferry.parts")).unwrap();
+    let out = pack("x.ferry", "./x.ferry.parts", &["--split", "1M"]);
+    assert_exit(&out, 2);
+    let out = pack("y.ferry", "nope.ferry", &[]);
+    assert_exit(&out, 2);
+    assert_says(&out, &["--base nope.ferry: no such file"]);
+    assert!(!sb.path("y.ferry").exists());
+    sb.keygen("other");
+    let out = sb.run(&[
+        "pack",
+        "v1",
+        "-o",
+        "o1.ferry",
+        "--key",
+        "other.key",
+        "--no-build-check",
+        "-q",
+    ]);
+    assert_ok(&out);
+    let out = pack("z.ferry", "o1.ferry", &[]);
+    assert_exit(&out, 1);
+    assert!(!sb.path("z.ferry").exists(), "{}", text(&out));
+}
+
+/// After a key rotation the base was signed by the old key: `--pub` names
+/// it (for the base only). A base of another module is refused.
+#[test]
+fn pack_takes_the_bases_key_with_pub_and_refuses_another_module() {
+    let sb = releases();
+    sb.keygen("new");
+    let pack =
+        |out: &str, base: &str, extra: &[&str]| pack_over(&sb, "v2", "new.key", out, base, extra);
+    let out = pack("r.ferry", "v1.ferry", &["-q"]);
+    assert_exit(&out, 1);
+    assert!(!sb.path("r.ferry").exists());
+    assert_ok(&pack("r.ferry", "v1.ferry", &["-q", "--pub", "rel.pub"]));
+    assert_ok(&sb.run(&[
+        "verify", "r.ferry", "--pub", "new.pub", "--pub", "rel.pub", "--base", "v1.ferry",
+    ]));
+    let out = sb.run(&[
+        "pack", "v2", "-o", "p.ferry", "--key", "rel.key", "--pub", "rel.pub",
+    ]);
+    assert_exit(&out, 2);
+    assert_ok(&sb.pack_with("clockwork", "clock.ferry", &["--no-build-check", "-q"]));
+    let out = sb.run(&[
+        "pack",
+        "v2",
+        "-o",
+        "c.ferry",
+        "--key",
+        "rel.key",
+        "--no-build-check",
+        "--base",
+        "clock.ferry",
+    ]);
+    assert_exit(&out, 2);
+    assert_says(
+        &out,
+        &["--base clock.ferry: a release of example.com/clockwork, not of example.com/hello"],
+    );
+    assert!(!sb.path("c.ferry").exists());
+}
+
+/// What is read from the base says so: a base whose src/main.go was altered
+/// under its signed manifest is named with the entry the bytes came from,
+/// and the report says which base was read.
+#[test]
+fn what_comes_from_the_base_names_the_base() {
+    use crate::common::rawzip::{entries_of, rebuild};
+    let sb = releases();
+    let verify = |base: &str, json: bool| {
+        let mut args = vec!["verify", "v2d.ferry", "--pub", "rel.pub", "--base", base];
+        if json {
+            args.push("--json");
+        }
+        sb.run(&args)
+    };
+    let out = verify("v1.ferry", false);
+    assert_ok(&out);
+    assert_says(
+        &out,
+        &[
+            "base: v1.ferry example.com/hello unversioned (ferry.json sha256:",
+            "entries taken from it",
+        ],
+    );
+    let out = verify("v1.ferry", true);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let base = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["check"] == "base")
+        .expect("a base check");
+    assert_eq!(base["ok"], true);
+    let mut entries = entries_of(&fs::read(sb.path("v1.ferry")).unwrap());
+    for (name, data, _) in &mut entries {
+        if name == "src/main.go" {
+            data.extend_from_slice(b"// altered\n");
+        }
+    }
+    fs::write(sb.path("bad.ferry"), rebuild(&entries).build()).unwrap();
+    let out = verify("bad.ferry", false);
+    assert_exit(&out, 1);
+    assert_says(
+        &out,
+        &["src/hello.go: from the base bad.ferry, its src/main.go: "],
+    );
+}
+
+/// modules export has no --base: its hint for a delta says what works.
+#[test]
+fn modules_export_of_a_delta_points_to_its_unpacked_folder() {
+    let sb = releases();
+    let args: Vec<&str> = "modules export v2d.ferry --pub rel.pub --to exp"
+        .split(' ')
+        .collect();
+    let out = sb.run(&args);
+    assert_exit(&out, 1);
+    assert_says(
+        &out,
+        &["modules export takes no --base: unpack it with --base OLD, then export the folder"],
+    );
+    assert!(
+        !text(&out).contains("give it with --base OLD"),
+        "{}",
+        text(&out)
+    );
+    assert!(!sb.path("exp").exists());
 }

@@ -89,7 +89,20 @@ fn parts_read_as_the_bundle_they_cut() {
 #[test]
 fn every_fault_in_transit_names_the_part() {
     type Fault = fn(&Sandbox);
-    let faults: [(&str, Fault, &[&str]); 7] = [
+    let faults: [(&str, Fault, &[&str]); 9] = [
+        (
+            "symlinked",
+            |sb| {
+                fs::rename(sb.path("h.ferry.002"), sb.path("elsewhere")).unwrap();
+                std::os::unix::fs::symlink(sb.path("elsewhere"), sb.path("h.ferry.002")).unwrap();
+            },
+            &["h.ferry.002: not a regular file", "[part-missing]"],
+        ),
+        (
+            "signature-missing",
+            |sb| fs::remove_file(sb.path("h.ferry.parts.minisig")).unwrap(),
+            &["h.ferry.parts: its signature h.ferry.parts.minisig is missing"],
+        ),
         (
             "missing",
             |sb| fs::remove_file(sb.path("h.ferry.002")).unwrap(),
@@ -202,19 +215,44 @@ fn an_index_signed_by_an_untrusted_key_or_for_another_bundle_is_refused() {
         &["h.ferry.parts: signed by key", "which is not trusted here"],
     );
 
-    // Signed by the release key, but naming another bundle's manifest.
+    // Signed by the release key, but naming another bundle's manifest; or
+    // with a whole-bundle sha256 the parts do not join to (each part still
+    // its own).
+    let zeroed: [(&str, &[&str]); 2] = [
+        (
+            "manifest_sha256",
+            &[
+                "the parts hold a bundle whose ferry.json has sha256:",
+                "the signed index names sha256:0000",
+            ],
+        ),
+        (
+            "sha256",
+            &[
+                "h.ferry: the parts joined have sha256 ",
+                "the signed index says 0000",
+                "[parts-sha256]",
+            ],
+        ),
+    ];
+    for (field, expect) in zeroed {
+        let sb = cut();
+        let mut idx: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        idx[field] = "0".repeat(64).into();
+        let mut edited = serde_json::to_vec_pretty(&idx).unwrap();
+        edited.push(b'\n');
+        sign_index(&sb, "rel.key", &edited);
+        refused(&sb, field, expect);
+    }
+
+    // A signature that is no minisign signature names the index's.
     let sb = cut();
-    let mut idx: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
-    idx["manifest_sha256"] = "0".repeat(64).into();
-    let mut edited = serde_json::to_vec_pretty(&idx).unwrap();
-    edited.push(b'\n');
-    sign_index(&sb, "rel.key", &edited);
+    fs::write(sb.path("h.ferry.parts.minisig"), "garbage\n").unwrap();
     refused(
         &sb,
-        "other-bundle",
+        "garbled-signature",
         &[
-            "the parts hold a bundle whose ferry.json has sha256:",
-            "the signed index names sha256:0000",
+            "h.ferry.parts: its signature h.ferry.parts.minisig does not match it: not a minisign signature",
         ],
     );
 
@@ -441,4 +479,79 @@ fn kill_9_in_the_middle_of_unpack_through_parts_leaves_no_dest() {
     assert!(!site.join("app").exists(), "a killed unpack left DEST");
     assert_ok(&sb.run(&args));
     assert_eq!(named(&site, ""), vec!["app".to_string()]);
+}
+
+/// hello with `noise.bin`, `len` bytes that do not compress, packed with
+/// `--split 1000` into `bundle` (parts of the smallest size).
+fn pack_noisy(sb: &Sandbox, bundle: &str, len: usize) -> std::process::Output {
+    let dir = "big";
+    crate::common::copy_tree(&crate::common::app("hello"), &sb.path(dir));
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    let noise: Vec<u8> = (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect();
+    fs::write(sb.path(&format!("{dir}/noise.bin")), noise).unwrap();
+    sb.keygen("rel");
+    sb.run(&[
+        "pack",
+        dir,
+        "-o",
+        bundle,
+        "--key",
+        "rel.key",
+        "--no-build-check",
+        "-q",
+        "--split",
+        "1000",
+    ])
+}
+
+/// A cut into more parts than an index may list is found only once the
+/// bundle is written: pack then removes it, leaving nothing.
+#[test]
+fn pack_split_into_too_many_parts_leaves_nothing() {
+    let sb = Sandbox::new();
+    let out = pack_noisy(&sb, "t.ferry", 1_100_000);
+    assert_exit(&out, 2);
+    assert_says(
+        &out,
+        &["t.ferry: ", "parts; at most 999 (choose a larger --size)"],
+    );
+    let left: Vec<String> = sb
+        .listing()
+        .into_iter()
+        .filter(|n| n.starts_with("t.ferry"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}
+
+/// A bundle of 90-odd parts read under a limit of 40 open files: each
+/// reader holds one part open at a time, so nothing fails for want of one.
+#[test]
+fn many_parts_read_with_few_open_files() {
+    let sb = Sandbox::new();
+    let out = pack_noisy(&sb, "b.ferry", 90_000);
+    assert_ok(&out);
+    assert!(sb.path("b.ferry.090").exists(), "{}", text(&out));
+    let ferry = env!("CARGO_BIN_EXE_ferry");
+    for args in [
+        "verify b.ferry.parts --pub rel.pub",
+        "unpack b.ferry.parts --pub rel.pub -C dest -q",
+    ] {
+        let mut sh = std::process::Command::new("sh");
+        sb.go_env(&mut sh);
+        let out = sh
+            .arg("-c")
+            .arg(format!("ulimit -n 40 && exec {ferry} {args}"))
+            .current_dir(sb.path(""))
+            .output()
+            .unwrap();
+        assert_ok(&out);
+    }
+    assert!(sb.path("dest/src/noise.bin").exists());
 }

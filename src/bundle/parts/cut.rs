@@ -115,12 +115,14 @@ pub fn cut(whole: &Whole, part_size: u64, signer: &Signer) -> Result<Cut, PartsE
         part_size,
         parts,
     };
-    let bytes = index.to_bytes();
     // The index must read back under the rules every reader holds it to.
-    Index::from_bytes(&bytes).map_err(|reason| PartsError::Index {
-        path: path.to_path_buf(),
-        reason,
-    })?;
+    let bytes = index
+        .to_bytes()
+        .and_then(|bytes| Index::from_bytes(&bytes).map(|_| bytes))
+        .map_err(|reason| PartsError::Index {
+            path: path.to_path_buf(),
+            reason,
+        })?;
     let index_file = index_path(path);
     let comment = trusted_comment(&index, &hex::encode(Sha256::digest(&bytes)));
     let signature = signer

@@ -46,10 +46,10 @@ pub fn part_name(bundle: &str, number: usize) -> String {
 
 impl Index {
     /// Pretty JSON with a final newline: what is signed.
-    pub fn to_bytes(&self) -> Vec<u8> {
-        let mut bytes = serde_json::to_vec_pretty(self).unwrap_or_default();
+    pub fn to_bytes(&self) -> Result<Vec<u8>, String> {
+        let mut bytes = serde_json::to_vec_pretty(self).map_err(|e| e.to_string())?;
         bytes.push(b'\n');
-        bytes
+        Ok(bytes)
     }
 
     /// Parses and checks the index: a plain bundle file name, parts named
@@ -181,7 +181,10 @@ mod tests {
     #[test]
     fn round_trips() {
         let i = index();
-        assert_eq!(Index::from_bytes(&i.to_bytes()).expect("reads back"), i);
+        assert_eq!(
+            Index::from_bytes(&i.to_bytes().expect("serialises")).expect("reads back"),
+            i
+        );
         assert_eq!(i.offsets(), vec![0, 100, 200]);
     }
 
@@ -204,11 +207,11 @@ mod tests {
         for (want, edit) in cases {
             let mut i = index();
             edit(&mut i);
-            let err = Index::from_bytes(&i.to_bytes()).expect_err(want);
+            let err = Index::from_bytes(&i.to_bytes().expect("serialises")).expect_err(want);
             assert!(err.contains(want), "{want}: {err}");
         }
         assert!(Index::from_bytes(b"{\"format\":1}").is_err());
-        let extra = String::from_utf8(index().to_bytes())
+        let extra = String::from_utf8(index().to_bytes().expect("serialises"))
             .expect("utf-8")
             .replacen('{', "{\"extra\": 1,", 1);
         assert!(

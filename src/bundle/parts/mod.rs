@@ -14,7 +14,6 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
 use crate::exit::{Classify, Exit};
@@ -54,15 +53,17 @@ pub enum Code {
     PartExtra,
     PartSize,
     PartSha256,
+    PartsSha256,
 }
 
 impl Code {
     /// Every code, in the order docs/diagnostics.md lists them.
-    pub const ALL: [Code; 4] = [
+    pub const ALL: [Code; 5] = [
         Code::PartMissing,
         Code::PartExtra,
         Code::PartSize,
         Code::PartSha256,
+        Code::PartsSha256,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -71,6 +72,7 @@ impl Code {
             Code::PartExtra => "part-extra",
             Code::PartSize => "part-size",
             Code::PartSha256 => "part-sha256",
+            Code::PartsSha256 => "parts-sha256",
         }
     }
 }
@@ -112,6 +114,8 @@ pub enum PartsError {
     },
     #[error("{path}: its signature {} does not match it: {reason}", signature_of(.path).display())]
     BadSignature { path: PathBuf, reason: String },
+    #[error("{path}: its signature {} is missing: carry it beside the index", signature_of(.path).display())]
+    MissingSignature { path: PathBuf },
     #[error("{path}: {} of {} part(s) refused:\n{}", .problems.len(), .parts, crate::text::indented(.problems))]
     Parts {
         path: PathBuf,
@@ -150,6 +154,7 @@ impl Classify for PartsError {
             PartsError::Index { .. }
             | PartsError::UntrustedKey { .. }
             | PartsError::BadSignature { .. }
+            | PartsError::MissingSignature { .. }
             | PartsError::Parts { .. }
             | PartsError::OtherBundle { .. } => Exit::CheckFailed,
         }
@@ -182,7 +187,14 @@ pub fn open(path: &Path, keys: &TrustedKeys) -> Result<Verified, PartsError> {
     let bytes = crate::fsutil::read_at_most(path, index::MAX_INDEX_BYTES).map_err(io(path))?;
     let sig_path = signature_of(path);
     let signature =
-        crate::fsutil::read_at_most(&sig_path, MAX_SIGNATURE_BYTES).map_err(io(&sig_path))?;
+        crate::fsutil::read_at_most(&sig_path, MAX_SIGNATURE_BYTES).map_err(|e| {
+            match e.kind() {
+                std::io::ErrorKind::NotFound => PartsError::MissingSignature {
+                    path: path.to_path_buf(),
+                },
+                _ => io(&sig_path)(e),
+            }
+        })?;
     let key_id = check_signature(path, &bytes, &signature, keys)?;
     let index = Index::from_bytes(&bytes).map_err(|reason| PartsError::Index {
         path: path.to_path_buf(),
@@ -269,7 +281,7 @@ impl Verified {
         for (i, part) in self.index.parts.iter().enumerate() {
             let path = self.part_path(i);
             let expect = format!("{} bytes, sha256 {}", part.size, part.sha256);
-            match std::fs::metadata(&path) {
+            match std::fs::symlink_metadata(&path) {
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => problems.push(PartProblem {
                     code: Code::PartMissing,
                     part: part.name.clone(),
@@ -283,7 +295,9 @@ impl Verified {
                 Ok(m) if !m.is_file() => problems.push(PartProblem {
                     code: Code::PartMissing,
                     part: part.name.clone(),
-                    problem: format!("not a regular file; expected {expect}"),
+                    problem: format!(
+                        "not a regular file (a link, folder or device); expected {expect}"
+                    ),
                 }),
                 Ok(m) if m.len() != part.size => problems.push(PartProblem {
                     code: Code::PartSize,
@@ -339,21 +353,21 @@ impl Verified {
         }
     }
 
-    /// Each part's sha256 against the index: one sequential read per part,
-    /// parts on every core; every part that differs is named.
+    /// Each part's sha256 against the index, and the whole's: one read of
+    /// the parts in order, each chunk hashed for its part here and for the
+    /// whole on another thread; every part that differs is named.
     pub fn check_hashes(&self) -> Result<(), PartsError> {
         let problems = self.hash_problems()?;
         self.refuse(problems)
     }
 
     fn hash_problems(&self) -> Result<Vec<PartProblem>, PartsError> {
-        let sums: Vec<Result<String, PartsError>> = (0..self.index.parts.len())
-            .into_par_iter()
-            .map(|i| hash_file(&self.part_path(i)))
+        let paths: Vec<PathBuf> = (0..self.index.parts.len())
+            .map(|i| self.part_path(i))
             .collect();
+        let (sums, whole) = hash_in_order(&paths)?;
         let mut problems = Vec::new();
-        for (i, sum) in sums.into_iter().enumerate() {
-            let actual = sum?;
+        for (i, actual) in sums.into_iter().enumerate() {
             let part = &self.index.parts[i];
             if actual == part.sha256 {
                 continue;
@@ -369,21 +383,80 @@ impl Verified {
                 problem: format!("sha256 {actual}; the index expects {}{hint}", part.sha256),
             });
         }
+        if problems.is_empty() && whole != self.index.sha256 {
+            problems.push(PartProblem {
+                code: Code::PartsSha256,
+                part: self.index.bundle.clone(),
+                problem: format!(
+                    "the parts joined have sha256 {whole}; the signed index says {}, though each part matches its own",
+                    self.index.sha256
+                ),
+            });
+        }
         Ok(problems)
     }
 }
 
-/// The sha256 of a file, read once front to back.
-pub fn hash_file(path: &Path) -> Result<String, PartsError> {
-    let mut file = File::open(path).map_err(io(path))?;
+/// Each file's sha256 and that of all of them joined in order, from one read.
+fn hash_in_order(paths: &[PathBuf]) -> Result<(Vec<String>, String), PartsError> {
+    let (send, receive) = std::sync::mpsc::sync_channel::<Arc<Vec<u8>>>(4);
+    std::thread::scope(|scope| {
+        let whole = scope.spawn(move || {
+            let mut hasher = Sha256::new();
+            for chunk in receive {
+                hasher.update(&chunk[..]);
+            }
+            hex::encode(hasher.finalize())
+        });
+        let sums = paths
+            .iter()
+            .map(|path| hash_one(path, &send))
+            .collect::<Result<Vec<_>, _>>();
+        drop(send);
+        let whole = whole.join().map_err(|_| PartsError::Io {
+            path: paths.first().cloned().unwrap_or_default(),
+            source: std::io::Error::other("the whole-bundle hasher stopped"),
+        })?;
+        Ok((sums?, whole))
+    })
+}
+
+/// One file's sha256, each chunk read also sent to `whole`.
+fn hash_one(
+    path: &Path,
+    whole: &std::sync::mpsc::SyncSender<Arc<Vec<u8>>>,
+) -> Result<String, PartsError> {
+    let mut file = open_part(path)?;
     let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
     loop {
+        let mut buf = vec![0u8; 1 << 20];
         let n = file.read(&mut buf).map_err(io(path))?;
         if n == 0 {
             break;
         }
-        hasher.update(&buf[..n]);
+        buf.truncate(n);
+        hasher.update(&buf);
+        // The receiver ends only when this thread drops the sender.
+        let _ = whole.send(Arc::new(buf));
     }
     Ok(hex::encode(hasher.finalize()))
+}
+
+/// A part opened as a plain file: a symbolic link is not followed, a FIFO
+/// or device swapped in after the size check does not block, and anything
+/// but a regular file is refused.
+pub fn open_part(path: &Path) -> Result<File, PartsError> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path)
+        .map_err(io(path))?;
+    match file.metadata().map_err(io(path))?.is_file() {
+        true => Ok(file),
+        false => Err(io(path)(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "not a regular file",
+        ))),
+    }
 }

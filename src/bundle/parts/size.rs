@@ -82,15 +82,10 @@ fn unit(suffix: &str) -> Option<Unit> {
     if suffix.is_empty() || suffix.eq_ignore_ascii_case("B") {
         return Some(Unit::Bytes);
     }
-    UNITS.iter().find_map(|(name, unit)| {
-        let binary = matches!(unit, Unit::Binary(..));
-        let same = match binary {
-            // `MiB` and `mib`, but the `i` is what makes it binary.
-            true => suffix.eq_ignore_ascii_case(name) && suffix.as_bytes().get(1) == Some(&b'i'),
-            false => suffix.eq_ignore_ascii_case(name),
-        };
-        same.then_some(*unit)
-    })
+    // Any case: `MiB`, `mib` and `MIB` alike; the `i` is what makes it binary.
+    UNITS
+        .iter()
+        .find_map(|(name, unit)| suffix.eq_ignore_ascii_case(name).then_some(*unit))
 }
 
 impl fmt::Display for PartSize {
@@ -130,6 +125,8 @@ mod tests {
         assert_eq!(bytes("4G"), 4_000_000_000);
         assert_eq!(bytes("1GiB"), 1 << 30);
         assert_eq!(bytes("1gib"), 1 << 30);
+        assert_eq!(bytes("1KIB"), 1 << 10);
+        assert_eq!(bytes("1GIB"), 1 << 30);
         assert_eq!(bytes("700MiB"), 700 << 20);
         assert_eq!(bytes("64KiB"), 65_536);
         assert_eq!(bytes("100k"), 100_000);
@@ -161,7 +158,6 @@ mod tests {
             "-1G",
             "10X",
             "4Gi",
-            "1GIB",
             "12 M",
             "1e9",
             "99999999999999999999",

@@ -9,24 +9,23 @@ use std::sync::Arc;
 
 use super::{Index, Verified};
 
-/// One reader of the whole; each rayon job opens its own.
+/// One reader of the whole; each rayon job opens its own, and each holds at
+/// most one part open (a thousand parts never exhaust the open files).
 pub struct PartsReader {
     parts: Verified,
     offsets: Arc<Vec<u64>>,
-    files: Vec<Option<File>>,
-    /// Where each open file's cursor is, to skip a seek when reads follow on.
-    cursors: Vec<u64>,
+    /// The part open now, and where its cursor is (to skip a seek when
+    /// reads follow on).
+    open: Option<(usize, File, u64)>,
     pos: u64,
 }
 
 impl PartsReader {
     pub fn new(parts: Verified, offsets: Arc<Vec<u64>>) -> PartsReader {
-        let n = parts.index.parts.len();
         PartsReader {
             parts,
             offsets,
-            files: (0..n).map(|_| None).collect(),
-            cursors: vec![0; n],
+            open: None,
             pos: 0,
         }
     }
@@ -40,17 +39,23 @@ impl PartsReader {
         self.offsets.partition_point(|&start| start <= pos) - 1
     }
 
-    fn file(&mut self, part: usize) -> io::Result<&mut File> {
-        if self.files[part].is_none() {
+    /// Part `part` open (closing any other), and its cursor.
+    fn file(&mut self, part: usize) -> io::Result<(&mut File, &mut u64)> {
+        if self.open.as_ref().is_none_or(|(n, _, _)| *n != part) {
+            self.open = None;
             let path = self.parts.part_path(part);
-            let file = File::open(&path)
-                .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
-            self.files[part] = Some(file);
-            self.cursors[part] = 0;
+            let file = super::open_part(&path).map_err(|e| match &e {
+                super::PartsError::Io { source, .. } => {
+                    io::Error::new(source.kind(), e.to_string())
+                }
+                _ => io::Error::other(e.to_string()),
+            })?;
+            self.open = Some((part, file, 0));
         }
-        self.files[part]
-            .as_mut()
-            .ok_or_else(|| io::Error::other("part file not open"))
+        match &mut self.open {
+            Some((_, file, cursor)) => Ok((file, cursor)),
+            None => Err(io::Error::other("part file not open")),
+        }
     }
 }
 
@@ -63,12 +68,13 @@ impl Read for PartsReader {
         let within = self.pos - self.offsets[part];
         let left = self.index().parts[part].size - within;
         let want = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
-        let cursor = self.cursors[part];
-        let file = self.file(part)?;
-        if cursor != within {
+        let (file, cursor) = self.file(part)?;
+        if *cursor != within {
             file.seek(SeekFrom::Start(within))?;
+            *cursor = within;
         }
         let n = file.read(&mut buf[..want])?;
+        *cursor += n as u64;
         if n == 0 {
             let name = &self.index().parts[part].name;
             return Err(io::Error::new(
@@ -79,7 +85,6 @@ impl Read for PartsReader {
                 ),
             ));
         }
-        self.cursors[part] = within + n as u64;
         self.pos += n as u64;
         Ok(n)
     }

@@ -10,7 +10,7 @@ use indicatif::ProgressBar;
 use sha2::{Digest, Sha256};
 
 use super::{Bundle, Sink, folder};
-use crate::bundle::diags::{BundleError, Code, Problem};
+use crate::bundle::diags::{BundleError, Check, CheckName, Code, Problem};
 use crate::bundle::manifest::Manifest;
 use crate::bundle::unpacked::Unpacked;
 
@@ -31,21 +31,21 @@ pub(super) fn by_content(base: &Manifest) -> HashMap<(&str, u64), &str> {
 }
 
 impl Base {
-    fn manifest(&self) -> &Manifest {
+    pub fn manifest(&self) -> &Manifest {
         match self {
             Base::Bundle(b) => &b.manifest,
             Base::Folder(f) => &f.manifest,
         }
     }
 
-    fn manifest_sha256(&self) -> String {
+    pub fn manifest_sha256(&self) -> String {
         match self {
             Base::Bundle(b) => hex::encode(Sha256::digest(&b.manifest_bytes)),
             Base::Folder(f) => f.manifest_sha256.clone(),
         }
     }
 
-    fn shown(&self) -> String {
+    pub fn shown(&self) -> String {
         match self {
             Base::Bundle(b) => b.path.clone(),
             Base::Folder(f) => f.root.display().to_string(),
@@ -59,6 +59,8 @@ pub(super) struct FromBase {
     pub checked: usize,
     pub bytes: u64,
     pub problems: Vec<Problem>,
+    /// The base that was read, for the report.
+    pub check: Option<Check>,
 }
 
 impl Bundle {
@@ -152,7 +154,21 @@ impl Bundle {
                     .map(|&p| &self.manifest.entries[p])
                     .collect();
                 let streamed = folder::stream(folder, &wanted, sink, progress)?;
+                let check = Check {
+                    check: CheckName::Base,
+                    ok: streamed.problems.is_empty(),
+                    detail: format!(
+                        "{} {} {} (ferry.json sha256:{}) signed by key {}, {} entries taken from it",
+                        folder.root.display(),
+                        folder.manifest.module.path,
+                        folder.manifest.module.version,
+                        named.manifest_sha256,
+                        folder.key_id,
+                        positions.len()
+                    ),
+                };
                 return Ok(FromBase {
+                    check: Some(check),
                     checked: streamed.checked,
                     bytes: streamed.bytes,
                     problems: streamed.problems,
@@ -160,8 +176,26 @@ impl Bundle {
             }
         };
         let (jobs, mut problems) = base.locate(&self.manifest.entries, &positions);
-        problems.extend(self.check_contents_in(&base.source, &base.path, &jobs, sink, progress)?);
+        let read = self.check_contents_in(&base.source, &base.path, &jobs, sink, progress)?;
+        problems.extend(
+            read.into_iter()
+                .map(|p| base.name_in_base(p, &self.manifest.entries)),
+        );
+        let check = Check {
+            check: CheckName::Base,
+            ok: problems.is_empty(),
+            detail: format!(
+                "{} {} {} (ferry.json sha256:{}) signed by key {}, {} entries taken from it",
+                base.path,
+                base.manifest.module.path,
+                base.manifest.module.version,
+                named.manifest_sha256,
+                base.key_id,
+                positions.len()
+            ),
+        };
         Ok(FromBase {
+            check: Some(check),
             checked: jobs.len(),
             bytes: jobs
                 .iter()
@@ -183,21 +217,47 @@ impl Bundle {
         let mut problems = Vec::new();
         for &pos in positions {
             let e = &entries[pos];
-            let index = by_content
-                .get(&(e.sha256.as_str(), e.size))
-                .and_then(|path| self.archive.index_for_name(path));
-            match index {
+            let named = by_content.get(&(e.sha256.as_str(), e.size));
+            match named.and_then(|path| self.archive.index_for_name(path)) {
                 Some(i) => jobs.push((i, pos)),
                 None => problems.push(Problem::new(
                     Code::Missing,
                     &e.path,
-                    format!(
-                        "comes from the base, which has no entry with sha256 {}",
-                        e.sha256
-                    ),
+                    self.not_here(named.copied(), &e.sha256),
                 )),
             }
         }
         (jobs, problems)
+    }
+
+    /// A problem with bytes read from this base, saying which file and entry
+    /// they came from: `from the base v1.ferry, its src/main.go: …`.
+    fn name_in_base(&self, mut p: Problem, entries: &[crate::bundle::manifest::Entry]) -> Problem {
+        let ours = entries.iter().find(|e| e.path == p.entry);
+        let theirs = ours.and_then(|e| {
+            self.manifest
+                .entries
+                .iter()
+                .find(|b| b.sha256 == e.sha256 && b.size == e.size)
+        });
+        if let Some(b) = theirs {
+            p.problem = format!("from the base {}, its {}: {}", self.path, b.path, p.problem);
+        }
+        p
+    }
+
+    /// Why this base has no bytes for an entry: none listed, or (a delta
+    /// given as a base) listed but in its own base.
+    fn not_here(&self, listed: Option<&str>, sha256: &str) -> String {
+        match (listed, &self.manifest.base) {
+            (Some(path), Some(b)) => format!(
+                "comes from the base, which is itself a delta: its {path} is in its base's base {} {}; give the full bundle of {} {} as --base",
+                b.module, b.version, self.manifest.module.path, self.manifest.module.version
+            ),
+            _ => format!(
+                "comes from the base {}, which has no entry with sha256 {sha256}",
+                self.path
+            ),
+        }
     }
 }

@@ -272,7 +272,9 @@ impl Bundle {
                 "listed in the manifest but missing from the bundle",
             ));
         }
-        Ok(self.report(problems, layout_ok, count, bytes))
+        let mut report = self.report(problems, layout_ok, count, bytes);
+        report.checks.extend(from_base.check);
+        Ok(report)
     }
 
     fn report(&self, problems: Vec<Problem>, layout_ok: bool, count: usize, bytes: u64) -> Report {
@@ -322,7 +324,7 @@ impl Bundle {
             return Vec::new();
         };
         let detail = format!(
-            "{} parts, {} bytes (sha256:{}), each part's size and sha256 against {} signed by key {}",
+            "{} parts, {} bytes (sha256:{}), each part's size and sha256 and the whole's against {} signed by key {}",
             p.index.parts.len(),
             p.index.size,
             p.index.sha256,

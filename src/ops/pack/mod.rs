@@ -61,6 +61,8 @@ pub struct PackOptions {
     pub split: Option<u64>,
     /// Write a delta over this bundle (`--base`).
     pub base: Option<PathBuf>,
+    /// The keys `--base` may be signed by (`--pub`); none: `--key`'s public half.
+    pub base_keys: Vec<PathBuf>,
 }
 
 /// What a successful pack wrote.
@@ -87,6 +89,24 @@ pub struct Packed {
     pub timings: Timings,
     /// The parts that replaced the bundle (`--split`).
     pub parts: Option<crate::bundle::parts::cut::Cut>,
+    /// The base the bundle is a delta over (`--base`).
+    pub delta: Option<Delta>,
+}
+
+/// A delta pack wrote: its base, what it takes from it, and its size
+/// against the full bundle's.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Delta {
+    /// The base as given.
+    pub base: String,
+    pub module: String,
+    pub version: String,
+    pub base_manifest_sha256: String,
+    /// Entries the delta takes from the base instead of carrying.
+    pub from_base: usize,
+    /// The delta's size, and the full bundle's it replaced.
+    pub bytes: u64,
+    pub full_bytes: u64,
 }
 
 /// Where a pack's time went, in seconds: the go commands (download, vendor,
@@ -143,9 +163,71 @@ fn split(
     super::split::replace_with_parts(&whole, size, signer).map(Some)
 }
 
+/// What pack's last steps made of the full bundle.
+struct Last {
+    m: crate::bundle::manifest::Manifest,
+    sha256: String,
+    delta: Option<Delta>,
+    parts: Option<crate::bundle::parts::cut::Cut>,
+}
+
+/// The full bundle just written, rewritten as a delta over `base` when one
+/// was given, then cut into parts when asked.
+fn finish(
+    opts: &PackOptions,
+    base: Option<(&std::path::Path, &crate::bundle::reader::Base)>,
+    written: write::Written,
+    signer: &crate::sign::Signer,
+) -> Result<Last, Error> {
+    let size = |p: &std::path::Path| std::fs::metadata(p).map(|m| m.len()).map_err(Error::io(p));
+    let (m, sha256, delta) = match base {
+        Some((given, old)) => {
+            let full_bytes = size(&opts.output)?;
+            let d = super::delta::rewrite(&opts.output, old, signer)?;
+            let delta = Delta {
+                base: given.display().to_string(),
+                module: old.manifest().module.path.clone(),
+                version: old.manifest().module.version.clone(),
+                base_manifest_sha256: old.manifest_sha256(),
+                from_base: d.from_base,
+                bytes: size(&opts.output)?,
+                full_bytes,
+            };
+            (d.manifest, d.sha256, Some(delta))
+        }
+        None => (written.manifest, written.sha256, None),
+    };
+    let parts = split(opts, &m, &sha256, signer)?;
+    Ok(Last {
+        m,
+        sha256,
+        delta,
+        parts,
+    })
+}
+
+/// `--base`, opened and checked before anything slow runs.
+fn base(
+    opts: &PackOptions,
+    snap: &snapshot::Snapshot,
+) -> Result<Option<crate::bundle::reader::Base>, Error> {
+    use crate::sign::TrustedKeys;
+    let Some(base) = &opts.base else {
+        return Ok(None);
+    };
+    let keys = match opts.base_keys.is_empty() {
+        true => TrustedKeys::of_signer(&snap.signer, &opts.key)?,
+        false => TrustedKeys::load(&opts.base_keys)?,
+    };
+    let old = super::delta::open_base(base, &opts.output, &keys)?;
+    super::delta::refuse_other_module(base, &old, &snap.modfile.module)?;
+    Ok(Some(old))
+}
+
 /// Runs the stages in order; each lap of the clock is one reported stage.
 pub fn run(opts: &PackOptions, ctx: &Context) -> Result<Packed, Error> {
     let snap = snapshot::take(opts, ctx)?;
+    let base = base(opts, &snap)?;
     let mut clock = Timings::start();
     let vendored = go::vendor(&snap, opts, ctx)?;
     let cgo_warnings = cgo::check(&snap, opts)?;
@@ -185,16 +267,21 @@ pub fn run(opts: &PackOptions, ctx: &Context) -> Result<Packed, Error> {
     };
     let written = write::write(parts, ctx)?;
     clock.bundle = clock.lap();
-    let (m, sha256) = match &opts.base {
-        Some(base) => {
-            let d = super::delta::rewrite(&opts.output, base, &snap.signer)?;
-            (d.manifest, d.sha256)
-        }
-        None => (written.manifest, written.sha256),
-    };
-    let parts = split(opts, &m, &sha256, &snap.signer)?;
+    // No partial bundle: a delta or parts that could not be made take the
+    // full bundle with them (the error that stopped it is the one told).
+    let base = opts.base.as_deref().zip(base.as_ref());
+    let last = finish(opts, base, written, &snap.signer).inspect_err(|_| {
+        let _ = std::fs::remove_file(&opts.output);
+    });
+    let Last {
+        m,
+        sha256,
+        delta,
+        parts,
+    } = last?;
     Ok(Packed {
         parts,
+        delta,
         timings: clock,
         output: opts.output.clone(),
         entries: m.entries.len() + 2,
