@@ -23,9 +23,21 @@ fn releases() -> Sandbox {
     )
     .unwrap();
     sb.keygen("rel");
+    pack_releases(&sb);
+    sb
+}
+
+/// Every file under `root` but the signed manifest and its signature:
+/// relative path, bytes and mode.
+fn tree(root: &Path) -> Vec<(String, Vec<u8>, u32)> {
+    crate::common::files_of(root, &["ferry.json", "ferry.json.minisig"])
+}
+
+/// v1 and v2 as full bundles, and v2 as a delta over v1 (`v2d.ferry`).
+fn pack_releases(sb: &Sandbox) {
     let pack = |dir: &str, out: &str, extra: &[&str]| {
         assert_ok(&pack_dir(
-            &sb,
+            sb,
             dir,
             "rel.key",
             out,
@@ -35,26 +47,13 @@ fn releases() -> Sandbox {
     pack("v1", "v1.ferry", &[]);
     pack("v2", "v2.ferry", &[]);
     pack("v2", "v2d.ferry", &["--base", "v1.ferry"]);
-    sb
 }
 
-/// Every file under `root` but the signed manifest and its signature:
-/// relative path, bytes and mode.
-fn tree(root: &Path) -> Vec<(String, Vec<u8>, u32)> {
-    use std::os::unix::fs::PermissionsExt;
-    let mut files: Vec<_> = walkdir::WalkDir::new(root)
-        .into_iter()
-        .map(|e| e.unwrap())
-        .filter(|e| e.file_type().is_file())
-        .map(|e| {
-            let rel = e.path().strip_prefix(root).unwrap().display().to_string();
-            let mode = e.metadata().unwrap().permissions().mode();
-            (rel, fs::read(e.path()).unwrap(), mode)
-        })
-        .filter(|(rel, _, _)| rel != "ferry.json" && rel != "ferry.json.minisig")
-        .collect();
-    files.sort();
-    files
+/// `ferry unpack DELTA --base BASE -C DEST`, quietly.
+fn unpack_over(sb: &Sandbox, delta: &str, base: &str, dest: &str) -> std::process::Output {
+    sb.run(&[
+        "unpack", delta, "--pub", "rel.pub", "--base", base, "-C", dest, "-q",
+    ])
 }
 
 /// The names the delta's zip carries.
@@ -87,17 +86,7 @@ fn a_delta_with_its_base_unpacks_to_the_full_bundles_tree() {
         "v1.ferry",
     ]);
     assert_ok(&verify);
-    assert_ok(&sb.run(&[
-        "unpack",
-        "v2d.ferry",
-        "--pub",
-        "rel.pub",
-        "--base",
-        "v1.ferry",
-        "-C",
-        "delta",
-        "-q",
-    ]));
+    assert_ok(&unpack_over(&sb, "v2d.ferry", "v1.ferry", "delta"));
     sb.unpack("v2.ferry", "full");
     assert_eq!(tree(&sb.path("delta")), tree(&sb.path("full")));
     let m: serde_json::Value =
@@ -304,17 +293,12 @@ fn a_delta_travels_in_parts() {
     );
     assert!(sb.path("v2p.ferry.parts").exists() && !sb.path("v2p.ferry").exists());
     sb.run(&["split", "v1.ferry", "--size", "2K", "--key", "rel.key"]);
-    assert_ok(&sb.run(&[
-        "unpack",
+    assert_ok(&unpack_over(
+        &sb,
         "v2p.ferry.parts",
-        "--pub",
-        "rel.pub",
-        "--base",
         "v1.ferry.parts",
-        "-C",
         "site",
-        "-q",
-    ]));
+    ));
     sb.unpack("v2.ferry", "full");
     assert_eq!(tree(&sb.path("site")), tree(&sb.path("full")));
 }
@@ -450,18 +434,7 @@ fn a_module_patched_added_and_removed_and_a_file_renamed() {
         ],
     );
     go(&sb, "v2", &["mod", "tidy"]);
-    let pack = |dir: &str, out: &str, extra: &[&str]| {
-        assert_ok(&pack_dir(
-            &sb,
-            dir,
-            "rel.key",
-            out,
-            &[&["-q"], extra].concat(),
-        ));
-    };
-    pack("v1", "v1.ferry", &[]);
-    pack("v2", "v2.ferry", &[]);
-    pack("v2", "v2d.ferry", &["--base", "v1.ferry"]);
+    pack_releases(&sb);
     let carried = carried(&sb.path("v2d.ferry"));
     assert!(
         !carried.contains(&"src/vocab.go".to_string()),
@@ -488,17 +461,7 @@ fn a_module_patched_added_and_removed_and_a_file_renamed() {
         "--base",
         "v1.ferry",
     ]));
-    assert_ok(&sb.run(&[
-        "unpack",
-        "v2d.ferry",
-        "--pub",
-        "rel.pub",
-        "--base",
-        "v1.ferry",
-        "-C",
-        "delta",
-        "-q",
-    ]));
+    assert_ok(&unpack_over(&sb, "v2d.ferry", "v1.ferry", "delta"));
     sb.unpack("v2.ferry", "full");
     assert_eq!(tree(&sb.path("delta")), tree(&sb.path("full")));
     let diff = |new: &str, extra: &[&str]| {

@@ -39,19 +39,7 @@ fn cut() -> Sandbox {
 
 /// Every file under `root`: relative path, bytes and mode.
 fn tree(root: &Path) -> Vec<(String, Vec<u8>, u32)> {
-    use std::os::unix::fs::PermissionsExt;
-    let mut files: Vec<_> = walkdir::WalkDir::new(root)
-        .into_iter()
-        .map(|e| e.unwrap())
-        .filter(|e| e.file_type().is_file())
-        .map(|e| {
-            let rel = e.path().strip_prefix(root).unwrap().display().to_string();
-            let mode = e.metadata().unwrap().permissions().mode();
-            (rel, fs::read(e.path()).unwrap(), mode)
-        })
-        .collect();
-    files.sort();
-    files
+    crate::common::files_of(root, &[])
 }
 
 #[test]

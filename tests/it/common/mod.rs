@@ -250,3 +250,22 @@ pub fn copy_tree(from: &Path, to: &Path) {
         }
     }
 }
+
+/// Every file under `root` but those named in `leave_out`: relative path,
+/// bytes and mode, sorted; two unpacked trees compare whole.
+pub fn files_of(root: &Path, leave_out: &[&str]) -> Vec<(String, Vec<u8>, u32)> {
+    use std::os::unix::fs::PermissionsExt;
+    let mut files: Vec<_> = walkdir::WalkDir::new(root)
+        .into_iter()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            let rel = e.path().strip_prefix(root).unwrap().display().to_string();
+            let mode = e.metadata().unwrap().permissions().mode();
+            (rel, std::fs::read(e.path()).unwrap(), mode)
+        })
+        .filter(|(rel, _, _)| !leave_out.contains(&rel.as_str()))
+        .collect();
+    files.sort();
+    files
+}
