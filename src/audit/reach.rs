@@ -166,10 +166,13 @@ impl crate::exit::Classify for ReachError {
 /// module mode over vendor/ (`-mod=vendor`, no toolchain switch, no proxy:
 /// the tree already holds every line of code it reads) for exactly `build`
 /// (GOOS, GOARCH, CGO_ENABLED, tags; `GOENV=off` so no go env file adds
-/// to it), and reads what it found. Only [`SCANNER`] is trusted.
+/// to it), and reads what it found. Only [`SCANNER`] is trusted. `tree` is
+/// the main module's folder; `gowork` the workspace's go.work when it sits
+/// in one (its vendor/ is beside go.work), else none.
 pub fn run(
     govulncheck: &Path,
     tree: &Path,
+    gowork: Option<&Path>,
     db: &Path,
     build: &ScanBuild,
 ) -> Result<Reach, ReachError> {
@@ -191,7 +194,7 @@ pub fn run(
         .env("GOFLAGS", "-mod=vendor")
         .env("GOTOOLCHAIN", "local")
         .env("GOPROXY", "off")
-        .env("GOWORK", "off")
+        .env("GOWORK", gowork.map_or("off".as_ref(), Path::as_os_str))
         .env("GOENV", "off")
         .env("GOOS", &build.goos)
         .env("GOARCH", &build.goarch)

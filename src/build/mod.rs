@@ -182,18 +182,10 @@ fn build_one(
         // What ran, with the environment it ran in (all but the scratch
         // GOPATH and module cache): pasted in a tree laid out the same, it
         // builds the same.
-        let mut words = vec!["env".to_string()];
-        words.extend(
-            offline_vars(spec)
-                .into_iter()
-                .map(|(k, v)| format!("{k}={v}")),
-        );
-        words.push("go".into());
-        words.extend(args);
         return Err(BuildError::Failed {
             mode: mode_name(spec.mode),
             isolation: isolation.to_string(),
-            command: crate::text::shell_line(&words),
+            command: echoed(spec, &args),
             output: format!(
                 "{}{}",
                 String::from_utf8_lossy(&output.stdout),
@@ -289,6 +281,47 @@ pub fn offline_vars(spec: &Spec) -> Vec<(&'static str, String)> {
         }
     }
     vars
+}
+
+/// What ran, with the environment it ran in (all but the scratch GOPATH and
+/// module cache), run from the main module's folder: pasted in a tree laid
+/// out the same, it builds the same. In a workspace GOWORK names the carried
+/// go.work from that folder (`"$PWD/../go.work"`: go wants it absolute).
+fn echoed(spec: &Spec, args: &[String]) -> String {
+    let gowork = match (spec.mode, &spec.layout.workspace) {
+        (BuildMode::Vendor, Some(ws)) => {
+            let up = "../".repeat(
+                spec.layout
+                    .module_dir
+                    .split('/')
+                    .filter(|p| !p.is_empty())
+                    .count(),
+            );
+            Some(format!(
+                "{up}{}",
+                crate::source::Layout::join(&ws.dir, "go.work")
+            ))
+        }
+        _ => None,
+    };
+    let mut line = String::from("env");
+    for (k, v) in offline_vars(spec) {
+        let word = match (k, &gowork) {
+            ("GOWORK", Some(rel))
+                if rel
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c)) =>
+            {
+                format!("GOWORK=\"$PWD/{rel}\"")
+            }
+            _ => crate::text::shell_quote(&format!("{k}={v}")),
+        };
+        line.push(' ');
+        line.push_str(&word);
+    }
+    line.push_str(" go ");
+    line.push_str(&crate::text::shell_line(args));
+    line
 }
 
 /// Go settings that change what is built (the platform's instruction sets,
@@ -437,6 +470,37 @@ pub fn binary_name(module: &str, main: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_workspace_build_echoes_the_go_work_it_ran_with() {
+        let mut spec = Spec {
+            module: "example.com/svc".into(),
+            mode: BuildMode::Vendor,
+            mains: vec![MainPackage {
+                package: ".".into(),
+                binary: "svc".into(),
+            }],
+            tags: Vec::new(),
+            ldflags: String::new(),
+            cgo: false,
+            builder: "golang:1.26".into(),
+            builder_bundled: false,
+            runtime: None,
+            expose: Vec::new(),
+            layout: Default::default(),
+            target: Default::default(),
+        };
+        let args = vec!["build".to_string(), ".".into()];
+        assert!(echoed(&spec, &args).contains(" GOWORK=off "));
+        spec.layout.module_dir = "service".into();
+        spec.layout.workspace = Some(crate::source::Workspace {
+            dir: String::new(),
+            modules: Vec::new(),
+        });
+        let line = echoed(&spec, &args);
+        assert!(line.contains(r#" GOWORK="$PWD/../go.work" "#), "{line}");
+        assert!(line.ends_with(" go build ."), "{line}");
+    }
 
     #[test]
     fn a_module_path_never_lays_the_source_outside_gopath() {

@@ -47,9 +47,16 @@ pub fn dir(
                 dir.display()
             ))
         })?;
+        if !dir.join("go.mod").is_file() {
+            return Err(Error::Usage(format!(
+                "{}: --vulns scans a module: govulncheck reads one go.mod; audit the workspace's module folder that holds the program (ferry audit {}/MODULE --vulns --vulndb …)",
+                dir.display(),
+                dir.display()
+            )));
+        }
         let snapshot = vulns::load(db)?;
         let build = scan_build(&policy.platform, policy.cgo, &policy.tags)?;
-        let reach = scan(dir, &snapshot, &build, ctx)?;
+        let reach = scan(dir, None, &snapshot, &build, ctx)?;
         let scan = Reachability {
             reach: &reach,
             when: "audit",
@@ -74,13 +81,20 @@ pub fn scan_build(platform: &str, cgo: bool, tags: &[String]) -> Result<ScanBuil
 /// first in the layout govulncheck reads, for exactly `build`.
 pub fn scan(
     tree: &Path,
+    gowork: Option<&Path>,
     snapshot: &vulns::Snapshot,
     build: &ScanBuild,
     ctx: &Context,
 ) -> Result<Reach, Error> {
     let temp = ctx.temp("vulndb")?;
     vulns::write_layout(snapshot, temp.path())?;
-    Ok(reach::run(&ctx.govulncheck, tree, temp.path(), build)?)
+    Ok(reach::run(
+        &ctx.govulncheck,
+        tree,
+        gowork,
+        temp.path(),
+        build,
+    )?)
 }
 
 /// Audits a bundle: everything `verify` checks first, then the Go check and

@@ -124,7 +124,8 @@ pub fn run(
     out: Option<&Path>,
     ctx: &Context,
 ) -> Result<Outcome, Error> {
-    let site = super::target::open_proven(dir, keys, &["src/"], ctx)?;
+    let site = super::target::open_proven(dir, keys, &["src/"], ctx)
+        .map_err(super::target::no_base_here("build", "build"))?;
     let go = ctx.go()?;
     let src = site.root.join("src");
     let layout = &site.manifest.module.layout;

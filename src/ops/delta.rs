@@ -41,6 +41,12 @@ pub fn open_base(base: &Path, output: &Path, keys: &TrustedKeys) -> Result<Base,
             "is the bundle this pack writes (-o); the base is the release the site already holds",
         );
     }
+    if in_base(base, output) {
+        return usage(&format!(
+            "-o {} would write over the base's own files (a part of its index, or a file below its folder); write the new release elsewhere",
+            output.display()
+        ));
+    }
     let old = open_any(base, keys)?;
     if let (Base::Bundle(b), Some(over)) = (&old, &old.manifest().base) {
         return usage(&format!(
@@ -65,16 +71,39 @@ pub fn refuse_other_module(base: &Path, old: &Base, module: &str) -> Result<(), 
 
 /// Whether `base` is `-o`, or the parts index `-o --split` writes.
 fn is_output(base: &Path, output: &Path) -> bool {
-    let canon = |p: &Path| {
-        let dir = std::fs::canonicalize(crate::fsutil::parent_dir(p)).ok()?;
-        Some(dir.join(p.file_name()?))
-    };
-    let (Some(b), Some(o)) = (canon(base), canon(output)) else {
+    let (Some(b), Some(o)) = (canonical(base), canonical(output)) else {
         return false;
     };
     let mut index = o.clone().into_os_string();
     index.push(crate::bundle::parts::SUFFIX);
     b == o || b.as_os_str() == index
+}
+
+/// `p` with its folder resolved (the file itself need not exist yet).
+fn canonical(p: &Path) -> Option<std::path::PathBuf> {
+    let dir = std::fs::canonicalize(crate::fsutil::parent_dir(p)).ok()?;
+    Some(dir.join(p.file_name()?))
+}
+
+/// Whether `output` is one of the base's files: a part `BASE.NNN` of a
+/// parts index, or anything below an unpacked folder.
+fn in_base(base: &Path, output: &Path) -> bool {
+    let (Some(b), Some(o)) = (canonical(base), canonical(output)) else {
+        return false;
+    };
+    if base.is_dir() {
+        return o.starts_with(&b);
+    }
+    let (Some(stem), Some(name)) = (
+        b.to_str()
+            .and_then(|b| b.strip_suffix(crate::bundle::parts::SUFFIX)),
+        o.to_str(),
+    ) else {
+        return false;
+    };
+    name.strip_prefix(stem)
+        .and_then(|rest| rest.strip_prefix('.'))
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|c| c.is_ascii_digit()))
 }
 
 /// Rewrites the full bundle at `output` as a delta over `old`, the base

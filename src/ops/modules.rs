@@ -25,8 +25,8 @@ const MODCACHE: &str = "modcache/";
 /// Opens a bundle file or an unpacked folder with its `modcache/` checked;
 /// one without a module cache (the default since the v2 format) is refused.
 pub fn open(target: &Path, keys: &TrustedKeys, ctx: &Context) -> Result<Opened, Error> {
-    let opened =
-        super::target::open_proven(target, keys, &[MODCACHE], ctx).map_err(no_base_here)?;
+    let opened = super::target::open_proven(target, keys, &[MODCACHE], ctx)
+        .map_err(super::target::no_base_here("modules export", "export"))?;
     let entries = &opened.manifest.entries;
     if !entries.iter().any(|e| e.path.starts_with(MODCACHE)) {
         return Err(Error::Usage(format!(
@@ -35,26 +35,6 @@ pub fn open(target: &Path, keys: &TrustedKeys, ctx: &Context) -> Result<Opened, 
         )));
     }
     Ok(opened)
-}
-
-/// A delta read without its base: export takes no `--base`, so the hint
-/// says what works here (its unpacked folder).
-fn no_base_here(e: Error) -> Error {
-    use crate::bundle::diags::{BundleError, Code};
-    let Error::Bundle(BundleError::Rejected(mut report)) = e else {
-        return e;
-    };
-    for p in report
-        .problems
-        .iter_mut()
-        .filter(|p| p.code == Code::NeedsBase)
-    {
-        p.problem = p.problem.replace(
-            "give it with --base OLD",
-            "modules export takes no --base: unpack it with --base OLD, then export the folder",
-        );
-    }
-    Error::Bundle(BundleError::Rejected(report))
 }
 
 /// What an export did.

@@ -153,3 +153,27 @@ fn open_file(
         _temp: Some(temp),
     })
 }
+
+/// For a command that takes no `--base` (build, modules export): a delta
+/// read without its base gets a hint that works here, its unpacked folder.
+pub fn no_base_here(command: &'static str, verb: &'static str) -> impl Fn(Error) -> Error {
+    move |e| {
+        use crate::bundle::diags::Code;
+        let Error::Bundle(BundleError::Rejected(mut report)) = e else {
+            return e;
+        };
+        for p in report
+            .problems
+            .iter_mut()
+            .filter(|p| p.code == Code::NeedsBase)
+        {
+            p.problem = p.problem.replace(
+                "give it with --base OLD",
+                &format!(
+                    "{command} takes no --base: unpack it with --base OLD, then {verb} the folder"
+                ),
+            );
+        }
+        Error::Bundle(BundleError::Rejected(report))
+    }
+}

@@ -575,6 +575,18 @@ fn pack_checks_its_base_first_and_leaves_nothing() {
     let out = pack("z.ferry", "o1.ferry", &[]);
     assert_exit(&out, 1);
     assert!(!sb.path("z.ferry").exists(), "{}", text(&out));
+    // -o naming one of the base's own files: a part of its index, or a file
+    // below its unpacked folder.
+    assert_ok(&sb.run(&["split", "v1.ferry", "--size", "2K", "--key", "rel.key"]));
+    let part = fs::read(sb.path("v1.ferry.001")).unwrap();
+    let out = pack("v1.ferry.001", "v1.ferry.parts", &[]);
+    assert_exit(&out, 2);
+    assert_says(&out, &["would write over the base's own files"]);
+    assert_eq!(fs::read(sb.path("v1.ferry.001")).unwrap(), part);
+    sb.unpack("v1.ferry", "v1u");
+    let out = pack("v1u/new.ferry", "v1u", &[]);
+    assert_exit(&out, 2);
+    assert!(!sb.path("v1u/new.ferry").exists());
 }
 
 /// After a key rotation the base was signed by the old key: `--pub` names
@@ -665,7 +677,7 @@ fn what_comes_from_the_base_names_the_base() {
 
 /// modules export has no --base: its hint for a delta says what works.
 #[test]
-fn modules_export_of_a_delta_points_to_its_unpacked_folder() {
+fn modules_export_and_build_of_a_delta_point_to_its_unpacked_folder() {
     let sb = releases();
     let args: Vec<&str> = "modules export v2d.ferry --pub rel.pub --to exp"
         .split(' ')
@@ -682,4 +694,11 @@ fn modules_export_of_a_delta_points_to_its_unpacked_folder() {
         text(&out)
     );
     assert!(!sb.path("exp").exists());
+    let out = sb.run(&["build", "v2d.ferry", "--pub", "rel.pub", "-o", "bin"]);
+    assert_exit(&out, 1);
+    assert_says(
+        &out,
+        &["build takes no --base: unpack it with --base OLD, then build the folder"],
+    );
+    assert!(!sb.path("bin").exists());
 }

@@ -734,3 +734,36 @@ fn a_go_work_above_the_repository_root_is_refused() {
         )],
     );
 }
+
+/// govulncheck scans the main module's folder below src/, with the carried
+/// go.work in a workspace: pack --vulndb works for both shapes, and the
+/// record it signs is read back at the site; a workspace folder's own audit
+/// asks for the module folder, as govulncheck reads one go.mod.
+#[test]
+fn pack_vulndb_scans_a_workspace_and_a_module_below_src() {
+    let sb = Sandbox::new();
+    let db = crate::common::fixtures().join("vulndb");
+    let db = db.to_str().unwrap();
+    for (name, bundle) in [
+        ("workspace/service", "ws.ferry"),
+        ("monorepo/service", "mono.ferry"),
+    ] {
+        let out = sb.pack_with(name, bundle, &["-q", "--mode", "vendor", "--vulndb", db]);
+        assert_ok(&out);
+        let audit = sb.run(&["audit", bundle, "--pub", "rel.pub", "--vulns"]);
+        assert_ok(&audit);
+        assert_says(&audit, &["reachability by govulncheck@v1.9.0 at pack time"]);
+    }
+    copy_tree(&app("workspace"), &sb.path("wsa"));
+    let mut vendor = Command::new("go");
+    sb.go_env(&mut vendor);
+    let out = vendor
+        .args(["work", "vendor"])
+        .current_dir(sb.path("wsa"))
+        .output()
+        .unwrap();
+    assert_success("go work vendor", &out);
+    let audit = sb.run(&["audit", "wsa", "--vulns", "--vulndb", db]);
+    assert_exit(&audit, 2);
+    assert_says(&audit, &["--vulns scans a module", "wsa/MODULE"]);
+}

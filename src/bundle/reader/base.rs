@@ -251,7 +251,7 @@ impl Bundle {
     fn not_here(&self, listed: Option<&str>, sha256: &str) -> String {
         match (listed, &self.manifest.base) {
             (Some(path), Some(b)) => format!(
-                "comes from the base, which is itself a delta: its {path} is in its base's base {} {}; give the full bundle of {} {} as --base",
+                "comes from the base, which is itself a delta: its {path} is in its base's base {} {}; give the full bundle of {} {} (or its unpacked folder) as --base",
                 b.module, b.version, self.manifest.module.path, self.manifest.module.version
             ),
             _ => format!(

@@ -18,8 +18,7 @@ pub struct Reached {
 }
 
 /// Nothing without `--vulndb`; else the scan (for the build's platform, cgo
-/// and tags), its
-/// record and the SBOM.
+/// and tags), its record and the SBOM.
 pub fn run(
     opts: &PackOptions,
     snap: &Snapshot,
@@ -31,7 +30,11 @@ pub fn run(
         return Ok(None);
     };
     let build = crate::ops::audit::scan_build(&opts.platform, opts.cgo, &opts.tags)?;
-    let reach: Reach = crate::ops::audit::scan(&snap.tree, db, &build, ctx)?;
+    // The main module's folder below src/, with the scratch go.work in a
+    // workspace (whose vendor/ sits beside it).
+    let gowork = snap.work.as_ref().map(|_| snap.vendor_root.join("go.work"));
+    let root = snap.module_root();
+    let reach: Reach = crate::ops::audit::scan(&root, gowork.as_deref(), db, &build, ctx)?;
     let modules: Vec<(String, String)> = go
         .modules_status
         .iter()
