@@ -1,17 +1,23 @@
 //! Delta bundles, writing side: a full bundle just written, rewritten with a
 //! manifest that names its base and a zip that leaves out every entry whose
 //! bytes (sha256 and size) the base already has. Carried entries are copied
-//! raw, so their bytes are those of the full bundle.
+//! raw, so their bytes are those of the full bundle; an image tar whose blobs
+//! the base's image tars hold carries only the data of its other members.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::Path;
+
+use sha2::{Digest, Sha256};
 
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipArchive, ZipWriter};
 
-use super::manifest::{Base, Manifest};
+use super::diags::BundleError;
+use super::manifest::{Base, InBase, Manifest, Member, SplitTar};
+use super::reader::{self, Bundle};
+use super::tarmembers::{self, Walk};
 use super::writer::WriteError;
 use super::{MANIFEST, SIGNATURE};
 
@@ -36,19 +42,154 @@ pub fn manifest_over(full: &Manifest, base: &Manifest, base_sha256: &str) -> Man
         module: base.module.path.clone(),
         version: base.module.version.clone(),
         from_base,
+        images: Vec::new(),
     });
     m
 }
 
+/// An image tar taken apart: what the manifest records, and which of the
+/// walked members' data the zip carries.
+pub struct Split {
+    pub tar: SplitTar,
+    pub walk: Walk,
+    pub carried: Vec<bool>,
+}
+
+/// The image tars of `m` (a delta over `base`, written as the full bundle
+/// `full`) that share blobs with the base's image tars, taken apart; a tar
+/// the base has whole, or that shares nothing, is left as it is.
+pub fn split_images(
+    full: &Bundle,
+    m: &Manifest,
+    base: &reader::Base,
+) -> Result<Vec<Split>, BundleError> {
+    let held = base_blobs(base)?;
+    let whole: HashSet<&str> = m
+        .base
+        .iter()
+        .flat_map(|b| &b.from_base)
+        .map(String::as_str)
+        .collect();
+    let mut out = Vec::new();
+    for e in m
+        .entries
+        .iter()
+        .filter(|e| is_image_tar(&e.path) && !whole.contains(e.path.as_str()))
+    {
+        let Some(r) = full.open_stored(&e.path)? else {
+            continue;
+        };
+        let Some(walk) = tarmembers::walk(r).map_err(io_err(&full_name(full)))? else {
+            continue;
+        };
+        let found: Vec<Option<&InBase>> = walk
+            .members
+            .iter()
+            .map(|f| held.get(&(f.sha256.clone(), f.size)))
+            .collect();
+        if found.iter().all(Option::is_none) {
+            continue;
+        }
+        let members = walk
+            .members
+            .iter()
+            .zip(&found)
+            .map(|(f, at)| Member {
+                header: hex::encode(&f.header),
+                sha256: f.sha256.clone(),
+                size: f.size,
+                base: at.cloned(),
+            })
+            .collect();
+        let carried = found.iter().map(Option::is_none).collect();
+        out.push(Split {
+            tar: SplitTar {
+                path: e.path.clone(),
+                members,
+            },
+            walk,
+            carried,
+        });
+    }
+    Ok(out)
+}
+
+fn is_image_tar(path: &str) -> bool {
+    path.starts_with("images/") && path.ends_with(".tar")
+}
+
+fn full_name(b: &Bundle) -> String {
+    b.manifest.module.path.clone()
+}
+
+fn io_err(path: &str) -> impl Fn(io::Error) -> BundleError {
+    let path = path.to_string();
+    move |source| BundleError::Io {
+        path: path.clone(),
+        source,
+    }
+}
+
+/// Every member of the base's image tars by sha256 and size: where its data
+/// lies. A tar whose bytes are not its signed entry (a folder changed since
+/// unpack) lends nothing.
+fn base_blobs(base: &reader::Base) -> Result<HashMap<(String, u64), InBase>, BundleError> {
+    let mut held = HashMap::new();
+    for e in base
+        .manifest()
+        .entries
+        .iter()
+        .filter(|e| is_image_tar(&e.path))
+    {
+        let Some(r) = base.open_entry(&e.path)? else {
+            continue;
+        };
+        let mut hashed = Hashed {
+            inner: r.take(e.size),
+            hasher: Sha256::new(),
+        };
+        let walk = tarmembers::walk(&mut hashed).map_err(io_err(&base.shown()))?;
+        let sha = hex::encode(hashed.hasher.finalize());
+        let (Some(walk), true) = (walk, sha == e.sha256) else {
+            continue;
+        };
+        for f in walk.members {
+            let at = InBase {
+                tar_sha256: e.sha256.clone(),
+                offset: f.offset,
+            };
+            held.entry((f.sha256, f.size)).or_insert(at);
+        }
+    }
+    Ok(held)
+}
+
+/// A reader that hashes what passes through.
+struct Hashed<R> {
+    inner: R,
+    hasher: Sha256,
+}
+
+impl<R: Read> Read for Hashed<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        Ok(n)
+    }
+}
+
 /// Rewrites the bundle at `path` in place (a temporary beside it, then one
 /// rename): the new manifest and signature first, then every entry of the
-/// old zip but those in `leave_out`, copied raw.
+/// old zip but those in `leave_out`, copied raw, each tar in `split` as the
+/// data of its carried members only.
 pub fn rewrite(
     path: &Path,
     manifest: &[u8],
     signature: &[u8],
     leave_out: &BTreeSet<String>,
+    split: &[Split],
 ) -> Result<(), WriteError> {
+    let split: BTreeMap<&str, &Split> = split.iter().map(|s| (s.tar.path.as_str(), s)).collect();
     let io_err = |p: &Path| {
         let p = p.to_path_buf();
         move |source| WriteError::Io { path: p, source }
@@ -79,6 +220,35 @@ pub fn rewrite(
         let entry = full.by_index_raw(i).map_err(zip_err("(entry)"))?;
         let name = String::from_utf8_lossy(entry.name_raw()).into_owned();
         if leave_out.contains(&name) {
+            continue;
+        }
+        if let Some(s) = split.get(name.as_str()) {
+            let mode = entry.unix_mode().unwrap_or(0o644);
+            let (start, size) = (entry.data_start(), entry.compressed_size());
+            drop(entry);
+            let Some(start) = start else {
+                return Err(zip_err(&name)(zip::result::ZipError::InvalidArchive(
+                    "no data offset".into(),
+                )));
+            };
+            let carried: u64 = s
+                .tar
+                .members
+                .iter()
+                .filter(|m| m.base.is_none())
+                .map(|m| m.size)
+                .sum();
+            let options = SimpleFileOptions::default()
+                .compression_method(CompressionMethod::Stored)
+                .last_modified_time(time)
+                .unix_permissions(mode)
+                .large_file(carried >= u64::from(u32::MAX));
+            zip.start_file(name.as_str(), options)
+                .map_err(zip_err(&name))?;
+            let mut tar = File::open(path).map_err(io_err(path))?;
+            tar.seek(SeekFrom::Start(start)).map_err(io_err(path))?;
+            tarmembers::copy_carried(tar.take(size), &s.walk, &s.carried, &mut zip)
+                .map_err(io_err(path))?;
             continue;
         }
         zip.raw_copy_file(entry).map_err(zip_err(&name))?;
