@@ -15,7 +15,7 @@ use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipArchive, ZipWriter};
 
 use super::diags::BundleError;
-use super::manifest::{Base, InBase, Manifest, Member, SplitTar};
+use super::manifest::{Base, Entry, InBase, Manifest, Member, SplitTar};
 use super::reader::{self, Bundle};
 use super::tarmembers::{self, Walk};
 use super::writer::WriteError;
@@ -51,6 +51,8 @@ pub fn manifest_over(full: &Manifest, base: &Manifest, base_sha256: &str) -> Man
 /// walked members' data the zip carries.
 pub struct Split {
     pub tar: SplitTar,
+    /// The entry's mode, as the manifest signs it.
+    pub mode: u32,
     pub walk: Walk,
     pub carried: Vec<bool>,
 }
@@ -79,47 +81,52 @@ pub fn split_images(
         let Some(r) = full.open_stored(&e.path)? else {
             continue;
         };
-        let Some(walk) = tarmembers::walk(r).map_err(io_err(&full_name(full)))? else {
-            continue;
-        };
-        let found: Vec<Option<&InBase>> = walk
-            .members
-            .iter()
-            .map(|f| held.get(&(f.sha256.clone(), f.size)))
-            .collect();
-        if found.iter().all(Option::is_none) {
-            continue;
-        }
-        let members = walk
-            .members
-            .iter()
-            .zip(&found)
-            .map(|(f, at)| Member {
-                header: hex::encode(&f.header),
-                sha256: f.sha256.clone(),
-                size: f.size,
-                base: at.cloned(),
-            })
-            .collect();
-        let carried = found.iter().map(Option::is_none).collect();
-        out.push(Split {
-            tar: SplitTar {
-                path: e.path.clone(),
-                members,
-            },
-            walk,
-            carried,
-        });
+        out.extend(split_one(e, r, &held).map_err(io_err(&e.path))?);
     }
     Ok(out)
 }
 
-fn is_image_tar(path: &str) -> bool {
-    path.starts_with("images/") && path.ends_with(".tar")
+/// The tar `e` (its bytes `r`) taken apart, if the base holds any member.
+fn split_one(
+    e: &Entry,
+    r: impl Read,
+    held: &HashMap<(String, u64), InBase>,
+) -> io::Result<Option<Split>> {
+    let Some(walk) = tarmembers::walk(r)? else {
+        return Ok(None);
+    };
+    let found: Vec<Option<&InBase>> = walk
+        .members
+        .iter()
+        .map(|f| held.get(&(f.sha256.clone(), f.size)))
+        .collect();
+    if found.iter().all(Option::is_none) {
+        return Ok(None);
+    }
+    let members = walk
+        .members
+        .iter()
+        .zip(&found)
+        .map(|(f, at)| Member {
+            header: hex::encode(&f.header),
+            sha256: f.sha256.clone(),
+            size: f.size,
+            base: at.cloned(),
+        })
+        .collect();
+    Ok(Some(Split {
+        tar: SplitTar {
+            path: e.path.clone(),
+            members,
+        },
+        mode: e.mode,
+        carried: found.iter().map(Option::is_none).collect(),
+        walk,
+    }))
 }
 
-fn full_name(b: &Bundle) -> String {
-    b.manifest.module.path.clone()
+fn is_image_tar(path: &str) -> bool {
+    path.starts_with("images/") && path.ends_with(".tar")
 }
 
 fn io_err(path: &str) -> impl Fn(io::Error) -> BundleError {
@@ -223,32 +230,9 @@ pub fn rewrite(
             continue;
         }
         if let Some(s) = split.get(name.as_str()) {
-            let mode = entry.unix_mode().unwrap_or(0o644);
-            let (start, size) = (entry.data_start(), entry.compressed_size());
+            let at = (entry.data_start(), entry.compressed_size());
             drop(entry);
-            let Some(start) = start else {
-                return Err(zip_err(&name)(zip::result::ZipError::InvalidArchive(
-                    "no data offset".into(),
-                )));
-            };
-            let carried: u64 = s
-                .tar
-                .members
-                .iter()
-                .filter(|m| m.base.is_none())
-                .map(|m| m.size)
-                .sum();
-            let options = SimpleFileOptions::default()
-                .compression_method(CompressionMethod::Stored)
-                .last_modified_time(time)
-                .unix_permissions(mode)
-                .large_file(carried >= u64::from(u32::MAX));
-            zip.start_file(name.as_str(), options)
-                .map_err(zip_err(&name))?;
-            let mut tar = File::open(path).map_err(io_err(path))?;
-            tar.seek(SeekFrom::Start(start)).map_err(io_err(path))?;
-            tarmembers::copy_carried(tar.take(size), &s.walk, &s.carried, &mut zip)
-                .map_err(io_err(path))?;
+            copy_split(&mut zip, path, at, s, time)?;
             continue;
         }
         zip.raw_copy_file(entry).map_err(zip_err(&name))?;
@@ -265,5 +249,47 @@ pub fn rewrite(
         path: path.to_path_buf(),
         source: e.error,
     })?;
+    Ok(())
+}
+
+/// Writes the entry of the split tar `s` (its data at `at` in the bundle
+/// `path`, stored) as the data of its carried members, one after another.
+fn copy_split<W: Write + io::Seek>(
+    zip: &mut ZipWriter<W>,
+    path: &Path,
+    at: (Option<u64>, u64),
+    s: &Split,
+    time: zip::DateTime,
+) -> Result<(), WriteError> {
+    let name = s.tar.path.as_str();
+    let zip_err = |source| WriteError::Zip {
+        entry: name.to_string(),
+        source,
+    };
+    let io_err = |source| WriteError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let (Some(start), size) = at else {
+        return Err(zip_err(zip::result::ZipError::InvalidArchive(
+            "no data offset".into(),
+        )));
+    };
+    let carried: u64 = s
+        .tar
+        .members
+        .iter()
+        .filter(|m| m.base.is_none())
+        .map(|m| m.size)
+        .sum();
+    let options = SimpleFileOptions::default()
+        .compression_method(CompressionMethod::Stored)
+        .last_modified_time(time)
+        .unix_permissions(s.mode)
+        .large_file(carried >= u64::from(u32::MAX));
+    zip.start_file(name, options).map_err(zip_err)?;
+    let mut tar = File::open(path).map_err(io_err)?;
+    tar.seek(SeekFrom::Start(start)).map_err(io_err)?;
+    tarmembers::copy_carried(tar.take(size), &s.walk, &s.carried, zip).map_err(io_err)?;
     Ok(())
 }

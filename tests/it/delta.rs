@@ -803,4 +803,42 @@ fn the_delta_of_an_image_only_change_carries_only_the_new_layer() {
     assert_exit(&out, 1);
     assert_says(&out, &["give it with --base OLD"]);
     assert!(!sb.path("nobase").exists());
+
+    // A member whose bytes are not its signed digest, taken from the base or
+    // carried, is refused by name and nothing is unpacked.
+    let delta = crate::common::rawzip::entries_of(&fs::read(sb.path("v2d.ferry")).unwrap());
+    for (k, from) in [
+        (
+            members
+                .iter()
+                .position(|m| m.get("base").is_some())
+                .unwrap(),
+            "from the base",
+        ),
+        (
+            members
+                .iter()
+                .position(|m| m.get("base").is_none())
+                .unwrap(),
+            "carried",
+        ),
+    ] {
+        let edited = crate::common::resign::resigned(&sb, &delta, |m| {
+            m["base"]["images"][0]["members"][k]["sha256"] = serde_json::json!("ab".repeat(32));
+        });
+        let bad = format!("bad{k}.ferry");
+        fs::write(
+            sb.path(&bad),
+            crate::common::rawzip::rebuild(&edited).build(),
+        )
+        .unwrap();
+        let out = unpack_over(&sb, &bad, "v1.ferry", "bad");
+        assert_exit(&out, 1);
+        let member = format!(
+            "member {k} ({}) ({from}): sha256 differs from the manifest",
+            v2_names[k]
+        );
+        assert_says(&out, &[&entry, &member]);
+        assert!(!sb.path("bad").exists());
+    }
 }
