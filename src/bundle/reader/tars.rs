@@ -218,7 +218,14 @@ impl<'a, R: Read> Rebuild<'a, R> {
         let state = std::mem::replace(&mut self.state, State::Trailer(0));
         self.state = match state {
             State::Next => match self.tar.members.get(self.member) {
-                Some(m) => State::Header(hex::decode(&m.header).unwrap_or_default(), 0),
+                Some(m) => match hex::decode(&m.header) {
+                    Ok(header) => State::Header(header, 0),
+                    Err(e) => {
+                        let what = format!("{}: header: {e}", member_name(self.member, m));
+                        let p = Problem::new(Code::Unreadable, &self.entry.path, what);
+                        return Err(self.fail(p));
+                    }
+                },
                 None => {
                     let total: u64 = self
                         .tar
