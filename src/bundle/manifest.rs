@@ -48,6 +48,41 @@ pub struct Base {
     /// Paths of `entries` whose bytes the zip does not carry: the base has
     /// an entry with the same sha256 and size. Sorted, unique.
     pub from_base: Vec<String>,
+    /// Image tars the delta rebuilds from their members: blobs the base's
+    /// image tars hold are not carried again. Absent when there are none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub images: Vec<SplitTar>,
+}
+
+/// An image tar (an entry of `entries`, with its sha256 and size) as the
+/// ordered members ferry wrote it with; the zip's entry of that name carries
+/// only the data of the members that have no `base`, one after another.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SplitTar {
+    pub path: String,
+    pub members: Vec<Member>,
+}
+
+/// One tar member: its 512-byte header (hex) and its data's sha256 and size.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Member {
+    pub header: String,
+    pub sha256: String,
+    pub size: u64,
+    /// Where the base holds these bytes; absent when the delta carries them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base: Option<InBase>,
+}
+
+/// A member's data inside one of the base's entries (an image tar, named
+/// by its sha256), at `offset` bytes from its start.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InBase {
+    pub tar_sha256: String,
+    pub offset: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -12,6 +12,7 @@ pub mod names;
 pub mod parts;
 pub mod reader;
 pub mod source;
+pub mod tarmembers;
 pub mod unpacked;
 pub mod writer;
 

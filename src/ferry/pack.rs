@@ -128,6 +128,13 @@ fn print_text(packed: &Packed, out: &mut dyn Write) -> anyhow::Result<()> {
             d.bytes,
             d.full_bytes
         );
+        if d.rebuilt > 0 {
+            say!(
+                out,
+                "  {} image tars carry only the blobs the base lacks; readers rebuild them from the base's",
+                d.rebuilt
+            );
+        }
     }
     for i in &packed.images {
         say!(

@@ -23,6 +23,8 @@ pub struct Written {
     pub sha256: String,
     /// Entries the zip leaves out, because the base has their bytes.
     pub from_base: usize,
+    /// Image tars the zip carries only the new blobs of.
+    pub rebuilt: usize,
 }
 
 /// `pack --base`'s base, checked before any slow work: not the output
@@ -111,7 +113,11 @@ fn in_base(base: &Path, output: &Path) -> bool {
 pub fn rewrite(output: &Path, old: &Base, signer: &Signer) -> Result<Written, Error> {
     let keys = TrustedKeys::of_signer(signer, output)?;
     let full = reader::open(output, &keys)?;
-    let m = delta::manifest_over(&full.manifest, old.manifest(), &old.manifest_sha256());
+    let mut m = delta::manifest_over(&full.manifest, old.manifest(), &old.manifest_sha256());
+    let split = delta::split_images(&full, &m, old)?;
+    if let Some(b) = &mut m.base {
+        b.images = split.iter().map(|s| s.tar.clone()).collect();
+    }
     let leave_out: BTreeSet<String> = m
         .base
         .iter()
@@ -125,9 +131,10 @@ pub fn rewrite(output: &Path, old: &Base, signer: &Signer) -> Result<Written, Er
     let comment = sign::trusted_comment(&m.format, &m.module.path, &m.module.version, &sha);
     let signature = signer.sign(&bytes, &comment)?;
     drop(full);
-    delta::rewrite(output, &bytes, signature.as_bytes(), &leave_out)?;
+    delta::rewrite(output, &bytes, signature.as_bytes(), &leave_out, &split)?;
     Ok(Written {
         from_base: leave_out.len(),
+        rebuilt: split.len(),
         manifest: m,
         sha256: sha,
     })

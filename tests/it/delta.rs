@@ -702,3 +702,162 @@ fn modules_export_and_build_of_a_delta_point_to_its_unpacked_folder() {
     );
     assert!(!sb.path("bin").exists());
 }
+
+/// Member names of the tar at `path`.
+fn tar_names(path: &Path) -> Vec<String> {
+    let mut tar = tar::Archive::new(fs::File::open(path).unwrap());
+    let entries = tar.entries().unwrap();
+    entries
+        .map(|e| e.unwrap().path().unwrap().to_string_lossy().into_owned())
+        .collect()
+}
+
+/// The signed manifest in `dir`.
+fn manifest_in(dir: &Path) -> serde_json::Value {
+    serde_json::from_slice(&fs::read(dir.join("ferry.json")).unwrap()).unwrap()
+}
+
+/// The runtime image goes from busybox to busybox-plus (busybox's layer and
+/// one more): the delta's tar carries the new layer, config and manifest,
+/// never the shared layer, and every reader rebuilds it byte for byte from
+/// the base's tar, over the bundle and over its unpacked folder.
+#[test]
+fn the_delta_of_an_image_only_change_carries_only_the_new_layer() {
+    use crate::common::registry::{Registry, skopeo_inspect};
+    let reg = Registry::start();
+    let one = reg.seed("busybox", "test/busybox:1");
+    let two = reg.seed("busybox-plus", "test/busybox:2");
+    let sb = Sandbox::new();
+    copy_tree(&app("hello"), &sb.path("app"));
+    sb.keygen("rel");
+    let pack = |out: &str, image: &str, extra: &[&str]| {
+        let flags = ["--runtime-image", image, "--insecure-registry", &reg.host];
+        let out = pack_dir(&sb, "app", "rel.key", out, &[&flags[..], extra].concat());
+        assert_ok(&out);
+        out
+    };
+    pack("v1.ferry", &one, &["-q"]);
+    pack("v2.ferry", &two, &["-q"]);
+    let out = pack("v2d.ferry", &two, &["--base", "v1.ferry"]);
+    assert_says(&out, &["1 image tars carry only the blobs the base lacks"]);
+    sb.unpack("v1.ferry", "v1u");
+    sb.unpack("v2.ferry", "full");
+
+    // The shared layer is taken from the base; the new one is carried.
+    let layers: Vec<String> = skopeo_inspect(&format!("docker://{two}"))["Layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(layers.len(), 2);
+    let blob = |d: &str| format!("blobs/sha256/{}", d.trim_start_matches("sha256:"));
+    let full = manifest_in(&sb.path("full"));
+    let entry = full["images"][0]["entry"].as_str().unwrap().to_string();
+    let v1_tar = manifest_in(&sb.path("v1u"))["images"][0]["entry"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let v1_names = tar_names(&sb.path("v1u").join(&v1_tar));
+    let v2_names = tar_names(&sb.path("full").join(&entry));
+    assert!(v1_names.contains(&blob(&layers[0])) && !v1_names.contains(&blob(&layers[1])));
+
+    sb.run(&[
+        "unpack",
+        "v2d.ferry",
+        "--pub",
+        "rel.pub",
+        "-C",
+        "nobase",
+        "-q",
+    ]);
+    let mut zip = zip::ZipArchive::new(fs::File::open(sb.path("v2d.ferry")).unwrap()).unwrap();
+    let manifest: serde_json::Value =
+        serde_json::from_reader(zip.by_name("ferry.json").unwrap()).unwrap();
+    let rebuilt = manifest["base"]["images"].as_array().unwrap();
+    assert_eq!(rebuilt.len(), 1, "{manifest}");
+    assert_eq!(rebuilt[0]["path"], entry.as_str());
+    let members = rebuilt[0]["members"].as_array().unwrap();
+    assert_eq!(members.len(), v2_names.len());
+    let carried: Vec<(&String, u64)> = members
+        .iter()
+        .zip(&v2_names)
+        .filter(|(m, _)| m.get("base").is_none())
+        .map(|(m, name)| (name, m["size"].as_u64().unwrap()))
+        .collect();
+    let carried_layers: Vec<&String> = carried
+        .iter()
+        .map(|(n, _)| *n)
+        .filter(|n| layers.iter().any(|l| blob(l) == **n))
+        .collect();
+    assert_eq!(
+        carried_layers,
+        vec![&blob(&layers[1])],
+        "only the new layer travels"
+    );
+    let size = zip.by_name(&entry).unwrap().size();
+    assert_eq!(size, carried.iter().map(|(_, s)| s).sum::<u64>());
+    let shared = fs::metadata(sb.path("v1u").join(&v1_tar)).unwrap().len();
+    let whole = fs::metadata(sb.path("full").join(&entry)).unwrap().len();
+    assert!(
+        size < whole && whole - size > shared / 2,
+        "{size} of {whole}"
+    );
+
+    // Every reader rebuilds the tar, over the bundle and over its folder.
+    for base in ["v1.ferry", "v1u"] {
+        let dest = format!("site-{}", base.replace('.', "-"));
+        assert_ok(&unpack_over(&sb, "v2d.ferry", base, &dest));
+        assert_eq!(tree(&sb.path(&dest)), tree(&sb.path("full")));
+        let with = |args: &[&str]| {
+            let mut all = args.to_vec();
+            all.extend(["--pub", "rel.pub", "--base", base]);
+            sb.run(&all)
+        };
+        assert_ok(&with(&["verify", "v2d.ferry"]));
+        assert_ok(&with(&["audit", "v2d.ferry", "--format", "json"]));
+        assert_ok(&with(&["images", "list", "v2d.ferry"]));
+    }
+    let out = sb.run(&["verify", "v2d.ferry", "--pub", "rel.pub"]);
+    assert_exit(&out, 1);
+    assert_says(&out, &["give it with --base OLD"]);
+    assert!(!sb.path("nobase").exists());
+
+    // A member whose bytes are not its signed digest, taken from the base or
+    // carried, is refused by name and nothing is unpacked.
+    let delta = crate::common::rawzip::entries_of(&fs::read(sb.path("v2d.ferry")).unwrap());
+    for (k, from) in [
+        (
+            members
+                .iter()
+                .position(|m| m.get("base").is_some())
+                .unwrap(),
+            "from the base",
+        ),
+        (
+            members
+                .iter()
+                .position(|m| m.get("base").is_none())
+                .unwrap(),
+            "carried",
+        ),
+    ] {
+        let edited = crate::common::resign::resigned(&sb, &delta, |m| {
+            m["base"]["images"][0]["members"][k]["sha256"] = serde_json::json!("ab".repeat(32));
+        });
+        let bad = format!("bad{k}.ferry");
+        fs::write(
+            sb.path(&bad),
+            crate::common::rawzip::rebuild(&edited).build(),
+        )
+        .unwrap();
+        let out = unpack_over(&sb, &bad, "v1.ferry", "bad");
+        assert_exit(&out, 1);
+        let member = format!(
+            "member {k} ({}) ({from}): sha256 differs from the manifest",
+            v2_names[k]
+        );
+        assert_says(&out, &[&entry, &member]);
+        assert!(!sb.path("bad").exists());
+    }
+}

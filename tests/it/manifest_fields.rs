@@ -115,7 +115,27 @@ fn edits() -> Vec<(&'static str, Edit)> {
                 m["base"]["module"] = json!("../../evil");
             }),
         ),
+        (
+            "base.images[0].path",
+            Box::new(|m| rebuilt(m, "src/main.go", &"00".repeat(512))),
+        ),
+        (
+            "base.images[0].members[0].header",
+            Box::new(|m| {
+                add_entry(m, "images/app.tar");
+                rebuilt(m, "images/app.tar", "not a tar header");
+            }),
+        ),
     ]
+}
+
+/// A delta's base rebuilding the tar `path` from one member with `header`.
+fn rebuilt(m: &mut Value, path: &str, header: &str) {
+    m["base"] = base(&[]);
+    m["base"]["images"] = json!([{
+        "path": path,
+        "members": [{"header": header, "sha256": "ab".repeat(32), "size": 0}],
+    }]);
 }
 
 /// `build` in the form of several binaries.

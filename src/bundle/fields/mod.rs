@@ -13,6 +13,7 @@ use crate::gomod::module_rules::package_of;
 use crate::text::invisible_format;
 
 mod entries;
+mod tars;
 
 pub use crate::build::inputs::{
     binary_clash, binary_name, build_tag, ldflags, main_package, plain_file_name,
@@ -143,6 +144,7 @@ fn base_fields(m: &Manifest, base: &Base, out: &mut Vec<FieldProblem>) {
         };
         add(out, format!("base.from_base[{i}]"), path, rule);
     }
+    tars::check(m, base, out);
 }
 
 fn add(out: &mut Vec<FieldProblem>, field: impl Into<String>, value: &str, r: Result<(), String>) {

@@ -136,7 +136,7 @@ impl Bundle {
         let Some(base) = &self.base else {
             let problem = format!(
                 "{} entries come from the base {} {} (ferry.json sha256:{}) and were not checked: give it with --base OLD",
-                positions.len(),
+                positions.len() + named.images.len(),
                 named.module,
                 named.version,
                 named.manifest_sha256

@@ -28,19 +28,23 @@ impl Bundle {
             Ok(Listed::Fixed) => return (None, Vec::new()),
             Err(problem) => return (None, vec![problem]),
         };
-        let listed = &self.manifest.entries[pos];
         let mut problems = kind_problems(&name, &f);
         let mode = raw_mode(&f);
-        if f.size() != listed.size {
+        let declared = f.size();
+        drop(f);
+        // A tar the delta rebuilds carries only its new members' data.
+        let want = self.declared_size(pos);
+        if declared != want {
             let what = "declared size differs from the manifest";
             problems.push(Problem::mismatch(
                 Code::DeclaredSize,
                 &name,
                 what,
-                listed.size,
-                f.size(),
+                want,
+                declared,
             ));
         }
+        let listed = &self.manifest.entries[pos];
         // The manifest's own mode (0644 or 0755) was checked with its fields.
         if mode & 0o7777 != listed.mode {
             problems.push(Problem::mismatch(

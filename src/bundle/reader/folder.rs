@@ -89,6 +89,13 @@ fn stream_one(
     }))
 }
 
+/// Opens the file `rel` (listed in the folder's signed ferry.json) as
+/// [`stream`] does, a problem naming it when it is no regular file.
+pub(super) fn open_listed(folder: &Unpacked, rel: &str) -> Result<File, Problem> {
+    let path = folder.root.join(rel);
+    open_regular(&path).map_err(|r| r.named(&path.display().to_string(), rel))
+}
+
 /// Why a base file could not be opened, before its name is known to the problem.
 enum Refused {
     Missing,

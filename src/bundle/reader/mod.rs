@@ -9,6 +9,7 @@ mod content;
 mod entry;
 pub mod folder;
 pub mod layout;
+mod tars;
 
 use std::io::{self, Read};
 use std::path::Path;
@@ -250,7 +251,11 @@ impl Bundle {
             }
         }
         problems.extend(self.carried_from_base(&clean));
-        problems.extend(self.check_contents(&clean, sink, progress)?);
+        let (rebuilt, whole): (Vec<_>, Vec<_>) = clean
+            .iter()
+            .partition(|&&(_, pos)| self.split_tar(pos).is_some());
+        problems.extend(self.check_contents(&whole, sink, progress)?);
+        problems.extend(self.check_rebuilt(&rebuilt, sink, progress)?);
         let from_base = self.check_from_base(&mut seen, sink, progress)?;
         let count = clean.len() + from_base.checked;
         problems.extend(from_base.problems);

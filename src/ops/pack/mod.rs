@@ -104,6 +104,8 @@ pub struct Delta {
     pub base_manifest_sha256: String,
     /// Entries the delta takes from the base instead of carrying.
     pub from_base: usize,
+    /// Image tars carried as their new blobs only.
+    pub rebuilt: usize,
     /// The delta's size, and the full bundle's it replaced.
     pub bytes: u64,
     pub full_bytes: u64,
@@ -190,6 +192,7 @@ fn finish(
                 version: old.manifest().module.version.clone(),
                 base_manifest_sha256: old.manifest_sha256(),
                 from_base: d.from_base,
+                rebuilt: d.rebuilt,
                 bytes: size(&opts.output)?,
                 full_bytes,
             };
