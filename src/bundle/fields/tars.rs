@@ -92,14 +92,35 @@ fn adds_up(m: &Manifest, tar: &SplitTar) -> Result<(), String> {
         sum.checked_add(BLOCK)?
             .checked_add(tarmembers::padded(mb.size))
     });
+    // The end of a tar is a few zero blocks (tar writers pad to a 10 KiB
+    // record at most): anything longer would let a few signed bytes make a
+    // rebuilt file of any size.
     match total {
-        Some(t) if t < entry.size && (entry.size - t) % BLOCK == 0 => Ok(()),
-        _ => Err(format!(
-            "headers, data and padding do not make the entry's {} bytes with zero blocks after them",
-            entry.size
-        )),
+        Some(t)
+            if t < entry.size && (entry.size - t) % BLOCK == 0 && entry.size - t <= MAX_TRAILER => {
+        }
+        _ => {
+            return Err(format!(
+                "headers, data and padding do not make the entry's {} bytes with 1 to {} zero blocks after them",
+                entry.size,
+                MAX_TRAILER / BLOCK
+            ));
+        }
     }
+    let mut lent = std::collections::HashSet::new();
+    for at in tar.members.iter().filter_map(|m| m.base.as_ref()) {
+        if !lent.insert((at.tar_sha256.as_str(), at.offset)) {
+            return Err(format!(
+                "two members take the same bytes of the base's tar {} (offset {}): a rebuilt tar uses each base blob once",
+                at.tar_sha256, at.offset
+            ));
+        }
+    }
+    Ok(())
 }
+
+/// The most zero bytes after a rebuilt tar's last member: a 10 KiB record.
+const MAX_TRAILER: u64 = 10240;
 
 #[cfg(test)]
 mod tests {
@@ -165,6 +186,28 @@ mod tests {
                 "{found:?}"
             );
         }
+    }
+
+    #[test]
+    fn a_rebuilt_tar_is_no_larger_than_its_members_and_a_record() {
+        // Megabytes of zeros after one member: a few signed bytes must not
+        // make a file of any size.
+        let found = problems(&with_tar(512 + 1024 + (1 << 20), 1000));
+        assert!(
+            found[0].contains("with 1 to 20 zero blocks after them"),
+            "{found:?}"
+        );
+        // The same base bytes lent twice.
+        let mut m = with_tar(512 + 1024 + 512 + 1024 + 1024, 1000);
+        let tar = &mut m.base.as_mut().unwrap().images[0];
+        tar.members.push(tar.members[0].clone());
+        let found = problems(&m);
+        assert!(
+            found
+                .iter()
+                .any(|p| p.contains("the same bytes of the base's tar")),
+            "{found:?}"
+        );
     }
 
     #[test]

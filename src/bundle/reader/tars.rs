@@ -29,7 +29,7 @@ impl Bundle {
     /// rebuilt tar's carried members, else the entry's own size.
     pub(super) fn declared_size(&self, pos: usize) -> u64 {
         match self.split_tar(pos) {
-            Some(tar) => carried(tar).map(|m| m.size).sum(),
+            Some(tar) => carried(tar).fold(0u64, |sum, m| sum.saturating_add(m.size)),
             None => self.manifest.entries[pos].size,
         }
     }
@@ -127,7 +127,26 @@ fn check_carried(mut data: impl Read, tar: &SplitTar, entry: &Entry) -> Option<P
             return Some(p);
         }
     }
-    None
+    nothing_after(&mut data, tar, entry)
+}
+
+/// The zip entry holds the carried members' data and nothing else: a byte
+/// after them is a problem, whatever the entry declared.
+fn nothing_after(data: &mut impl Read, tar: &SplitTar, entry: &Entry) -> Option<Problem> {
+    let carried: u64 = carried(tar).fold(0u64, |sum, m| sum.saturating_add(m.size));
+    match data.read(&mut [0u8; 1]) {
+        Ok(0) => None,
+        Ok(_) => Some(Problem::new(
+            Code::Size,
+            &entry.path,
+            format!("the zip entry holds more than the {carried} bytes of its carried members"),
+        )),
+        Err(e) => Some(Problem::new(
+            Code::Unreadable,
+            &entry.path,
+            format!("cannot be read: {e}"),
+        )),
+    }
 }
 
 /// A member's data against its size and sha256.
@@ -227,12 +246,12 @@ impl<'a, R: Read> Rebuild<'a, R> {
                     }
                 },
                 None => {
-                    let total: u64 = self
-                        .tar
-                        .members
-                        .iter()
-                        .map(|m| BLOCK + padded(m.size))
-                        .sum();
+                    if let Some(p) = nothing_after(&mut self.carried, self.tar, self.entry) {
+                        return Err(self.fail(p));
+                    }
+                    let total = self.tar.members.iter().fold(0u64, |sum, m| {
+                        sum.saturating_add(BLOCK).saturating_add(padded(m.size))
+                    });
                     State::Trailer(self.entry.size.saturating_sub(total))
                 }
             },
@@ -444,5 +463,33 @@ impl Base {
                 }))),
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_byte_after_the_carried_members_is_a_problem() {
+        let tar = SplitTar {
+            path: "images/app.tar".into(),
+            members: vec![Member {
+                header: "00".repeat(512),
+                sha256: "ab".repeat(32),
+                size: 3,
+                base: None,
+            }],
+        };
+        let entry = Entry {
+            path: "images/app.tar".into(),
+            sha256: "cd".repeat(32),
+            size: 2048,
+            mode: 0o644,
+        };
+        assert!(nothing_after(&mut &b""[..], &tar, &entry).is_none());
+        let p = nothing_after(&mut &b"x"[..], &tar, &entry).unwrap();
+        assert_eq!(p.code, Code::Size);
+        assert!(p.problem.contains("more than the 3 bytes"), "{}", p.problem);
     }
 }
