@@ -125,7 +125,7 @@ fn split_one(
     }))
 }
 
-fn is_image_tar(path: &str) -> bool {
+pub(crate) fn is_image_tar(path: &str) -> bool {
     path.starts_with("images/") && path.ends_with(".tar")
 }
 

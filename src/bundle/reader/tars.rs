@@ -358,9 +358,9 @@ fn open_in_base(
         .manifest()
         .entries
         .iter()
-        .find(|e| e.sha256 == at.tar_sha256)
+        .find(|e| e.sha256 == at.tar_sha256 && crate::bundle::delta::is_image_tar(&e.path))
     else {
-        let what = format!("the base has no entry with sha256 {}", at.tar_sha256);
+        let what = format!("the base has no image tar with sha256 {}", at.tar_sha256);
         return Err(problem(Code::Missing, what));
     };
     if at
@@ -417,6 +417,18 @@ fn stored_data(b: &Bundle, path: &str) -> Result<(Stream, u64), (Code, String)> 
         return Err((
             Code::Compression,
             format!("{path} is compressed; blobs are taken only from a stored tar"),
+        ));
+    }
+    // Stored, and holding exactly the signed size: reads at an offset stay
+    // inside this entry's bytes.
+    let signed = b.manifest.entry(path).map(|e| e.size);
+    if signed != Some(raw.compressed_size()) {
+        return Err((
+            Code::Size,
+            format!(
+                "{path}: its zip entry holds {} bytes, not the signed {signed:?}",
+                raw.compressed_size()
+            ),
         ));
     }
     let Some(start) = raw.data_start() else {
