@@ -257,9 +257,15 @@ impl Bundle {
         problems.extend(self.check_contents(&whole, sink, progress)?);
         problems.extend(self.check_rebuilt(&rebuilt, sink, progress)?);
         let from_base = self.check_from_base(&mut seen, sink, progress)?;
-        let count = clean.len() + from_base.checked;
+        // With no base a rebuilt tar's carried members were checked, not the
+        // tar: it is not counted as checked (needs-base says so).
+        let checked: &[(usize, usize)] = match self.base {
+            Some(_) => &clean,
+            None => &whole,
+        };
+        let count = checked.len() + from_base.checked;
         problems.extend(from_base.problems);
-        let bytes = clean
+        let bytes = checked
             .iter()
             .map(|&(_, pos)| self.manifest.entries[pos].size)
             .sum::<u64>()
