@@ -171,7 +171,12 @@ fn check_folder(
 fn open_any(base: &Path, keys: &TrustedKeys) -> Result<Base, Error> {
     match base.is_dir() {
         true => Ok(Base::Folder(Box::new(unpacked::open(base, keys)?))),
-        false => Ok(Base::Bundle(Box::new(reader::open(base, keys)?))),
+        false => {
+            let mut b = reader::open(base, keys)?;
+            // A base's entries are checked as they are read out of it.
+            b.stop_part_hashes();
+            Ok(Base::Bundle(Box::new(b)))
+        }
     }
 }
 

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 
 use super::index::{FORMAT, Index, MAX_PARTS, Part, part_name};
-use super::{PartsError, SUFFIX, io, signature_of, trusted_comment};
+use super::{Code, PartProblem, PartsError, SUFFIX, io, signature_of, trusted_comment};
 use crate::sign::Signer;
 
 /// Which bundle is cut: what its signed manifest says.
@@ -104,6 +104,7 @@ pub fn cut(whole: &Whole, part_size: u64, signer: &Signer) -> Result<Cut, PartsE
         .unwrap_or_default();
     let dir = crate::fsutil::parent_dir(path);
     let (temps, parts, sha256) = write_parts(path, dir, &bundle, part_size)?;
+    check_joined(&temps, &index_path(path), &bundle, &sha256)?;
     let index = Index {
         format: FORMAT.into(),
         bundle: bundle.clone(),
@@ -210,6 +211,45 @@ fn write_parts(
     Ok((temps, parts, hex::encode(whole.finalize())))
 }
 
+/// The parts as written, read back from disk in order, join to the whole's
+/// sha256 taken as the bundle was read: the one value of the index readers
+/// do not hash again (they check each part's), so it is checked here, before
+/// it is signed.
+fn check_joined(
+    temps: &[tempfile::NamedTempFile],
+    index: &Path,
+    bundle: &str,
+    sha256: &str,
+) -> Result<(), PartsError> {
+    let mut whole = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    for temp in temps {
+        let mut file = File::open(temp.path()).map_err(io(temp.path()))?;
+        loop {
+            let n = file.read(&mut buf).map_err(io(temp.path()))?;
+            if n == 0 {
+                break;
+            }
+            whole.update(&buf[..n]);
+        }
+    }
+    let joined = hex::encode(whole.finalize());
+    if joined == sha256 {
+        return Ok(());
+    }
+    Err(PartsError::Parts {
+        path: index.to_path_buf(),
+        parts: temps.len(),
+        problems: vec![PartProblem {
+            code: Code::PartsSha256,
+            part: bundle.to_string(),
+            problem: format!(
+                "the parts written read back joined with sha256 {joined}; the bundle read had {sha256}: no index signed"
+            ),
+        }],
+    })
+}
+
 /// Each temporary renamed to its part's name beside `bundle`; on failure,
 /// those already placed are removed again.
 fn place_parts(
@@ -254,5 +294,30 @@ fn sync_dir(dir: &Path) {
     // Best effort: the renames are durable once the folder is synced.
     if let Ok(d) = File::open(dir) {
         let _ = d.sync_all();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parts_that_read_back_other_than_hashed_are_not_signed() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let bundle = dir.path().join("b.ferry");
+        let bytes: Vec<u8> = (0..2500u32).map(|i| (i % 253) as u8).collect();
+        std::fs::write(&bundle, &bytes).expect("bundle");
+        let (temps, parts, sha) = write_parts(&bundle, dir.path(), "b.ferry", 1000).expect("cut");
+        assert_eq!(parts.len(), 3);
+        assert_eq!(sha, hex::encode(Sha256::digest(&bytes)));
+        let index = index_path(&bundle);
+        check_joined(&temps, &index, "b.ferry", &sha).expect("parts as hashed");
+
+        let mut changed = std::fs::read(temps[1].path()).expect("part 2");
+        changed[7] ^= 1;
+        std::fs::write(temps[1].path(), changed).expect("flip a byte");
+        let err = check_joined(&temps, &index, "b.ferry", &sha).expect_err("refused");
+        assert!(err.to_string().contains("[parts-sha256]"), "{err}");
+        assert!(err.to_string().contains("no index signed"), "{err}");
     }
 }

@@ -13,6 +13,7 @@ use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use sha2::{Digest, Sha256};
 
@@ -181,8 +182,8 @@ pub struct Verified {
 
 /// Opens a parts index: its signature against the trusted keys first, then
 /// its fields, then every part's presence and size (and no extra part).
-/// Each part's sha256 is [`Verified::check_hashes`]'s, which the bundle
-/// reader runs before any entry reaches a sink that writes.
+/// Each part's sha256 is [`Verified::start_hashes`]'s, whose verdict the
+/// bundle reader has before any entry reaches a sink that writes.
 pub fn open(path: &Path, keys: &TrustedKeys) -> Result<Verified, PartsError> {
     let bytes = crate::fsutil::read_at_most(path, index::MAX_INDEX_BYTES).map_err(io(path))?;
     let sig_path = signature_of(path);
@@ -353,19 +354,17 @@ impl Verified {
         }
     }
 
-    /// Each part's sha256 against the index, and the whole's: one read of
-    /// the parts in order, each chunk hashed for its part here and for the
-    /// whole on another thread; every part that differs is named.
-    pub fn check_hashes(&self) -> Result<(), PartsError> {
-        let problems = self.hash_problems()?;
-        self.refuse(problems)
-    }
-
-    fn hash_problems(&self) -> Result<Vec<PartProblem>, PartsError> {
-        let paths: Vec<PathBuf> = (0..self.index.parts.len())
-            .map(|i| self.part_path(i))
-            .collect();
-        let (sums, whole) = hash_in_order(&paths)?;
+    /// Each part's sha256 against the index, the parts on every core; every
+    /// part that differs is named. The whole's sha256 is not taken again: the
+    /// parts that match are the bytes `ferry split` hashed into it, in the
+    /// same read, and checked against the parts it wrote before signing
+    /// ([`cut::cut`]; docs/decisions.md, "Split parts").
+    fn hash_problems(&self, stop: &AtomicBool) -> Result<Vec<PartProblem>, PartsError> {
+        use rayon::prelude::*;
+        let sums = (0..self.index.parts.len())
+            .into_par_iter()
+            .map(|i| hash_part(&self.part_path(i), stop))
+            .collect::<Result<Vec<_>, _>>()?;
         let mut problems = Vec::new();
         for (i, actual) in sums.into_iter().enumerate() {
             let part = &self.index.parts[i];
@@ -383,64 +382,82 @@ impl Verified {
                 problem: format!("sha256 {actual}; the index expects {}{hint}", part.sha256),
             });
         }
-        if problems.is_empty() && whole != self.index.sha256 {
-            problems.push(PartProblem {
-                code: Code::PartsSha256,
-                part: self.index.bundle.clone(),
-                problem: format!(
-                    "the parts joined have sha256 {whole}; the signed index says {}, though each part matches its own",
-                    self.index.sha256
-                ),
-            });
-        }
         Ok(problems)
     }
 }
 
-/// Each file's sha256 and that of all of them joined in order, from one read.
-fn hash_in_order(paths: &[PathBuf]) -> Result<(Vec<String>, String), PartsError> {
-    let (send, receive) = std::sync::mpsc::sync_channel::<Arc<Vec<u8>>>(4);
-    std::thread::scope(|scope| {
-        let whole = scope.spawn(move || {
-            let mut hasher = Sha256::new();
-            for chunk in receive {
-                hasher.update(&chunk[..]);
-            }
-            hex::encode(hasher.finalize())
-        });
-        let sums = paths
-            .iter()
-            .map(|path| hash_one(path, &send))
-            .collect::<Result<Vec<_>, _>>();
-        drop(send);
-        let whole = whole.join().map_err(|_| PartsError::Io {
-            path: paths.first().cloned().unwrap_or_default(),
-            source: std::io::Error::other("the whole-bundle hasher stopped"),
-        })?;
-        Ok((sums?, whole))
-    })
+/// Every part's sha256 being checked on other threads since
+/// [`Verified::start_hashes`]: a reader starts it as soon as the index is
+/// open, so the hashing runs while the manifest and the central directory
+/// are read. Dropped without [`Pending::wait`], it stops at its next chunk.
+pub struct Pending {
+    handle: Option<std::thread::JoinHandle<Result<(), PartsError>>>,
+    stop: Arc<AtomicBool>,
+    path: PathBuf,
 }
 
-/// One file's sha256, each chunk read also sent to `whole`.
-fn hash_one(
-    path: &Path,
-    whole: &std::sync::mpsc::SyncSender<Arc<Vec<u8>>>,
-) -> Result<String, PartsError> {
+impl Verified {
+    /// Every part's sha256 checked on its own thread (the parts on every
+    /// core): its verdict is [`Pending::wait`]'s.
+    pub fn start_hashes(&self) -> Pending {
+        let stop = Arc::new(AtomicBool::new(false));
+        let (parts, stopped) = (self.clone(), stop.clone());
+        let handle = std::thread::spawn(move || {
+            let problems = parts.hash_problems(&stopped)?;
+            parts.refuse(problems)
+        });
+        Pending {
+            handle: Some(handle),
+            stop,
+            path: self.path.clone(),
+        }
+    }
+}
+
+impl Pending {
+    /// Every part's sha256 checked: `Ok` only when each is the index's.
+    pub fn wait(mut self) -> Result<(), PartsError> {
+        let handle = self.handle.take();
+        match handle.map(|h| h.join()) {
+            Some(Ok(verdict)) => verdict,
+            _ => Err(PartsError::Io {
+                path: self.path.clone(),
+                source: std::io::Error::other("the part hashing stopped before its verdict"),
+            }),
+        }
+    }
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(h) = self.handle.take() {
+            // Its verdict is not wanted: only the thread's end is.
+            let _ = h.join();
+        }
+    }
+}
+
+/// One part's sha256, read through one buffer; an error once `stop` is set.
+fn hash_part(path: &Path, stop: &AtomicBool) -> Result<String, PartsError> {
     let mut file = open_part(path)?;
     let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; HASH_CHUNK];
     loop {
-        let mut buf = vec![0u8; 1 << 20];
+        if stop.load(Ordering::Relaxed) {
+            return Err(io(path)(std::io::Error::other("part hashing stopped")));
+        }
         let n = file.read(&mut buf).map_err(io(path))?;
         if n == 0 {
             break;
         }
-        buf.truncate(n);
-        hasher.update(&buf);
-        // The receiver ends only when this thread drops the sender.
-        let _ = whole.send(Arc::new(buf));
+        hasher.update(&buf[..n]);
     }
     Ok(hex::encode(hasher.finalize()))
 }
+
+/// Reads of a part being hashed: large enough that the syscalls do not count.
+const HASH_CHUNK: usize = 1 << 20;
 
 /// A part opened as a plain file: a symbolic link is not followed, a FIFO
 /// or device swapped in after the size check does not block, and anything

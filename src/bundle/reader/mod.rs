@@ -58,6 +58,8 @@ pub struct Bundle {
     archive: ZipArchive<Stream>,
     /// The signed index when the bundle was read from parts.
     pub parts: Option<parts::Verified>,
+    /// Their sha256s, being checked since the index was opened.
+    part_hashes: Option<parts::Pending>,
     /// A delta's base, its signature checked, and the one the delta names.
     base: Option<Base>,
     pub manifest: Manifest,
@@ -77,15 +79,21 @@ pub fn open(path: &Path, keys: &TrustedKeys) -> Result<Bundle, BundleError> {
         return open_source(path, Source::File(path.to_path_buf()), None, keys);
     }
     let verified = parts::open(path, keys)?;
+    // Hashed from now on, beside the reading of the manifest and directory.
+    let hashes = verified.start_hashes();
     let source = Source::parts(verified.clone());
-    open_source(path, source, Some(verified.clone()), keys).map_err(|e| {
+    match open_source(path, source, Some(verified), keys) {
+        Ok(mut bundle) => {
+            bundle.part_hashes = Some(hashes);
+            Ok(bundle)
+        }
         // Parts whose bytes differ explain why the bundle in them is not
         // the signed one: the part is named, not a symptom of it.
-        match verified.check_hashes() {
-            Ok(()) => e,
-            Err(parts) => parts.into(),
-        }
-    })
+        Err(e) => match hashes.wait() {
+            Ok(()) => Err(e),
+            Err(parts) => Err(parts.into()),
+        },
+    }
 }
 
 fn open_source(
@@ -132,6 +140,7 @@ fn open_source(
         source,
         archive,
         parts: verified,
+        part_hashes: None,
         base: None,
         manifest,
         manifest_bytes,
@@ -204,26 +213,28 @@ fn read_head(
 impl Bundle {
     /// Holds every entry and the layout against the manifest; verified bytes
     /// flow to `sink`. Problems are collected, not fatal; a failing sink is.
-    /// Read from parts, every part's sha256 is checked too: before the first
-    /// entry when the sink writes, else alongside the entries (on the cores
-    /// one large entry leaves idle), and a part that differs is the verdict.
+    /// Read from parts, every part's sha256 is checked too (started when the
+    /// index was opened): complete before the first entry when the sink
+    /// writes, else alongside the entries (on the cores one large entry
+    /// leaves idle), and a part that differs is the verdict.
     pub fn check(
         &mut self,
         sink: &dyn Sink,
         progress: &ProgressBar,
     ) -> Result<Report, BundleError> {
-        let Some(parts) = self.parts.clone() else {
+        let Some(parts) = &self.parts else {
             return self.check_entries(sink, progress);
         };
+        let hashes = match self.part_hashes.take() {
+            Some(started) => started,
+            None => parts.start_hashes(),
+        };
         if sink.writes() {
-            parts.check_hashes()?;
+            hashes.wait()?;
             return self.check_entries(sink, progress);
         }
-        let (hashes, report) = rayon::join(
-            || parts.check_hashes(),
-            || self.check_entries(sink, progress),
-        );
-        hashes?;
+        let report = self.check_entries(sink, progress);
+        hashes.wait()?;
         report
     }
 
@@ -335,7 +346,7 @@ impl Bundle {
             return Vec::new();
         };
         let detail = format!(
-            "{} parts, {} bytes (sha256:{}), each part's size and sha256 and the whole's against {} signed by key {}",
+            "{} parts, {} bytes (sha256:{}, checked by the cut), each part's size and sha256 against {} signed by key {}",
             p.index.parts.len(),
             p.index.size,
             p.index.sha256,
@@ -364,6 +375,13 @@ impl Bundle {
         };
         report.checks.insert(0, signature);
         report
+    }
+
+    /// Stops the hashing of its parts started at open, for a bundle whose
+    /// entries are read only through their own checks (a delta's base); a
+    /// later [`Bundle::check`] hashes them again.
+    pub fn stop_part_hashes(&mut self) {
+        self.part_hashes = None;
     }
 
     /// The number of payload bytes the manifest lists, for progress bars.
