@@ -150,12 +150,17 @@ fn kill_9_in_the_middle_of_unpack_leaves_no_dest() {
 
 /// Runs `script` in a private mount namespace with a 2 MiB tmpfs at $FULL.
 pub(crate) fn on_a_small_disk(sb: &Sandbox, script: &str) -> std::process::Output {
+    on_a_disk_of(sb, "2m", script)
+}
+
+/// Runs `script` in a private mount namespace with a tmpfs of `size` at $FULL.
+pub(crate) fn on_a_disk_of(sb: &Sandbox, size: &str, script: &str) -> std::process::Output {
     let full = sb.path("full");
     fs::create_dir(&full).unwrap();
     let mut cmd = Command::new("unshare");
     cmd.args(["-m", "sh", "-c"])
         .arg(format!(
-            "mount -t tmpfs -o size=2m tmpfs \"$FULL\" || exit 99\n{script}"
+            "mount -t tmpfs -o size={size} tmpfs \"$FULL\" || exit 99\n{script}"
         ))
         .env("FULL", &full)
         .env("FERRY", env!("CARGO_BIN_EXE_ferry"))

@@ -9,6 +9,7 @@ mod cli;
 mod common;
 mod day;
 mod delta;
+mod delta_faults;
 mod diff;
 mod faults;
 mod fuzz_corpus;
