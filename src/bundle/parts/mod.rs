@@ -391,7 +391,8 @@ impl Verified {
 /// open, so the hashing runs while the manifest and the central directory
 /// are read. Dropped without [`Pending::wait`], it stops at its next chunk.
 pub struct Pending {
-    handle: Option<std::thread::JoinHandle<Result<(), PartsError>>>,
+    /// The hashing thread, or why it could not start.
+    handle: Option<std::io::Result<std::thread::JoinHandle<Result<(), PartsError>>>>,
     stop: Arc<AtomicBool>,
     path: PathBuf,
 }
@@ -402,10 +403,12 @@ impl Verified {
     pub fn start_hashes(&self) -> Pending {
         let stop = Arc::new(AtomicBool::new(false));
         let (parts, stopped) = (self.clone(), stop.clone());
-        let handle = std::thread::spawn(move || {
-            let problems = parts.hash_problems(&stopped)?;
-            parts.refuse(problems)
-        });
+        let handle = std::thread::Builder::new()
+            .name("part hashes".into())
+            .spawn(move || {
+                let problems = parts.hash_problems(&stopped)?;
+                parts.refuse(problems)
+            });
         Pending {
             handle: Some(handle),
             stop,
@@ -417,13 +420,17 @@ impl Verified {
 impl Pending {
     /// Every part's sha256 checked: `Ok` only when each is the index's.
     pub fn wait(mut self) -> Result<(), PartsError> {
-        let handle = self.handle.take();
-        match handle.map(|h| h.join()) {
-            Some(Ok(verdict)) => verdict,
-            _ => Err(PartsError::Io {
-                path: self.path.clone(),
-                source: std::io::Error::other("the part hashing stopped before its verdict"),
+        let path = self.path.clone();
+        match self.handle.take() {
+            Some(Ok(h)) => h.join().unwrap_or_else(|_| {
+                Err(io(&path)(std::io::Error::other(
+                    "the part hashing stopped before its verdict",
+                )))
             }),
+            Some(Err(e)) => Err(io(&path)(e)),
+            None => Err(io(&path)(std::io::Error::other(
+                "the part hashing was waited on twice",
+            ))),
         }
     }
 }
@@ -431,7 +438,7 @@ impl Pending {
 impl Drop for Pending {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
-        if let Some(h) = self.handle.take() {
+        if let Some(Ok(h)) = self.handle.take() {
             // Its verdict is not wanted: only the thread's end is.
             let _ = h.join();
         }
