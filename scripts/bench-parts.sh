@@ -164,11 +164,12 @@ release 1 (\`pack --base\`); medians of $runs interleaved runs, wall time
 | verify | $(both "${vfull[@]}") | $(both "${vdelta[@]}") | $(ratio "$(m 1 "${vdelta[@]}")" "$(m 1 "${vfull[@]}")") |
 | unpack | $(both "${ufull[@]}") | $(both "${udelta[@]}") | $(ratio "$(m 1 "${udelta[@]}")" "$(m 1 "${ufull[@]}")") |
 
-The delta carries the entries whose content release 1 lacks (the patched
-file, go.mod, go.sum, vendor/modules.txt, the module's proof) and its signed
-manifest, which lists every entry of the release and names each one taken
-from the base; an image tar whose blobs release 1 holds travels as its new
-blobs and is rebuilt byte for byte on the way out. \`pack --base\` checks the
+The delta carries only the entries whose content release 1 lacks (the
+patched file and the files that name the module's version) and its signed
+manifest, which lists every entry of the release and names again each one
+taken from the base: most of the delta's bytes are that manifest. An image
+tar whose blobs release 1 holds travels as its new blobs and is rebuilt
+byte for byte on the way out. \`pack --base\` checks the
 base's signature first, writes the full bundle, then the delta over it;
 \`verify\` and \`unpack\` with \`--base\` read every entry taken from the base
 out of it, through the same size and sha256 checks.
