@@ -52,9 +52,59 @@ impl<R: Read, F: FnMut(&[u8]) -> io::Result<()>> Read for Tap<R, F> {
     }
 }
 
+/// How a file was copied by [`clone_or_copy`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Copied {
+    /// A reflink (`FICLONE`): the blocks are shared until either side
+    /// writes, and a write to one never reaches the other.
+    Cloned,
+    /// The bytes were copied (the file system shares no blocks).
+    Copied,
+}
+
+/// Copies `from` to a new file `to` (which must not exist) with exactly
+/// `mode`: a reflink where the file system has them, else a copy in the
+/// kernel. Never a hard link: whatever later writes into `to` (go writes
+/// go.sum in place) must leave `from` as it was.
+pub fn clone_or_copy(from: &Path, to: &Path, mode: u32) -> io::Result<Copied> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let mut src = std::fs::File::open(from)?;
+    let mut dst = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(mode)
+        .open(to)?;
+    // The umask may have taken bits off `mode`: set it exactly.
+    dst.set_permissions(std::fs::Permissions::from_mode(mode))?;
+    if reflink(&src, &dst) {
+        return Ok(Copied::Cloned);
+    }
+    io::copy(&mut src, &mut dst)?;
+    Ok(Copied::Copied)
+}
+
+/// `ioctl(FICLONE)`: true when `dst` now shares `src`'s blocks. Any
+/// failure (ext4, tmpfs, two file systems) leaves `dst` empty for a copy.
+fn reflink(src: &std::fs::File, dst: &std::fs::File) -> bool {
+    use std::os::fd::AsRawFd;
+    #[cfg(target_os = "linux")]
+    {
+        // _IOW(0x94, 9, int), as linux/fs.h defines FICLONE.
+        const FICLONE: libc::c_ulong = 0x4004_9409;
+        // SAFETY: both descriptors are open for the whole call; FICLONE
+        // reads only its integer argument.
+        unsafe { libc::ioctl(dst.as_raw_fd(), FICLONE as _, src.as_raw_fd()) == 0 }
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = (src.as_raw_fd(), dst.as_raw_fd());
+        false
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{parent_dir, read_at_most};
+    use super::{clone_or_copy, parent_dir, read_at_most};
     use std::path::Path;
 
     #[test]
@@ -72,5 +122,27 @@ mod tests {
         assert_eq!(read_at_most(&path, 5).expect("fits"), b"12345");
         let err = read_at_most(&path, 4).expect_err("too large");
         assert!(err.to_string().contains("larger than 4 bytes"), "{err}");
+    }
+
+    /// go rewrites go.sum in place: a write into the copy, in place or
+    /// truncating, never reaches the original (whether it was cloned or copied).
+    #[test]
+    fn a_write_into_the_copy_leaves_the_original_alone() {
+        use std::io::{Seek, Write};
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (from, to) = (dir.path().join("go.sum"), dir.path().join("copy"));
+        std::fs::write(&from, b"original line\n").expect("write");
+        clone_or_copy(&from, &to, 0o755).expect("copy");
+        assert_eq!(std::fs::read(&to).expect("read"), b"original line\n");
+        let mode = std::fs::metadata(&to).expect("stat").permissions().mode();
+        assert_eq!(mode & 0o777, 0o755);
+        let mut f = std::fs::OpenOptions::new().write(true).open(&to).expect("open");
+        f.seek(std::io::SeekFrom::Start(0)).expect("seek");
+        f.write_all(b"CHANGED").expect("write in place");
+        drop(f);
+        std::fs::write(&to, b"rewritten\n").expect("truncate and write");
+        assert_eq!(std::fs::read(&from).expect("read"), b"original line\n");
+        assert!(clone_or_copy(&from, &to, 0o644).is_err(), "an existing file is never overwritten");
     }
 }

@@ -11,6 +11,7 @@ pub mod warnings;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::dockerfile::BuildMode;
 use crate::dockerfile::{self, MainPackage, Spec};
@@ -37,13 +38,16 @@ pub enum BuildError {
     },
     #[error("{path}: {reason}")]
     Setup { path: PathBuf, reason: String },
+    /// Asked to stop (pack failed beside it): nothing was proven.
+    #[error("the offline build was stopped before it finished; nothing was built")]
+    Stopped,
 }
 
 impl Classify for BuildError {
     fn exit(&self) -> Exit {
         match self {
             BuildError::Failed { .. } | BuildError::NotExecutable { .. } => Exit::CheckFailed,
-            BuildError::Setup { .. } => Exit::CouldNotRun,
+            BuildError::Setup { .. } | BuildError::Stopped => Exit::CouldNotRun,
         }
     }
 }
@@ -105,6 +109,31 @@ pub fn offline(
     outs: &[PathBuf],
     temp: &Path,
 ) -> Result<Vec<Built>, BuildError> {
+    build_all(go, src, spec, outs, temp, None)
+}
+
+/// [`offline`], stopped (its `go` killed, its scratch folder removed) as
+/// soon as `stop` is set: pack proves the build beside its other stages,
+/// and one that fails takes the proof down with it.
+pub fn offline_until(
+    go: &Go,
+    src: &Path,
+    spec: &Spec,
+    outs: &[PathBuf],
+    temp: &Path,
+    stop: &AtomicBool,
+) -> Result<Vec<Built>, BuildError> {
+    build_all(go, src, spec, outs, temp, Some(stop))
+}
+
+fn build_all(
+    go: &Go,
+    src: &Path,
+    spec: &Spec,
+    outs: &[PathBuf],
+    temp: &Path,
+    stop: Option<&AtomicBool>,
+) -> Result<Vec<Built>, BuildError> {
     let setup = |path: &Path| {
         let path = path.to_path_buf();
         move |e: std::io::Error| BuildError::Setup {
@@ -135,6 +164,8 @@ pub fn offline(
         gopath: &gopath,
         modcache: &modcache,
         gowork: gowork.as_deref(),
+        work: work.path(),
+        stop,
     };
     spec.mains
         .iter()
@@ -149,6 +180,9 @@ struct Place<'a> {
     gopath: &'a Path,
     modcache: &'a Path,
     gowork: Option<&'a Path>,
+    /// The build's own scratch folder (go's output is kept there).
+    work: &'a Path,
+    stop: Option<&'a AtomicBool>,
 }
 
 /// `go build` of one main package into `out`, which must then be a program.
@@ -174,10 +208,13 @@ fn build_one(
     if let Some(gowork) = place.gowork {
         cmd.env("GOWORK", gowork);
     }
-    let output = cmd.output().map_err(|e| BuildError::Setup {
+    let output = run_until(&mut cmd, place.work, place.stop).map_err(|e| BuildError::Setup {
         path: go.program.clone(),
         reason: e.to_string(),
     })?;
+    let Some(output) = output else {
+        return Err(BuildError::Stopped);
+    };
     if !output.status.success() {
         // What ran, with the environment it ran in (all but the scratch
         // GOPATH and module cache): pasted in a tree laid out the same, it
@@ -186,13 +223,7 @@ fn build_one(
             mode: mode_name(spec.mode),
             isolation: isolation.to_string(),
             command: echoed(spec, &args),
-            output: format!(
-                "{}{}",
-                String::from_utf8_lossy(&output.stdout),
-                String::from_utf8_lossy(&output.stderr)
-            )
-            .trim_end()
-            .to_string(),
+            output: output.text.trim_end().to_string(),
         });
     }
     executable::check(out, &spec.target.os).map_err(|reason| BuildError::NotExecutable {
@@ -205,6 +236,57 @@ fn build_one(
         isolation,
         go_version: go.version.clone(),
     })
+}
+
+/// What a finished command printed (stdout, then stderr), and how it ended.
+struct Finished {
+    status: std::process::ExitStatus,
+    text: String,
+}
+
+/// Runs `cmd` with its output in files under `work`, checking `stop` every
+/// few milliseconds: `None` when it was stopped first. go's temporary
+/// folder (`GOTMPDIR`) is under `work`; one that may be stopped runs in its
+/// own process group, so a stop kills the compilers it started too, and
+/// removing `work` leaves nothing of the build behind. (One that may not
+/// stays in ferry's group: Ctrl-C at a terminal reaches it.)
+fn run_until(
+    cmd: &mut Command,
+    work: &Path,
+    stop: Option<&AtomicBool>,
+) -> std::io::Result<Option<Finished>> {
+    use std::os::unix::process::CommandExt;
+    let (out, err, tmp) = (work.join("go.stdout"), work.join("go.stderr"), work.join("gotmp"));
+    std::fs::create_dir_all(&tmp)?;
+    cmd.stdin(std::process::Stdio::null())
+        .stdout(std::fs::File::create(&out)?)
+        .stderr(std::fs::File::create(&err)?)
+        .env("GOTMPDIR", &tmp);
+    if stop.is_some() {
+        cmd.process_group(0);
+    }
+    let never = AtomicBool::new(false);
+    let stop = stop.unwrap_or(&never);
+    let mut child = cmd.spawn()?;
+    let status = loop {
+        if let Some(status) = child.try_wait()? {
+            break status;
+        }
+        if stop.load(Ordering::Relaxed) {
+            let group = libc::pid_t::try_from(child.id()).map_err(std::io::Error::other)?;
+            // SAFETY: kill(2) with a negative pid signals that process
+            // group, which is go's own (process_group(0) above).
+            unsafe { libc::kill(-group, libc::SIGKILL) };
+            child.wait()?;
+            return Ok(None);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let read = |p: &Path| std::fs::read(p).map(|b| String::from_utf8_lossy(&b).into_owned());
+    Ok(Some(Finished {
+        status,
+        text: read(&out)? + &read(&err)?,
+    }))
 }
 
 /// Copies what the mode builds from `src` into `work`, as the Dockerfile
