@@ -137,12 +137,18 @@ mod tests {
         assert_eq!(std::fs::read(&to).expect("read"), b"original line\n");
         let mode = std::fs::metadata(&to).expect("stat").permissions().mode();
         assert_eq!(mode & 0o777, 0o755);
-        let mut f = std::fs::OpenOptions::new().write(true).open(&to).expect("open");
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .open(&to)
+            .expect("open");
         f.seek(std::io::SeekFrom::Start(0)).expect("seek");
         f.write_all(b"CHANGED").expect("write in place");
         drop(f);
         std::fs::write(&to, b"rewritten\n").expect("truncate and write");
         assert_eq!(std::fs::read(&from).expect("read"), b"original line\n");
-        assert!(clone_or_copy(&from, &to, 0o644).is_err(), "an existing file is never overwritten");
+        assert!(
+            clone_or_copy(&from, &to, 0o644).is_err(),
+            "an existing file is never overwritten"
+        );
     }
 }

@@ -256,7 +256,11 @@ fn run_until(
     stop: Option<&AtomicBool>,
 ) -> std::io::Result<Option<Finished>> {
     use std::os::unix::process::CommandExt;
-    let (out, err, tmp) = (work.join("go.stdout"), work.join("go.stderr"), work.join("gotmp"));
+    let (out, err, tmp) = (
+        work.join("go.stdout"),
+        work.join("go.stderr"),
+        work.join("gotmp"),
+    );
     std::fs::create_dir_all(&tmp)?;
     cmd.stdin(std::process::Stdio::null())
         .stdout(std::fs::File::create(&out)?)

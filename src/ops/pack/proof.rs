@@ -14,7 +14,12 @@ use crate::error::Error;
 /// Builds every binary of `spec` from the scratch tree; returns how it
 /// was proven (each result a program). Stops, with nothing proven, as soon
 /// as `stop` is set.
-pub fn prove(snap: &Snapshot, spec: &Spec, temp: &Path, stop: &AtomicBool) -> Result<String, Error> {
+pub fn prove(
+    snap: &Snapshot,
+    spec: &Spec,
+    temp: &Path,
+    stop: &AtomicBool,
+) -> Result<String, Error> {
     let out = snap.scratch.path().join("out");
     let outs: Vec<_> = spec.mains.iter().map(|m| out.join(&m.binary)).collect();
     std::fs::create_dir_all(&out).map_err(Error::io(&out))?;

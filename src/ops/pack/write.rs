@@ -151,12 +151,7 @@ fn add_vulndb(payload: &mut Payload, db: &VulnDb) -> Result<(), Error> {
 }
 
 /// The manifest of what was written.
-fn manifest_of(
-    parts: &Parts,
-    payload: &Payload,
-    proof: Option<String>,
-    ctx: &Context,
-) -> Manifest {
+fn manifest_of(parts: &Parts, payload: &Payload, proof: Option<String>, ctx: &Context) -> Manifest {
     let opts = parts.opts;
     let mut entries = payload.entries().to_vec();
     entries.sort_by(|a, b| a.path.cmp(&b.path));
