@@ -38,6 +38,12 @@ pub enum BuildError {
     },
     #[error("{path}: {reason}")]
     Setup { path: PathBuf, reason: String },
+    /// pack's proof builds its scratch copy where it lies: a build that
+    /// wrote into it proved a tree other than the one the bundle carries.
+    #[error(
+        "the offline build changed {path}, the tree it built and the bundle carries; nothing was written"
+    )]
+    ChangedSource { path: PathBuf },
     /// Asked to stop (pack failed beside it): nothing was proven.
     #[error("the offline build was stopped before it finished; nothing was built")]
     Stopped,
@@ -46,7 +52,9 @@ pub enum BuildError {
 impl Classify for BuildError {
     fn exit(&self) -> Exit {
         match self {
-            BuildError::Failed { .. } | BuildError::NotExecutable { .. } => Exit::CheckFailed,
+            BuildError::Failed { .. }
+            | BuildError::NotExecutable { .. }
+            | BuildError::ChangedSource { .. } => Exit::CheckFailed,
             BuildError::Setup { .. } | BuildError::Stopped => Exit::CouldNotRun,
         }
     }
@@ -112,9 +120,14 @@ pub fn offline(
     build_all(go, src, spec, outs, temp, None)
 }
 
-/// [`offline`], stopped (its `go` killed, its scratch folder removed) as
-/// soon as `stop` is set: pack proves the build beside its other stages,
-/// and one that fails takes the proof down with it.
+/// [`offline`] of pack's own scratch copy, which nothing else writes: built
+/// where it lies instead of copied again (vendor mode in `src` itself,
+/// GOPATH mode through a symbolic link at `$GOPATH/src/<module path>`; a
+/// GOPATH workspace is still laid out apart), and stopped (its `go`
+/// killed, its scratch folder removed) as soon as `stop` is set: pack
+/// proves the build beside its other stages, and one that fails takes the
+/// proof down with it. Reading `src` is all go build does with it; the
+/// caller checks that it stayed so.
 pub fn offline_until(
     go: &Go,
     src: &Path,
@@ -149,14 +162,19 @@ fn build_all(
     }
     let work = crate::temp::dir_in("build", temp).map_err(setup(temp))?;
     let gopath = work.path().join("gopath");
-    let tree = lay_out(src, spec, work.path())?;
+    let placed = match stop {
+        Some(_) => in_place(src, spec, work.path())?,
+        None => None,
+    };
+    let (tree, root) = match placed {
+        Some(tree) => (tree, src.to_path_buf()),
+        None => (lay_out(src, spec, work.path())?, work.path().join("src")),
+    };
     let modcache = work.path().join("modcache");
     std::fs::create_dir_all(&modcache).map_err(setup(&modcache))?;
     // Vendor mode in a workspace builds with the carried go.work.
     let gowork = match (spec.mode, &spec.layout.workspace) {
-        (BuildMode::Vendor, Some(ws)) => {
-            Some(work.path().join("src").join(&ws.dir).join("go.work"))
-        }
+        (BuildMode::Vendor, Some(ws)) => Some(root.join(&ws.dir).join("go.work")),
         _ => None,
     };
     let place = Place {
@@ -203,7 +221,11 @@ fn build_one(
         Isolation::ProxyOff => Command::new(&go.program),
     };
     let args = go_args(spec, main, &out.display().to_string());
-    cmd.args(&args).current_dir(place.tree);
+    // go takes $PWD for the folder it runs in when it names the same
+    // folder: through a link, the path below $GOPATH/src.
+    cmd.args(&args)
+        .current_dir(place.tree)
+        .env("PWD", place.tree);
     offline_env(&mut cmd, spec, place.gopath, place.modcache);
     if let Some(gowork) = place.gowork {
         cmd.env("GOWORK", gowork);
@@ -236,6 +258,30 @@ fn build_one(
         isolation,
         go_version: go.version.clone(),
     })
+}
+
+/// Where the build of `src` runs without a copy: the module's folder in
+/// vendor mode, a link to it at `$GOPATH/src/<module path>` in GOPATH mode;
+/// `None` for a GOPATH workspace (each module at its own path, vendor/
+/// apart), which [`lay_out`] copies.
+fn in_place(src: &Path, spec: &Spec, work: &Path) -> Result<Option<PathBuf>, BuildError> {
+    let module = src.join(&spec.layout.module_dir);
+    match (spec.mode, &spec.layout.workspace) {
+        (BuildMode::Vendor, _) => Ok(Some(module)),
+        (BuildMode::Gopath, Some(_)) => Ok(None),
+        (BuildMode::Gopath, None) => {
+            let link = work.join("gopath").join("src").join(&spec.module);
+            let setup = |e: std::io::Error| BuildError::Setup {
+                path: link.clone(),
+                reason: e.to_string(),
+            };
+            if let Some(parent) = link.parent() {
+                std::fs::create_dir_all(parent).map_err(setup)?;
+            }
+            std::os::unix::fs::symlink(&module, &link).map_err(setup)?;
+            Ok(Some(link))
+        }
+    }
 }
 
 /// What a finished command printed (stdout, then stderr), and how it ended.

@@ -8,7 +8,7 @@ use std::fs;
 use crate::common::{Sandbox, app, assert_ok, copy_tree, text};
 
 /// The stages that tile the run, in the order they run.
-const STAGES: [&str; 11] = [
+const STAGES: [&str; 12] = [
     "checks",
     "copy",
     "base",
@@ -20,6 +20,7 @@ const STAGES: [&str; 11] = [
     "sign",
     "delta",
     "split",
+    "cleanup",
 ];
 
 /// `seconds` of a `pack --json`, checked: exactly the stages, `total` and
@@ -54,7 +55,9 @@ fn pack_json_puts_every_second_in_a_stage() {
     let secs = seconds(&out);
     // The proof ran (on its own thread): its time is reported beside.
     assert!(secs["build_check"].as_f64().unwrap() > 0.0, "{secs:?}");
-    for stage in ["checks", "copy", "go", "verify", "bundle", "sign"] {
+    for stage in [
+        "checks", "copy", "go", "verify", "bundle", "sign", "cleanup",
+    ] {
         assert!(secs[stage].as_f64().unwrap() > 0.0, "{stage}: {secs:?}");
     }
 

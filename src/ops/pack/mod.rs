@@ -140,6 +140,8 @@ pub struct Timings {
     pub delta: f64,
     /// The bundle cut into parts (`--split`).
     pub split: f64,
+    /// The scratch folder removed.
+    pub cleanup: f64,
     pub total: f64,
     /// The build proof's own wall time, beside the stages above.
     pub build_check: f64,
@@ -180,7 +182,7 @@ impl Clock {
 impl Timings {
     /// The stages that tile the run, by name, in order (`total` and the
     /// proof's own `build_check` left out).
-    pub fn stages(&self) -> [(&'static str, f64); 11] {
+    pub fn stages(&self) -> [(&'static str, f64); 12] {
         [
             ("checks", self.checks),
             ("copy", self.copy),
@@ -193,6 +195,7 @@ impl Timings {
             ("sign", self.sign),
             ("delta", self.delta),
             ("split", self.split),
+            ("cleanup", self.cleanup),
         ]
     }
 }
@@ -311,6 +314,11 @@ pub fn run(opts: &PackOptions, ctx: &Context) -> Result<Packed, Error> {
         delta,
         parts,
     } = last?;
+    let key_id = snap.signer.key_id();
+    // Removing the scratch folder (the copy, vendor/, the images) is part
+    // of the run too.
+    drop(snap);
+    clock.t.cleanup = clock.lap();
     clock.t.total = clock.total();
     Ok(Packed {
         parts,
@@ -323,7 +331,7 @@ pub fn run(opts: &PackOptions, ctx: &Context) -> Result<Packed, Error> {
         version: m.module.version,
         manifest_sha256: sha256,
         vendored_by_go: vendored.by_go,
-        key_id: snap.signer.key_id(),
+        key_id,
         modules_bound: done.checked.go.modules,
         vendored_files: done.checked.go.vendored_files,
         images: m.images,
