@@ -156,11 +156,10 @@ pub fn walk(
 }
 
 /// Copies listed files under `dest`, with their normalised modes: the
-/// folders first, then the files on every core, each a reflink where the
-/// file system has them, else a copy, never a hard link (go writes go.sum
-/// in place, and the user's tree is never written).
+/// folders first, then the files many at once (`fsutil::par_io`), each a
+/// reflink where the file system has them, else a copy, never a hard link
+/// (go writes go.sum in place, and the user's tree is never written).
 pub fn copy_to(files: &[SourceFile], dest: &Path) -> Result<(), SourceError> {
-    use rayon::prelude::*;
     let io = |path: &Path| {
         let path = path.to_path_buf();
         move |source| SourceError::Io { path, source }
@@ -172,7 +171,7 @@ pub fn copy_to(files: &[SourceFile], dest: &Path) -> Result<(), SourceError> {
     for folder in &folders {
         fs::create_dir_all(folder).map_err(io(folder))?;
     }
-    files.par_iter().try_for_each(|f| {
+    crate::fsutil::par_io(files, |f| {
         let to = dest.join(&f.rel);
         let copy = || crate::fsutil::clone_or_copy(&f.path, &to, f.mode).map(drop);
         match copy() {

@@ -316,7 +316,9 @@ pub fn run(opts: &PackOptions, ctx: &Context) -> Result<Packed, Error> {
     } = last?;
     let key_id = snap.signer.key_id();
     // Removing the scratch folder (the copy, vendor/, the images) is part
-    // of the run too.
+    // of the run too, many files at once. One that cannot be removed is no
+    // reason to fail a signed bundle: the temporary folder's drop tries again.
+    let _ = crate::fsutil::remove_tree(snap.scratch.path());
     drop(snap);
     clock.t.cleanup = clock.lap();
     clock.t.total = clock.total();
