@@ -294,8 +294,8 @@ struct Finished {
 /// few milliseconds: `None` when it was stopped first. go's temporary
 /// folder (`GOTMPDIR`) is under `work`; one that may be stopped runs in its
 /// own process group, so a stop kills the compilers it started too, and
-/// removing `work` leaves nothing of the build behind. (One that may not
-/// stays in ferry's group: Ctrl-C at a terminal reaches it.)
+/// removing `work` leaves nothing of the build behind, and it dies with
+/// ferry. (One that may not stays in ferry's group: Ctrl-C reaches it.)
 fn run_until(
     cmd: &mut Command,
     work: &Path,
@@ -314,6 +314,17 @@ fn run_until(
         .env("GOTMPDIR", &tmp);
     if stop.is_some() {
         cmd.process_group(0);
+        // Out of the terminal's group, Ctrl-C no longer reaches go: it is
+        // killed when ferry dies instead.
+        // SAFETY: prctl is a plain system call, safe between fork and exec.
+        unsafe {
+            cmd.pre_exec(
+                || match libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) {
+                    -1 => Err(std::io::Error::last_os_error()),
+                    _ => Ok(()),
+                },
+            );
+        }
     }
     let never = AtomicBool::new(false);
     let stop = stop.unwrap_or(&never);
