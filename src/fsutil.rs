@@ -107,7 +107,7 @@ pub fn remove_tree(root: &Path) -> io::Result<()> {
         }
     }
     par_io(&files, |f| std::fs::remove_file(f))?;
-    folders.sort_by(|a, b| b.0.cmp(&a.0));
+    folders.sort_by_key(|f| std::cmp::Reverse(f.0));
     for level in folders.chunk_by(|a, b| a.0 == b.0) {
         par_io(level, |(_, d)| std::fs::remove_dir(d))?;
     }
