@@ -32,7 +32,7 @@ def go_file(rng, pkg, n):
     out.write(f"// Code for package {pkg}, file {n}.\n\npackage {pkg}\n\n")
     i = 0
     while out.tell() < target:
-        name = "".join(w.capitalize() for w in rng.sample(WORDS, 3)) + str(i)
+        name = "".join(w.capitalize() for w in rng.sample(WORDS, 3)) + f"{n}x{i}"
         words = " ".join(rng.choice(WORDS) for _ in range(rng.randint(6, 14)))
         out.write(f"// {name} {words}.\nfunc {name}(a, b int) int {{\n")
         for _ in range(rng.randint(2, 8)):

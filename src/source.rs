@@ -155,21 +155,35 @@ pub fn walk(
     Ok(files)
 }
 
-/// Copies listed files under `dest`, with their normalised modes.
+/// Copies listed files under `dest`, with their normalised modes: the
+/// folders first, then the files many at once (`fsutil::par_io`), each a
+/// reflink where the file system has them, else a copy, never a hard link
+/// (go writes go.sum in place, and the user's tree is never written).
 pub fn copy_to(files: &[SourceFile], dest: &Path) -> Result<(), SourceError> {
-    for f in files {
-        let to = dest.join(&f.rel);
-        let io = |path: &Path| {
-            let path = path.to_path_buf();
-            move |source| SourceError::Io { path, source }
-        };
-        if let Some(parent) = to.parent() {
-            fs::create_dir_all(parent).map_err(io(parent))?;
-        }
-        fs::copy(&f.path, &to).map_err(io(&f.path))?;
-        fs::set_permissions(&to, fs::Permissions::from_mode(f.mode)).map_err(io(&to))?;
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| SourceError::Io { path, source }
+    };
+    let folders: std::collections::BTreeSet<PathBuf> = files
+        .iter()
+        .filter_map(|f| dest.join(&f.rel).parent().map(Path::to_path_buf))
+        .collect();
+    for folder in &folders {
+        fs::create_dir_all(folder).map_err(io(folder))?;
     }
-    Ok(())
+    crate::fsutil::par_io(files, |f| {
+        let to = dest.join(&f.rel);
+        let copy = || crate::fsutil::clone_or_copy(&f.path, &to, f.mode).map(drop);
+        match copy() {
+            // A nested module laid out again over its parent's copy: the
+            // later copy wins, as a plain copy would.
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                fs::remove_file(&to).map_err(io(&to))?;
+                copy().map_err(io(&f.path))
+            }
+            done => done.map_err(io(&f.path)),
+        }
+    })
 }
 
 /// Where the packed parts sit below `src/`: the main module's folder, and

@@ -11,6 +11,7 @@ pub mod warnings;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::dockerfile::BuildMode;
 use crate::dockerfile::{self, MainPackage, Spec};
@@ -37,13 +38,24 @@ pub enum BuildError {
     },
     #[error("{path}: {reason}")]
     Setup { path: PathBuf, reason: String },
+    /// pack's proof builds its scratch copy where it lies: a build that
+    /// wrote into it proved a tree other than the one the bundle carries.
+    #[error(
+        "the offline build changed {path}, the tree it built and the bundle carries; nothing was written"
+    )]
+    ChangedSource { path: PathBuf },
+    /// Asked to stop (pack failed beside it): nothing was proven.
+    #[error("the offline build was stopped before it finished; nothing was built")]
+    Stopped,
 }
 
 impl Classify for BuildError {
     fn exit(&self) -> Exit {
         match self {
-            BuildError::Failed { .. } | BuildError::NotExecutable { .. } => Exit::CheckFailed,
-            BuildError::Setup { .. } => Exit::CouldNotRun,
+            BuildError::Failed { .. }
+            | BuildError::NotExecutable { .. }
+            | BuildError::ChangedSource { .. } => Exit::CheckFailed,
+            BuildError::Setup { .. } | BuildError::Stopped => Exit::CouldNotRun,
         }
     }
 }
@@ -105,6 +117,36 @@ pub fn offline(
     outs: &[PathBuf],
     temp: &Path,
 ) -> Result<Vec<Built>, BuildError> {
+    build_all(go, src, spec, outs, temp, None)
+}
+
+/// [`offline`] of pack's own scratch copy, which nothing else writes: built
+/// where it lies instead of copied again (vendor mode in `src` itself,
+/// GOPATH mode through a symbolic link at `$GOPATH/src/<module path>`; a
+/// GOPATH workspace is still laid out apart), and stopped (its `go`
+/// killed, its scratch folder removed) as soon as `stop` is set: pack
+/// proves the build beside its other stages, and one that fails takes the
+/// proof down with it. Reading `src` is all go build does with it; the
+/// caller checks that it stayed so.
+pub fn offline_until(
+    go: &Go,
+    src: &Path,
+    spec: &Spec,
+    outs: &[PathBuf],
+    temp: &Path,
+    stop: &AtomicBool,
+) -> Result<Vec<Built>, BuildError> {
+    build_all(go, src, spec, outs, temp, Some(stop))
+}
+
+fn build_all(
+    go: &Go,
+    src: &Path,
+    spec: &Spec,
+    outs: &[PathBuf],
+    temp: &Path,
+    stop: Option<&AtomicBool>,
+) -> Result<Vec<Built>, BuildError> {
     let setup = |path: &Path| {
         let path = path.to_path_buf();
         move |e: std::io::Error| BuildError::Setup {
@@ -120,14 +162,19 @@ pub fn offline(
     }
     let work = crate::temp::dir_in("build", temp).map_err(setup(temp))?;
     let gopath = work.path().join("gopath");
-    let tree = lay_out(src, spec, work.path())?;
+    let placed = match stop {
+        Some(_) => in_place(src, spec, work.path())?,
+        None => None,
+    };
+    let (tree, root) = match placed {
+        Some(tree) => (tree, src.to_path_buf()),
+        None => (lay_out(src, spec, work.path())?, work.path().join("src")),
+    };
     let modcache = work.path().join("modcache");
     std::fs::create_dir_all(&modcache).map_err(setup(&modcache))?;
     // Vendor mode in a workspace builds with the carried go.work.
     let gowork = match (spec.mode, &spec.layout.workspace) {
-        (BuildMode::Vendor, Some(ws)) => {
-            Some(work.path().join("src").join(&ws.dir).join("go.work"))
-        }
+        (BuildMode::Vendor, Some(ws)) => Some(root.join(&ws.dir).join("go.work")),
         _ => None,
     };
     let place = Place {
@@ -135,6 +182,8 @@ pub fn offline(
         gopath: &gopath,
         modcache: &modcache,
         gowork: gowork.as_deref(),
+        work: work.path(),
+        stop,
     };
     spec.mains
         .iter()
@@ -149,6 +198,9 @@ struct Place<'a> {
     gopath: &'a Path,
     modcache: &'a Path,
     gowork: Option<&'a Path>,
+    /// The build's own scratch folder (go's output is kept there).
+    work: &'a Path,
+    stop: Option<&'a AtomicBool>,
 }
 
 /// `go build` of one main package into `out`, which must then be a program.
@@ -169,15 +221,22 @@ fn build_one(
         Isolation::ProxyOff => Command::new(&go.program),
     };
     let args = go_args(spec, main, &out.display().to_string());
-    cmd.args(&args).current_dir(place.tree);
+    // go takes $PWD for the folder it runs in when it names the same
+    // folder: through a link, the path below $GOPATH/src.
+    cmd.args(&args)
+        .current_dir(place.tree)
+        .env("PWD", place.tree);
     offline_env(&mut cmd, spec, place.gopath, place.modcache);
     if let Some(gowork) = place.gowork {
         cmd.env("GOWORK", gowork);
     }
-    let output = cmd.output().map_err(|e| BuildError::Setup {
+    let output = run_until(&mut cmd, place.work, place.stop).map_err(|e| BuildError::Setup {
         path: go.program.clone(),
         reason: e.to_string(),
     })?;
+    let Some(output) = output else {
+        return Err(BuildError::Stopped);
+    };
     if !output.status.success() {
         // What ran, with the environment it ran in (all but the scratch
         // GOPATH and module cache): pasted in a tree laid out the same, it
@@ -186,13 +245,7 @@ fn build_one(
             mode: mode_name(spec.mode),
             isolation: isolation.to_string(),
             command: echoed(spec, &args),
-            output: format!(
-                "{}{}",
-                String::from_utf8_lossy(&output.stdout),
-                String::from_utf8_lossy(&output.stderr)
-            )
-            .trim_end()
-            .to_string(),
+            output: output.text.trim_end().to_string(),
         });
     }
     executable::check(out, &spec.target.os).map_err(|reason| BuildError::NotExecutable {
@@ -205,6 +258,96 @@ fn build_one(
         isolation,
         go_version: go.version.clone(),
     })
+}
+
+/// Where the build of `src` runs without a copy: the module's folder in
+/// vendor mode, a link to it at `$GOPATH/src/<module path>` in GOPATH mode;
+/// `None` for a GOPATH workspace (each module at its own path, vendor/
+/// apart), which [`lay_out`] copies.
+fn in_place(src: &Path, spec: &Spec, work: &Path) -> Result<Option<PathBuf>, BuildError> {
+    let module = src.join(&spec.layout.module_dir);
+    match (spec.mode, &spec.layout.workspace) {
+        (BuildMode::Vendor, _) => Ok(Some(module)),
+        (BuildMode::Gopath, Some(_)) => Ok(None),
+        (BuildMode::Gopath, None) => {
+            let link = work.join("gopath").join("src").join(&spec.module);
+            let setup = |e: std::io::Error| BuildError::Setup {
+                path: link.clone(),
+                reason: e.to_string(),
+            };
+            if let Some(parent) = link.parent() {
+                std::fs::create_dir_all(parent).map_err(setup)?;
+            }
+            std::os::unix::fs::symlink(&module, &link).map_err(setup)?;
+            Ok(Some(link))
+        }
+    }
+}
+
+/// What a finished command printed (stdout, then stderr), and how it ended.
+struct Finished {
+    status: std::process::ExitStatus,
+    text: String,
+}
+
+/// Runs `cmd` with its output in files under `work`, checking `stop` every
+/// few milliseconds: `None` when it was stopped first. go's temporary
+/// folder (`GOTMPDIR`) is under `work`; one that may be stopped runs in its
+/// own process group, so a stop kills the compilers it started too, and
+/// removing `work` leaves nothing of the build behind, and it dies with
+/// ferry. (One that may not stays in ferry's group: Ctrl-C reaches it.)
+fn run_until(
+    cmd: &mut Command,
+    work: &Path,
+    stop: Option<&AtomicBool>,
+) -> std::io::Result<Option<Finished>> {
+    use std::os::unix::process::CommandExt;
+    let (out, err, tmp) = (
+        work.join("go.stdout"),
+        work.join("go.stderr"),
+        work.join("gotmp"),
+    );
+    std::fs::create_dir_all(&tmp)?;
+    cmd.stdin(std::process::Stdio::null())
+        .stdout(std::fs::File::create(&out)?)
+        .stderr(std::fs::File::create(&err)?)
+        .env("GOTMPDIR", &tmp);
+    if stop.is_some() {
+        cmd.process_group(0);
+        // Out of the terminal's group, Ctrl-C no longer reaches go: it is
+        // killed when ferry dies instead.
+        // SAFETY: prctl is a plain system call, safe between fork and exec.
+        unsafe {
+            cmd.pre_exec(
+                || match libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) {
+                    -1 => Err(std::io::Error::last_os_error()),
+                    _ => Ok(()),
+                },
+            );
+        }
+    }
+    let never = AtomicBool::new(false);
+    let stop = stop.unwrap_or(&never);
+    let mut child = cmd.spawn()?;
+    let status = loop {
+        if let Some(status) = child.try_wait()? {
+            break status;
+        }
+        if stop.load(Ordering::Relaxed) {
+            let group = libc::pid_t::try_from(child.id()).map_err(std::io::Error::other)?;
+            // SAFETY: kill(2) with a negative pid signals that process
+            // group, which is go's own (process_group(0) above).
+            unsafe { libc::kill(-group, libc::SIGKILL) };
+            child.wait()?;
+            return Ok(None);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let read = |p: &Path| std::fs::read(p).map(|b| String::from_utf8_lossy(&b).into_owned());
+    Ok(Some(Finished {
+        status,
+        text: read(&out)? + &read(&err)?,
+    }))
 }
 
 /// Copies what the mode builds from `src` into `work`, as the Dockerfile

@@ -170,7 +170,28 @@ fn print_text(packed: &Packed, out: &mut dyn Write) -> anyhow::Result<()> {
             "  offline build NOT proven (--no-build-check); the manifest says so"
         ),
     }
+    say!(out, "  {}", took(&packed.timings));
     Ok(())
+}
+
+/// One line of where the time went: the stages over a twentieth of a
+/// second, in order (they add up to the total), and the proof beside them.
+fn took(t: &pack::Timings) -> String {
+    let stages: Vec<String> = t
+        .stages()
+        .iter()
+        .filter(|(_, secs)| *secs >= 0.05)
+        .map(|(name, secs)| format!("{} {secs:.1}", name.replace('_', " ")))
+        .collect();
+    let proof = match t.build_check > 0.0 {
+        true => format!("; the build proof {:.1} s beside them", t.build_check),
+        false => String::new(),
+    };
+    format!(
+        "took {:.1} s: {}{proof} (pack --json for all)",
+        t.total,
+        stages.join(", ")
+    )
 }
 
 /// The images to bundle: the builder, the runtime unless it is `scratch`

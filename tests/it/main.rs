@@ -22,6 +22,7 @@ mod manifest_fields;
 mod minisign_interop;
 mod modules_export;
 mod offline_build;
+mod pack_stages;
 mod parts;
 mod proofs;
 mod provenance;

@@ -111,29 +111,57 @@ pub struct Delta {
     pub full_bytes: u64,
 }
 
-/// Where a pack's time went, in seconds: the go commands (download, vendor,
-/// verify, list), ferry's own Go verification, image pulls, the build proof,
-/// and hashing, compressing and writing the bundle.
-#[derive(Debug, Clone, serde::Serialize)]
+/// Where a pack's wall time went, in seconds: one field per stage, in the
+/// order they run, which add up to `total` (every second is in a stage).
+/// `build_check` is the build proof's own time: it runs on a thread beside
+/// `verify`'s govulncheck, `images` and `bundle`, so it is no part of the
+/// sum; `proof_wait` is how long pack then waited for it.
+#[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct Timings {
+    /// Everything refused before anything is copied (go.mod, the shape,
+    /// `go list` for the main packages, the key, the vulnerability database).
+    pub checks: f64,
+    /// The module copied into the scratch folder.
+    pub copy: f64,
+    /// `--base` opened and checked.
+    pub base: f64,
+    /// The go commands: download, vendor, verify, list.
     pub go: f64,
+    /// ferry's own Go verification, and govulncheck with `--vulndb`.
     pub verify: f64,
     pub images: f64,
-    pub build_check: f64,
+    /// Every entry hashed and compressed into the payload.
     pub bundle: f64,
-    #[serde(skip)]
-    since: std::time::Instant,
+    /// Waiting for the build proof after the payload was written.
+    pub proof_wait: f64,
+    /// The manifest, its signature, and the bundle file.
+    pub sign: f64,
+    /// The full bundle rewritten as a delta (`--base`).
+    pub delta: f64,
+    /// The bundle cut into parts (`--split`).
+    pub split: f64,
+    /// The scratch folder removed.
+    pub cleanup: f64,
+    pub total: f64,
+    /// The build proof's own wall time, beside the stages above.
+    pub build_check: f64,
 }
 
-impl Timings {
-    fn start() -> Timings {
-        Timings {
-            go: 0.0,
-            verify: 0.0,
-            images: 0.0,
-            build_check: 0.0,
-            bundle: 0.0,
-            since: std::time::Instant::now(),
+/// The stopwatch behind [`Timings`]: each lap ends one stage where the
+/// next begins, so the stages tile the run.
+struct Clock {
+    start: std::time::Instant,
+    since: std::time::Instant,
+    t: Timings,
+}
+
+impl Clock {
+    fn start() -> Clock {
+        let now = std::time::Instant::now();
+        Clock {
+            start: now,
+            since: now,
+            t: Timings::default(),
         }
     }
 
@@ -143,6 +171,32 @@ impl Timings {
         let secs = now.duration_since(self.since).as_secs_f64();
         self.since = now;
         secs
+    }
+
+    /// Seconds since the start.
+    fn total(&self) -> f64 {
+        self.start.elapsed().as_secs_f64()
+    }
+}
+
+impl Timings {
+    /// The stages that tile the run, by name, in order (`total` and the
+    /// proof's own `build_check` left out).
+    pub fn stages(&self) -> [(&'static str, f64); 12] {
+        [
+            ("checks", self.checks),
+            ("copy", self.copy),
+            ("base", self.base),
+            ("go", self.go),
+            ("verify", self.verify),
+            ("images", self.images),
+            ("bundle", self.bundle),
+            ("proof_wait", self.proof_wait),
+            ("sign", self.sign),
+            ("delta", self.delta),
+            ("split", self.split),
+            ("cleanup", self.cleanup),
+        ]
     }
 }
 
@@ -180,6 +234,7 @@ fn finish(
     base: Option<(&std::path::Path, &crate::bundle::reader::Base)>,
     written: write::Written,
     signer: &crate::sign::Signer,
+    clock: &mut Clock,
 ) -> Result<Last, Error> {
     let size = |p: &std::path::Path| std::fs::metadata(p).map(|m| m.len()).map_err(Error::io(p));
     let (m, sha256, delta) = match base {
@@ -200,7 +255,9 @@ fn finish(
         }
         None => (written.manifest, written.sha256, None),
     };
+    clock.t.delta = clock.lap();
     let parts = split(opts, &m, &sha256, signer)?;
+    clock.t.split = clock.lap();
     Ok(Last {
         m,
         sha256,
@@ -229,18 +286,162 @@ fn base(
 
 /// Runs the stages in order; each lap of the clock is one reported stage.
 pub fn run(opts: &PackOptions, ctx: &Context) -> Result<Packed, Error> {
-    let snap = snapshot::take(opts, ctx)?;
+    let mut clock = Clock::start();
+    let prepared = snapshot::prepare(opts, ctx)?;
+    clock.t.checks = clock.lap();
+    let snap = prepared.copy(opts, ctx)?;
+    clock.t.copy = clock.lap();
     let base = base(opts, &snap)?;
-    let mut clock = Timings::start();
+    clock.t.base = clock.lap();
     let vendored = go::vendor(&snap, opts, ctx)?;
     let cgo_warnings = cgo::check(&snap, opts)?;
-    clock.go = clock.lap();
-    let mut checked = check::run(&snap, &vendored, opts, ctx)?;
-    let reached = vulns::run(opts, &snap, &checked.go, &checked.sbom, ctx)?;
+    clock.t.go = clock.lap();
+    let checked = check::run(&snap, &vendored, opts, ctx)?;
+    let done = proven(opts, ctx, &snap, checked, &mut clock)?;
+    let mut warnings = cgo_warnings;
+    warnings.extend(done.plan.warnings.iter().cloned());
+    let written = done.written;
+    clock.t.sign = clock.lap();
+    // No partial bundle: a delta or parts that could not be made take the
+    // full bundle with them (the error that stopped it is the one told).
+    let base = opts.base.as_deref().zip(base.as_ref());
+    let last = finish(opts, base, written, &snap.signer, &mut clock).inspect_err(|_| {
+        let _ = std::fs::remove_file(&opts.output);
+    });
+    let Last {
+        m,
+        sha256,
+        delta,
+        parts,
+    } = last?;
+    let key_id = snap.signer.key_id();
+    // Removing the scratch folder (the copy, vendor/, the images) is part
+    // of the run too, many files at once. One that cannot be removed is no
+    // reason to fail a signed bundle: the temporary folder's drop tries again.
+    let _ = crate::fsutil::remove_tree(snap.scratch.path());
+    drop(snap);
+    clock.t.cleanup = clock.lap();
+    clock.t.total = clock.total();
+    Ok(Packed {
+        parts,
+        delta,
+        timings: clock.t,
+        output: opts.output.clone(),
+        entries: m.entries.len() + 2,
+        modules: m.modules.len(),
+        module: m.module.path,
+        version: m.module.version,
+        manifest_sha256: sha256,
+        vendored_by_go: vendored.by_go,
+        key_id,
+        modules_bound: done.checked.go.modules,
+        vendored_files: done.checked.go.vendored_files,
+        images: m.images,
+        binaries: m.build.mains,
+        warnings,
+        build_proof: m.build.checked_with,
+    })
+}
+
+/// What the stages beside the proof made, and the signed bundle.
+struct Proven {
+    checked: check::Checked,
+    plan: plan::BuildPlan,
+    written: write::Written,
+}
+
+/// The build proof on its own thread, beside govulncheck, the image pulls
+/// and the payload (the proof needs only the verified scratch tree); then,
+/// once it passed, the manifest that records it, signed. Whatever fails
+/// first stops the other, and leaves nothing behind.
+fn proven(
+    opts: &PackOptions,
+    ctx: &Context,
+    snap: &snapshot::Snapshot,
+    checked: check::Checked,
+    clock: &mut Clock,
+) -> Result<Proven, Error> {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let spec = plan::build_spec(opts, snap);
+    let stop = AtomicBool::new(false);
+    let (beside, proof) = std::thread::scope(|s| {
+        let proof = opts.build_check.then(|| {
+            s.spawn(|| {
+                let started = std::time::Instant::now();
+                let how = proof::prove(snap, &spec, &ctx.temp_dir, &stop);
+                (how, started.elapsed().as_secs_f64())
+            })
+        });
+        let beside = payload(opts, ctx, snap, checked, clock);
+        if beside.is_err() {
+            stop.store(true, Ordering::Relaxed);
+        }
+        let proof = proof.map(|handle| {
+            let spin = match handle.is_finished() {
+                true => indicatif::ProgressBar::hidden(),
+                false => ctx.progress.spinner("offline build"),
+            };
+            let joined = handle.join();
+            spin.finish_and_clear();
+            joined.unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        });
+        (beside, proof)
+    });
+    clock.t.proof_wait = clock.lap();
+    // The payload is a temporary file: dropped on any error, it is removed.
+    let beside = beside?;
+    let proof = match proof {
+        Some((how, secs)) => {
+            clock.t.build_check = secs;
+            Some(how?)
+        }
+        None => None,
+    };
+    let Beside {
+        checked,
+        plan,
+        pulled,
+        payload,
+    } = beside;
+    let parts = write::Parts {
+        opts,
+        snap,
+        checked: &checked,
+        pulled: &pulled,
+        plan: &plan,
+        vulns: None,
+    };
+    let written = write::seal(&parts, payload, proof, ctx)?;
+    Ok(Proven {
+        checked,
+        plan,
+        written,
+    })
+}
+
+/// What pack made beside the proof: the checked module (with govulncheck's
+/// levels), the plan, the pulled images, and the unsigned payload.
+struct Beside {
+    checked: check::Checked,
+    plan: plan::BuildPlan,
+    pulled: Vec<pull::Bundled>,
+    payload: crate::bundle::writer::Payload,
+}
+
+/// govulncheck (`verify`), the image pulls (`images`), the plan and the
+/// payload (`bundle`): the stages that run while the proof builds.
+fn payload(
+    opts: &PackOptions,
+    ctx: &Context,
+    snap: &snapshot::Snapshot,
+    mut checked: check::Checked,
+    clock: &mut Clock,
+) -> Result<Beside, Error> {
+    let reached = vulns::run(opts, snap, &checked.go, &checked.sbom, ctx)?;
     if let Some(r) = &reached {
         checked.sbom = r.sbom.clone();
     }
-    clock.verify = clock.lap();
+    clock.t.verify = clock.lap();
     let images_dir = snap.scratch.path().join("images");
     let pulled = pull::pull_all(
         &opts.images,
@@ -250,55 +451,22 @@ pub fn run(opts: &PackOptions, ctx: &Context) -> Result<Packed, Error> {
         &images_dir,
         &*ctx.progress,
     )?;
-    clock.images = clock.lap();
-    let plan = plan::plan(opts, &snap, &pulled)?;
-    let mut warnings = cgo_warnings;
-    warnings.extend(plan.warnings.iter().cloned());
-    let proof = match opts.build_check {
-        true => Some(proof::prove(&snap, &plan, ctx)?),
-        false => None,
-    };
-    clock.build_check = clock.lap();
+    clock.t.images = clock.lap();
+    let plan = plan::plan(opts, snap, &pulled)?;
     let parts = write::Parts {
         opts,
-        snap: &snap,
+        snap,
         checked: &checked,
         pulled: &pulled,
         plan: &plan,
-        proof,
-        vulns: reached.map(|r| r.entry),
+        vulns: reached.as_ref().map(|r| r.entry.as_slice()),
     };
-    let written = write::write(parts, ctx)?;
-    clock.bundle = clock.lap();
-    // No partial bundle: a delta or parts that could not be made take the
-    // full bundle with them (the error that stopped it is the one told).
-    let base = opts.base.as_deref().zip(base.as_ref());
-    let last = finish(opts, base, written, &snap.signer).inspect_err(|_| {
-        let _ = std::fs::remove_file(&opts.output);
-    });
-    let Last {
-        m,
-        sha256,
-        delta,
-        parts,
-    } = last?;
-    Ok(Packed {
-        parts,
-        delta,
-        timings: clock,
-        output: opts.output.clone(),
-        entries: m.entries.len() + 2,
-        modules: m.modules.len(),
-        module: m.module.path,
-        version: m.module.version,
-        manifest_sha256: sha256,
-        vendored_by_go: vendored.by_go,
-        key_id: snap.signer.key_id(),
-        modules_bound: checked.go.modules,
-        vendored_files: checked.go.vendored_files,
-        images: m.images,
-        binaries: m.build.mains,
-        warnings,
-        build_proof: m.build.checked_with,
+    let payload = write::payload(&parts, ctx)?;
+    clock.t.bundle = clock.lap();
+    Ok(Beside {
+        checked,
+        plan,
+        pulled,
+        payload,
     })
 }

@@ -22,8 +22,7 @@ pub struct BuildPlan {
 /// Plans the build for the pulled images and the scratch tree.
 pub fn plan(opts: &PackOptions, snap: &Snapshot, pulled: &[Bundled]) -> Result<BuildPlan, Error> {
     let modfile = &snap.build_modfile();
-    let (mains, tree, tree_layout) = (&snap.mains, &snap.vendor_root, &snap.layout);
-    let (local_go, target) = (&snap.go.version, &snap.target);
+    let (tree, tree_layout, local_go) = (&snap.vendor_root, &snap.layout, &snap.go.version);
     let role = |r: Role| pulled.iter().find(|b| b.image.role == r);
     let builder = role(Role::Builder);
     let builder_tag = builder.map_or_else(
@@ -58,20 +57,33 @@ pub fn plan(opts: &PackOptions, snap: &Snapshot, pulled: &[Bundled]) -> Result<B
         ));
     }
     let spec = Spec {
-        module: modfile.module.clone(),
-        mode: opts.mode,
-        mains: mains.to_vec(),
-        tags: opts.tags.clone(),
-        ldflags: opts.ldflags.clone(),
-        cgo: opts.cgo,
         builder: builder_tag,
         builder_bundled: builder.is_some(),
         runtime: role(Role::Runtime).map(|r| r.image.tag.clone()),
-        expose: opts.expose.clone(),
-        layout: tree_layout.clone(),
-        target: target.clone(),
+        ..build_spec(opts, snap)
     };
     Ok(BuildPlan { spec, warnings })
+}
+
+/// The build as the proof runs it, before any image is pulled: what the
+/// Dockerfile's builder stage compiles, which the images do not change
+/// (they only name the builder and the runtime, filled in by [`plan`]).
+pub fn build_spec(opts: &PackOptions, snap: &Snapshot) -> Spec {
+    let modfile = snap.build_modfile();
+    Spec {
+        builder: dockerfile::default_builder(modfile.go.as_deref(), modfile.toolchain.as_deref()),
+        builder_bundled: false,
+        runtime: None,
+        module: modfile.module,
+        mode: opts.mode,
+        mains: snap.mains.clone(),
+        tags: opts.tags.clone(),
+        ldflags: opts.ldflags.clone(),
+        cgo: opts.cgo,
+        expose: opts.expose.clone(),
+        layout: snap.layout.clone(),
+        target: snap.target.clone(),
+    }
 }
 
 /// The builder's Go version, refused when older than go.mod needs; a

@@ -1,9 +1,10 @@
-//! The first stage of pack: everything that can be refused before anything
+//! The first stages of pack: everything that can be refused before anything
 //! slow runs (go.mod, the key, the output folder, the vulnerability
 //! database, the repository shape and what the offline build could not
 //! honour), then a copy of the module (with its workspace and replacement
 //! folders) in a private scratch folder, so that Go never writes into the
-//! user's tree.
+//! user's tree: reflinks where the file system has them, else copies, on
+//! every core; never hard links.
 
 use std::path::{Path, PathBuf};
 
@@ -51,11 +52,24 @@ pub struct Snapshot {
     pub version: String,
 }
 
-/// Checks the inputs, then copies the module (minus the bundle being written).
-pub fn take(opts: &PackOptions, ctx: &Context) -> Result<Snapshot, Error> {
+/// What the checks settled, before anything is copied.
+pub struct Prepared {
+    go: Go,
+    modfile: ModFile,
+    shape: shape::Shape,
+    mains: Vec<MainPackage>,
+    target: Target,
+    signer: Signer,
+    out_dir: PathBuf,
+    vulndb: Option<VulnDb>,
+}
+
+/// Checks the inputs: everything that can be refused before anything is
+/// copied (pack's `checks` stage).
+pub fn prepare(opts: &PackOptions, ctx: &Context) -> Result<Prepared, Error> {
     check_flags(opts)?;
     let modfile = read_modfile(&opts.dir)?;
-    let mut go = ctx.go_for(&opts.dir)?;
+    let go = ctx.go_for(&opts.dir)?;
     let shape = shape::discover(&opts.dir, &go, &modfile)?;
     stops::check(&shape, &go.version)?;
     refuse_gopath_collisions(opts, &shape.layout)?;
@@ -72,34 +86,61 @@ pub fn take(opts: &PackOptions, ctx: &Context) -> Result<Snapshot, Error> {
     let signer = sign::load_secret_key(&opts.key, &*ctx.password)?;
     let out_dir = output_dir(&opts.output)?;
     let vulndb = opts.vulndb.as_deref().map(vulns::load).transpose()?;
-    let scratch = ctx.temp("pack")?;
-    let tree = scratch.path().join("src");
-    copy_shape(&shape, &tree, &opts.output)?;
-    let vendor_root = tree.join(shape.layout.vendor_root());
-    if shape.work.is_none() {
-        leave_out_go_work(&vendor_root)?;
-    }
-    go.work = Some(match &shape.work {
-        Some(_) => vendor_root.join("go.work").into_os_string(),
-        None => "off".into(),
-    });
-    let committed_vendor = vendor_root.join("vendor/modules.txt").is_file();
-    Ok(Snapshot {
-        layout: shape.layout,
-        vendor_root,
-        work: shape.work.map(|(_, wf)| wf),
+    Ok(Prepared {
         go,
         modfile,
+        shape,
         mains,
         target,
         signer,
         out_dir,
         vulndb,
-        scratch,
-        tree,
-        committed_vendor,
-        version: vcs::describe(&opts.dir),
     })
+}
+
+impl Prepared {
+    /// Copies the module (minus the bundle being written) into a private
+    /// scratch folder (pack's `copy` stage).
+    pub fn copy(self, opts: &PackOptions, ctx: &Context) -> Result<Snapshot, Error> {
+        let Prepared {
+            mut go,
+            modfile,
+            shape,
+            mains,
+            target,
+            signer,
+            out_dir,
+            vulndb,
+        } = self;
+        let scratch = ctx.temp("pack")?;
+        let tree = scratch.path().join("src");
+        copy_shape(&shape, &tree, &opts.output)?;
+        let vendor_root = tree.join(shape.layout.vendor_root());
+        if shape.work.is_none() {
+            leave_out_go_work(&vendor_root)?;
+        }
+        go.work = Some(match &shape.work {
+            Some(_) => vendor_root.join("go.work").into_os_string(),
+            None => "off".into(),
+        });
+        let committed_vendor = vendor_root.join("vendor/modules.txt").is_file();
+        Ok(Snapshot {
+            layout: shape.layout,
+            vendor_root,
+            work: shape.work.map(|(_, wf)| wf),
+            go,
+            modfile,
+            mains,
+            target,
+            signer,
+            out_dir,
+            vulndb,
+            scratch,
+            tree,
+            committed_vendor,
+            version: vcs::describe(&opts.dir),
+        })
+    }
 }
 
 /// The build flags that land in the manifest follow the rules every

@@ -1,7 +1,7 @@
-//! The last stage of pack: every entry hashed and compressed into a payload
+//! The last stages of pack: every entry hashed and compressed into a payload
 //! beside the output (Dockerfile, src/, images, modcache/, vulndb/,
-//! vulns.json, SBOM),
-//! the manifest that lists them, its signature, and one rename into place.
+//! vulns.json, SBOM) while the build proof runs; then, once it passed, the
+//! manifest that lists them, its signature, and one rename into place.
 
 use std::path::PathBuf;
 
@@ -33,16 +33,14 @@ pub struct Parts<'a> {
     pub checked: &'a Checked,
     pub pulled: &'a [Bundled],
     pub plan: &'a BuildPlan,
-    /// How the offline build was proven, when it was.
-    pub proof: Option<String>,
     /// govulncheck's findings (`vulns.json`), with `--vulndb`.
-    pub vulns: Option<Vec<u8>>,
+    pub vulns: Option<&'a [u8]>,
 }
 
-/// Writes and signs the bundle at `opts.output`.
-pub fn write(parts: Parts, ctx: &Context) -> Result<Written, Error> {
+/// Every entry hashed and compressed into a payload beside the output
+/// (pack's `bundle` stage, while the build proof runs): nothing signed yet.
+pub fn payload(parts: &Parts, ctx: &Context) -> Result<Payload, Error> {
     let Parts {
-        opts,
         snap,
         checked,
         pulled,
@@ -54,7 +52,7 @@ pub fn write(parts: Parts, ctx: &Context) -> Result<Written, Error> {
     payload.add_bytes(DOCKERFILE, dockerfile::render(&plan.spec).as_bytes(), 0o644)?;
     payload.add_bytes(DOCKERIGNORE, dockerfile::dockerignore().as_bytes(), 0o644)?;
     add_tree(&mut payload, snap, ctx)?;
-    for image in pulled {
+    for image in pulled.iter() {
         payload.add_file(&image.image.entry, &image.tar, 0o644, Storage::Stored)?;
     }
     let cache: Vec<(String, PathBuf, u32)> = checked
@@ -69,11 +67,23 @@ pub fn write(parts: Parts, ctx: &Context) -> Result<Written, Error> {
     if let Some(db) = &snap.vulndb {
         add_vulndb(&mut payload, db)?;
     }
-    if let Some(bytes) = &parts.vulns {
+    if let Some(bytes) = parts.vulns {
         payload.add_bytes(VULNS, bytes, 0o644)?;
     }
     payload.add_bytes(SBOM, &checked.sbom, 0o644)?;
-    let manifest = manifest_of(&parts, &payload, ctx);
+    Ok(payload)
+}
+
+/// The manifest of the payload (with how the build was proven, once it
+/// passed), its signature, and the bundle written at `opts.output` with
+/// one rename (pack's `sign` stage).
+pub fn seal(
+    parts: &Parts,
+    payload: Payload,
+    proof: Option<String>,
+    ctx: &Context,
+) -> Result<Written, Error> {
+    let manifest = manifest_of(parts, &payload, proof, ctx);
     refuse_fields(&manifest)?;
     let bytes = manifest.to_bytes();
     let sha256 = hex::encode(Sha256::digest(&bytes));
@@ -83,8 +93,8 @@ pub fn write(parts: Parts, ctx: &Context) -> Result<Written, Error> {
         &manifest.module.version,
         &sha256,
     );
-    let signature = snap.signer.sign(&bytes, &comment)?;
-    payload.write_bundle(&opts.output, &bytes, signature.as_bytes())?;
+    let signature = parts.snap.signer.sign(&bytes, &comment)?;
+    payload.write_bundle(&parts.opts.output, &bytes, signature.as_bytes())?;
     Ok(Written { manifest, sha256 })
 }
 
@@ -141,7 +151,7 @@ fn add_vulndb(payload: &mut Payload, db: &VulnDb) -> Result<(), Error> {
 }
 
 /// The manifest of what was written.
-fn manifest_of(parts: &Parts, payload: &Payload, ctx: &Context) -> Manifest {
+fn manifest_of(parts: &Parts, payload: &Payload, proof: Option<String>, ctx: &Context) -> Manifest {
     let opts = parts.opts;
     let mut entries = payload.entries().to_vec();
     entries.sort_by(|a, b| a.path.cmp(&b.path));
@@ -160,8 +170,8 @@ fn manifest_of(parts: &Parts, payload: &Payload, ctx: &Context) -> Manifest {
             tags: opts.tags.clone(),
             ldflags: opts.ldflags.clone(),
             cgo: opts.cgo,
-            checked: parts.proof.is_some(),
-            checked_with: parts.proof.clone(),
+            checked: proof.is_some(),
+            checked_with: proof,
         },
         modules: parts.checked.modules.clone(),
         images: images(parts.pulled),
