@@ -205,7 +205,8 @@ fn an_index_signed_by_an_untrusted_key_or_for_another_bundle_is_refused() {
 
     // Signed by the release key, but naming another bundle's manifest. (The
     // whole's sha256 is checked by the cut, against the parts it wrote,
-    // before it signs: `cut::tests`; readers check each part's.)
+    // before it signs: `cut::tests`; readers check each part's and show the
+    // whole's as signed: `a_whole_sha256_that_nothing_rehashed_…`.)
     let zeroed: [(&str, &[&str]); 1] = [(
         "manifest_sha256",
         &[
