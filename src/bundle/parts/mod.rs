@@ -145,6 +145,16 @@ pub enum PartsError {
     },
     #[error("signing {path}: {source}")]
     Sign { path: PathBuf, source: SignError },
+    #[error(
+        "{path}: the parts of {bundle} just written do not read back as it: joined, sha256 {joined}; the bundle read had {expected}: no index signed [{}]",
+        Code::PartsSha256.as_str()
+    )]
+    ReadBack {
+        path: PathBuf,
+        bundle: String,
+        joined: String,
+        expected: String,
+    },
     #[error("{path}: the parts' sha256 could not be taken: {reason}")]
     Hashing { path: PathBuf, reason: String },
 }
@@ -152,9 +162,10 @@ pub enum PartsError {
 impl Classify for PartsError {
     fn exit(&self) -> Exit {
         match self {
-            PartsError::Io { .. } | PartsError::Sign { .. } | PartsError::Hashing { .. } => {
-                Exit::CouldNotRun
-            }
+            PartsError::Io { .. }
+            | PartsError::Sign { .. }
+            | PartsError::Hashing { .. }
+            | PartsError::ReadBack { .. } => Exit::CouldNotRun,
             PartsError::Exists { .. } | PartsError::TooMany { .. } => Exit::Usage,
             PartsError::Index { .. }
             | PartsError::UntrustedKey { .. }
@@ -550,5 +561,76 @@ pub fn open_part(path: &Path) -> Result<File, PartsError> {
             std::io::ErrorKind::InvalidInput,
             "not a regular file",
         ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use index::Part;
+
+    /// Six parts of 1000 bytes in a temporary folder, part 4 flipped after
+    /// its sha256 was taken.
+    fn six_parts(dir: &Path) -> Verified {
+        let parts = (1..=6)
+            .map(|n| {
+                let bytes = vec![n as u8; 1000];
+                let name = index::part_name("b.ferry", n);
+                std::fs::write(dir.join(&name), &bytes).expect("part");
+                Part {
+                    name,
+                    size: 1000,
+                    sha256: hex::encode(Sha256::digest(&bytes)),
+                }
+            })
+            .collect();
+        std::fs::write(dir.join("b.ferry.004"), vec![9u8; 1000]).expect("flip");
+        let index = Index {
+            format: index::FORMAT.into(),
+            bundle: "b.ferry".into(),
+            module: "example.com/b".into(),
+            version: "v1.0.0".into(),
+            manifest_sha256: "0".repeat(64),
+            size: 6000,
+            sha256: "0".repeat(64),
+            part_size: 1000,
+            parts,
+        };
+        Verified {
+            path: dir.join("b.ferry.parts"),
+            index: Arc::new(index),
+            dir: dir.to_path_buf(),
+            key_id: "TEST".into(),
+        }
+    }
+
+    /// Every worker of rayon's global pool waits for a part verdict at
+    /// once: the hashing needs none of them, so each gets its verdict (on
+    /// the global pool it would wait for a free worker forever; the channel
+    /// turns that hang into a failure).
+    #[test]
+    fn part_verdicts_waited_on_from_every_rayon_worker_arrive() {
+        use rayon::prelude::*;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let parts = six_parts(dir.path());
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let verdicts: Vec<_> = (0..rayon::current_num_threads() * 2)
+                .into_par_iter()
+                .map(|_| parts.start_hashes().wait().map_err(|e| e.to_string()))
+                .collect();
+            let _ = tx.send(verdicts);
+        });
+        let verdicts = rx
+            .recv_timeout(std::time::Duration::from_secs(600))
+            .expect("every wait returned (a deadlock otherwise)");
+        for v in verdicts {
+            let err = v.expect_err("part 4 differs");
+            assert!(
+                err.contains("b.ferry.004: sha256") && err.contains("[part-sha256]"),
+                "{err}"
+            );
+            assert!(!err.contains("b.ferry.003"), "{err}");
+        }
     }
 }
