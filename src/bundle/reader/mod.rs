@@ -31,8 +31,9 @@ pub trait Sink: Sync {
     /// Called from several threads at once, for distinct entries.
     fn entry(&self, entry: &Entry, data: &mut dyn Read) -> io::Result<()>;
 
-    /// Whether entry bytes leave ferry's memory (a file, a folder): then a
-    /// bundle read from parts has every part's sha256 checked first.
+    /// Whether entry bytes reach a place the user or a later step sees
+    /// before the verdict (a file, a folder; not an unnamed spool read only
+    /// after `check` returned): then parts have every sha256 checked first.
     fn writes(&self) -> bool {
         true
     }
