@@ -49,7 +49,12 @@ pub fn open_base(base: &Path, output: &Path, keys: &TrustedKeys) -> Result<Base,
             output.display()
         ));
     }
-    let old = open_any(base, keys)?;
+    let mut old = open_any(base, keys)?;
+    if let Base::Bundle(b) = &mut old {
+        // pack reads no byte of the base but its image tars, each hashed
+        // against the base's signed manifest before it lends a blob.
+        b.stop_part_hashes();
+    }
     if let (Base::Bundle(b), Some(over)) = (&old, &old.manifest().base) {
         return usage(&format!(
             "a delta bundle (over {} {}), which cannot be a base: its readers would need its own base too; give the full bundle of {} {} (or its unpacked folder)",
@@ -172,10 +177,9 @@ fn open_any(base: &Path, keys: &TrustedKeys) -> Result<Base, Error> {
     match base.is_dir() {
         true => Ok(Base::Folder(Box::new(unpacked::open(base, keys)?))),
         false => {
-            let mut b = reader::open(base, keys)?;
-            // A base's entries are checked as they are read out of it.
-            b.stop_part_hashes();
-            Ok(Base::Bundle(Box::new(b)))
+            // A base in parts is hashed from here on; a reader awaits the
+            // verdict with its own parts' (`Bundle::check`).
+            Ok(Base::Bundle(Box::new(reader::open(base, keys)?)))
         }
     }
 }

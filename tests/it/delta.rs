@@ -861,3 +861,53 @@ fn the_delta_of_an_image_only_change_carries_only_the_new_layer() {
         assert!(!sb.path("bad").exists());
     }
 }
+
+/// A delta's base given as parts has each part's sha256 checked, as the
+/// delta's own parts do: one byte flipped in a part, inside an entry the
+/// delta takes from the base or where no entry check looks (a local
+/// header's "version needed"), is the verdict of verify and unpack (exit 1,
+/// the base's part named) and unpack writes nothing.
+#[test]
+fn a_corrupt_part_of_a_base_in_parts_is_named() {
+    use crate::common::rawzip::{data_of, local_header};
+    let taken = "src/vendor/example.com/strutil/LICENSE";
+    let v1 = fs::read(releases().path("v1.ferry")).unwrap();
+    let cases = [
+        ("taken", data_of(&v1, taken)),
+        ("unread", local_header(&v1, "sbom.cdx.json") + 4),
+    ];
+    for (case, at) in cases {
+        let sb = releases();
+        assert_ok(&sb.run(&[
+            "split", "v1.ferry", "--size", "1K", "--key", "rel.key", "-q",
+        ]));
+        fs::remove_file(sb.path("v1.ferry")).unwrap();
+        let name = format!("v1.ferry.{:03}", at / 1000 + 1);
+        let mut bytes = fs::read(sb.path(&name)).unwrap();
+        bytes[at % 1000] ^= 1;
+        fs::write(sb.path(&name), bytes).unwrap();
+        let before = sb.listing();
+        let base = ["--base", "v1.ferry.parts", "--pub", "rel.pub"];
+        for args in [
+            [&["verify", "v2d.ferry"][..], &base].concat(),
+            [&["unpack", "v2d.ferry", "-C", "site", "-q"][..], &base].concat(),
+        ] {
+            let out = sb.run(&args);
+            assert_exit(&out, 1);
+            assert_says(
+                &out,
+                &[
+                    "v1.ferry.parts: 1 of ",
+                    &format!("{name}: sha256 "),
+                    "[part-sha256]",
+                ],
+            );
+            assert!(
+                !text(&out).contains("cannot be inflated"),
+                "{case}: {}",
+                text(&out)
+            );
+        }
+        assert_eq!(sb.listing(), before, "{case}: unpack left something");
+    }
+}

@@ -205,7 +205,8 @@ fn an_index_signed_by_an_untrusted_key_or_for_another_bundle_is_refused() {
 
     // Signed by the release key, but naming another bundle's manifest. (The
     // whole's sha256 is checked by the cut, against the parts it wrote,
-    // before it signs: `cut::tests`; readers check each part's.)
+    // before it signs: `cut::tests`; readers check each part's and show the
+    // whole's as signed: `a_whole_sha256_that_nothing_rehashed_…`.)
     let zeroed: [(&str, &[&str]); 1] = [(
         "manifest_sha256",
         &[
@@ -532,4 +533,127 @@ fn many_parts_read_with_few_open_files() {
         assert_ok(&out);
     }
     assert!(sb.path("dest/src/noise.bin").exists());
+}
+
+/// An index re-signed by the release key with its whole sha256 zeroed: each
+/// part's size and sha256 fix every byte, so it is read (exit 0), but
+/// verify shows that sha256 as the signer's claim, never as checked, with
+/// the stock command that checks it.
+#[test]
+fn a_whole_sha256_that_nothing_rehashed_is_shown_as_signed_not_as_checked() {
+    let sb = cut();
+    let bytes = fs::read(sb.path("h.ferry.parts")).unwrap();
+    let mut idx: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    let parts = idx["parts"].as_array().unwrap().len();
+    let size = idx["size"].as_u64().unwrap();
+    idx["sha256"] = "0".repeat(64).into();
+    let mut edited = serde_json::to_vec_pretty(&idx).unwrap();
+    edited.push(b'\n');
+    sign_index(&sb, "rel.key", &edited);
+    let verify = sb.run(&["verify", "h.ferry.parts", "--pub", "rel.pub"]);
+    assert_ok(&verify);
+    let line = text(&verify)
+        .lines()
+        .find(|l| l.starts_with("parts: "))
+        .map(str::to_string)
+        .unwrap_or_else(|| panic!("no parts line in\n{}", text(&verify)));
+    let head = format!(
+        "parts: {parts} parts, {size} bytes, each part's size and sha256 against h.ferry.parts signed by key "
+    );
+    let tail = format!(
+        "; whole sha256:{} as signed (not re-hashed here: each part's size and sha256 was checked, which fixes every byte; compare with cat h.ferry.0?? | sha256sum)",
+        "0".repeat(64)
+    );
+    assert!(
+        line.starts_with(&head) && line.ends_with(&tail),
+        "parts line:\n{line}"
+    );
+    assert!(!text(&verify).contains("checked by the cut"));
+    let unpack = sb.run(&[
+        "unpack",
+        "h.ferry.parts",
+        "--pub",
+        "rel.pub",
+        "-C",
+        "d",
+        "-q",
+    ]);
+    assert_ok(&unpack);
+}
+
+/// A byte no entry check reads (the "version needed" of the last entry's
+/// local header): alone, a bundle with it flipped verifies; in parts, only
+/// the part's sha256 catches it. verify exits 1 naming the part, and unpack
+/// creates nothing, not even in its temporary folder: the part verdict
+/// comes before the first write (the trace of a clean unpack shows the
+/// writes the trace would catch).
+#[test]
+fn a_flip_only_the_part_hash_sees_stops_unpack_before_its_first_write() {
+    let sb = cut();
+    let whole = fs::read(sb.path("h.ferry")).unwrap();
+    let at = crate::common::rawzip::local_header(&whole, "sbom.cdx.json") + 4;
+    let mut flipped = whole.clone();
+    flipped[at] ^= 1;
+    fs::write(sb.path("flipped.ferry"), &flipped).unwrap();
+    assert_ok(&sb.run(&["verify", "flipped.ferry", "--pub", "rel.pub"]));
+
+    let clean = traced_unpack(&sb, "clean");
+    assert_ok(&clean.0);
+    assert!(
+        clean.1.iter().any(|l| l.contains("O_CREAT")),
+        "the trace shows no write of a clean unpack:\n{}",
+        clean.1.join("\n")
+    );
+
+    let (part, offset) = ((at / 2000) + 1, at % 2000);
+    let name = format!("h.ferry.{part:03}");
+    let mut bytes = fs::read(sb.path(&name)).unwrap();
+    bytes[offset] ^= 1;
+    fs::write(sb.path(&name), bytes).unwrap();
+    let verify = sb.run(&["verify", "h.ferry.parts", "--pub", "rel.pub"]);
+    assert_exit(&verify, 1);
+    assert_says(&verify, &[&format!("{name}: sha256 "), "[part-sha256]"]);
+    let (unpack, trace) = traced_unpack(&sb, "flipped");
+    assert_exit(&unpack, 1);
+    assert_says(&unpack, &[&format!("{name}: sha256 "), "[part-sha256]"]);
+    let writes: Vec<_> = trace
+        .iter()
+        .filter(|l| l.contains("O_CREAT") || l.contains("mkdir") || l.contains("rename"))
+        .filter(|l| !(l.contains("mkdir(") && l.contains("/.ferry-unpack-")))
+        .collect();
+    assert!(writes.is_empty(), "written before the verdict: {writes:#?}");
+    assert!(!sb.path("flipped").exists());
+}
+
+/// `unpack h.ferry.parts -C <dest>` under strace: its output, and every
+/// open, creation, folder and rename it made.
+fn traced_unpack(sb: &Sandbox, dest: &str) -> (std::process::Output, Vec<String>) {
+    let trace = sb.path(&format!("{dest}.strace"));
+    let out = std::process::Command::new("strace")
+        .args(["-f", "-qq", "-o"])
+        .arg(&trace)
+        .args([
+            "-e",
+            "trace=open,openat,openat2,creat,mkdir,mkdirat,rename,renameat,renameat2",
+        ])
+        .arg(env!("CARGO_BIN_EXE_ferry"))
+        .args([
+            "unpack",
+            "h.ferry.parts",
+            "--pub",
+            "rel.pub",
+            "-q",
+            "-C",
+            dest,
+        ])
+        .current_dir(sb.path(""))
+        .output()
+        .expect("strace runs (it is on the testbed)");
+    let lines = fs::read_to_string(&trace)
+        .unwrap()
+        .lines()
+        .map(String::from)
+        .collect();
+    fs::remove_file(&trace).unwrap();
+    (out, lines)
 }

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 
 use super::index::{FORMAT, Index, MAX_PARTS, Part, part_name};
-use super::{Code, PartProblem, PartsError, SUFFIX, io, signature_of, trusted_comment};
+use super::{PartsError, SUFFIX, io, signature_of, trusted_comment};
 use crate::sign::Signer;
 
 /// Which bundle is cut: what its signed manifest says.
@@ -237,16 +237,13 @@ fn check_joined(
     if joined == sha256 {
         return Ok(());
     }
-    Err(PartsError::Parts {
+    // What ferry just wrote reads back otherwise: a fault here or on the
+    // disk, not a fault of the input (exit 3).
+    Err(PartsError::ReadBack {
         path: index.to_path_buf(),
-        parts: temps.len(),
-        problems: vec![PartProblem {
-            code: Code::PartsSha256,
-            part: bundle.to_string(),
-            problem: format!(
-                "the parts written read back joined with sha256 {joined}; the bundle read had {sha256}: no index signed"
-            ),
-        }],
+        bundle: bundle.to_string(),
+        joined,
+        expected: sha256.to_string(),
     })
 }
 
@@ -319,5 +316,11 @@ mod tests {
         let err = check_joined(&temps, &index, "b.ferry", &sha).expect_err("refused");
         assert!(err.to_string().contains("[parts-sha256]"), "{err}");
         assert!(err.to_string().contains("no index signed"), "{err}");
+        use crate::exit::Classify;
+        assert_eq!(
+            err.exit(),
+            crate::exit::Exit::CouldNotRun,
+            "ferry's fault, not the input's"
+        );
     }
 }

@@ -13,7 +13,7 @@ use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use sha2::{Digest, Sha256};
 
@@ -145,12 +145,27 @@ pub enum PartsError {
     },
     #[error("signing {path}: {source}")]
     Sign { path: PathBuf, source: SignError },
+    #[error(
+        "{path}: the parts of {bundle} just written do not read back as it: joined, sha256 {joined}; the bundle read had {expected}: no index signed [{}]",
+        Code::PartsSha256.as_str()
+    )]
+    ReadBack {
+        path: PathBuf,
+        bundle: String,
+        joined: String,
+        expected: String,
+    },
+    #[error("{path}: the parts' sha256 could not be taken: {reason}")]
+    Hashing { path: PathBuf, reason: String },
 }
 
 impl Classify for PartsError {
     fn exit(&self) -> Exit {
         match self {
-            PartsError::Io { .. } | PartsError::Sign { .. } => Exit::CouldNotRun,
+            PartsError::Io { .. }
+            | PartsError::Sign { .. }
+            | PartsError::Hashing { .. }
+            | PartsError::ReadBack { .. } => Exit::CouldNotRun,
             PartsError::Exists { .. } | PartsError::TooMany { .. } => Exit::Usage,
             PartsError::Index { .. }
             | PartsError::UntrustedKey { .. }
@@ -355,16 +370,12 @@ impl Verified {
     }
 
     /// Each part's sha256 against the index, the parts on every core; every
-    /// part that differs is named. The whole's sha256 is not taken again: the
-    /// parts that match are the bytes `ferry split` hashed into it, in the
-    /// same read, and checked against the parts it wrote before signing
-    /// ([`cut::cut`]; docs/decisions.md, "Split parts").
+    /// part that differs is named. The whole's sha256 is not taken again:
+    /// parts that each match their signed size and sha256 fix every byte of
+    /// the whole, and the index's own `sha256` is shown as signed, not as
+    /// checked (docs/decisions.md, "Split parts").
     fn hash_problems(&self, stop: &AtomicBool) -> Result<Vec<PartProblem>, PartsError> {
-        use rayon::prelude::*;
-        let sums = (0..self.index.parts.len())
-            .into_par_iter()
-            .map(|i| hash_part(&self.part_path(i), stop))
-            .collect::<Result<Vec<_>, _>>()?;
+        let sums = self.hash_all(stop)?;
         let mut problems = Vec::new();
         for (i, actual) in sums.into_iter().enumerate() {
             let part = &self.index.parts[i];
@@ -384,53 +395,118 @@ impl Verified {
         }
         Ok(problems)
     }
+
+    /// Every part's sha256, in index order, on threads of its own (one per
+    /// core, each taking the next part): not rayon's global pool, so that a
+    /// caller may wait for the verdict from inside a rayon job without
+    /// holding the workers the hashing would need.
+    fn hash_all(&self, stop: &AtomicBool) -> Result<Vec<String>, PartsError> {
+        let count = self.index.parts.len();
+        let next = AtomicUsize::new(0);
+        let failed = AtomicBool::new(false);
+        let workers = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(count);
+        let work = || {
+            let mut done = Vec::new();
+            while !failed.load(Ordering::Relaxed) {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= count {
+                    break;
+                }
+                let sum = hash_part(&self.part_path(i), stop);
+                failed.fetch_or(sum.is_err(), Ordering::Relaxed);
+                done.push((i, sum));
+            }
+            done
+        };
+        let mut sums: Vec<Option<String>> = vec![None; count];
+        let joined = std::thread::scope(|scope| {
+            let threads = (0..workers)
+                .map(|_| {
+                    std::thread::Builder::new()
+                        .name("part hash".into())
+                        .spawn_scoped(scope, work)
+                })
+                .collect::<Vec<_>>();
+            threads
+                .into_iter()
+                .map(|t| match t {
+                    Ok(t) => t
+                        .join()
+                        .map_err(|_| self.hashing("a hashing thread panicked")),
+                    // Its share falls to the others, or to this thread below.
+                    Err(_) => Ok(Vec::new()),
+                })
+                .collect::<Vec<_>>()
+        });
+        for done in joined {
+            for (i, sum) in done? {
+                sums[i] = Some(sum?);
+            }
+        }
+        // A part left unhashed when no thread could start (the others stop
+        // early only on an error, returned above): hashed on this thread.
+        sums.into_iter()
+            .enumerate()
+            .map(|(i, s)| s.map_or_else(|| hash_part(&self.part_path(i), stop), Ok))
+            .collect()
+    }
+
+    fn hashing(&self, reason: &str) -> PartsError {
+        PartsError::Hashing {
+            path: self.path.clone(),
+            reason: reason.to_string(),
+        }
+    }
 }
 
 /// Every part's sha256 being checked on other threads since
 /// [`Verified::start_hashes`]: a reader starts it as soon as the index is
 /// open, so the hashing runs while the manifest and the central directory
-/// are read. Dropped without [`Pending::wait`], it stops at its next chunk.
+/// are read. Dropped without [`Pending::wait`], it stops at its next chunk
+/// and is joined. Its threads are its own, not rayon's, so it may be waited
+/// on from anywhere, a rayon job included.
 pub struct Pending {
-    /// The hashing thread, or why it could not start.
-    handle: Option<std::io::Result<std::thread::JoinHandle<Result<(), PartsError>>>>,
+    /// The hashing thread; `None` once joined, or when it could not start
+    /// (then [`Pending::wait`] hashes on the caller's thread).
+    handle: Option<std::thread::JoinHandle<Result<(), PartsError>>>,
+    parts: Verified,
     stop: Arc<AtomicBool>,
-    path: PathBuf,
 }
 
 impl Verified {
-    /// Every part's sha256 checked on its own thread (the parts on every
-    /// core): its verdict is [`Pending::wait`]'s.
+    /// Every part's sha256 checked on a thread of its own (the parts on
+    /// every core): its verdict is [`Pending::wait`]'s.
     pub fn start_hashes(&self) -> Pending {
         let stop = Arc::new(AtomicBool::new(false));
         let (parts, stopped) = (self.clone(), stop.clone());
         let handle = std::thread::Builder::new()
             .name("part hashes".into())
-            .spawn(move || {
-                let problems = parts.hash_problems(&stopped)?;
-                parts.refuse(problems)
-            });
+            .spawn(move || parts.verdict(&stopped))
+            .ok();
         Pending {
-            handle: Some(handle),
+            handle,
+            parts: self.clone(),
             stop,
-            path: self.path.clone(),
         }
+    }
+
+    fn verdict(&self, stop: &AtomicBool) -> Result<(), PartsError> {
+        let problems = self.hash_problems(stop)?;
+        self.refuse(problems)
     }
 }
 
 impl Pending {
     /// Every part's sha256 checked: `Ok` only when each is the index's.
     pub fn wait(mut self) -> Result<(), PartsError> {
-        let path = self.path.clone();
         match self.handle.take() {
-            Some(Ok(h)) => h.join().unwrap_or_else(|_| {
-                Err(io(&path)(std::io::Error::other(
-                    "the part hashing stopped before its verdict",
-                )))
-            }),
-            Some(Err(e)) => Err(io(&path)(e)),
-            None => Err(io(&path)(std::io::Error::other(
-                "the part hashing was waited on twice",
-            ))),
+            Some(h) => h
+                .join()
+                .map_err(|_| self.parts.hashing("the part hashing thread panicked"))?,
+            // No thread could start: the verdict is taken here instead.
+            None => self.parts.verdict(&self.stop),
         }
     }
 }
@@ -438,7 +514,7 @@ impl Pending {
 impl Drop for Pending {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
-        if let Some(Ok(h)) = self.handle.take() {
+        if let Some(h) = self.handle.take() {
             // Its verdict is not wanted: only the thread's end is.
             let _ = h.join();
         }
@@ -452,7 +528,10 @@ fn hash_part(path: &Path, stop: &AtomicBool) -> Result<String, PartsError> {
     let mut buf = vec![0u8; HASH_CHUNK];
     loop {
         if stop.load(Ordering::Relaxed) {
-            return Err(io(path)(std::io::Error::other("part hashing stopped")));
+            return Err(PartsError::Hashing {
+                path: path.to_path_buf(),
+                reason: "stopped: its verdict was no longer wanted".into(),
+            });
         }
         let n = file.read(&mut buf).map_err(io(path))?;
         if n == 0 {
@@ -482,5 +561,76 @@ pub fn open_part(path: &Path) -> Result<File, PartsError> {
             std::io::ErrorKind::InvalidInput,
             "not a regular file",
         ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use index::Part;
+
+    /// Six parts of 1000 bytes in a temporary folder, part 4 flipped after
+    /// its sha256 was taken.
+    fn six_parts(dir: &Path) -> Verified {
+        let parts = (1..=6)
+            .map(|n| {
+                let bytes = vec![n as u8; 1000];
+                let name = index::part_name("b.ferry", n);
+                std::fs::write(dir.join(&name), &bytes).expect("part");
+                Part {
+                    name,
+                    size: 1000,
+                    sha256: hex::encode(Sha256::digest(&bytes)),
+                }
+            })
+            .collect();
+        std::fs::write(dir.join("b.ferry.004"), vec![9u8; 1000]).expect("flip");
+        let index = Index {
+            format: index::FORMAT.into(),
+            bundle: "b.ferry".into(),
+            module: "example.com/b".into(),
+            version: "v1.0.0".into(),
+            manifest_sha256: "0".repeat(64),
+            size: 6000,
+            sha256: "0".repeat(64),
+            part_size: 1000,
+            parts,
+        };
+        Verified {
+            path: dir.join("b.ferry.parts"),
+            index: Arc::new(index),
+            dir: dir.to_path_buf(),
+            key_id: "TEST".into(),
+        }
+    }
+
+    /// Every worker of rayon's global pool waits for a part verdict at
+    /// once: the hashing needs none of them, so each gets its verdict (on
+    /// the global pool it would wait for a free worker forever; the channel
+    /// turns that hang into a failure).
+    #[test]
+    fn part_verdicts_waited_on_from_every_rayon_worker_arrive() {
+        use rayon::prelude::*;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let parts = six_parts(dir.path());
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let verdicts: Vec<_> = (0..rayon::current_num_threads() * 2)
+                .into_par_iter()
+                .map(|_| parts.start_hashes().wait().map_err(|e| e.to_string()))
+                .collect();
+            let _ = tx.send(verdicts);
+        });
+        let verdicts = rx
+            .recv_timeout(std::time::Duration::from_secs(600))
+            .expect("every wait returned (a deadlock otherwise)");
+        for v in verdicts {
+            let err = v.expect_err("part 4 differs");
+            assert!(
+                err.contains("b.ferry.004: sha256") && err.contains("[part-sha256]"),
+                "{err}"
+            );
+            assert!(!err.contains("b.ferry.003"), "{err}");
+        }
     }
 }

@@ -31,8 +31,9 @@ pub trait Sink: Sync {
     /// Called from several threads at once, for distinct entries.
     fn entry(&self, entry: &Entry, data: &mut dyn Read) -> io::Result<()>;
 
-    /// Whether entry bytes leave ferry's memory (a file, a folder): then a
-    /// bundle read from parts has every part's sha256 checked first.
+    /// Whether entry bytes reach a place the user or a later step sees
+    /// before the verdict (a file, a folder; not an unnamed spool read only
+    /// after `check` returned): then parts have every sha256 checked first.
     fn writes(&self) -> bool {
         true
     }
@@ -151,6 +152,15 @@ fn open_source(
     })
 }
 
+/// The index's whole sha256 as what it is: signed, not hashed by the reader,
+/// with the stock-tool command that checks it.
+pub fn whole_as_signed(index: &parts::Index) -> String {
+    format!(
+        "whole sha256:{} as signed (not re-hashed here: each part's size and sha256 was checked, which fixes every byte; compare with cat {}.0?? | sha256sum)",
+        index.sha256, index.bundle
+    )
+}
+
 /// The parts hold the bundle their signed index names, by its manifest.
 fn check_cut(parts: &parts::Verified, manifest_sha256: &str) -> Result<(), PartsError> {
     match parts.index.manifest_sha256 == manifest_sha256 {
@@ -213,29 +223,36 @@ fn read_head(
 impl Bundle {
     /// Holds every entry and the layout against the manifest; verified bytes
     /// flow to `sink`. Problems are collected, not fatal; a failing sink is.
-    /// Read from parts, every part's sha256 is checked too (started when the
-    /// index was opened): complete before the first entry when the sink
-    /// writes, else alongside the entries (on the cores one large entry
-    /// leaves idle), and a part that differs is the verdict.
+    /// Read from parts (this bundle's, or a delta's base's), every part's
+    /// sha256 is checked too (started when the index was opened): complete
+    /// before the first entry when the sink writes, else alongside the
+    /// entries (on the cores one large entry leaves idle), and a part that
+    /// differs is the verdict.
     pub fn check(
         &mut self,
         sink: &dyn Sink,
         progress: &ProgressBar,
     ) -> Result<Report, BundleError> {
-        let Some(parts) = &self.parts else {
-            return self.check_entries(sink, progress);
-        };
-        let hashes = match self.part_hashes.take() {
-            Some(started) => started,
-            None => parts.start_hashes(),
-        };
+        let mut hashes: Vec<parts::Pending> = self.pending_hashes().into_iter().collect();
+        if let Some(Base::Bundle(base)) = &mut self.base {
+            hashes.extend(base.pending_hashes());
+        }
         if sink.writes() {
-            hashes.wait()?;
+            hashes.into_iter().try_for_each(parts::Pending::wait)?;
             return self.check_entries(sink, progress);
         }
         let report = self.check_entries(sink, progress);
-        hashes.wait()?;
+        hashes.into_iter().try_for_each(parts::Pending::wait)?;
         report
+    }
+
+    /// The hashing of its parts, started at open (or now, if stopped since).
+    fn pending_hashes(&mut self) -> Option<parts::Pending> {
+        let parts = self.parts.as_ref()?;
+        Some(match self.part_hashes.take() {
+            Some(started) => started,
+            None => parts.start_hashes(),
+        })
     }
 
     fn check_entries(
@@ -341,17 +358,19 @@ impl Bundle {
     }
 
     /// Read from parts: their index's signature, every part's size and sha256.
+    /// The whole's sha256 is the index's claim, shown as such: no reader
+    /// hashes the whole (docs/decisions.md, "Split parts").
     fn parts_check(&self) -> Vec<Check> {
         let Some(p) = &self.parts else {
             return Vec::new();
         };
         let detail = format!(
-            "{} parts, {} bytes (sha256:{}, checked by the cut), each part's size and sha256 against {} signed by key {}",
+            "{} parts, {} bytes, each part's size and sha256 against {} signed by key {}; {}",
             p.index.parts.len(),
             p.index.size,
-            p.index.sha256,
             p.path.display(),
-            p.key_id
+            p.key_id,
+            whole_as_signed(&p.index)
         );
         vec![Check {
             check: CheckName::Parts,
@@ -378,7 +397,7 @@ impl Bundle {
     }
 
     /// Stops the hashing of its parts started at open, for a bundle whose
-    /// entries are read only through their own checks (a delta's base); a
+    /// entries are read only through their own checks (`pack`'s base); a
     /// later [`Bundle::check`] hashes them again.
     pub fn stop_part_hashes(&mut self) {
         self.part_hashes = None;

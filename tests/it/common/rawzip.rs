@@ -184,3 +184,28 @@ pub fn rebuild(entries: &[(String, Vec<u8>, u32)]) -> RawZip {
         ..RawZip::default()
     }
 }
+
+/// The offset of `name`'s local header in a zip's bytes (its fields at
+/// fixed offsets from there: version needed +4, name length +26, name +30).
+pub fn local_header(zip: &[u8], name: &str) -> usize {
+    let mut at = 0;
+    loop {
+        let found = zip[at..]
+            .windows(4)
+            .position(|w| w == b"PK\x03\x04")
+            .unwrap_or_else(|| panic!("no local header for {name}"));
+        let start = at + found;
+        let len = u16::from_le_bytes([zip[start + 26], zip[start + 27]]) as usize;
+        if zip.get(start + 30..start + 30 + len) == Some(name.as_bytes()) {
+            return start;
+        }
+        at = start + 4;
+    }
+}
+
+/// Where `name`'s data starts in a zip's bytes.
+pub fn data_of(zip: &[u8], name: &str) -> usize {
+    let h = local_header(zip, name);
+    let field = |at: usize| u16::from_le_bytes([zip[h + at], zip[h + at + 1]]) as usize;
+    h + 30 + field(26) + field(28)
+}
