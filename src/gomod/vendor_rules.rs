@@ -8,6 +8,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{self, BufRead};
+use std::ops::Bound;
 
 use super::constraint::Header;
 use super::embed;
@@ -175,7 +176,7 @@ pub fn expected(
             continue;
         };
         let mut patterns = Vec::new();
-        for (rel, f) in files.iter().filter(|(rel, _)| split(rel).0 == dir) {
+        for (rel, f) in files_in(dir, files) {
             let name = split(rel).1;
             let is_test = name.ends_with("_test.go");
             let go = f.go.as_ref().filter(|_| name.ends_with(".go"));
@@ -231,7 +232,7 @@ fn add_metadata(dir: &str, files: &BTreeMap<String, ModuleFile>, out: &mut BTree
     let mut parent = dir;
     while !parent.is_empty() {
         parent = split(parent).0;
-        for rel in files.keys().filter(|rel| split(rel).0 == parent) {
+        for (rel, _) in files_in(parent, files) {
             if META_PREFIXES.iter().any(|p| split(rel).1.starts_with(p)) {
                 out.insert(rel.clone());
             }
@@ -248,17 +249,40 @@ fn add_embeds(
     if patterns.is_empty() {
         return;
     }
-    let prefix = if dir.is_empty() {
-        String::new()
-    } else {
-        format!("{dir}/")
-    };
-    let below = files
-        .keys()
-        .filter_map(|rel| rel.strip_prefix(prefix.as_str()));
+    let prefix = folder_prefix(dir);
+    let below =
+        below(prefix.clone(), files).filter_map(|(rel, _)| rel.strip_prefix(prefix.as_str()));
     for f in embed::select(patterns, below) {
         out.insert(format!("{prefix}{f}"));
     }
+}
+
+/// `dir/`, or nothing for the module root.
+fn folder_prefix(dir: &str) -> String {
+    if dir.is_empty() {
+        String::new()
+    } else {
+        format!("{dir}/")
+    }
+}
+
+/// The files whose path starts with `prefix`, found in the sorted map
+/// rather than by a walk over all of a module's files for each package.
+fn below(
+    prefix: String,
+    files: &BTreeMap<String, ModuleFile>,
+) -> impl Iterator<Item = (&String, &ModuleFile)> + Clone {
+    files
+        .range::<str, _>((Bound::Included(prefix.as_str()), Bound::Unbounded))
+        .take_while(move |(rel, _)| rel.starts_with(prefix.as_str()))
+}
+
+/// The files directly in folder `dir` (`""` for the module root).
+fn files_in<'a>(
+    dir: &'a str,
+    files: &'a BTreeMap<String, ModuleFile>,
+) -> impl Iterator<Item = (&'a String, &'a ModuleFile)> {
+    below(folder_prefix(dir), files).filter(move |(rel, _)| split(rel).0 == dir)
 }
 
 #[cfg(test)]
