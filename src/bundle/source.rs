@@ -189,3 +189,103 @@ impl Seek for Stream {
         Ok(self.pos)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bundle::parts::index::{FORMAT, Index, Part, part_name};
+
+    /// Bytes that differ at every offset of a few buffers' worth.
+    fn bytes(len: usize) -> Vec<u8> {
+        (0..len).map(|i| (i % 251) as u8 ^ (i >> 8) as u8).collect()
+    }
+
+    #[test]
+    fn reads_and_seeks_through_the_buffer_as_the_file_reads() {
+        let whole = bytes(3 * BUFFER + 123);
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("b.ferry");
+        std::fs::write(&path, &whole).expect("write");
+        let mut s = Source::File(path).open().expect("open");
+        let mut all = Vec::new();
+        s.read_to_end(&mut all).expect("whole");
+        assert_eq!(all, whole);
+        let mut other = s.clone();
+        for at in [0, 1, BUFFER - 1, BUFFER, 2 * BUFFER + 7, whole.len() - 3] {
+            s.seek(SeekFrom::Start(at as u64)).expect("seek");
+            let mut small = [0u8; 40];
+            let n = s.read(&mut small).expect("read");
+            assert!(n >= 1 && small[..n] == whole[at..at + n], "at {at}");
+            let mut large = vec![0u8; BUFFER + 10];
+            s.seek(SeekFrom::Start(at as u64)).expect("seek");
+            let n = s.read(&mut large).expect("read");
+            assert!(n >= 1 && large[..n] == whole[at..at + n], "large at {at}");
+        }
+        assert_eq!(
+            s.seek(SeekFrom::End(-5)).expect("end"),
+            whole.len() as u64 - 5
+        );
+        assert_eq!(
+            s.seek(SeekFrom::Current(2)).expect("on"),
+            whole.len() as u64 - 3
+        );
+        assert!(s.seek(SeekFrom::Current(-(whole.len() as i64))).is_err());
+        // A clone keeps its own offset: it is at the end, where it was made.
+        assert_eq!(other.read(&mut [0u8; 8]).expect("end"), 0);
+        other.seek(SeekFrom::Start(5)).expect("seek");
+        let mut five = [0u8; 5];
+        other.read_exact(&mut five).expect("read");
+        assert_eq!(five, whole[5..10]);
+    }
+
+    /// A part cut short after its index was checked is an error when the
+    /// buffer reaches it, never a short, clean end of the whole.
+    #[test]
+    fn a_part_cut_short_stays_an_error_through_the_buffer() {
+        let whole = bytes(2 * BUFFER);
+        let dir = tempfile::tempdir().expect("temp dir");
+        let parts: Vec<Part> = whole
+            .chunks(BUFFER)
+            .enumerate()
+            .map(|(i, chunk)| {
+                let name = part_name("b.ferry", i + 1);
+                std::fs::write(dir.path().join(&name), chunk).expect("write part");
+                Part {
+                    name,
+                    size: chunk.len() as u64,
+                    sha256: "0".repeat(64),
+                }
+            })
+            .collect();
+        let cut = dir.path().join(&parts[1].name);
+        std::fs::write(&cut, &whole[BUFFER..BUFFER + 100]).expect("cut the part");
+        let index = Index {
+            format: FORMAT.into(),
+            bundle: "b.ferry".into(),
+            module: "m".into(),
+            version: "v".into(),
+            manifest_sha256: "0".repeat(64),
+            size: whole.len() as u64,
+            sha256: "0".repeat(64),
+            part_size: BUFFER as u64,
+            parts,
+        };
+        let verified = Verified {
+            path: dir.path().join("b.ferry.parts"),
+            index: Arc::new(index),
+            dir: dir.path().to_path_buf(),
+            key_id: "K".into(),
+        };
+        let mut s = Source::parts(verified).open().expect("open");
+        let err = io::copy(&mut s, &mut io::sink()).expect_err("cut short");
+        assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof);
+        assert!(err.to_string().contains("b.ferry"), "{err}");
+        // A clone reads the same parts: the first part still reads whole.
+        let mut again = s.clone();
+        again.seek(SeekFrom::Start(0)).expect("seek");
+        let mut first = vec![0u8; BUFFER];
+        again.read_exact(&mut first).expect("first part");
+        assert_eq!(first, whole[..BUFFER]);
+        assert!(again.read_exact(&mut [0u8; 200]).is_err());
+    }
+}

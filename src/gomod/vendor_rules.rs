@@ -6,7 +6,7 @@
 //! `//go:embed` patterns of the package's files as go/build lists them (every
 //! .go file whatever its constraints, but none named `_…` or `.…`).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::{self, BufRead};
 use std::ops::Bound;
 
@@ -170,6 +170,7 @@ pub fn expected(
 ) -> BTreeSet<String> {
     let strip_mod = go_at_least(main_go, (1, 17));
     let test_embeds = !go_at_least(main_go, (1, 22));
+    let meta = metadata_by_dir(files);
     let mut out = BTreeSet::new();
     for pkg in packages {
         let Some(dir) = package_dir(module_path, pkg) else {
@@ -193,7 +194,7 @@ pub fn expected(
             }
             out.insert(rel.clone());
         }
-        add_metadata(dir, files, &mut out);
+        add_metadata(dir, &meta, &mut out);
         add_embeds(dir, &patterns, files, &mut out);
     }
     out
@@ -228,14 +229,26 @@ pub fn package_dir<'a>(module_path: &str, pkg: &'a str) -> Option<&'a str> {
     pkg.strip_prefix(module_path)?.strip_prefix('/')
 }
 
-fn add_metadata(dir: &str, files: &BTreeMap<String, ModuleFile>, out: &mut BTreeSet<String>) {
+/// The module's metadata files (LICENSE, NOTICE, …) by folder, gathered
+/// once for all its packages.
+fn metadata_by_dir(files: &BTreeMap<String, ModuleFile>) -> HashMap<&str, Vec<&String>> {
+    let mut by_dir: HashMap<&str, Vec<&String>> = HashMap::new();
+    for rel in files.keys() {
+        let (dir, name) = split(rel);
+        if META_PREFIXES.iter().any(|p| name.starts_with(p)) {
+            by_dir.entry(dir).or_default().push(rel);
+        }
+    }
+    by_dir
+}
+
+/// The metadata files of every folder above `dir`, up to the module root.
+fn add_metadata(dir: &str, meta: &HashMap<&str, Vec<&String>>, out: &mut BTreeSet<String>) {
     let mut parent = dir;
     while !parent.is_empty() {
         parent = split(parent).0;
-        for (rel, _) in files_in(parent, files) {
-            if META_PREFIXES.iter().any(|p| split(rel).1.starts_with(p)) {
-                out.insert(rel.clone());
-            }
+        for rel in meta.get(parent).into_iter().flatten() {
+            out.insert((*rel).clone());
         }
     }
 }
