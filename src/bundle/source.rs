@@ -118,7 +118,7 @@ impl Stream {
 
     /// Copies what the buffer holds at the current offset; `None` when it
     /// holds nothing there.
-    fn from_buffer(&mut self, out: &mut [u8]) -> Option<usize> {
+    fn take_buffered(&mut self, out: &mut [u8]) -> Option<usize> {
         let skip = usize::try_from(self.pos.checked_sub(self.buf_at)?).ok()?;
         let held = self.buf.get(skip..).filter(|h| !h.is_empty())?;
         let n = held.len().min(out.len());
@@ -159,7 +159,7 @@ impl Read for Stream {
         if out.is_empty() {
             return Ok(0);
         }
-        if let Some(n) = self.from_buffer(out) {
+        if let Some(n) = self.take_buffered(out) {
             return Ok(n);
         }
         if out.len() >= BUFFER {
@@ -169,7 +169,7 @@ impl Read for Stream {
             return Ok(n);
         }
         self.fill()?;
-        Ok(self.from_buffer(out).unwrap_or(0))
+        Ok(self.take_buffered(out).unwrap_or(0))
     }
 }
 
