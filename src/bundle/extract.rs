@@ -2,10 +2,12 @@
 //! created: no path component can be a planted symlink, names were checked
 //! to be relative with no `..`, and only 0644/0755 modes are set.
 
+use std::collections::HashSet;
 use std::fs::{self, OpenOptions};
 use std::io::{self, Read};
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
 
 use super::manifest::Entry;
 use super::reader::Sink;
@@ -14,6 +16,9 @@ use super::reader::Sink;
 pub struct Extract {
     root: PathBuf,
     only: Option<Vec<&'static str>>,
+    /// Folders this extraction made: the files of one folder cost one
+    /// `mkdir`, not one each.
+    made: Mutex<HashSet<PathBuf>>,
 }
 
 impl Extract {
@@ -21,6 +26,7 @@ impl Extract {
         Extract {
             root: root.to_path_buf(),
             only: None,
+            made: Mutex::default(),
         }
     }
 
@@ -28,9 +34,23 @@ impl Extract {
     /// still read and hashed, just not written.
     pub fn only(root: &Path, prefixes: &[&'static str]) -> Extract {
         Extract {
-            root: root.to_path_buf(),
             only: Some(prefixes.to_vec()),
+            ..Extract::all(root)
         }
+    }
+
+    /// `dir` and the folders above it, made once.
+    fn make_dir(&self, dir: &Path) -> io::Result<()> {
+        if self.made().contains(dir) {
+            return Ok(());
+        }
+        fs::create_dir_all(dir)?;
+        self.made().insert(dir.to_path_buf());
+        Ok(())
+    }
+
+    fn made(&self) -> MutexGuard<'_, HashSet<PathBuf>> {
+        self.made.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     fn wanted(&self, path: &str) -> bool {
@@ -47,7 +67,7 @@ impl Sink for Extract {
         }
         let path = self.root.join(&entry.path);
         if let Some(parent) = path.parent() {
-            fs::create_dir_all(parent)?;
+            self.make_dir(parent)?;
         }
         write_new(&path, data, entry.mode)
     }

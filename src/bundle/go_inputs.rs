@@ -141,6 +141,7 @@ impl<'a> GoInputs<'a> {
             root: self.root,
             entries: entries.iter().map(|e| (e.path.as_str(), e)).collect(),
             all: entries,
+            sorted: entries.windows(2).all(|w| w[0].path < w[1].path),
             has_cache: entries
                 .iter()
                 .any(|e| e.path.starts_with(MODCACHE) || e.path.starts_with(PROOFS)),
@@ -204,10 +205,32 @@ pub struct InBundle<'m> {
     root: String,
     entries: HashMap<&'m str, &'m Entry>,
     all: &'m [Entry],
+    /// Whether `all` is sorted by path (a verified manifest's are): then the
+    /// entries below a folder are one range, found by binary search.
+    sorted: bool,
     has_cache: bool,
     texts: HashMap<String, Vec<u8>>,
     zips: Mutex<HashMap<String, Result<Arc<ModuleZip>, DirhashError>>>,
     go_files: HashMap<[u8; 32], GoFile>,
+}
+
+/// The entries whose path starts with `prefix`, with that prefix cut off.
+fn below<'e>(
+    all: &'e [Entry],
+    sorted: bool,
+    prefix: &'e str,
+) -> impl Iterator<Item = (&'e str, &'e Entry)> {
+    let range = match sorted {
+        true => {
+            let start = all.partition_point(|e| e.path.as_str() < prefix);
+            let len = all[start..].partition_point(|e| e.path.starts_with(prefix));
+            &all[start..start + len]
+        }
+        false => all,
+    };
+    range
+        .iter()
+        .filter_map(move |e| Some((e.path.strip_prefix(prefix)?, e)))
 }
 
 fn digest(e: &Entry) -> Option<[u8; 32]> {
@@ -233,18 +256,16 @@ impl Inputs for InBundle<'_> {
     }
 
     fn vendor(&self) -> Result<VendorListing, CheckError> {
-        Ok(listing(self.all, &format!("{}vendor/", self.root)))
+        let prefix = format!("{}vendor/", self.root);
+        Ok(listing(below(self.all, self.sorted, &prefix)))
     }
 
     fn folder(&self, rel: &str) -> Result<Option<BTreeMap<String, ModuleFile>>, CheckError> {
         let Some(prefix) = inside_src(&format!("{}{rel}", &self.root[SRC.len()..])) else {
             return Ok(None);
         };
-        let files: BTreeMap<String, ModuleFile> = self
-            .all
-            .iter()
-            .filter_map(|e| {
-                let below = e.path.strip_prefix(prefix.as_str())?;
+        let files: BTreeMap<String, ModuleFile> = below(self.all, self.sorted, &prefix)
+            .filter_map(|(below, e)| {
                 let sha256 = digest(e)?;
                 let go = below
                     .ends_with(".go")
@@ -314,10 +335,8 @@ impl InBundle<'_> {
             return Ok(None);
         };
         let files = format!("{dir}{}", zip_proof::FILES);
-        let carried: Vec<(String, [u8; 32])> = self
-            .all
-            .iter()
-            .filter_map(|e| Some((e.path.strip_prefix(files.as_str())?.to_string(), digest(e)?)))
+        let carried: Vec<(String, [u8; 32])> = below(self.all, self.sorted, &files)
+            .filter_map(|(rel, e)| Some((rel.to_string(), digest(e)?)))
             .collect();
         Ok(Some(zip_proof::prove(
             path,
@@ -333,22 +352,19 @@ impl InBundle<'_> {
 /// bundle's as it streamed, or an unpacked folder's files against it), so
 /// that nothing is hashed a second time.
 pub fn vendor_listing(entries: &[Entry], root: &str) -> VendorListing {
-    let prefix = inside_src(root).unwrap_or_else(|| SRC.to_string());
-    listing(entries, &format!("{prefix}vendor/"))
+    let prefix = format!(
+        "{}vendor/",
+        inside_src(root).unwrap_or_else(|| SRC.to_string())
+    );
+    listing(below(entries, false, &prefix))
 }
 
 /// What vendor/ holds, from a signed manifest whose entries were all
-/// verified: the entries under `prefix` (`src/vendor/`), so nothing needs
-/// extracting to be hashed.
-fn listing(entries: &[Entry], prefix: &str) -> VendorListing {
+/// verified: the entries under `src/vendor/` (with that cut off), so
+/// nothing needs extracting to be hashed.
+fn listing<'e>(below: impl Iterator<Item = (&'e str, &'e Entry)>) -> VendorListing {
     let mut out = VendorListing::default();
-    for e in entries {
-        let Some(rel) = e.path.strip_prefix(prefix) else {
-            continue;
-        };
-        if rel == "modules.txt" {
-            continue;
-        }
+    for (rel, e) in below.filter(|(rel, _)| *rel != "modules.txt") {
         if let Some(d) = digest(e) {
             out.files.insert(rel.to_string(), d);
             out.sizes.insert(rel.to_string(), e.size);

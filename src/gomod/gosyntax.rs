@@ -13,6 +13,9 @@ const MAX_TOKEN: usize = 4 << 10;
 /// so that a file with no newline is never held whole.
 pub const MAX_COMMENT: usize = 64 << 10;
 
+/// The start of the only comments kept.
+const EMBED: &[u8] = b"//go:embed";
+
 /// The first character of `b` and its length, when `b` starts with a valid one.
 fn first_char(b: &[u8]) -> Option<(char, usize)> {
     let n = match b.first()? {
@@ -268,10 +271,37 @@ fn is_ident(b: u8) -> bool {
 }
 
 impl GoReader {
-    /// Reads the next bytes of the file (after any byte order mark).
+    /// Reads the next bytes of the file (after any byte order mark). Once
+    /// the imports are read and `embed` is not among them, nothing after
+    /// can change what [`GoReader::finish`] is read for, and the rest is
+    /// not looked at; comments that can hold no directive are skipped whole.
     pub fn feed(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.byte(b);
+        let mut at = 0;
+        while at < bytes.len() && !self.settled() {
+            at += self.skip(&bytes[at..]);
+            if let Some(&b) = bytes.get(at) {
+                self.byte(b);
+                at += 1;
+            }
+        }
+    }
+
+    /// The imports are complete and do not import `embed`: the file's
+    /// `//go:embed` comments are then no directives (go/build drops them).
+    fn settled(&self) -> bool {
+        let i = &self.imports;
+        i.at == Decl::Done && !i.embed && !i.unsure
+    }
+
+    /// How many bytes at the start of `rest` leave the lexer where it is: the
+    /// inside of a `/* */` comment up to a `*`, and of a line comment that is
+    /// no `//go:embed` up to its newline.
+    fn skip(&self, rest: &[u8]) -> usize {
+        let upto = |stop: u8| rest.iter().position(|&b| b == stop).unwrap_or(rest.len());
+        match self.lex {
+            Lex::Block => upto(b'*'),
+            Lex::LineComment if self.dropping_comment() => upto(b'\n'),
+            _ => 0,
         }
     }
 
@@ -390,19 +420,23 @@ impl GoReader {
 
     /// Only `//go:embed` comments are kept: stop keeping any other early.
     fn keep_comment(&mut self, b: u8) {
-        const PREFIX: &[u8] = b"//go:embed";
         let n = self.text.len();
-        if n < PREFIX.len() && b != PREFIX[n] {
+        if n < EMBED.len() && b != EMBED[n] {
             self.too_long = true;
         }
-        if !self.too_long || n >= PREFIX.len() {
+        if !self.dropping_comment() {
             self.keep(b, MAX_COMMENT);
         }
     }
 
+    /// The line comment being read is no `//go:embed`: its text is not kept.
+    fn dropping_comment(&self) -> bool {
+        self.too_long && self.text.len() < EMBED.len()
+    }
+
     fn end_comment(&mut self) {
         self.lex = Lex::Space;
-        if self.text.starts_with(b"//go:embed") {
+        if self.text.starts_with(EMBED) {
             self.embed_comments.push(std::mem::take(&mut self.text));
         }
     }
@@ -452,11 +486,32 @@ mod tests {
 
     #[test]
     fn keeps_only_real_embed_comments() {
-        let src = "package a\nvar s = `\n//go:embed raw\n`\nvar r = '\"' //go:embed after\n/* //go:embed block */\nvar t = \"//go:embed str\"\n//go:embed\tx\r\n//go:embedded y\n";
+        let src = "package a\nimport _ \"embed\"\nvar s = `\n//go:embed raw\n`\nvar r = '\"' //go:embed after\n/* //go:embed block */\nvar t = \"//go:embed str\"\n//go:embed\tx\r\n//go:embedded y\n";
         assert_eq!(
             read(src).2,
             ["//go:embed after", "//go:embed\tx", "//go:embedded y"]
         );
+    }
+
+    #[test]
+    fn a_file_without_the_embed_import_is_read_only_to_its_imports() {
+        use EmbedImport::*;
+        // Past the imports nothing is looked at: not even a comment left open.
+        let settled = "/* licence */\n// doc\npackage a\nimport \"fmt\"\nvar x = 1\n//go:embed y\nvar y string /* z\n";
+        let (import, _, comments) = read(settled);
+        assert_eq!((import, comments.len()), (No, 0));
+        // Fed a byte at a time, it settles at the same place.
+        let mut r = GoReader::default();
+        for b in settled.as_bytes() {
+            r.feed(std::slice::from_ref(b));
+        }
+        assert_eq!(r.finish().0, No);
+        // Until the imports are complete, every byte still counts.
+        assert_eq!(
+            read("/* package a */ package b\nimport (\"fmt\"\n").0,
+            Unknown
+        );
+        assert_eq!(read("package a // x\n/* y */ import _ \"embed\"\n").0, Yes);
     }
 
     #[test]

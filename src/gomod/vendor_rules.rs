@@ -6,8 +6,9 @@
 //! `//go:embed` patterns of the package's files as go/build lists them (every
 //! .go file whatever its constraints, but none named `_…` or `.…`).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::{self, BufRead};
+use std::ops::Bound;
 
 use super::constraint::Header;
 use super::embed;
@@ -169,13 +170,14 @@ pub fn expected(
 ) -> BTreeSet<String> {
     let strip_mod = go_at_least(main_go, (1, 17));
     let test_embeds = !go_at_least(main_go, (1, 22));
+    let meta = metadata_by_dir(files);
     let mut out = BTreeSet::new();
     for pkg in packages {
         let Some(dir) = package_dir(module_path, pkg) else {
             continue;
         };
         let mut patterns = Vec::new();
-        for (rel, f) in files.iter().filter(|(rel, _)| split(rel).0 == dir) {
+        for (rel, f) in files_in(dir, files) {
             let name = split(rel).1;
             let is_test = name.ends_with("_test.go");
             let go = f.go.as_ref().filter(|_| name.ends_with(".go"));
@@ -192,7 +194,7 @@ pub fn expected(
             }
             out.insert(rel.clone());
         }
-        add_metadata(dir, files, &mut out);
+        add_metadata(dir, &meta, &mut out);
         add_embeds(dir, &patterns, files, &mut out);
     }
     out
@@ -227,14 +229,26 @@ pub fn package_dir<'a>(module_path: &str, pkg: &'a str) -> Option<&'a str> {
     pkg.strip_prefix(module_path)?.strip_prefix('/')
 }
 
-fn add_metadata(dir: &str, files: &BTreeMap<String, ModuleFile>, out: &mut BTreeSet<String>) {
+/// The module's metadata files (LICENSE, NOTICE, …) by folder, gathered
+/// once for all its packages.
+fn metadata_by_dir(files: &BTreeMap<String, ModuleFile>) -> HashMap<&str, Vec<&String>> {
+    let mut by_dir: HashMap<&str, Vec<&String>> = HashMap::new();
+    for rel in files.keys() {
+        let (dir, name) = split(rel);
+        if META_PREFIXES.iter().any(|p| name.starts_with(p)) {
+            by_dir.entry(dir).or_default().push(rel);
+        }
+    }
+    by_dir
+}
+
+/// The metadata files of every folder above `dir`, up to the module root.
+fn add_metadata(dir: &str, meta: &HashMap<&str, Vec<&String>>, out: &mut BTreeSet<String>) {
     let mut parent = dir;
     while !parent.is_empty() {
         parent = split(parent).0;
-        for rel in files.keys().filter(|rel| split(rel).0 == parent) {
-            if META_PREFIXES.iter().any(|p| split(rel).1.starts_with(p)) {
-                out.insert(rel.clone());
-            }
+        for rel in meta.get(parent).into_iter().flatten() {
+            out.insert((*rel).clone());
         }
     }
 }
@@ -248,17 +262,40 @@ fn add_embeds(
     if patterns.is_empty() {
         return;
     }
-    let prefix = if dir.is_empty() {
-        String::new()
-    } else {
-        format!("{dir}/")
-    };
-    let below = files
-        .keys()
-        .filter_map(|rel| rel.strip_prefix(prefix.as_str()));
+    let prefix = folder_prefix(dir);
+    let below =
+        below(prefix.clone(), files).filter_map(|(rel, _)| rel.strip_prefix(prefix.as_str()));
     for f in embed::select(patterns, below) {
         out.insert(format!("{prefix}{f}"));
     }
+}
+
+/// `dir/`, or nothing for the module root.
+fn folder_prefix(dir: &str) -> String {
+    if dir.is_empty() {
+        String::new()
+    } else {
+        format!("{dir}/")
+    }
+}
+
+/// The files whose path starts with `prefix`, found in the sorted map
+/// rather than by a walk over all of a module's files for each package.
+fn below(
+    prefix: String,
+    files: &BTreeMap<String, ModuleFile>,
+) -> impl Iterator<Item = (&String, &ModuleFile)> + Clone {
+    files
+        .range::<str, _>((Bound::Included(prefix.as_str()), Bound::Unbounded))
+        .take_while(move |(rel, _)| rel.starts_with(prefix.as_str()))
+}
+
+/// The files directly in folder `dir` (`""` for the module root).
+fn files_in<'a>(
+    dir: &'a str,
+    files: &'a BTreeMap<String, ModuleFile>,
+) -> impl Iterator<Item = (&'a String, &'a ModuleFile)> {
+    below(folder_prefix(dir), files).filter(move |(rel, _)| split(rel).0 == dir)
 }
 
 #[cfg(test)]

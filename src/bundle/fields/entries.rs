@@ -40,6 +40,14 @@ pub fn entry_path(path: &str) -> Result<(), String> {
 /// code points removed, and git's `GIT~1` short name.
 fn vcs_folder(elem: &str) -> bool {
     let base = elem.split(':').next().unwrap_or(elem);
+    if base.is_ascii() {
+        // No HFS+ ignored code point can be in it: folded without a copy.
+        let trimmed = base.trim_end_matches(['.', ' ']);
+        return VCS_FOLDERS
+            .iter()
+            .chain(&["git~1"])
+            .any(|v| trimmed.eq_ignore_ascii_case(v));
+    }
     let folded: String = base
         .chars()
         .filter(|&c| !hfs_ignored(c))

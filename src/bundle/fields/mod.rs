@@ -304,13 +304,21 @@ fn image_fields(i: usize, img: &Image, out: &mut Vec<FieldProblem>) {
 fn entry_fields(list: &[Entry]) -> Vec<FieldProblem> {
     let mut found: Vec<(usize, FieldProblem)> = Vec::new();
     for (i, e) in list.iter().enumerate() {
-        let mut one = Vec::new();
-        let at = |f: &str| format!("entries[{i}].{f}");
-        add(&mut one, at("path"), &e.path, entry_path(&e.path));
-        add(&mut one, at("sha256"), &e.sha256, sha256_hex(&e.sha256));
-        let mode = format!("{:04o}", e.mode);
-        add(&mut one, at("mode"), &mode, entry_mode(e.mode));
-        found.extend(one.into_iter().map(|p| (i, p)));
+        // Field names and values are spelled out only for a broken rule:
+        // a manifest lists thousands of entries.
+        let mut refuse = |field: &str, value: &str, rule: String| {
+            let field = format!("entries[{i}].{field}");
+            found.push((i, FieldProblem::new(field, value, rule)));
+        };
+        if let Err(rule) = entry_path(&e.path) {
+            refuse("path", &e.path, rule);
+        }
+        if let Err(rule) = sha256_hex(&e.sha256) {
+            refuse("sha256", &e.sha256, rule);
+        }
+        if let Err(rule) = entry_mode(e.mode) {
+            refuse("mode", &format!("{:04o}", e.mode), rule);
+        }
     }
     let paths: Vec<&str> = list.iter().map(|e| e.path.as_str()).collect();
     for (i, rule) in file_vs_folder(&paths) {

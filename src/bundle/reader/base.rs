@@ -176,7 +176,7 @@ impl Bundle {
             }
         };
         let (jobs, mut problems) = base.locate(&self.manifest.entries, &positions);
-        let read = self.check_contents_in(&base.source, &base.path, &jobs, sink, progress)?;
+        let read = self.check_contents_in(&base.archive, &jobs, sink, progress)?;
         problems.extend(
             read.into_iter()
                 .map(|p| base.name_in_base(p, &self.manifest.entries)),

@@ -1,6 +1,6 @@
 //! Entry contents: inflated and hashed on every core, each job with its own
-//! reader of the file, never past the signed size, and passed to a sink that
-//! sees a clean end only of the bytes the manifest signs.
+//! buffered reader of the file, never past the signed size, and passed to a
+//! sink that sees a clean end only of the bytes the manifest signs.
 
 use std::io::{self, Read};
 
@@ -12,7 +12,7 @@ use zip::ZipArchive;
 use super::{Bundle, Sink};
 use crate::bundle::diags::{BundleError, Code, Problem};
 use crate::bundle::manifest::Entry;
-use crate::bundle::source::{Source, Stream};
+use crate::bundle::source::Stream;
 
 impl Bundle {
     /// Inflates and hashes the entries `(zip index, manifest position)` on
@@ -23,47 +23,34 @@ impl Bundle {
         sink: &dyn Sink,
         progress: &ProgressBar,
     ) -> Result<Vec<Problem>, BundleError> {
-        self.check_contents_in(&self.source, &self.path, entries, sink, progress)
+        self.check_contents_in(&self.archive, entries, sink, progress)
     }
 
     /// [`Bundle::check_contents`] with the zip indexes in another bundle's
-    /// `source` (a delta's base): the bytes are held to this manifest.
+    /// `archive` (a delta's base): the bytes are held to this manifest.
     pub(super) fn check_contents_in(
         &self,
-        source: &Source,
-        shown: &str,
+        archive: &ZipArchive<Stream>,
         entries: &[(usize, usize)],
         sink: &dyn Sink,
         progress: &ProgressBar,
     ) -> Result<Vec<Problem>, BundleError> {
-        if entries.is_empty() {
-            return Ok(Vec::new());
-        }
-        let open = || -> Result<ZipArchive<Stream>, BundleError> {
-            let file = source.open().map_err(|source| BundleError::Io {
-                path: shown.to_string(),
-                source,
-            })?;
-            ZipArchive::new(file).map_err(|e| BundleError::Unreadable {
-                path: shown.to_string(),
-                reason: e.to_string(),
-            })
-        };
-        // One reader per rayon job, not per entry; entries are taken one by
-        // one so a large image and many small files spread evenly.
+        // One reader per rayon job, not per entry: a clone shares the
+        // central directory read once and the open file, with a buffer and
+        // an offset of its own. Entries are taken one by one so a large
+        // image and many small files spread evenly.
         let shards: Vec<Result<Option<Problem>, BundleError>> = entries
             .par_iter()
             .with_min_len(8)
-            .map_init(open, |archive, &(index, pos)| {
-                let archive = archive.as_mut().map_err(|e| BundleError::Unreadable {
-                    path: shown.to_string(),
-                    reason: e.to_string(),
-                })?;
-                let entry = &self.manifest.entries[pos];
-                let found = check_content(archive, index, entry, sink);
-                progress.inc(entry.size);
-                found
-            })
+            .map_init(
+                || archive.clone(),
+                |archive, &(index, pos)| {
+                    let entry = &self.manifest.entries[pos];
+                    let found = check_content(archive, index, entry, sink);
+                    progress.inc(entry.size);
+                    found
+                },
+            )
             .collect();
         let mut problems = Vec::new();
         for found in shards {

@@ -4,8 +4,8 @@
 
 use crate::bundle::source::Stream;
 
-use zip::CompressionMethod;
 use zip::read::ZipFile;
+use zip::{CompressionMethod, ZipArchive};
 
 use super::Bundle;
 use crate::bundle::diags::{Code, Problem};
@@ -15,8 +15,12 @@ use crate::bundle::{MANIFEST, SIGNATURE, names};
 impl Bundle {
     /// Name, kind, encryption, compression, declared size and mode of one
     /// entry; returns its position in the manifest when it is listed there.
-    pub(super) fn check_metadata(&mut self, index: usize) -> (Option<usize>, Vec<Problem>) {
-        let Ok(f) = self.archive.by_index_raw(index) else {
+    pub(super) fn check_metadata(
+        &self,
+        archive: &mut ZipArchive<Stream>,
+        index: usize,
+    ) -> (Option<usize>, Vec<Problem>) {
+        let Ok(f) = archive.by_index_raw(index) else {
             let at = format!("(entry {index})");
             return (
                 None,

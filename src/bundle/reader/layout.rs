@@ -6,9 +6,12 @@
 
 use std::io::{self, Read, Seek};
 
+use zip::ZipArchive;
+
 use super::Bundle;
 use crate::bundle::MANIFEST;
 use crate::bundle::diags::{Code, Problem};
+use crate::bundle::source::Stream;
 
 /// A central directory (with end records) larger than this is not a bundle's:
 /// a million entries would need about 100 MiB.
@@ -18,16 +21,16 @@ impl Bundle {
     /// The archive as a whole: unique names, local headers that agree with the
     /// central directory, and entries that tile the file from offset 0 to the
     /// central directory with no gap, overlap or hidden data.
-    pub(super) fn check_layout(&mut self) -> Vec<Problem> {
+    pub(super) fn check_layout(&self, archive: &mut ZipArchive<Stream>) -> Vec<Problem> {
         let mut problems = Vec::new();
-        if self.archive.offset() != 0 {
+        if archive.offset() != 0 {
             problems.push(Problem::new(
                 Code::PrefixData,
                 "(archive)",
-                format!("{} bytes before the first entry", self.archive.offset()),
+                format!("{} bytes before the first entry", archive.offset()),
             ));
         }
-        if self.archive.has_duplicate_names() {
+        if archive.has_duplicate_names() {
             problems.push(Problem::new(
                 Code::DuplicateName,
                 "(central directory)",
@@ -46,7 +49,7 @@ impl Bundle {
                 "entries are not sorted and unique",
             ));
         }
-        if let Err(e) = self.archive.validate_header_consistency() {
+        if let Err(e) = archive.validate_header_consistency() {
             problems.push(Problem::new(
                 Code::HeaderMismatch,
                 "(archive)",
@@ -54,8 +57,8 @@ impl Bundle {
             ));
         }
         let mut expected_start = 0u64;
-        for index in 0..self.archive.len() {
-            let Ok(f) = self.archive.by_index_raw(index) else {
+        for index in 0..archive.len() {
+            let Ok(f) = archive.by_index_raw(index) else {
                 problems.push(Problem::new(
                     Code::UnreadableHeader,
                     format!("(entry {index})"),
@@ -76,7 +79,7 @@ impl Bundle {
             let Some(data) = f.data_start() else { break };
             expected_start = data.saturating_add(f.compressed_size());
         }
-        let cd = self.archive.central_directory_start();
+        let cd = archive.central_directory_start();
         if expected_start != cd {
             problems.push(Problem::mismatch(
                 Code::DirectoryMisplaced,

@@ -52,6 +52,16 @@ impl Sink for Discard {
     }
 }
 
+/// The archive's headers held to the manifest, before any entry is read.
+struct Scanned {
+    problems: Vec<Problem>,
+    layout_ok: bool,
+    /// Which manifest entries the archive holds.
+    seen: Vec<bool>,
+    /// `(zip index, manifest position)` of entries whose metadata matched.
+    clean: Vec<(usize, usize)>,
+}
+
 /// A bundle whose manifest signature checked out.
 pub struct Bundle {
     path: String,
@@ -205,11 +215,13 @@ fn read_head(
             entry.size()
         ));
     }
+    // The declared size (at most `limit`) sizes the buffer: no regrowth.
+    let declared = usize::try_from(entry.size()).unwrap_or(0);
     drop(entry);
     let reader = archive
         .by_index(index)
         .map_err(|e| format!("{name}: {e}"))?;
-    let mut bytes = Vec::new();
+    let mut bytes = Vec::with_capacity(declared.saturating_add(1));
     reader
         .take(limit + 1)
         .read_to_end(&mut bytes)
@@ -260,24 +272,18 @@ impl Bundle {
         sink: &dyn Sink,
         progress: &ProgressBar,
     ) -> Result<Report, BundleError> {
-        let fields = fields::check(&self.manifest);
+        // The fields and the archive's headers are read side by side; with
+        // a field refused, the headers' verdict is dropped unseen.
+        let (fields, scanned) = rayon::join(|| fields::check(&self.manifest), || self.scan());
         if !fields.is_empty() {
             return Ok(self.refuse_fields(&fields));
         }
-        let mut problems = self.check_layout();
-        let layout_ok = problems.is_empty();
-        let mut seen = vec![false; self.manifest.entries.len()];
-        let mut clean = Vec::new();
-        for index in 0..self.archive.len() {
-            let (found, entry_problems) = self.check_metadata(index);
-            let ok = entry_problems.is_empty();
-            problems.extend(entry_problems);
-            let Some(pos) = found else { continue };
-            seen[pos] = true;
-            if ok {
-                clean.push((index, pos));
-            }
-        }
+        let Scanned {
+            mut problems,
+            layout_ok,
+            mut seen,
+            clean,
+        } = scanned;
         problems.extend(self.carried_from_base(&clean));
         let (rebuilt, whole): (Vec<_>, Vec<_>) = clean
             .iter()
@@ -314,6 +320,31 @@ impl Bundle {
         let mut report = self.report(problems, layout_ok, count, bytes);
         report.checks.extend(from_base.check);
         Ok(report)
+    }
+
+    /// The layout, then each entry's metadata, through a reader of its own.
+    fn scan(&self) -> Scanned {
+        let mut archive = self.archive.clone();
+        let mut problems = self.check_layout(&mut archive);
+        let layout_ok = problems.is_empty();
+        let mut seen = vec![false; self.manifest.entries.len()];
+        let mut clean = Vec::new();
+        for index in 0..archive.len() {
+            let (found, entry_problems) = self.check_metadata(&mut archive, index);
+            let ok = entry_problems.is_empty();
+            problems.extend(entry_problems);
+            let Some(pos) = found else { continue };
+            seen[pos] = true;
+            if ok {
+                clean.push((index, pos));
+            }
+        }
+        Scanned {
+            problems,
+            layout_ok,
+            seen,
+            clean,
+        }
     }
 
     fn report(&self, problems: Vec<Problem>, layout_ok: bool, count: usize, bytes: u64) -> Report {

@@ -8,7 +8,7 @@ use std::io::{self, Read, Seek, SeekFrom};
 use indicatif::ProgressBar;
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
-use zip::{CompressionMethod, ZipArchive};
+use zip::CompressionMethod;
 
 use super::content::check_stream;
 use super::{Base, Bundle, Sink, folder};
@@ -81,14 +81,7 @@ impl Bundle {
         else {
             return Ok(None);
         };
-        let stream = self.source.open().map_err(|source| BundleError::Io {
-            path: self.path.clone(),
-            source,
-        })?;
-        let mut archive = match ZipArchive::new(stream) {
-            Ok(a) => a,
-            Err(e) => return Ok(Some(unreadable(&e))),
-        };
+        let mut archive = self.archive.clone();
         let data = match archive.by_index(index) {
             Ok(d) => d,
             Err(e) => return Ok(Some(unreadable(&e))),
@@ -401,11 +394,7 @@ fn open_in_base(
 /// that byte's offset.
 fn stored_data(b: &Bundle, path: &str) -> Result<(Stream, u64), (Code, String)> {
     let zip = |e: zip::result::ZipError| (Code::Unreadable, format!("{path}: cannot be read: {e}"));
-    let stream = b
-        .source
-        .open()
-        .map_err(|e| (Code::Unreadable, format!("{path}: cannot be read: {e}")))?;
-    let mut archive = ZipArchive::new(stream).map_err(zip)?;
+    let mut archive = b.archive.clone();
     let Some(i) = archive.index_for_name(path) else {
         return Err((
             Code::Missing,

@@ -2,7 +2,7 @@
 //! vendored file has an owner module, and each module's vendored files are
 //! exactly the ones `go mod vendor` copies from it, byte for byte.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::GoCheck;
 use crate::gomod::diags::{Code, Finding};
@@ -82,24 +82,21 @@ pub(super) fn owners<'a>(
     vendored: &'a Vendored,
     out: &mut GoCheck,
 ) -> BTreeMap<&'a String, usize> {
+    // The last module that lists the package, as Go's readVendorList
+    // keeps it (a package listed twice is a finding of its own).
+    let mut by_pkg: HashMap<&str, usize> = HashMap::new();
+    for (i, m) in txt.modules.iter().enumerate() {
+        by_pkg.extend(m.packages.iter().map(|p| (p.as_str(), i)));
+    }
+    // Folders are shared by many files: each is looked up once.
+    let mut by_dir: HashMap<&str, Option<usize>> = HashMap::new();
     let mut map = BTreeMap::new();
     for f in vendored.keys() {
         let dir = dir_of(f);
-        // The last module that lists the package, as Go's readVendorList
-        // keeps it (a package listed twice is a finding of its own).
-        let by_pkg = txt
-            .modules
-            .iter()
-            .rposition(|m| m.packages.iter().any(|p| p == dir));
-        let by_prefix = || {
-            txt.modules
-                .iter()
-                .enumerate()
-                .filter(|(_, m)| vendor_rules::package_dir(&m.path, dir).is_some())
-                .max_by_key(|(_, m)| m.path.len())
-                .map(|(i, _)| i)
-        };
-        match by_pkg.or_else(by_prefix) {
+        let owner = *by_dir
+            .entry(dir)
+            .or_insert_with(|| by_pkg.get(dir).copied().or_else(|| by_prefix(txt, dir)));
+        match owner {
             Some(i) => {
                 map.insert(f, i);
             }
@@ -113,6 +110,16 @@ pub(super) fn owners<'a>(
         }
     }
     map
+}
+
+/// The module with the longest path above folder `dir`.
+fn by_prefix(txt: &ModulesTxt, dir: &str) -> Option<usize> {
+    txt.modules
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| vendor_rules::package_dir(&m.path, dir).is_some())
+        .max_by_key(|(_, m)| m.path.len())
+        .map(|(i, _)| i)
 }
 
 /// A module that vendors no package has no file in vendor/: `go mod

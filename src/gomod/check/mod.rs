@@ -13,6 +13,7 @@ mod workspace;
 
 use std::path::Path;
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use super::consistency::{self, Mains};
@@ -47,6 +48,14 @@ pub struct GoCheck {
 }
 
 impl GoCheck {
+    /// One module's part of the check, added after those before it.
+    fn add(&mut self, one: GoCheck) {
+        self.findings.extend(one.findings);
+        self.not_checked.extend(one.not_checked);
+        self.modules += one.modules;
+        self.hashes_checked += one.hashes_checked;
+    }
+
     /// Findings, with every module left unbound as a finding too: before a
     /// bundle is signed, "not checked" is a failure.
     pub fn strict_findings(&self) -> Vec<Finding> {
@@ -245,22 +254,33 @@ pub fn run(inputs: &dyn Inputs, expected: Option<&Expected>) -> Result<GoCheck, 
     let owners = bind::owners(&txt, &listing.files, &mut out);
     let main_go = mains.go_version();
     let main_go = main_go.as_str();
-    for (i, m) in txt.modules.iter().enumerate() {
-        let mine: Vec<&String> = owners
-            .iter()
-            .filter(|(_, o)| **o == i)
-            .map(|(f, _)| *f)
-            .collect();
-        if m.packages.is_empty() {
-            bind::no_packages(m, &mine, &mut out);
-            continue;
-        }
-        out.modules += 1;
-        if let Some(files) = cache::module_files(inputs, &zips, m, sum, &mut out)? {
-            bind::bind(m, &files, &mine, &listing.files, main_go, &mut out);
-        }
+    let mut by_module: Vec<Vec<&String>> = vec![Vec::new(); txt.modules.len()];
+    for (f, &i) in &owners {
+        by_module[i].push(*f);
+    }
+    // Each module is bound on its own (on every core); their findings are
+    // gathered in modules.txt's order, as a serial walk would give them.
+    let bound: Vec<Result<GoCheck, CheckError>> = txt
+        .modules
+        .par_iter()
+        .zip(&by_module)
+        .map(|(m, mine)| {
+            let mut one = GoCheck::default();
+            if m.packages.is_empty() {
+                bind::no_packages(m, mine, &mut one);
+                return Ok(one);
+            }
+            one.modules = 1;
+            if let Some(files) = cache::module_files(inputs, &zips, m, sum, &mut one)? {
+                bind::bind(m, &files, mine, &listing.files, main_go, &mut one);
+            }
+            Ok(one)
+        })
+        .collect();
+    for one in bound {
+        out.add(one?);
     }
     out.module = mains.paths();
-    out.modules_status = status::statuses(&listing.sizes, &txt, &owners, &out);
+    out.modules_status = status::statuses(&listing.sizes, &txt, &by_module, &out);
     Ok(out)
 }

@@ -100,17 +100,18 @@ impl ModuleStatus {
     }
 }
 
-/// Each module's verdict, from the findings that name it.
+/// Each module's verdict, from the findings that name it; `by_module[i]`
+/// are the vendored files of module `i` of modules.txt.
 pub(super) fn statuses(
     sizes: &BTreeMap<String, u64>,
     txt: &ModulesTxt,
-    owners: &BTreeMap<&String, usize>,
+    by_module: &[Vec<&String>],
     out: &GoCheck,
 ) -> Vec<ModuleStatus> {
     txt.modules
         .iter()
-        .enumerate()
-        .map(|(i, m)| {
+        .zip(by_module)
+        .map(|(m, mine)| {
             let code = m
                 .replace
                 .as_ref()
@@ -125,8 +126,7 @@ pub(super) fn statuses(
                 .iter()
                 .filter(|f| f.module == m.path || f.module == code)
                 .count();
-            let mine = owners.iter().filter(|(_, o)| **o == i).map(|(f, _)| *f);
-            let bytes = mine.clone().filter_map(|f| sizes.get(f.as_str())).sum();
+            let bytes = mine.iter().filter_map(|f| sizes.get(f.as_str())).sum();
             let status = match skipped {
                 _ if findings > 0 => Status::Mismatch,
                 Some(n) => Status::NotChecked(n.reason.clone()),
@@ -147,7 +147,7 @@ pub(super) fn statuses(
                 explicit: m.explicit,
                 go: m.go_version.clone(),
                 packages: m.packages.len(),
-                vendored_files: mine.count(),
+                vendored_files: mine.len(),
                 vendored_bytes: bytes,
                 findings,
                 status,
