@@ -1,6 +1,6 @@
 //! go.mod: the module line, `go`/`toolchain`/`godebug` lines, and the require,
-//! replace, exclude and retract directives in single-line or block form, with
-//! quoted paths and `// indirect` comments.
+//! replace, exclude, retract, tool (Go 1.24) and ignore (Go 1.25) directives in
+//! single-line or block form, with quoted paths and `// indirect` comments.
 
 use super::ParseError;
 use super::modules_txt::Replacement;
@@ -33,6 +33,10 @@ pub struct ModFile {
     pub replaces: Vec<Replace>,
     pub excludes: Vec<(String, String)>,
     pub retracts: Vec<String>,
+    /// `tool` packages (Go 1.24): `go mod vendor` vendors what they import.
+    pub tools: Vec<String>,
+    /// `ignore` folders (Go 1.25): left out of `./...` and `all`.
+    pub ignores: Vec<String>,
 }
 
 impl ModFile {
@@ -123,7 +127,13 @@ fn directive(
         ("replace", _) => mf.replaces.push(replace(args).map_err(err)?.at(n)),
         ("exclude", [path, version]) => mf.excludes.push((path.clone(), version.clone())),
         ("retract", spec) if !spec.is_empty() => mf.retracts.push(spec.join(" ")),
-        ("module" | "go" | "toolchain" | "godebug" | "require" | "exclude" | "retract", _) => {
+        ("tool", [path]) => mf.tools.push(path.clone()),
+        ("ignore", [dir]) => mf.ignores.push(dir.clone()),
+        (
+            "module" | "go" | "toolchain" | "godebug" | "require" | "exclude" | "retract" | "tool"
+            | "ignore",
+            _,
+        ) => {
             return Err(err(format!(
                 "malformed {verb} directive: {}",
                 args.join(" ")
@@ -254,6 +264,11 @@ replace (
 exclude example.com/bad v0.9.0
 retract [v1.0.0, v1.0.5] // broken
 retract v0.1.0
+tool example.com/gen/cmd/gen
+tool (
+	example.com/lint/cmd/lint
+)
+ignore ./node_modules
 "#;
 
     #[test]
@@ -287,6 +302,11 @@ retract v0.1.0
             [("example.com/bad".to_string(), "v0.9.0".to_string())]
         );
         assert_eq!(m.retracts.len(), 2);
+        assert_eq!(
+            m.tools,
+            ["example.com/gen/cmd/gen", "example.com/lint/cmd/lint"]
+        );
+        assert_eq!(m.ignores, ["./node_modules"]);
     }
 
     #[test]
@@ -298,6 +318,8 @@ retract v0.1.0
             ("module a\nreplace b v1 c\n", 2),
             ("module \"a\n", 1),
             ("go 1.21\n", 1),
+            ("module a\ntool b c\n", 2),
+            ("module a\nignore\n", 2),
         ] {
             assert_eq!(parse(text).unwrap_err().line, line, "{text:?}");
         }
