@@ -40,10 +40,11 @@ pub enum BuildError {
     Setup { path: PathBuf, reason: String },
     /// pack's proof builds its scratch copy where it lies: a build that
     /// wrote into it proved a tree other than the one the bundle carries.
+    /// `path` is relative to the module's tree (the bundle's `src/`).
     #[error(
-        "the offline build changed {path}, the tree it built and the bundle carries; nothing was written"
+        "the offline build changed {path} ({how}) in the tree it built and the bundle carries; nothing was written"
     )]
-    ChangedSource { path: PathBuf },
+    ChangedSource { path: PathBuf, how: &'static str },
     /// Asked to stop (pack failed beside it): nothing was proven.
     #[error("the offline build was stopped before it finished; nothing was built")]
     Stopped,
