@@ -615,6 +615,61 @@ pub fn binary_name(module: &str, main: &str) -> String {
 mod tests {
     use super::*;
 
+    /// Whether process `pid` still runs (a zombie has ended).
+    fn running(pid: &str) -> bool {
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            return false;
+        };
+        // The state follows the ")" that closes the command's name.
+        let state = stat
+            .rsplit_once(')')
+            .and_then(|(_, r)| r.trim_start().chars().next());
+        !matches!(state, Some('Z' | 'X'))
+    }
+
+    #[test]
+    fn a_stop_kills_the_command_and_everything_it_started() {
+        let work = tempfile::tempdir().unwrap();
+        let pids = work.path().join("pids");
+        // A shell (the group's leader) with a child that outlives it: a stop
+        // that killed only the shell, or waited for it, would leave it.
+        let script = format!(
+            "sleep 120 & echo $$ $! >{p}.tmp && mv {p}.tmp {p}; sleep 30",
+            p = pids.display()
+        );
+        let mut cmd = Command::new("sh");
+        cmd.args(["-c", &script]);
+        let stop = AtomicBool::new(false);
+        let (ran, group) = std::thread::scope(|s| {
+            let setter = s.spawn(|| {
+                // Stop once both run (or give up waiting: the test fails).
+                for _ in 0..1500 {
+                    if let Ok(t) = std::fs::read_to_string(&pids) {
+                        stop.store(true, Ordering::Relaxed);
+                        return t;
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                stop.store(true, Ordering::Relaxed);
+                String::new()
+            });
+            let ran = run_until(&mut cmd, work.path(), Some(&stop));
+            (ran, setter.join().unwrap())
+        });
+        assert!(ran.unwrap().is_none(), "ran to its end, not stopped");
+        let pids: Vec<&str> = group.split_whitespace().collect();
+        assert_eq!(pids.len(), 2, "{group:?}");
+        // SIGKILL lands asynchronously: give the child a moment to end.
+        for _ in 0..500 {
+            if !pids.iter().any(|p| running(p)) {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let alive: Vec<&&str> = pids.iter().filter(|p| running(p)).collect();
+        assert!(alive.is_empty(), "still running after the stop: {alive:?}");
+    }
+
     #[test]
     fn a_workspace_build_echoes_the_go_work_it_ran_with() {
         let mut spec = Spec {
