@@ -48,6 +48,11 @@ pub enum BuildError {
     /// Asked to stop (pack failed beside it): nothing was proven.
     #[error("the offline build was stopped before it finished; nothing was built")]
     Stopped,
+    /// A bug in ferry: the proof's thread panicked. Told, not re-raised.
+    #[error(
+        "the offline build's thread failed ({reason}); this is a bug in ferry, nothing was written"
+    )]
+    Panicked { reason: String },
 }
 
 impl Classify for BuildError {
@@ -56,7 +61,9 @@ impl Classify for BuildError {
             BuildError::Failed { .. }
             | BuildError::NotExecutable { .. }
             | BuildError::ChangedSource { .. } => Exit::CheckFailed,
-            BuildError::Setup { .. } | BuildError::Stopped => Exit::CouldNotRun,
+            BuildError::Setup { .. } | BuildError::Stopped | BuildError::Panicked { .. } => {
+                Exit::CouldNotRun
+            }
         }
     }
 }
