@@ -324,14 +324,20 @@ fn run_until(
         cmd.process_group(0);
         // Out of the terminal's group, Ctrl-C no longer reaches go: it is
         // killed when ferry dies instead.
-        // SAFETY: prctl is a plain system call, safe between fork and exec.
+        let parent = libc::pid_t::try_from(std::process::id()).map_err(std::io::Error::other)?;
+        // SAFETY: prctl, getppid and _exit are plain system calls, safe
+        // between fork and exec.
         unsafe {
-            cmd.pre_exec(
-                || match libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) {
-                    -1 => Err(std::io::Error::last_os_error()),
-                    _ => Ok(()),
-                },
-            );
+            cmd.pre_exec(move || {
+                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) == -1 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                // ferry died between fork and prctl: no signal will come.
+                if libc::getppid() != parent {
+                    libc::_exit(1);
+                }
+                Ok(())
+            });
         }
     }
     let never = AtomicBool::new(false);

@@ -1,8 +1,8 @@
 //! `pack`, the connected-side pipeline, as a list of stages: take a snapshot
 //! of the module in a scratch folder (the user's tree is never written), let
-//! Go download and vendor, check everything against go.sum, pull the images,
-//! plan and prove the offline build, then write and sign one bundle. Any
-//! failure leaves no bundle behind.
+//! Go download and vendor, check everything against go.sum, then prove the
+//! offline build on a thread beside the pulls and the payload, and sign one
+//! bundle once it passed. Any failure leaves no bundle behind.
 
 mod cgo;
 mod check;
