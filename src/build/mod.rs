@@ -40,13 +40,19 @@ pub enum BuildError {
     Setup { path: PathBuf, reason: String },
     /// pack's proof builds its scratch copy where it lies: a build that
     /// wrote into it proved a tree other than the one the bundle carries.
+    /// `path` is relative to the module's tree (the bundle's `src/`).
     #[error(
-        "the offline build changed {path}, the tree it built and the bundle carries; nothing was written"
+        "the offline build changed {path} ({how}) in the tree it built and the bundle carries; nothing was written"
     )]
-    ChangedSource { path: PathBuf },
+    ChangedSource { path: PathBuf, how: &'static str },
     /// Asked to stop (pack failed beside it): nothing was proven.
     #[error("the offline build was stopped before it finished; nothing was built")]
     Stopped,
+    /// A bug in ferry: the proof's thread panicked. Told, not re-raised.
+    #[error(
+        "the offline build's thread failed ({reason}); this is a bug in ferry, nothing was written"
+    )]
+    Panicked { reason: String },
 }
 
 impl Classify for BuildError {
@@ -55,7 +61,9 @@ impl Classify for BuildError {
             BuildError::Failed { .. }
             | BuildError::NotExecutable { .. }
             | BuildError::ChangedSource { .. } => Exit::CheckFailed,
-            BuildError::Setup { .. } | BuildError::Stopped => Exit::CouldNotRun,
+            BuildError::Setup { .. } | BuildError::Stopped | BuildError::Panicked { .. } => {
+                Exit::CouldNotRun
+            }
         }
     }
 }
@@ -316,14 +324,20 @@ fn run_until(
         cmd.process_group(0);
         // Out of the terminal's group, Ctrl-C no longer reaches go: it is
         // killed when ferry dies instead.
-        // SAFETY: prctl is a plain system call, safe between fork and exec.
+        let parent = libc::pid_t::try_from(std::process::id()).map_err(std::io::Error::other)?;
+        // SAFETY: prctl, getppid and _exit are plain system calls, safe
+        // between fork and exec.
         unsafe {
-            cmd.pre_exec(
-                || match libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) {
-                    -1 => Err(std::io::Error::last_os_error()),
-                    _ => Ok(()),
-                },
-            );
+            cmd.pre_exec(move || {
+                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) == -1 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                // ferry died between fork and prctl: no signal will come.
+                if libc::getppid() != parent {
+                    libc::_exit(1);
+                }
+                Ok(())
+            });
         }
     }
     let never = AtomicBool::new(false);
@@ -613,6 +627,61 @@ pub fn binary_name(module: &str, main: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Whether process `pid` still runs (a zombie has ended).
+    fn running(pid: &str) -> bool {
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            return false;
+        };
+        // The state follows the ")" that closes the command's name.
+        let state = stat
+            .rsplit_once(')')
+            .and_then(|(_, r)| r.trim_start().chars().next());
+        !matches!(state, Some('Z' | 'X'))
+    }
+
+    #[test]
+    fn a_stop_kills_the_command_and_everything_it_started() {
+        let work = tempfile::tempdir().unwrap();
+        let pids = work.path().join("pids");
+        // A shell (the group's leader) with a child that outlives it: a stop
+        // that killed only the shell, or waited for it, would leave it.
+        let script = format!(
+            "sleep 120 & echo $$ $! >{p}.tmp && mv {p}.tmp {p}; sleep 30",
+            p = pids.display()
+        );
+        let mut cmd = Command::new("sh");
+        cmd.args(["-c", &script]);
+        let stop = AtomicBool::new(false);
+        let (ran, group) = std::thread::scope(|s| {
+            let setter = s.spawn(|| {
+                // Stop once both run (or give up waiting: the test fails).
+                for _ in 0..1500 {
+                    if let Ok(t) = std::fs::read_to_string(&pids) {
+                        stop.store(true, Ordering::Relaxed);
+                        return t;
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                stop.store(true, Ordering::Relaxed);
+                String::new()
+            });
+            let ran = run_until(&mut cmd, work.path(), Some(&stop));
+            (ran, setter.join().unwrap())
+        });
+        assert!(ran.unwrap().is_none(), "ran to its end, not stopped");
+        let pids: Vec<&str> = group.split_whitespace().collect();
+        assert_eq!(pids.len(), 2, "{group:?}");
+        // SIGKILL lands asynchronously: give the child a moment to end.
+        for _ in 0..500 {
+            if !pids.iter().any(|p| running(p)) {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let alive: Vec<&&str> = pids.iter().filter(|p| running(p)).collect();
+        assert!(alive.is_empty(), "still running after the stop: {alive:?}");
+    }
 
     #[test]
     fn a_workspace_build_echoes_the_go_work_it_ran_with() {

@@ -7,6 +7,7 @@ use std::fs::File;
 use std::io::{self, BufWriter, Read, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
@@ -33,6 +34,10 @@ pub enum WriteError {
         source_path: PathBuf,
         reason: String,
     },
+    /// Asked to stop (pack's build proof failed beside it): the payload is
+    /// unfinished and is removed.
+    #[error("writing the bundle was stopped before it finished; nothing was written")]
+    Stopped,
 }
 
 impl Classify for WriteError {
@@ -168,6 +173,30 @@ impl Payload {
         self.add(entry, &mut file, size, mode, storage, source)
     }
 
+    /// [`Payload::add_file`], giving up part way through the file once
+    /// `stop` is set (one large file can take many seconds to compress).
+    fn add_file_until(
+        &mut self,
+        entry: &str,
+        source: &Path,
+        mode: u32,
+        storage: Storage,
+        stop: &AtomicBool,
+    ) -> Result<(), WriteError> {
+        let io_err = |e| WriteError::Io {
+            path: source.to_path_buf(),
+            source: e,
+        };
+        let file = File::open(source).map_err(io_err)?;
+        let size = file.metadata().map_err(io_err)?.len();
+        let mut until = Until { inner: file, stop };
+        let added = self.add(entry, &mut until, size, mode, storage, source);
+        match stop.load(Ordering::Relaxed) {
+            true => Err(WriteError::Stopped),
+            false => added,
+        }
+    }
+
     /// Adds many files, hashed and compressed on every core: contiguous
     /// shards are written to shard zips in parallel, then copied raw into the
     /// payload in order, each in one piece.
@@ -176,6 +205,19 @@ impl Payload {
         files: &[(String, PathBuf, u32)],
         storage: impl Fn(&str) -> Storage + Sync,
         progress: &indicatif::ProgressBar,
+    ) -> Result<(), WriteError> {
+        let never = AtomicBool::new(false);
+        self.add_files_until(files, storage, progress, &never)
+    }
+
+    /// [`Payload::add_files`], giving up with [`WriteError::Stopped`] at the
+    /// next entry once `stop` is set.
+    pub fn add_files_until(
+        &mut self,
+        files: &[(String, PathBuf, u32)],
+        storage: impl Fn(&str) -> Storage + Sync,
+        progress: &indicatif::ProgressBar,
+        stop: &AtomicBool,
     ) -> Result<(), WriteError> {
         if files.is_empty() {
             return Ok(());
@@ -189,7 +231,10 @@ impl Payload {
             .map(|chunk| {
                 let mut shard = Payload::create_in(&dir, time)?;
                 for (entry, source, mode) in chunk {
-                    shard.add_file(entry, source, *mode, storage(entry))?;
+                    if stop.load(Ordering::Relaxed) {
+                        return Err(WriteError::Stopped);
+                    }
+                    shard.add_file_until(entry, source, *mode, storage(entry), stop)?;
                     progress.inc(shard.entries.last().map_or(0, |e| e.size));
                 }
                 Ok(shard)
@@ -356,6 +401,21 @@ fn copy_hashing(from: &mut dyn Read, to: &mut dyn Write) -> io::Result<(String, 
     Ok((hex::encode(hasher.finalize()), total))
 }
 
+/// A reader that fails once `stop` is set, so that a copy ends part way.
+struct Until<'a, R> {
+    inner: R,
+    stop: &'a AtomicBool,
+}
+
+impl<R: Read> Read for Until<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self.stop.load(Ordering::Relaxed) {
+            true => Err(io::Error::other("stopped")),
+            false => self.inner.read(buf),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -370,5 +430,43 @@ mod tests {
             DateTime::default(),
             "1970 cannot be stored in a zip"
         );
+    }
+
+    #[test]
+    fn a_stop_ends_adding_files_with_none_added_and_no_shard_left() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("a.txt");
+        std::fs::write(&file, b"a").unwrap();
+        let files = vec![("src/a.txt".to_string(), file.clone(), 0o644)];
+        let out = dir.path().join("out");
+        std::fs::create_dir(&out).unwrap();
+        let mut payload = Payload::create_in(&out, DateTime::default()).unwrap();
+        let hidden = indicatif::ProgressBar::hidden();
+        let stop = AtomicBool::new(true);
+        let got = payload.add_files_until(&files, Storage::by_name, &hidden, &stop);
+        assert!(matches!(got, Err(WriteError::Stopped)), "{got:?}");
+        assert!(payload.entries().is_empty());
+        // Not stopped, the same file is added.
+        stop.store(false, Ordering::Relaxed);
+        payload
+            .add_files_until(&files, Storage::by_name, &hidden, &stop)
+            .unwrap();
+        assert_eq!(payload.entries().len(), 1);
+        drop(payload);
+        let left = std::fs::read_dir(&out).unwrap().count();
+        assert_eq!(left, 0, "a payload or shard left behind");
+    }
+
+    #[test]
+    fn a_stop_ends_a_copy_part_way_through_a_file() {
+        let stop = AtomicBool::new(false);
+        let mut until = Until {
+            inner: &b"0123456789"[..],
+            stop: &stop,
+        };
+        let mut buf = [0u8; 4];
+        assert_eq!(until.read(&mut buf).unwrap(), 4);
+        stop.store(true, Ordering::Relaxed);
+        assert!(until.read(&mut buf).is_err(), "read on after the stop");
     }
 }

@@ -1,7 +1,8 @@
 //! pack's stages as a user sees them: every second of the run in a named
 //! stage of `pack --json` (adding up to the total), the build proof beside
 //! them, a failure beside the proof that takes it down and leaves nothing,
-//! and the scratch copy that go writes into without reaching the user's tree.
+//! the scratch copy that go writes into without reaching the user's tree,
+//! and a build that rewrites it refused, the file named.
 
 use std::fs;
 
@@ -103,12 +104,6 @@ fn a_failure_beside_the_proof_stops_it_and_leaves_nothing() {
         .unwrap();
     assert!(!out.status.success(), "{}", text(&out));
     assert!(text(&out).contains("127.0.0.1:9"), "{}", text(&out));
-    let left = |d: &std::path::Path| -> Vec<String> {
-        fs::read_dir(d)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect()
-    };
     assert_eq!(
         left(&out_dir),
         Vec::<String>::new(),
@@ -151,4 +146,54 @@ fn go_writing_into_the_scratch_copy_never_reaches_the_users_tree() {
         !tree.join("vendor").exists(),
         "vendor/ reached the user's tree"
     );
+}
+
+/// The names left in folder `d`.
+fn left(d: &std::path::Path) -> Vec<String> {
+    fs::read_dir(d)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect()
+}
+
+#[test]
+fn a_build_that_rewrites_a_file_keeping_size_and_mtime_is_refused() {
+    let sb = Sandbox::new();
+    sb.keygen("rel");
+    let (tmp, out_dir) = (sb.path("tmp"), sb.path("out"));
+    fs::create_dir(&tmp).unwrap();
+    fs::create_dir(&out_dir).unwrap();
+    // A go that, as pack's proof build, rewrites one byte of main.go in
+    // place (same inode, same size, still a comment) and sets its mtime
+    // back: only the change time tells.
+    let go = sb.path("rewriting-go");
+    let script = r#"#!/bin/sh
+if [ "$1" = build ] && [ "$2" = -trimpath ]; then
+  f="$PWD/main.go"
+  t=$(stat -c %y "$f")
+  at=$(grep -bo '// ' "$f" | head -1 | cut -d: -f1)
+  printf X | dd of="$f" bs=1 seek=$((at + 2)) conv=notrunc 2>/dev/null
+  touch -d "$t" "$f"
+  echo "$f" >"$0.ran"
+fi
+exec go "$@"
+"#;
+    fs::write(&go, script).unwrap();
+    fs::set_permissions(&go, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let out = sb
+        .ferry()
+        .env("TMPDIR", &tmp)
+        .env("FERRY_GO", &go)
+        .args(["pack", app("clockwork").to_str().unwrap()])
+        .args(["-o", "out/app.ferry", "--key", "rel.key"])
+        .output()
+        .unwrap();
+    assert!(sb.path("rewriting-go.ran").exists(), "{}", text(&out));
+    crate::common::assert_exit(&out, 1);
+    crate::common::assert_says(
+        &out,
+        &["the offline build changed main.go (rewritten by the build)"],
+    );
+    assert_eq!(left(&out_dir), Vec::<String>::new(), "a bundle or payload");
+    assert_eq!(left(&tmp), Vec::<String>::new(), "the scratch copy");
 }

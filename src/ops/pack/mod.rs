@@ -1,8 +1,8 @@
 //! `pack`, the connected-side pipeline, as a list of stages: take a snapshot
 //! of the module in a scratch folder (the user's tree is never written), let
-//! Go download and vendor, check everything against go.sum, pull the images,
-//! plan and prove the offline build, then write and sign one bundle. Any
-//! failure leaves no bundle behind.
+//! Go download and vendor, check everything against go.sum, then prove the
+//! offline build on a thread beside the pulls and the payload, and sign one
+//! bundle once it passed. Any failure leaves no bundle behind.
 
 mod cgo;
 mod check;
@@ -19,6 +19,7 @@ mod write;
 mod zip_proofs;
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::Context;
 use crate::bundle::manifest::{self, BuildMode};
@@ -353,7 +354,8 @@ struct Proven {
 /// The build proof on its own thread, beside govulncheck, the image pulls
 /// and the payload (the proof needs only the verified scratch tree); then,
 /// once it passed, the manifest that records it, signed. Whatever fails
-/// first stops the other, and leaves nothing behind.
+/// (or panics) first stops the other, its error is the one told, and
+/// nothing is left behind.
 fn proven(
     opts: &PackOptions,
     ctx: &Context,
@@ -361,42 +363,44 @@ fn proven(
     checked: check::Checked,
     clock: &mut Clock,
 ) -> Result<Proven, Error> {
-    use std::sync::atomic::{AtomicBool, Ordering};
     let spec = plan::build_spec(opts, snap);
     let stop = AtomicBool::new(false);
     let (beside, proof) = std::thread::scope(|s| {
         let proof = opts.build_check.then(|| {
             s.spawn(|| {
+                let _stop = StopOnPanic(&stop);
                 let started = std::time::Instant::now();
                 let how = proof::prove(snap, &spec, &ctx.temp_dir, &stop);
+                if how.is_err() {
+                    stop.store(true, Ordering::Relaxed);
+                }
                 (how, started.elapsed().as_secs_f64())
             })
         });
-        let beside = payload(opts, ctx, snap, checked, clock);
+        let beside = {
+            let _stop = StopOnPanic(&stop);
+            payload(opts, ctx, snap, checked, clock, &stop)
+        };
         if beside.is_err() {
             stop.store(true, Ordering::Relaxed);
         }
-        let proof = proof.map(|handle| {
-            let spin = match handle.is_finished() {
-                true => indicatif::ProgressBar::hidden(),
-                false => ctx.progress.spinner("offline build"),
-            };
-            let joined = handle.join();
-            spin.finish_and_clear();
-            joined.unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-        });
-        (beside, proof)
+        (beside, proof.map(|handle| joined(handle, ctx)))
     });
     clock.t.proof_wait = clock.lap();
+    let proof = proof.map(|(how, secs)| {
+        clock.t.build_check = secs;
+        how
+    });
+    // The side that failed first stopped the other: its error is told.
     // The payload is a temporary file: dropped on any error, it is removed.
-    let beside = beside?;
     let proof = match proof {
-        Some((how, secs)) => {
-            clock.t.build_check = secs;
-            Some(how?)
+        Some(Err(e)) if !matches!(e, Error::Build(crate::build::BuildError::Stopped)) => {
+            return Err(e);
         }
-        None => None,
+        other => other.transpose(),
     };
+    let beside = beside?;
+    let proof = proof?;
     let Beside {
         checked,
         plan,
@@ -419,6 +423,43 @@ fn proven(
     })
 }
 
+/// Sets `stop` when dropped while its thread panics: the other side of
+/// the proof stops instead of running on to its end.
+struct StopOnPanic<'a>(&'a AtomicBool);
+
+impl Drop for StopOnPanic<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0.store(true, Ordering::Relaxed);
+        }
+    }
+}
+
+/// The proof thread's result, once it ends (a spinner while pack waits);
+/// a panic there is an error like any other, not a second panic.
+fn joined(
+    handle: std::thread::ScopedJoinHandle<'_, (Result<String, Error>, f64)>,
+    ctx: &Context,
+) -> (Result<String, Error>, f64) {
+    let spin = match handle.is_finished() {
+        true => indicatif::ProgressBar::hidden(),
+        false => ctx.progress.spinner("offline build"),
+    };
+    let joined = handle.join();
+    spin.finish_and_clear();
+    joined.unwrap_or_else(|panic| {
+        let reason = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "no message".into());
+        (
+            Err(crate::build::BuildError::Panicked { reason }.into()),
+            0.0,
+        )
+    })
+}
+
 /// What pack made beside the proof: the checked module (with govulncheck's
 /// levels), the plan, the pulled images, and the unsigned payload.
 struct Beside {
@@ -436,12 +477,14 @@ fn payload(
     snap: &snapshot::Snapshot,
     mut checked: check::Checked,
     clock: &mut Clock,
+    stop: &AtomicBool,
 ) -> Result<Beside, Error> {
     let reached = vulns::run(opts, snap, &checked.go, &checked.sbom, ctx)?;
     if let Some(r) = &reached {
         checked.sbom = r.sbom.clone();
     }
     clock.t.verify = clock.lap();
+    write::stopped(stop)?;
     let images_dir = snap.scratch.path().join("images");
     let pulled = pull::pull_all(
         &opts.images,
@@ -452,6 +495,7 @@ fn payload(
         &*ctx.progress,
     )?;
     clock.t.images = clock.lap();
+    write::stopped(stop)?;
     let plan = plan::plan(opts, snap, &pulled)?;
     let parts = write::Parts {
         opts,
@@ -461,7 +505,7 @@ fn payload(
         plan: &plan,
         vulns: reached.as_ref().map(|r| r.entry.as_slice()),
     };
-    let payload = write::payload(&parts, ctx)?;
+    let payload = write::payload(&parts, ctx, stop)?;
     clock.t.bundle = clock.lap();
     Ok(Beside {
         checked,

@@ -26,9 +26,9 @@ pub fn prove(
     std::fs::create_dir_all(&out).map_err(Error::io(&out))?;
     let before = fingerprint(&snap.tree)?;
     let built = build::offline_until(&snap.go, &snap.tree, spec, &outs, temp, stop)?;
-    if fingerprint(&snap.tree)? != before {
-        let path = snap.tree.clone();
-        return Err(build::BuildError::ChangedSource { path }.into());
+    if let Some((rel, how)) = changed(&before, &fingerprint(&snap.tree)?) {
+        let path = std::path::PathBuf::from(rel);
+        return Err(build::BuildError::ChangedSource { path, how }.into());
     }
     let names: Vec<&str> = spec.mains.iter().map(|m| m.binary.as_str()).collect();
     let Some(first) = built.first() else {
@@ -43,16 +43,51 @@ pub fn prove(
     ))
 }
 
-/// Every file of `tree` with its size and modification time: go build
-/// only reads the tree, and a write would show here.
-fn fingerprint(tree: &Path) -> Result<Vec<(String, u64, std::time::SystemTime)>, Error> {
+/// What identifies a file's content without reading it: its inode, size,
+/// and modification and change times. A rewrite can keep the size and set
+/// the mtime back, but not the ctime (the kernel sets it on every change,
+/// user space cannot), and a replacement (`sed -i`, rename) is a new inode.
+#[derive(PartialEq, Eq)]
+struct Stamp {
+    ino: u64,
+    len: u64,
+    mtime: (i64, i64),
+    ctime: (i64, i64),
+}
+
+type Fingerprint = std::collections::BTreeMap<String, Stamp>;
+
+/// Every file of `tree` with its stamp: go build only reads the tree, and
+/// a write would show here.
+fn fingerprint(tree: &Path) -> Result<Fingerprint, Error> {
+    use std::os::unix::fs::MetadataExt;
     let files = crate::source::walk(tree, false, &[])?;
     files
         .into_iter()
         .map(|f| {
-            let meta = std::fs::metadata(&f.path).map_err(Error::io(&f.path))?;
-            let modified = meta.modified().map_err(Error::io(&f.path))?;
-            Ok((f.rel, meta.len(), modified))
+            let m = std::fs::symlink_metadata(&f.path).map_err(Error::io(&f.path))?;
+            let stamp = Stamp {
+                ino: m.ino(),
+                len: m.len(),
+                mtime: (m.mtime(), m.mtime_nsec()),
+                ctime: (m.ctime(), m.ctime_nsec()),
+            };
+            Ok((f.rel, stamp))
         })
         .collect()
+}
+
+/// The first file (by name) that differs between two fingerprints, and how.
+fn changed(before: &Fingerprint, after: &Fingerprint) -> Option<(String, &'static str)> {
+    let gone = before.keys().find(|rel| !after.contains_key(*rel));
+    let changed_or_new = after.iter().find_map(|(rel, stamp)| match before.get(rel) {
+        None => Some((rel.clone(), "created by the build")),
+        Some(was) if was != stamp => Some((rel.clone(), "rewritten by the build")),
+        Some(_) => None,
+    });
+    let gone = gone.map(|rel| (rel.clone(), "removed by the build"));
+    match (gone, changed_or_new) {
+        (Some(a), Some(b)) => Some(if a.0 <= b.0 { a } else { b }),
+        (a, b) => a.or(b),
+    }
 }

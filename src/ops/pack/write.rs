@@ -4,6 +4,7 @@
 //! manifest that lists them, its signature, and one rename into place.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use sha2::{Digest, Sha256};
 
@@ -13,7 +14,7 @@ use super::plan::BuildPlan;
 use super::snapshot::Snapshot;
 use crate::audit::vulns::Snapshot as VulnDb;
 use crate::bundle::manifest::{self, Build, Manifest, Tool};
-use crate::bundle::writer::{self, Payload, Storage};
+use crate::bundle::writer::{self, Payload, Storage, WriteError};
 use crate::bundle::{DOCKERFILE, DOCKERIGNORE, SBOM, VULNDB, VULNS, fields};
 use crate::error::Error;
 use crate::image::pull::Bundled;
@@ -39,7 +40,10 @@ pub struct Parts<'a> {
 
 /// Every entry hashed and compressed into a payload beside the output
 /// (pack's `bundle` stage, while the build proof runs): nothing signed yet.
-pub fn payload(parts: &Parts, ctx: &Context) -> Result<Payload, Error> {
+///
+/// Gives up (`Stopped`) between steps and between files once `stop` is set:
+/// the proof failed, and no bundle will be signed.
+pub fn payload(parts: &Parts, ctx: &Context, stop: &AtomicBool) -> Result<Payload, Error> {
     let Parts {
         snap,
         checked,
@@ -51,8 +55,9 @@ pub fn payload(parts: &Parts, ctx: &Context) -> Result<Payload, Error> {
     let mut payload = Payload::create_in(&snap.out_dir, time)?;
     payload.add_bytes(DOCKERFILE, dockerfile::render(&plan.spec).as_bytes(), 0o644)?;
     payload.add_bytes(DOCKERIGNORE, dockerfile::dockerignore().as_bytes(), 0o644)?;
-    add_tree(&mut payload, snap, ctx)?;
+    add_tree(&mut payload, snap, ctx, stop)?;
     for image in pulled.iter() {
+        stopped(stop)?;
         payload.add_file(&image.image.entry, &image.tar, 0o644, Storage::Stored)?;
     }
     let cache: Vec<(String, PathBuf, u32)> = checked
@@ -60,7 +65,9 @@ pub fn payload(parts: &Parts, ctx: &Context) -> Result<Payload, Error> {
         .iter()
         .map(|f| (format!("modcache/{}", f.rel), f.source.clone(), 0o644))
         .collect();
-    payload.add_files(&cache, Storage::by_name, &indicatif::ProgressBar::hidden())?;
+    let hidden = indicatif::ProgressBar::hidden();
+    payload.add_files_until(&cache, Storage::by_name, &hidden, stop)?;
+    stopped(stop)?;
     for (entry, bytes) in &checked.proofs {
         payload.add_bytes(entry, bytes, 0o644)?;
     }
@@ -113,7 +120,20 @@ fn refuse_fields(manifest: &Manifest) -> Result<(), Error> {
 }
 
 /// The scratch tree under `src/`, with a progress bar over its bytes.
-fn add_tree(payload: &mut Payload, snap: &Snapshot, ctx: &Context) -> Result<(), Error> {
+/// `Stopped` once `stop` is set.
+pub fn stopped(stop: &AtomicBool) -> Result<(), Error> {
+    match stop.load(Ordering::Relaxed) {
+        true => Err(WriteError::Stopped.into()),
+        false => Ok(()),
+    }
+}
+
+fn add_tree(
+    payload: &mut Payload,
+    snap: &Snapshot,
+    ctx: &Context,
+    stop: &AtomicBool,
+) -> Result<(), Error> {
     let files = source::walk(&snap.tree, false, &[])?;
     let mut total = 0;
     for f in &files {
@@ -126,7 +146,7 @@ fn add_tree(payload: &mut Payload, snap: &Snapshot, ctx: &Context) -> Result<(),
         .iter()
         .map(|f| (format!("src/{}", f.rel), f.path.clone(), f.mode))
         .collect();
-    payload.add_files(&src, Storage::by_name, &bar)?;
+    payload.add_files_until(&src, Storage::by_name, &bar, stop)?;
     bar.finish_and_clear();
     Ok(())
 }
