@@ -7,7 +7,7 @@ use std::fs;
 use crate::common::registry::Registry;
 use crate::common::resign::{Entries, resigned};
 use crate::common::{Sandbox, app, assert_exit, assert_ok, assert_says, copy_tree, rawzip, text};
-use crate::faults::{big_module, ferry_child, kill_when, named, on_a_disk_of};
+use crate::faults::{big_module, kill_unpack_in_the_assets, named, on_a_disk_of};
 
 /// `v1.ferry` (the big module: hello and 24 MB of assets) and `v2d.ferry`,
 /// its successor with main.go patched, as a delta over it.
@@ -44,19 +44,8 @@ fn kill_9_in_the_middle_of_unpack_of_a_delta_leaves_no_dest() {
         "-C",
         "site/app",
     ];
-    let mut child = ferry_child(&sb, &args);
     // The assets come from the base: killed while they are written.
-    kill_when(&mut child, || {
-        named(&site, ".ferry-unpack-")
-            .iter()
-            .any(|n| site.join(n).join("src/assets").is_dir())
-    });
-    assert!(!site.join("app").exists(), "a killed unpack left DEST");
-    let left = named(&site, "");
-    assert!(
-        left.len() == 1 && left[0].starts_with(".ferry-unpack-"),
-        "{left:?}"
-    );
+    kill_unpack_in_the_assets(&sb, &args);
 
     // The next run removes what the killed one left, and gives the tree.
     assert_ok(&sb.run(&[&args[..], &["-q"]].concat()));

@@ -72,6 +72,25 @@ pub(crate) fn kill_when(child: &mut Child, ready: impl Fn() -> bool) {
     child.wait().unwrap();
 }
 
+/// Runs `unpack` with `args` (its `-C` is `site/app`), kills it while
+/// `src/assets` is being written into its temporary folder, and checks the
+/// kill left no DEST and nothing in `site` but that temporary.
+pub(crate) fn kill_unpack_in_the_assets(sb: &Sandbox, args: &[&str]) {
+    let site = sb.path("site");
+    let mut child = ferry_child(sb, args);
+    kill_when(&mut child, || {
+        named(&site, ".ferry-unpack-")
+            .iter()
+            .any(|n| site.join(n).join("src/assets").is_dir())
+    });
+    assert!(!site.join("app").exists(), "a killed unpack left DEST");
+    let left = named(&site, "");
+    assert!(
+        left.len() == 1 && left[0].starts_with(".ferry-unpack-"),
+        "{left:?}"
+    );
+}
+
 /// A temporary file of pack's in `dir` that has data in it.
 fn writing_pack_temp(dir: &Path) -> bool {
     named(dir, ".ferry-pack-")
@@ -120,20 +139,9 @@ fn kill_9_in_the_middle_of_unpack_leaves_no_dest() {
     assert_ok(&sb.run(&["pack", &module, "-o", "app.ferry", "--key", "rel.key", "-q"]));
     fs::create_dir(sb.path("site")).unwrap();
     let site = sb.path("site");
-    let mut child = ferry_child(
+    kill_unpack_in_the_assets(
         &sb,
         &["unpack", "app.ferry", "--pub", "rel.pub", "-C", "site/app"],
-    );
-    kill_when(&mut child, || {
-        named(&site, ".ferry-unpack-")
-            .iter()
-            .any(|n| site.join(n).join("src/assets").is_dir())
-    });
-    assert!(!site.join("app").exists(), "a killed unpack left DEST");
-    let left = named(&site, "");
-    assert!(
-        left.len() == 1 && left[0].starts_with(".ferry-unpack-"),
-        "{left:?}"
     );
 
     assert_ok(&sb.run(&[

@@ -424,7 +424,7 @@ fn a_full_disk_while_cutting_leaves_no_part() {
 /// that the next run removes; then the unpack succeeds.
 #[test]
 fn kill_9_in_the_middle_of_unpack_through_parts_leaves_no_dest() {
-    use crate::faults::{big_module, ferry_child, kill_when, named};
+    use crate::faults::{big_module, kill_unpack_in_the_assets, named};
     let sb = Sandbox::new();
     let module = big_module(&sb);
     sb.keygen("rel");
@@ -449,13 +449,7 @@ fn kill_9_in_the_middle_of_unpack_through_parts_leaves_no_dest() {
         "-C",
         "site/app",
     ];
-    let mut child = ferry_child(&sb, &args);
-    kill_when(&mut child, || {
-        named(&site, ".ferry-unpack-")
-            .iter()
-            .any(|n| site.join(n).join("src/assets").is_dir())
-    });
-    assert!(!site.join("app").exists(), "a killed unpack left DEST");
+    kill_unpack_in_the_assets(&sb, &args);
     assert_ok(&sb.run(&args));
     assert_eq!(named(&site, ""), vec!["app".to_string()]);
 }
