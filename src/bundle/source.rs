@@ -25,8 +25,9 @@ pub enum Source {
     },
 }
 
-/// One reader of a [`Source`]: its own offset and buffer over the file
-/// opened once (a clone reads the same open file, never the path again).
+/// One reader of a [`Source`]: its own offset and buffer. Over one file, a
+/// clone reads the same open file, never the path again; over parts, each
+/// clone opens the part files it reaches by path, one at a time.
 pub struct Stream {
     raw: Raw,
     buf: Vec<u8>,

@@ -273,7 +273,9 @@ impl Bundle {
         progress: &ProgressBar,
     ) -> Result<Report, BundleError> {
         // The fields and the archive's headers are read side by side; with
-        // a field refused, the headers' verdict is dropped unseen.
+        // a field refused, the headers' verdict is dropped unseen. So the
+        // header scan runs on fields not yet checked: it must never panic
+        // on any manifest, only report.
         let (fields, scanned) = rayon::join(|| fields::check(&self.manifest), || self.scan());
         if !fields.is_empty() {
             return Ok(self.refuse_fields(&fields));
