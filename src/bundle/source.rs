@@ -194,7 +194,6 @@ impl Seek for Stream {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bundle::parts::index::{FORMAT, Index, Part, part_name};
 
     /// Bytes that differ at every offset of a few buffers' worth.
     fn bytes(len: usize) -> Vec<u8> {
@@ -244,39 +243,9 @@ mod tests {
     #[test]
     fn a_part_cut_short_stays_an_error_through_the_buffer() {
         let whole = bytes(2 * BUFFER);
-        let dir = tempfile::tempdir().expect("temp dir");
-        let parts: Vec<Part> = whole
-            .chunks(BUFFER)
-            .enumerate()
-            .map(|(i, chunk)| {
-                let name = part_name("b.ferry", i + 1);
-                std::fs::write(dir.path().join(&name), chunk).expect("write part");
-                Part {
-                    name,
-                    size: chunk.len() as u64,
-                    sha256: "0".repeat(64),
-                }
-            })
-            .collect();
-        let cut = dir.path().join(&parts[1].name);
+        let (dir, verified) = crate::bundle::parts::stream::cut_for_tests(&whole, BUFFER);
+        let cut = dir.path().join(&verified.index.parts[1].name);
         std::fs::write(&cut, &whole[BUFFER..BUFFER + 100]).expect("cut the part");
-        let index = Index {
-            format: FORMAT.into(),
-            bundle: "b.ferry".into(),
-            module: "m".into(),
-            version: "v".into(),
-            manifest_sha256: "0".repeat(64),
-            size: whole.len() as u64,
-            sha256: "0".repeat(64),
-            part_size: BUFFER as u64,
-            parts,
-        };
-        let verified = Verified {
-            path: dir.path().join("b.ferry.parts"),
-            index: Arc::new(index),
-            dir: dir.path().to_path_buf(),
-            key_id: "K".into(),
-        };
         let mut s = Source::parts(verified).open().expect("open");
         let err = io::copy(&mut s, &mut io::sink()).expect_err("cut short");
         assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof);

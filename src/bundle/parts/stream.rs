@@ -109,47 +109,56 @@ impl Seek for PartsReader {
     }
 }
 
+/// `whole` cut into parts of `size` bytes, with their true sha256, in a
+/// fresh folder, and the index as if its signature had been checked: for
+/// the tests of the readers built on parts.
+#[cfg(test)]
+pub(crate) fn cut_for_tests(whole: &[u8], size: usize) -> (tempfile::TempDir, Verified) {
+    use crate::bundle::parts::index::{FORMAT, Part, part_name};
+    use sha2::{Digest, Sha256};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let parts: Vec<Part> = whole
+        .chunks(size)
+        .enumerate()
+        .map(|(i, chunk)| {
+            let name = part_name("b.ferry", i + 1);
+            std::fs::write(dir.path().join(&name), chunk).expect("write part");
+            Part {
+                name,
+                size: chunk.len() as u64,
+                sha256: hex::encode(Sha256::digest(chunk)),
+            }
+        })
+        .collect();
+    let sha = hex::encode(Sha256::digest(whole));
+    let index = Index {
+        format: FORMAT.into(),
+        bundle: "b.ferry".into(),
+        module: "m".into(),
+        version: "v".into(),
+        manifest_sha256: sha.clone(),
+        size: whole.len() as u64,
+        sha256: sha,
+        part_size: size as u64,
+        parts,
+    };
+    let verified = Verified {
+        path: dir.path().join("b.ferry.parts"),
+        index: Arc::new(index),
+        dir: dir.path().to_path_buf(),
+        key_id: "K".into(),
+    };
+    (dir, verified)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bundle::parts::index::{FORMAT, Part, part_name};
-    use sha2::{Digest, Sha256};
 
     /// `whole` cut into parts of `size` bytes in a fresh folder.
     fn parts_of(whole: &[u8], size: usize) -> (tempfile::TempDir, PartsReader) {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let parts: Vec<Part> = whole
-            .chunks(size)
-            .enumerate()
-            .map(|(i, chunk)| {
-                let name = part_name("b.ferry", i + 1);
-                std::fs::write(dir.path().join(&name), chunk).expect("write part");
-                Part {
-                    name,
-                    size: chunk.len() as u64,
-                    sha256: hex::encode(Sha256::digest(chunk)),
-                }
-            })
-            .collect();
-        let sha = hex::encode(Sha256::digest(whole));
-        let index = Index {
-            format: FORMAT.into(),
-            bundle: "b.ferry".into(),
-            module: "m".into(),
-            version: "v".into(),
-            manifest_sha256: sha.clone(),
-            size: whole.len() as u64,
-            sha256: sha,
-            part_size: size as u64,
-            parts,
-        };
-        let offsets = Arc::new(index.offsets());
-        let verified = Verified {
-            path: dir.path().join("b.ferry.parts"),
-            index: Arc::new(index),
-            dir: dir.path().to_path_buf(),
-            key_id: "K".into(),
-        };
+        let (dir, verified) = cut_for_tests(whole, size);
+        let offsets = Arc::new(verified.index.offsets());
         (dir, PartsReader::new(verified, offsets))
     }
 
